@@ -1,0 +1,363 @@
+//! YAML templates through the `saphyr-parser` event stream, with a byte span on
+//! every key and value, CloudFormation short tags turned into their long form,
+//! and budgets against alias bombs and runaway nesting.
+
+use crate::diag::Problem;
+use crate::model::{Node, Value};
+use crate::source::{CharIndex, FileId, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
+use std::collections::{BTreeMap, HashMap};
+
+const MAX_DEPTH: usize = 256;
+/// Nodes allowed per document, counting every alias expansion.
+const NODE_BUDGET: usize = 1_000_000;
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        start: usize,
+        anchor: usize,
+        tag: Option<String>,
+    },
+    Map {
+        entries: BTreeMap<String, Node>,
+        key: Option<(String, Span)>,
+        start: usize,
+        anchor: usize,
+        tag: Option<String>,
+    },
+}
+
+struct Builder<'a> {
+    file: FileId,
+    chars: CharIndex<'a>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    root: Option<Node>,
+}
+
+pub fn parse(text: &str, file: FileId) -> Result<Node, Problem> {
+    let mut b = Builder {
+        file,
+        chars: CharIndex::new(text),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        root: None,
+    };
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| {
+            let at = b.chars.byte(e.marker().index());
+            Problem::new(Span::new(file, at, at), e.info().to_string())
+        })?;
+        let start = b.chars.byte(span.start.index());
+        let end = b.chars.byte(span.end.index());
+        if b.on_event(event, start, end)? {
+            break;
+        }
+    }
+    Ok(b
+        .root
+        .unwrap_or_else(|| Node::new(Value::Null, Span::new(file, 0, 0))))
+}
+
+/// The long-form name of a CloudFormation short tag (`!Ref` → `Ref`, `!Sub` → `Fn::Sub`).
+fn intrinsic_name(tag: &Tag) -> Option<String> {
+    if tag.handle != "!" {
+        return None;
+    }
+    Some(match tag.suffix.as_str() {
+        "Ref" | "Condition" => tag.suffix.clone(),
+        other => format!("Fn::{other}"),
+    })
+}
+
+impl Builder<'_> {
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, start, end)
+    }
+
+    /// Handles one event; returns true when the first document is complete.
+    fn on_event(&mut self, event: Event, start: usize, end: usize) -> Result<bool, Problem> {
+        match event {
+            Event::Scalar(value, style, anchor, tag) => {
+                let tag = tag.as_deref().and_then(intrinsic_name);
+                let node = self.scalar(&value, style, tag.as_deref(), start, end);
+                self.finish(node, anchor, tag.is_some())?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.open(start)?;
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    start,
+                    anchor,
+                    tag: tag.as_deref().and_then(intrinsic_name),
+                });
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.open(start)?;
+                self.stack.push(Frame::Map {
+                    entries: BTreeMap::new(),
+                    key: None,
+                    start,
+                    anchor,
+                    tag: tag.as_deref().and_then(intrinsic_name),
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (value, start, anchor, tag, last_end) = match self.stack.pop() {
+                    Some(Frame::Seq {
+                        items,
+                        start,
+                        anchor,
+                        tag,
+                    }) => {
+                        let last = items.last().map(|n| n.span.end as usize);
+                        (Value::List(items), start, anchor, tag, last)
+                    }
+                    Some(Frame::Map {
+                        entries,
+                        start,
+                        anchor,
+                        tag,
+                        ..
+                    }) => {
+                        let last = entries.values().map(|n| n.span.end as usize).max();
+                        (Value::Map(entries), start, anchor, tag, last)
+                    }
+                    None => return Ok(false),
+                };
+                // Block collections end where their last item ends, not at the next token.
+                let end = last_end.map_or(end, |l| l.max(start));
+                let mut node = Node::new(value, self.span(start, end));
+                if let Some(name) = &tag {
+                    node = wrap_intrinsic(name, node);
+                }
+                self.finish(node, anchor, tag.is_some())?;
+            }
+            Event::Alias(id) => {
+                let (node, size) = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| Problem::new(self.span(start, end), "unknown alias"))?;
+                self.count(size, start)?;
+                let mut node = node;
+                node.key_span = None;
+                self.push(node, start)?;
+            }
+            Event::DocumentEnd => return Ok(self.root.is_some()),
+            _ => {}
+        }
+        Ok(false)
+    }
+
+    fn open(&mut self, start: usize) -> Result<(), Problem> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(Problem::new(
+                self.span(start, start),
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, n: usize, at: usize) -> Result<(), Problem> {
+        self.nodes += n;
+        if self.nodes > NODE_BUDGET {
+            return Err(Problem::new(
+                self.span(at, at),
+                format!("document expands to more than {NODE_BUDGET} nodes (alias bomb?)"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn scalar(
+        &self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&str>,
+        start: usize,
+        end: usize,
+    ) -> Node {
+        let span = self.span(start, end);
+        let value = if style == ScalarStyle::Plain && tag.is_none() {
+            resolve_plain(text)
+        } else {
+            Value::Str(text.to_string())
+        };
+        let node = Node::new(value, span);
+        match tag {
+            Some("Fn::GetAtt") => {
+                // `!GetAtt Res.Attr` is `{"Fn::GetAtt": ["Res", "Attr"]}`.
+                let parts = match text.split_once('.') {
+                    Some((r, a)) => vec![r, a],
+                    None => vec![text],
+                };
+                let items = parts
+                    .into_iter()
+                    .map(|p| Node::new(Value::Str(p.to_string()), span))
+                    .collect();
+                wrap_intrinsic("Fn::GetAtt", Node::new(Value::List(items), span))
+            }
+            Some(name) => wrap_intrinsic(name, node),
+            None => node,
+        }
+    }
+
+    /// Completes a node: records its anchor and hands it to the parent.
+    fn finish(&mut self, node: Node, anchor: usize, _tagged: bool) -> Result<(), Problem> {
+        let size = subtree_size(&node);
+        self.count(1, node.span.start as usize)?;
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        let at = node.span.start as usize;
+        self.push(node, at)
+    }
+
+    fn push(&mut self, mut node: Node, at: usize) -> Result<(), Problem> {
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => {
+                    let name = match &node.value {
+                        Value::Str(s) => s.clone(),
+                        Value::Int(i) => i.to_string(),
+                        Value::Float(f) => f.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Null => String::new(),
+                        _ => {
+                            return Err(Problem::new(
+                                node.span,
+                                "complex mapping keys are not supported",
+                            ))
+                        }
+                    };
+                    *key = Some((name, node.span));
+                }
+                Some((name, key_span)) => {
+                    if entries.contains_key(&name) {
+                        return Err(Problem::new(key_span, format!("duplicate key '{name}'")));
+                    }
+                    node.key_span = Some(key_span);
+                    entries.insert(name, node);
+                }
+            },
+        }
+        let _ = at;
+        Ok(())
+    }
+}
+
+fn subtree_size(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::List(l) => l.iter().map(subtree_size).sum(),
+        Value::Map(m) => m.values().map(subtree_size).sum(),
+        _ => 0,
+    }
+}
+
+fn wrap_intrinsic(name: &str, node: Node) -> Node {
+    let span = node.span;
+    let mut inner = node;
+    inner.key_span = Some(span);
+    Node::new(
+        Value::Map(BTreeMap::from([(name.to_string(), inner)])),
+        span,
+    )
+}
+
+/// YAML 1.2 core schema resolution of a plain scalar.
+fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = s.parse::<i64>() {
+            return Value::Int(i);
+        }
+    }
+    let looks_float = digits.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')
+        && digits
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+    if looks_float {
+        if let Ok(f) = s.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_of<'a>(text: &'a str, span: Span) -> &'a str {
+        &text[span.start as usize..span.end as usize]
+    }
+
+    #[test]
+    fn short_tags_become_long_form() {
+        let text = "A: !Ref Vpc\nB: !GetAtt Role.Arn\nC: !Sub\n  - x${y}\n  - {y: 1}\n";
+        let n = parse(text, FileId(0)).unwrap();
+        let a = n.get("A").unwrap().get("Ref").unwrap();
+        assert_eq!(a.as_str(), Some("Vpc"));
+        let b = n.get("B").unwrap().get("Fn::GetAtt").unwrap().as_list().unwrap();
+        assert_eq!(b[1].as_str(), Some("Arn"));
+        assert!(n.get("C").unwrap().get("Fn::Sub").unwrap().as_list().is_some());
+    }
+
+    #[test]
+    fn spans_are_bytes_even_after_non_ascii() {
+        let text = "Description: \"ümlaut ✓\"\nKey: value\n";
+        let n = parse(text, FileId(0)).unwrap();
+        let v = n.get("Key").unwrap();
+        assert_eq!(text_of(text, v.span), "value");
+        assert_eq!(text_of(text, v.key_span.unwrap()), "Key");
+    }
+
+    #[test]
+    fn plain_scalars_resolve() {
+        let n = parse("a: 22\nb: true\nc: '22'\nd: 1.5\ne: 0.0.0.0/0\n", FileId(0)).unwrap();
+        assert_eq!(n.get("a").unwrap().value, Value::Int(22));
+        assert_eq!(n.get("b").unwrap().value, Value::Bool(true));
+        assert_eq!(n.get("c").unwrap().value, Value::Str("22".into()));
+        assert_eq!(n.get("d").unwrap().value, Value::Float(1.5));
+        assert_eq!(n.get("e").unwrap().value, Value::Str("0.0.0.0/0".into()));
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let err = parse(&text, FileId(0)).unwrap_err();
+        assert!(err.message.contains("alias bomb"), "{}", err.message);
+    }
+
+    #[test]
+    fn errors_and_limits() {
+        assert!(parse("a: [1, 2\nb: c", FileId(0)).is_err());
+        let err = parse("a: 1\na: 2\n", FileId(0)).unwrap_err();
+        assert_eq!(err.message, "duplicate key 'a'");
+        let deep = "[".repeat(300);
+        assert!(parse(&deep, FileId(0)).is_err());
+    }
+}

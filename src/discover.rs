@@ -1,0 +1,112 @@
+//! Finding the files to lint: Terraform folders (one module each) and
+//! candidate CloudFormation templates.
+
+use globset::GlobSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use walkdir::WalkDir;
+
+/// Folders never entered.
+const SKIPPED_DIRS: &[&str] = &[".git", ".terraform", "node_modules"];
+
+/// What a run will read.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Terraform module folders and their `.tf` files (all of them, for context).
+    pub terraform: BTreeMap<PathBuf, Vec<PathBuf>>,
+    /// YAML/JSON files that may be CloudFormation templates.
+    pub templates: Vec<PathBuf>,
+    /// Files findings are reported on (the ones asked for).
+    pub reported: BTreeSet<PathBuf>,
+    /// Paths that do not exist or could not be walked.
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Terraform,
+    Template,
+}
+
+fn kind_of(path: &Path) -> Option<Kind> {
+    let name = path.file_name()?.to_str()?;
+    if name.ends_with(".tf") {
+        return Some(Kind::Terraform);
+    }
+    let ext = path.extension()?.to_str()?;
+    matches!(ext, "yaml" | "yml" | "json" | "template").then_some(Kind::Template)
+}
+
+/// Walks `paths` (files or folders), skipping `.git`, `.terraform`,
+/// `node_modules`, hidden folders and anything matching `exclude`.
+pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
+    let mut found = Discovered::default();
+    let add = |found: &mut Discovered, path: PathBuf, kind: Kind| {
+        let path = clean(&path);
+        if exclude.is_match(&path) {
+            return;
+        }
+        found.reported.insert(path.clone());
+        match kind {
+            Kind::Template => found.templates.push(path),
+            Kind::Terraform => {
+                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                found.terraform.entry(dir).or_default();
+            }
+        }
+    };
+    for root in paths {
+        if root.is_file() {
+            match kind_of(root) {
+                Some(kind) => add(&mut found, root.clone(), kind),
+                None => continue,
+            }
+            continue;
+        }
+        if !root.is_dir() {
+            found.errors.push((root.clone(), "no such file or folder".into()));
+            continue;
+        }
+        let walker = WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|e| {
+            e.depth() == 0
+                || !e.file_type().is_dir()
+                || !(e.file_name().to_str().is_some_and(|n| n.starts_with('.') || SKIPPED_DIRS.contains(&n))
+                    || exclude.is_match(clean(e.path())))
+        });
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_file() => {
+                    if let Some(kind) = kind_of(e.path()) {
+                        add(&mut found, e.into_path(), kind);
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone());
+                    found.errors.push((clean(&path), err.to_string()));
+                }
+            }
+        }
+    }
+    // Every module folder is read whole: variables and other files give context.
+    for (dir, files) in found.terraform.iter_mut() {
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir.as_path() };
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            let mut tf: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| clean(&e.path()))
+                .filter(|p| p.is_file() && kind_of(p) == Some(Kind::Terraform))
+                .collect();
+            tf.sort();
+            *files = tf;
+        }
+    }
+    found.templates.sort();
+    found.templates.dedup();
+    found
+}
+
+/// `./a/b` → `a/b`.
+fn clean(path: &Path) -> PathBuf {
+    path.strip_prefix(".").unwrap_or(path).to_path_buf()
+}

@@ -1,0 +1,285 @@
+//! Evaluation: every resource of a unit against the policies for its type.
+//! Each resource becomes a CEL value once and every policy runs against it.
+
+use crate::diag::Problem;
+use crate::model::{Node, Resource, Unit, Value};
+use crate::policy::{paths::Path, paths::Seg, MessagePart, Policy, Severity};
+use crate::source::Span;
+use cel::objects::{Key, Map};
+use cel::Context;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A failed assertion on one resource (or one element of it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub rule_id: String,
+    pub severity: Severity,
+    pub title: String,
+    pub message: String,
+    pub resource: String,
+    /// The native type (`AWS::EC2::SecurityGroup` or `aws_security_group`).
+    pub resource_type: String,
+    /// The offending value.
+    pub span: Span,
+    /// Where the offending value came from (a variable, parameter, ...).
+    pub related: Vec<(Span, String)>,
+    /// True when the check could not be decided because a value is unknown (`--strict`).
+    pub undecided: bool,
+}
+
+/// Results of evaluating one unit.
+#[derive(Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    pub problems: Vec<Problem>,
+}
+
+/// Evaluates `policies` on every resource of `unit`.
+pub fn evaluate(unit: &Unit, policies: &[&Policy], env: &Arc<cel::Env>, strict: bool) -> Evaluation {
+    let mut out = Evaluation::default();
+    let mut root = Context::with_env(env.clone());
+    let _ = root.add_function("refers_to", refers_to);
+    let values: Vec<cel::Value> = unit.resources.iter().map(|r| to_cel(&r.props)).collect();
+    if policies.iter().any(|p| p.uses_resources) {
+        let list: Vec<cel::Value> = unit
+            .resources
+            .iter()
+            .zip(&values)
+            .map(|(r, props)| {
+                let mut m = meta(r);
+                m.insert(key("props"), props.clone());
+                cel::Value::Map(Map { map: Arc::new(m) })
+            })
+            .collect();
+        root.add_variable_from_value("resources", cel::Value::List(Arc::new(list)));
+    }
+    for (resource, value) in unit.resources.iter().zip(values) {
+        let applicable: Vec<&&Policy> = policies
+            .iter()
+            .filter(|p| p.spec.resource_types.iter().any(|t| t == &resource.canonical_type || t == "*"))
+            .collect();
+        if applicable.is_empty() {
+            continue;
+        }
+        let mut scope = root.new_inner_scope();
+        scope.add_variable_from_value("resource", value);
+        scope.add_variable_from_value("meta", cel::Value::Map(Map { map: Arc::new(meta(resource)) }));
+        for policy in applicable {
+            let check = Check { unit, resource, policy };
+            check.run(&scope, strict, &mut out);
+        }
+    }
+    out
+}
+
+struct Check<'a> {
+    unit: &'a Unit,
+    resource: &'a Resource,
+    policy: &'a Policy,
+}
+
+impl Check<'_> {
+    fn run(&self, scope: &Context, strict: bool, out: &mut Evaluation) {
+        let items: Vec<Option<&Node>> = if self.policy.for_each.is_empty() {
+            vec![None]
+        } else {
+            let mut nodes = Vec::new();
+            for path in &self.policy.for_each {
+                if path.root == "resource" {
+                    path.resolve(&self.resource.props, &mut nodes);
+                }
+            }
+            nodes
+                .into_iter()
+                .flat_map(|n| match &n.value {
+                    Value::List(items) => items.iter().collect(),
+                    _ => vec![n],
+                })
+                .map(Some)
+                .collect()
+        };
+        for item in items {
+            let mut ctx = scope.new_inner_scope();
+            if let Some(item) = item {
+                if item.is_unknown() {
+                    self.undecided(item, strict, out);
+                    continue;
+                }
+                ctx.add_variable_from_value("item", to_cel(item));
+            }
+            match self.policy.assert.execute(&ctx) {
+                Ok(cel::Value::Bool(true)) => {}
+                result if self.reads_unknown(item) => {
+                    let _ = result;
+                    self.undecided(item.unwrap_or(&self.resource.props), strict, out);
+                }
+                Ok(cel::Value::Bool(false)) => {
+                    let finding = self.finding(item, &ctx, false);
+                    out.findings.push(finding);
+                }
+                Ok(other) => out.problems.push(self.problem(format!(
+                    "`assert` must return a bool, got {other:?}"
+                ))),
+                Err(e) => out.problems.push(self.problem(e.to_string())),
+            }
+        }
+    }
+
+    fn undecided(&self, at: &Node, strict: bool, out: &mut Evaluation) {
+        if strict {
+            let mut f = self.finding(Some(at), &Context::default(), true);
+            f.severity = Severity::Info;
+            f.message = format!("{}: undecided, a value it needs is unknown before deployment", f.title);
+            f.span = at.label_span();
+            out.findings.push(f);
+        }
+    }
+
+    fn problem(&self, message: String) -> Problem {
+        Problem::new(
+            Span::new(self.policy.file, 0, 0),
+            format!(
+                "policy {} failed on {} ({}): {message}",
+                self.policy.spec.id, self.resource.address, self.resource.native_type
+            ),
+        )
+    }
+
+    /// True if a value the assertion reads is unknown.
+    fn reads_unknown(&self, item: Option<&Node>) -> bool {
+        self.policy.reads.iter().any(|path| match path.root.as_str() {
+            "resource" => path.meets_unknown(&self.resource.props),
+            "item" => item.is_some_and(|i| path.meets_unknown(i)),
+            "resources" => match path.segs.as_slice() {
+                [Seg::Each, Seg::Field(f), rest @ ..] if f == "props" => {
+                    let rest = Path { root: String::new(), segs: rest.to_vec() };
+                    self.unit.resources.iter().any(|r| rest.meets_unknown(&r.props))
+                }
+                _ => false,
+            },
+            _ => false,
+        })
+    }
+
+    /// The node to point at: the first `at` path that exists, else the first
+    /// value the assertion reads, else the item, else the resource header.
+    fn target(&self, item: Option<&Node>) -> Option<Node> {
+        let base = |p: &Path| match p.root.as_str() {
+            "item" => item,
+            "resource" => Some(&self.resource.props),
+            _ => None,
+        };
+        for path in self.policy.at.iter().chain(&self.policy.reads) {
+            let Some(node) = base(path) else { continue };
+            let mut found = Vec::new();
+            path.resolve(node, &mut found);
+            if let Some(n) = found.first() {
+                if path.segs.is_empty() && path.root == "resource" {
+                    continue;
+                }
+                return Some((*n).clone());
+            }
+        }
+        item.cloned()
+    }
+
+    fn finding(&self, item: Option<&Node>, ctx: &Context, undecided: bool) -> Finding {
+        let target = self.target(item);
+        let span = target.as_ref().map_or(self.resource.span, Node::label_span);
+        let related = target
+            .and_then(|t| t.origin)
+            .map(|o| vec![(o.span, o.label.clone())])
+            .unwrap_or_default();
+        let spec = &self.policy.spec;
+        Finding {
+            rule_id: spec.id.clone(),
+            severity: spec.severity,
+            title: spec.title.clone(),
+            message: if undecided { String::new() } else { render_message(&self.policy.message, ctx) },
+            resource: self.resource.address.clone(),
+            resource_type: self.resource.native_type.clone(),
+            span,
+            related,
+            undecided,
+        }
+    }
+}
+
+fn render_message(parts: &[MessagePart], ctx: &Context) -> String {
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            MessagePart::Text(t) => out.push_str(t),
+            MessagePart::Expr(p) => match p.execute(ctx) {
+                Ok(cel::Value::String(s)) => out.push_str(&s),
+                Ok(cel::Value::Int(i)) => out.push_str(&i.to_string()),
+                Ok(cel::Value::UInt(i)) => out.push_str(&i.to_string()),
+                Ok(cel::Value::Float(f)) => out.push_str(&f.to_string()),
+                Ok(cel::Value::Bool(b)) => out.push_str(&b.to_string()),
+                Ok(cel::Value::List(l)) => {
+                    let items: Vec<String> = l.iter().map(scalar_text).collect();
+                    out.push_str(&items.join(", "));
+                }
+                _ => out.push('?'),
+            },
+        }
+    }
+    out
+}
+
+fn scalar_text(v: &cel::Value) -> String {
+    match v {
+        cel::Value::String(s) => s.to_string(),
+        cel::Value::Int(i) => i.to_string(),
+        cel::Value::Float(f) => f.to_string(),
+        cel::Value::Bool(b) => b.to_string(),
+        _ => "?".to_string(),
+    }
+}
+
+fn key(s: &str) -> Key {
+    Key::String(Arc::new(s.to_string()))
+}
+
+fn meta(r: &Resource) -> HashMap<Key, cel::Value> {
+    HashMap::from([
+        (key("address"), cel::Value::from(r.address.clone())),
+        (key("type"), cel::Value::from(r.canonical_type.clone())),
+        (key("native_type"), cel::Value::from(r.native_type.clone())),
+        (key("format"), cel::Value::from(r.format.as_str().to_string())),
+    ])
+}
+
+/// A model node as a CEL value. Unknown values are `null` (the engine checks
+/// for them separately); references are `{"ref": address, "attribute": name}`.
+pub fn to_cel(node: &Node) -> cel::Value {
+    match &node.value {
+        Value::Null | Value::Unknown => cel::Value::Null,
+        Value::Bool(b) => cel::Value::Bool(*b),
+        Value::Int(i) => cel::Value::Int(*i),
+        Value::Float(f) => cel::Value::Float(*f),
+        Value::Str(s) => cel::Value::from(s.clone()),
+        Value::List(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
+        Value::Map(m) => cel::Value::Map(Map {
+            map: Arc::new(m.iter().map(|(k, v)| (key(k), to_cel(v))).collect()),
+        }),
+        Value::Ref(r) => cel::Value::Map(Map {
+            map: Arc::new(HashMap::from([
+                (key("ref"), cel::Value::from(r.address.clone())),
+                (key("attribute"), cel::Value::from(r.attribute.clone())),
+            ])),
+        }),
+    }
+}
+
+/// `refers_to(value, address)`: the value is a reference to the resource at `address`.
+fn refers_to(value: cel::Value, address: Arc<String>) -> bool {
+    match value {
+        cel::Value::Map(m) => m
+            .map
+            .get(&key("ref"))
+            .is_some_and(|r| matches!(r, cel::Value::String(s) if **s == *address)),
+        _ => false,
+    }
+}

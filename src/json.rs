@@ -1,0 +1,137 @@
+//! JSON text into model nodes, with a byte span on every key and value
+//! (templates, `.tf.json` files and JSON documents inside strings).
+
+use crate::diag::Problem;
+use crate::model::{Node, Value};
+use crate::source::{FileId, Span};
+use jsonc_parser::ast;
+use std::collections::BTreeMap;
+
+/// Nesting beyond this is refused (real templates stay far below it).
+const MAX_DEPTH: usize = 256;
+
+pub fn parse(text: &str, file: FileId) -> Result<Node, Problem> {
+    if let Some(offset) = too_deep(text) {
+        return Err(Problem::new(
+            Span::new(file, offset, offset),
+            format!("nesting deeper than {MAX_DEPTH} levels"),
+        ));
+    }
+    let parsed = jsonc_parser::parse_to_ast(
+        text,
+        &Default::default(),
+        &jsonc_parser::ParseOptions::default(),
+    )
+    .map_err(|e| {
+        let r = e.range();
+        Problem::new(Span::new(file, r.start, r.end), e.kind().to_string())
+    })?;
+    let value = parsed
+        .value
+        .ok_or_else(|| Problem::new(Span::new(file, 0, 0), "empty JSON document"))?;
+    convert(&value, file)
+}
+
+/// Offset of the first bracket nested deeper than [`MAX_DEPTH`], ignoring strings.
+fn too_deep(text: &str) -> Option<usize> {
+    let (mut depth, mut in_str, mut escaped) = (0usize, false, false);
+    for (i, b) in text.bytes().enumerate() {
+        if in_str {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn span(r: jsonc_parser::common::Range, file: FileId) -> Span {
+    Span::new(file, r.start, r.end)
+}
+
+fn convert(v: &ast::Value, file: FileId) -> Result<Node, Problem> {
+    Ok(match v {
+        ast::Value::StringLit(s) => Node::new(Value::Str(s.value.to_string()), span(s.range, file)),
+        ast::Value::NumberLit(n) => {
+            let value = match n.value.parse::<i64>() {
+                Ok(i) => Value::Int(i),
+                Err(_) => n.value.parse::<f64>().map_or_else(
+                    |_| Value::Str(n.value.to_string()),
+                    Value::Float,
+                ),
+            };
+            Node::new(value, span(n.range, file))
+        }
+        ast::Value::BooleanLit(b) => Node::new(Value::Bool(b.value), span(b.range, file)),
+        ast::Value::NullKeyword(n) => Node::new(Value::Null, span(n.range, file)),
+        ast::Value::Array(a) => {
+            let items = a
+                .elements
+                .iter()
+                .map(|e| convert(e, file))
+                .collect::<Result<_, _>>()?;
+            Node::new(Value::List(items), span(a.range, file))
+        }
+        ast::Value::Object(o) => {
+            let mut map = BTreeMap::new();
+            for prop in &o.properties {
+                let key = prop.name.as_str().to_string();
+                let key_range = match &prop.name {
+                    ast::ObjectPropName::String(s) => s.range,
+                    ast::ObjectPropName::Word(w) => w.range,
+                };
+                if map.contains_key(&key) {
+                    return Err(Problem::new(
+                        span(key_range, file),
+                        format!("duplicate key '{key}'"),
+                    ));
+                }
+                let mut node = convert(&prop.value, file)?;
+                node.key_span = Some(span(key_range, file));
+                map.insert(key, node);
+            }
+            Node::new(Value::Map(map), span(o.range, file))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_spans_of_keys_and_values() {
+        let text = r#"{"a": {"b": [1, "x"]}}"#;
+        let node = parse(text, FileId(0)).unwrap();
+        let b = node.get("a").unwrap().get("b").unwrap();
+        let x = &b.as_list().unwrap()[1];
+        assert_eq!(&text[x.span.start as usize..x.span.end as usize], "\"x\"");
+        let k = b.key_span.unwrap();
+        assert_eq!(&text[k.start as usize..k.end as usize], "\"b\"");
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        let err = parse("{\"a\": [1,}", FileId(0)).unwrap_err();
+        assert!(err.span.start > 0, "{err:?}");
+        let err = parse(&"[".repeat(10_000), FileId(0)).unwrap_err();
+        assert!(err.message.contains("nesting"));
+        let err = parse(r#"{"a": 1, "a": 2}"#, FileId(0)).unwrap_err();
+        assert!(err.message.contains("duplicate key 'a'"));
+    }
+}

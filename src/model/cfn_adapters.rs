@@ -1,0 +1,180 @@
+//! Per-type adapters where a CloudFormation shape differs from the Terraform
+//! one beyond the generic snake_case renaming. Input keys are already snake_case.
+
+use super::{Node, Value};
+use std::collections::BTreeMap;
+
+type Props = BTreeMap<String, Node>;
+
+/// Reshapes the snake_cased properties of a `cfn_type` resource into the canonical form.
+pub fn adapt(cfn_type: &str, p: &mut Props) {
+    match cfn_type {
+        "AWS::EC2::SecurityGroup" => {
+            rename(p, "group_description", "description");
+            for (from, to) in [
+                ("security_group_ingress", "ingress"),
+                ("security_group_egress", "egress"),
+            ] {
+                rename(p, from, to);
+                each_map(p, to, security_group_rule);
+            }
+        }
+        "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
+            let kind = if cfn_type.ends_with("Ingress") { "ingress" } else { "egress" };
+            let at = p.values().next().map(|n| n.span).unwrap_or_default();
+            p.insert("type".into(), Node::new(Value::Str(kind.into()), at));
+            rename(p, "group_id", "security_group_id");
+            security_group_rule(p);
+        }
+        "AWS::EC2::NetworkAclEntry" => {
+            if let Some(range) = p.remove("port_range") {
+                for (from, to) in [("from", "from_port"), ("to", "to_port")] {
+                    if let Some(v) = range.get(from) {
+                        p.insert(to.into(), v.clone());
+                    }
+                }
+            }
+            to_string(p, "protocol");
+        }
+        "AWS::S3::Bucket" => {
+            rename(p, "bucket_name", "bucket");
+            if let Some(enc) = p.remove("bucket_encryption") {
+                let rules = enc
+                    .get("server_side_encryption_configuration")
+                    .cloned()
+                    .map(|mut rules| {
+                        if let Value::List(items) = &mut rules.value {
+                            for rule in items.iter_mut().filter_map(Node::map_mut) {
+                                rename(rule, "server_side_encryption_by_default", "apply_server_side_encryption_by_default");
+                                wrap(rule, "apply_server_side_encryption_by_default");
+                            }
+                        }
+                        rules.key_span = None;
+                        rules
+                    });
+                let mut config = BTreeMap::new();
+                if let Some(rules) = rules {
+                    config.insert("rule".to_string(), rules);
+                }
+                let mut node = Node { value: Value::Map(config), ..enc };
+                node = node.into_list();
+                p.insert("server_side_encryption_configuration".into(), node);
+            }
+            rename(p, "public_access_block_configuration", "public_access_block");
+            wrap(p, "public_access_block");
+            if let Some(v) = p.remove("versioning_configuration") {
+                let enabled = v.get("status").map(|s| {
+                    Node {
+                        value: Value::Bool(s.as_str() == Some("Enabled")),
+                        ..s.clone()
+                    }
+                });
+                let mut m = BTreeMap::new();
+                if let Some(e) = enabled {
+                    m.insert("enabled".to_string(), e);
+                }
+                p.insert("versioning".into(), Node { value: Value::Map(m), ..v }.into_list());
+            }
+            if let Some(mut l) = p.remove("logging_configuration") {
+                if let Some(m) = l.map_mut() {
+                    rename(m, "destination_bucket_name", "target_bucket");
+                    rename(m, "log_file_prefix", "target_prefix");
+                }
+                p.insert("logging".into(), l.into_list());
+            }
+        }
+        "AWS::EC2::FlowLog" => {
+            let kind = p.get("resource_type").and_then(Node::as_str).map(str::to_string);
+            let target = match kind.as_deref() {
+                Some("VPC") => Some("vpc_id"),
+                Some("Subnet") => Some("subnet_id"),
+                Some("NetworkInterface") => Some("eni_id"),
+                Some("TransitGateway") => Some("transit_gateway_id"),
+                _ => None,
+            };
+            if let Some(target) = target {
+                rename(p, "resource_id", target);
+            }
+        }
+        "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" | "AWS::S3::BucketPolicy" => {
+            rename(p, "policy_document", "policy");
+        }
+        "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
+            rename(p, "assume_role_policy_document", "assume_role_policy");
+            rename(p, "policies", "inline_policy");
+            each_map(p, "inline_policy", |m| {
+                rename(m, "policy_name", "name");
+                rename(m, "policy_document", "policy");
+            });
+        }
+        "AWS::KMS::Key" => {
+            rename(p, "key_policy", "policy");
+            rename(p, "pending_window_in_days", "deletion_window_in_days");
+        }
+        "AWS::CloudTrail::Trail" => {
+            rename(p, "is_logging", "enable_logging");
+            rename(p, "cloud_watch_logs_log_group_arn", "cloud_watch_logs_group_arn");
+        }
+        _ => {}
+    }
+}
+
+/// `ip_protocol`, `cidr_ip`, `cidr_ipv6` → `protocol`, `cidr_blocks`, `ipv6_cidr_blocks`.
+fn security_group_rule(rule: &mut Props) {
+    rename(rule, "ip_protocol", "protocol");
+    to_string(rule, "protocol");
+    for port in ["from_port", "to_port"] {
+        to_int(rule, port);
+    }
+    for (from, to) in [
+        ("cidr_ip", "cidr_blocks"),
+        ("cidr_ipv6", "ipv6_cidr_blocks"),
+        ("source_security_group_id", "security_groups"),
+    ] {
+        rename(rule, from, to);
+        wrap(rule, to);
+    }
+}
+
+fn rename(p: &mut Props, from: &str, to: &str) {
+    if from != to {
+        if let Some(v) = p.remove(from) {
+            p.insert(to.to_string(), v);
+        }
+    }
+}
+
+/// Wraps a single value into a one-element list (Terraform's nested-block shape).
+fn wrap(p: &mut Props, key: &str) {
+    if let Some(v) = p.remove(key) {
+        let v = match v.value {
+            Value::List(_) => v,
+            _ => v.into_list(),
+        };
+        p.insert(key.to_string(), v);
+    }
+}
+
+fn each_map(p: &mut Props, key: &str, f: impl Fn(&mut Props)) {
+    if let Some(Value::List(items)) = p.get_mut(key).map(|n| &mut n.value) {
+        items.iter_mut().filter_map(Node::map_mut).for_each(f);
+    }
+}
+
+fn to_int(p: &mut Props, key: &str) {
+    if let Some(n) = p.get_mut(key) {
+        if let Value::Str(s) = &n.value {
+            if let Ok(i) = s.trim().parse::<i64>() {
+                n.value = Value::Int(i);
+            }
+        }
+    }
+}
+
+fn to_string(p: &mut Props, key: &str) {
+    if let Some(n) = p.get_mut(key) {
+        if let Value::Int(i) = n.value {
+            n.value = Value::Str(i.to_string());
+        }
+    }
+}

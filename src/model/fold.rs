@@ -1,0 +1,126 @@
+//! Settings that Terraform (or CloudFormation) writes as separate resources are
+//! folded into the canonical view of their parent when the reference resolves,
+//! keeping the span where they were written.
+
+use super::{Node, Resource, Unit, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// (child type, attribute referring to the parent, parent type, parent attribute).
+const FOLDS: &[(&str, &str, &str, &str)] = &[
+    ("aws_s3_bucket_logging", "bucket", "aws_s3_bucket", "logging"),
+    ("aws_s3_bucket_policy", "bucket", "aws_s3_bucket", "bucket_policy"),
+    ("aws_s3_bucket_public_access_block", "bucket", "aws_s3_bucket", "public_access_block"),
+    (
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "bucket",
+        "aws_s3_bucket",
+        "server_side_encryption_configuration",
+    ),
+    ("aws_s3_bucket_versioning", "bucket", "aws_s3_bucket", "versioning_configuration"),
+    ("aws_security_group_rule", "security_group_id", "aws_security_group", ""),
+];
+
+/// Folds split resources into their parents; security group rules whose
+/// group is not in the unit become a security group of their own.
+pub fn fold_split_resources(unit: &mut Unit) {
+    for r in &mut unit.resources {
+        normalize_vpc_rule(r);
+    }
+    let index: HashMap<String, usize> = unit
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.address.clone(), i))
+        .collect();
+    let mut moves = Vec::new();
+    for (child, r) in unit.resources.iter().enumerate() {
+        let Some(&(_, ref_attr, parent_type, parent_attr)) =
+            FOLDS.iter().find(|f| f.0 == r.canonical_type)
+        else {
+            continue;
+        };
+        let parent = match r.props.get(ref_attr).map(|n| &n.value) {
+            Some(Value::Ref(target)) => index
+                .get(&target.address)
+                .copied()
+                .filter(|&p| unit.resources[p].canonical_type == parent_type),
+            _ => None,
+        };
+        let attr = if parent_attr.is_empty() {
+            rule_direction(r)
+        } else {
+            parent_attr
+        };
+        moves.push((child, parent, attr.to_string()));
+    }
+    let mut folded = BTreeSet::new();
+    for (child, parent, attr) in moves {
+        let mut item = unit.resources[child].props.clone();
+        if let Some(m) = item.map_mut() {
+            m.remove(FOLDS.iter().find(|f| f.0 == unit.resources[child].canonical_type).map_or("", |f| f.1));
+        }
+        item.span = unit.resources[child].span;
+        item.key_span = None;
+        match parent {
+            Some(p) => {
+                append(&mut unit.resources[p].props, &attr, item);
+                folded.insert(child);
+            }
+            None if unit.resources[child].canonical_type == "aws_security_group_rule" => {
+                let r = &mut unit.resources[child];
+                r.canonical_type = "aws_security_group".into();
+                let span = r.span;
+                r.props = Node::new(Value::Map(BTreeMap::new()), span);
+                append(&mut r.props, &attr, item);
+            }
+            None => {}
+        }
+    }
+    let mut i = 0;
+    unit.resources.retain(|_| {
+        i += 1;
+        !folded.contains(&(i - 1))
+    });
+}
+
+fn rule_direction(r: &Resource) -> &'static str {
+    match r.props.get("type").and_then(Node::as_str) {
+        Some("egress") => "egress",
+        _ => "ingress",
+    }
+}
+
+fn append(parent: &mut Node, attr: &str, item: Node) {
+    let Some(map) = parent.map_mut() else { return };
+    let entry = map
+        .entry(attr.to_string())
+        .or_insert_with(|| Node::new(Value::List(Vec::new()), item.span));
+    match &mut entry.value {
+        Value::List(items) => items.push(item),
+        _ => *entry = Node::new(Value::List(vec![item]), entry.span),
+    }
+}
+
+/// `aws_vpc_security_group_{ingress,egress}_rule` into the `aws_security_group_rule` shape.
+fn normalize_vpc_rule(r: &mut Resource) {
+    let direction = match r.canonical_type.as_str() {
+        "aws_vpc_security_group_ingress_rule" => "ingress",
+        "aws_vpc_security_group_egress_rule" => "egress",
+        _ => return,
+    };
+    r.canonical_type = "aws_security_group_rule".into();
+    let span = r.span;
+    let Some(p) = r.props.map_mut() else { return };
+    p.insert("type".into(), Node::new(Value::Str(direction.into()), span));
+    for (from, to) in [
+        ("ip_protocol", "protocol"),
+        ("cidr_ipv4", "cidr_blocks"),
+        ("cidr_ipv6", "ipv6_cidr_blocks"),
+        ("referenced_security_group_id", "security_groups"),
+    ] {
+        if let Some(v) = p.remove(from) {
+            let v = if to == "protocol" { v } else { v.into_list() };
+            p.insert(to.into(), v);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! The one model: every resource of either format as a native view and a
+//! canonical view (Terraform AWS provider types and attribute shapes, with
+//! nested blocks as lists, like `terraform show -json`), with a span on every value.
+
+pub mod canonical;
+pub mod cfn_adapters;
+pub mod fold;
+pub mod iam;
+
+use crate::source::Span;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A value with the span where it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    /// Where the value was written.
+    pub span: Span,
+    /// Where its key was written, when the node is the value of a map entry.
+    pub key_span: Option<Span>,
+    /// Where the value came from, when a variable, parameter or module input supplied it.
+    pub origin: Option<Arc<Origin>>,
+}
+
+/// A secondary location explaining where a value came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Origin {
+    pub span: Span,
+    pub label: String,
+}
+
+/// A JSON-like value plus `Unknown` and `Ref`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    List(Vec<Node>),
+    Map(BTreeMap<String, Node>),
+    /// Only known at deploy/apply time; never guessed.
+    Unknown,
+    /// A reference to another resource (or one of its attributes).
+    Ref(Reference),
+}
+
+/// A resolvable reference to a resource attribute, e.g. `aws_vpc.main.id`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Reference {
+    /// Address of the target resource (`aws_vpc.main`, or a CloudFormation logical id).
+    pub address: String,
+    /// Attribute in canonical (snake_case) form; `id` for a plain `Ref`.
+    pub attribute: String,
+}
+
+impl Node {
+    pub fn new(value: Value, span: Span) -> Node {
+        Node {
+            value,
+            span,
+            key_span: None,
+            origin: None,
+        }
+    }
+
+    /// The same value, used at `span`.
+    pub fn at(mut self, span: Span) -> Node {
+        self.span = span;
+        self.key_span = None;
+        self
+    }
+
+    /// A one-element list holding this node, written at the same place.
+    pub fn into_list(self) -> Node {
+        let mut inner = self.clone();
+        inner.key_span = None;
+        Node {
+            value: Value::List(vec![inner]),
+            ..self
+        }
+    }
+
+    /// The span to underline: key and value of a map entry, else the value.
+    pub fn label_span(&self) -> Span {
+        match self.key_span {
+            Some(k) => k.to(self.span),
+            None => self.span,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(m) => m.get(key),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn map_mut(&mut self) -> Option<&mut BTreeMap<String, Node>> {
+        match &mut self.value {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.value, Value::Unknown)
+    }
+
+    /// True if this node or anything inside it is unknown.
+    pub fn contains_unknown(&self) -> bool {
+        match &self.value {
+            Value::Unknown => true,
+            Value::List(l) => l.iter().any(Node::contains_unknown),
+            Value::Map(m) => m.values().any(Node::contains_unknown),
+            _ => false,
+        }
+    }
+}
+
+/// The source format a resource was read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    CloudFormation,
+    Terraform,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::CloudFormation => "cloudformation",
+            Format::Terraform => "terraform",
+        }
+    }
+}
+
+/// One resource, in its native and canonical views.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// What users recognise: `aws_security_group.web`, or a CloudFormation logical id.
+    pub address: String,
+    /// `AWS::EC2::SecurityGroup` or `aws_security_group`.
+    pub native_type: String,
+    /// The Terraform AWS provider type name.
+    pub canonical_type: String,
+    pub format: Format,
+    /// The resource header (the logical id key, or `resource "t" "n"`).
+    pub span: Span,
+    /// Canonical properties (a map).
+    pub props: Node,
+    /// Native properties as written (a map).
+    pub native: Node,
+}
+
+/// The resources that can refer to each other: one template, or one Terraform module tree.
+#[derive(Clone, Debug, Default)]
+pub struct Unit {
+    pub resources: Vec<Resource>,
+}

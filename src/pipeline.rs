@@ -1,0 +1,258 @@
+//! One run: discover → parse → normalize → evaluate → filter.
+//! Each stage takes the previous stage's output; reporting is left to the caller.
+
+use crate::diag::Problem;
+use crate::discover::{discover, Discovered};
+use crate::engine::{self, Finding};
+use crate::model::Unit;
+use crate::policy::{self, Policy, Severity};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::{cfn, terraform};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Files larger than this are refused with an error.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What to lint and with which policies.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    pub exclude: Vec<String>,
+    pub policy_dirs: Vec<PathBuf>,
+    pub selection: Selection,
+    /// Report undecided checks (a needed value is unknown) as `info` findings.
+    pub strict: bool,
+}
+
+/// Which policies run.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Policy ids or globs to run exclusively.
+    pub only: Vec<String>,
+    /// Policy ids or globs to leave out.
+    pub skip: Vec<String>,
+    /// Opt-in packs to add to `default`.
+    pub packs: Vec<String>,
+    pub min_severity: Option<Severity>,
+}
+
+/// Everything a run produced, sorted.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub sources: SourceMap,
+    pub policies: Vec<Policy>,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<Problem>,
+    pub files: usize,
+    pub resources: usize,
+    pub elapsed: Duration,
+}
+
+/// Loads the built-in policies, then those in `dirs` (a user policy with a
+/// built-in's id replaces it).
+pub fn load_policies(dirs: &[PathBuf], sources: &mut SourceMap, errors: &mut Vec<Problem>) -> Vec<Policy> {
+    let env = policy::cel_env();
+    let mut ids: Vec<(FileId, bool)> = policy::builtin_sources(sources).into_iter().map(|id| (id, true)).collect();
+    for dir in dirs {
+        match policy::user_sources(dir, sources) {
+            Ok(found) => ids.extend(found.into_iter().map(|id| (id, false))),
+            Err(message) => {
+                let id = sources.add(SourceFile::new(dir.display().to_string(), dir.clone(), String::new()));
+                errors.push(Problem::new(Span::new(id, 0, 0), message));
+            }
+        }
+    }
+    let mut policies: Vec<Policy> = Vec::new();
+    for (id, builtin) in ids {
+        match policy::compile(sources.get(id), id, &env, builtin) {
+            Ok(p) => {
+                policies.retain(|q| q.spec.id != p.spec.id || !q.builtin || p.builtin);
+                if policies.iter().any(|q| q.spec.id == p.spec.id) {
+                    errors.push(Problem::new(Span::new(id, 0, 0), format!("duplicate policy id {}", p.spec.id)));
+                } else {
+                    policies.push(p);
+                }
+            }
+            Err(problem) => errors.push(problem),
+        }
+    }
+    policies.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
+    policies
+}
+
+fn glob_set(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).map_err(|e| format!("invalid glob '{p}': {e}"))?);
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+impl Selection {
+    /// True if the policy runs under this selection.
+    pub fn selects(&self, p: &Policy) -> Result<bool, String> {
+        let id = p.spec.id.as_str();
+        let only = glob_set(&self.only)?;
+        if !self.only.is_empty() && !only.is_match(id) {
+            return Ok(false);
+        }
+        if glob_set(&self.skip)?.is_match(id) {
+            return Ok(false);
+        }
+        let in_pack = p.spec.pack == "default" || self.packs.contains(&p.spec.pack) || only.is_match(id);
+        Ok(in_pack && self.min_severity.is_none_or(|m| p.spec.severity >= m))
+    }
+}
+
+/// A unit of work: one template, or one Terraform module folder.
+enum Job {
+    Template(FileId),
+    Module(Vec<FileId>),
+}
+
+/// Runs the whole check.
+pub fn run(options: &Options) -> Outcome {
+    let start = Instant::now();
+    let mut out = Outcome::default();
+    let policies = load_policies(&options.policy_dirs, &mut out.sources, &mut out.errors);
+    let mut selected = Vec::new();
+    for p in &policies {
+        match options.selection.selects(p) {
+            Ok(true) => selected.push(p),
+            Ok(false) => {}
+            Err(e) => {
+                let id = out.sources.add(SourceFile::new("<arguments>".into(), PathBuf::new(), String::new()));
+                out.errors.push(Problem::new(Span::new(id, 0, 0), e));
+                break;
+            }
+        }
+    }
+    let exclude = match glob_set(&options.exclude) {
+        Ok(set) => set,
+        Err(e) => {
+            let id = out.sources.add(SourceFile::new("<arguments>".into(), PathBuf::new(), String::new()));
+            out.errors.push(Problem::new(Span::new(id, 0, 0), e));
+            GlobSet::empty()
+        }
+    };
+    let found = discover(&options.paths, &exclude);
+    let jobs = read_files(&found, &mut out);
+    let env = Arc::new(policy::cel_env());
+    let sources = &out.sources;
+    let results: Vec<(usize, engine::Evaluation)> = jobs
+        .par_iter()
+        .map(|job| {
+            let (unit, mut problems) = normalize(job, sources);
+            let mut eval = engine::evaluate(&unit, &selected, &env, options.strict);
+            problems.append(&mut eval.problems);
+            eval.problems = problems;
+            (unit.resources.len(), eval)
+        })
+        .collect();
+    for (resources, eval) in results {
+        out.resources += resources;
+        out.findings.extend(eval.findings.into_iter().filter(|f| {
+            found.reported.contains(&out.sources.get(f.span.file).path)
+        }));
+        out.errors.extend(eval.problems);
+    }
+    drop(selected);
+    out.policies = policies;
+    let sources = &out.sources;
+    out.findings.sort_by_cached_key(|f| {
+        let file = sources.get(f.span.file);
+        let at = file.line_col(f.span.start as usize);
+        (file.name.clone(), at, f.rule_id.clone(), f.resource.clone(), f.span.end)
+    });
+    out.findings.dedup();
+    out.errors.sort_by_cached_key(|e| {
+        let file = sources.get(e.span.file);
+        (file.name.clone(), file.line_col(e.span.start as usize), e.message.clone())
+    });
+    out.errors.dedup();
+    out.elapsed = start.elapsed();
+    out
+}
+
+/// Reads every discovered file (in parallel) and groups them into jobs.
+fn read_files(found: &Discovered, out: &mut Outcome) -> Vec<Job> {
+    for (path, message) in &found.errors {
+        let id = out.sources.add(SourceFile::new(path.display().to_string(), path.clone(), String::new()));
+        out.errors.push(Problem::new(Span::new(id, 0, 0), message.clone()));
+    }
+    let mut paths: Vec<&PathBuf> = found.templates.iter().collect();
+    paths.extend(found.terraform.values().flatten());
+    let texts: Vec<(PathBuf, Result<String, String>)> =
+        paths.par_iter().map(|p| ((*p).clone(), read_text(p))).collect();
+    let mut ids = std::collections::HashMap::new();
+    for (path, text) in texts {
+        let name = path.display().to_string();
+        let id = match text {
+            Ok(text) => out.sources.add(SourceFile::new(name, path.clone(), text)),
+            Err(message) => {
+                let id = out.sources.add(SourceFile::new(name, path.clone(), String::new()));
+                out.errors.push(Problem::new(Span::new(id, 0, 0), message));
+                continue;
+            }
+        };
+        ids.insert(path, id);
+    }
+    out.files = ids.len();
+    let mut jobs: Vec<Job> = found.templates.iter().filter_map(|p| ids.get(p)).map(|&id| Job::Template(id)).collect();
+    for files in found.terraform.values() {
+        let module: Vec<FileId> = files.iter().filter_map(|p| ids.get(p).copied()).collect();
+        if !module.is_empty() {
+            jobs.push(Job::Module(module));
+        }
+    }
+    jobs
+}
+
+/// Reads a file as text; a UTF-8 byte order mark is dropped.
+fn read_text(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to())
+    })?;
+    Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
+}
+
+/// Parses and normalizes one job into a unit of resources.
+fn normalize(job: &Job, sources: &SourceMap) -> (Unit, Vec<Problem>) {
+    match job {
+        Job::Template(id) => {
+            let file = sources.get(*id);
+            match cfn::parse_document(file, *id) {
+                Ok(doc) if cfn::looks_like_template(&doc) => cfn::normalize_template(&doc),
+                Ok(_) => (Unit::default(), Vec::new()),
+                Err(problem) if might_be_template(&file.text) => (Unit::default(), vec![problem]),
+                Err(_) => (Unit::default(), Vec::new()),
+            }
+        }
+        Job::Module(ids) => {
+            let mut problems = Vec::new();
+            let mut parsed = Vec::new();
+            for &id in ids {
+                let source = sources.get(id);
+                match terraform::parse_file(source, id) {
+                    Ok(body) => parsed.push(terraform::ParsedFile { id, source, body }),
+                    Err(problem) => problems.push(problem),
+                }
+            }
+            (terraform::normalize_module(&parsed), problems)
+        }
+    }
+}
+
+/// An unparseable YAML/JSON file is only an error when it looks like a template.
+fn might_be_template(text: &str) -> bool {
+    text.contains("AWSTemplateFormatVersion") || (text.contains("Resources") && text.contains("AWS::"))
+}

@@ -1,0 +1,315 @@
+//! Policies: YAML files with a CEL assertion, compiled once per run.
+
+pub mod paths;
+
+use crate::diag::Problem;
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use include_dir::{include_dir, Dir};
+use paths::Path;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The built-in policies, embedded at build time from `policies/`.
+static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/policies");
+
+/// Variables a policy expression can use.
+pub const ROOTS: &[&str] = &["resource", "item", "meta", "resources"];
+
+/// How serious a finding is.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        })
+    }
+}
+
+/// One or several strings.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::None => Vec::new(),
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// A policy file as written.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySpec {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// Policies outside the `default` pack run only when their pack is selected.
+    #[serde(default = "default_pack")]
+    pub pack: String,
+    /// The AWS Security Checklist or VPC best-practice item the policy encodes.
+    pub checklist: String,
+    pub rationale: String,
+    pub remediation: String,
+    #[serde(default)]
+    pub remediation_cloudformation: Option<String>,
+    #[serde(default)]
+    pub remediation_terraform: Option<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Matching check ids of other tools (`checkov`, `trivy`, `kics`).
+    #[serde(default)]
+    pub peers: BTreeMap<String, Vec<String>>,
+    /// Canonical (Terraform) resource types the policy applies to.
+    pub resource_types: Vec<String>,
+    /// Paths of the elements to check one by one, bound to `item`.
+    #[serde(default)]
+    pub for_each: OneOrMany,
+    /// The CEL expression that must hold.
+    pub assert: serde_saphyr::Spanned<String>,
+    /// Paths to point at when the assertion fails (the first that exists wins).
+    #[serde(default)]
+    pub at: OneOrMany,
+    /// The finding's message; `{expr}` parts are CEL expressions.
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub tests: Vec<TestCase>,
+}
+
+fn default_pack() -> String {
+    "default".to_string()
+}
+
+/// A policy unit test: a snippet and the findings it must produce.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestCase {
+    pub name: String,
+    #[serde(default)]
+    pub terraform: Option<String>,
+    #[serde(default)]
+    pub cloudformation: Option<String>,
+    /// Expected findings of this policy; empty means the snippet passes.
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+}
+
+/// One expected finding.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    pub resource: String,
+    #[serde(default)]
+    pub line: Option<usize>,
+}
+
+/// A part of a message template.
+#[derive(Debug)]
+pub enum MessagePart {
+    Text(String),
+    Expr(cel::Program),
+}
+
+/// A compiled policy.
+#[derive(Debug)]
+pub struct Policy {
+    pub spec: PolicySpec,
+    pub file: FileId,
+    pub assert: cel::Program,
+    pub for_each: Vec<Path>,
+    pub at: Vec<Path>,
+    /// Paths the assertion reads.
+    pub reads: Vec<Path>,
+    pub message: Vec<MessagePart>,
+    /// Whether the assertion looks at other resources.
+    pub uses_resources: bool,
+    pub builtin: bool,
+}
+
+/// The shared CEL environment (standard library and optional syntax).
+pub fn cel_env() -> cel::Env {
+    cel::Env::stdlib().with_optional_support(true)
+}
+
+/// Adds every built-in policy file to `sources`.
+pub fn builtin_sources(sources: &mut SourceMap) -> Vec<FileId> {
+    let mut files = Vec::new();
+    collect_embedded(&BUILTIN, &mut files);
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files
+        .into_iter()
+        .map(|(name, text)| {
+            sources.add(SourceFile::new(
+                format!("<builtin>/policies/{name}"),
+                name.into(),
+                text,
+            ))
+        })
+        .collect()
+}
+
+fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, String)>) {
+    for f in dir.files() {
+        let name = f.path().to_string_lossy().to_string();
+        if is_policy_file(&name) {
+            out.push((name, f.contents_utf8().unwrap_or_default().to_string()));
+        }
+    }
+    for d in dir.dirs() {
+        collect_embedded(d, out);
+    }
+}
+
+/// Policy files are `*.yaml` / `*.yml`, other than `README`s.
+pub fn is_policy_file(name: &str) -> bool {
+    (name.ends_with(".yaml") || name.ends_with(".yml")) && !name.contains("README")
+}
+
+/// Loads and compiles one policy file.
+pub fn compile(file: &SourceFile, id: FileId, env: &cel::Env, builtin: bool) -> Result<Policy, Problem> {
+    let at_start = |line: usize, column: usize| {
+        let o = file.offset_of(line, column);
+        Span::new(id, o, o)
+    };
+    let spec: PolicySpec = serde_saphyr::from_str(&file.text).map_err(|e| {
+        let span = e
+            .location()
+            .map_or(Span::new(id, 0, 0), |l| at_start(l.line() as usize, l.column() as usize));
+        Problem::new(span, e.without_snippet().to_string())
+    })?;
+    let assert_at = at_start(
+        spec.assert.referenced.line() as usize,
+        spec.assert.referenced.column() as usize,
+    );
+    let assert = env.compile(&spec.assert.value).map_err(|errs| {
+        let first = errs.errors.first();
+        let span = first
+            .and_then(|e| locate_in(file, id, assert_at, &spec.assert.value, e.pos))
+            .unwrap_or(assert_at);
+        let msg = first.map_or_else(|| errs.to_string(), |e| e.msg.clone());
+        Problem::new(span, format!("invalid CEL in `assert`: {msg}"))
+    })?;
+    let parse_paths = |field: &str, v: &OneOrMany| {
+        v.to_vec()
+            .iter()
+            .map(|s| Path::parse(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Problem::new(Span::new(id, 0, 0), format!("`{field}`: {e}")))
+    };
+    let for_each = parse_paths("for_each", &spec.for_each)?;
+    let at = parse_paths("at", &spec.at)?;
+    let message = compile_message(spec.message.as_deref().unwrap_or(&spec.title), env)
+        .map_err(|e| Problem::new(Span::new(id, 0, 0), format!("`message`: {e}")))?;
+    let reads = paths::read_paths(assert.expression(), ROOTS);
+    let uses_resources = assert.references().has_variable("resources");
+    Ok(Policy {
+        spec,
+        file: id,
+        assert,
+        for_each,
+        at,
+        reads,
+        message,
+        uses_resources,
+        builtin,
+    })
+}
+
+/// Where a CEL error position (1-based line, column within the expression)
+/// falls in the policy file: each line of the expression is looked up in
+/// the file after the `assert` key, so block scalars map exactly.
+fn locate_in(
+    file: &SourceFile,
+    id: FileId,
+    start: Span,
+    expr: &str,
+    (line, col): (isize, isize),
+) -> Option<Span> {
+    let mut cursor = start.start as usize;
+    let mut found = None;
+    for (i, text) in expr.lines().enumerate() {
+        let at = cursor + file.text.get(cursor..)?.find(text)?;
+        cursor = at + text.len();
+        if i + 1 == line.max(1) as usize {
+            let byte = text
+                .char_indices()
+                .nth((col.max(1) - 1) as usize)
+                .map_or(text.len(), |(b, _)| b);
+            found = Some(Span::new(id, at + byte, at + byte + 1));
+            break;
+        }
+    }
+    found
+}
+
+fn compile_message(template: &str, env: &cel::Env) -> Result<Vec<MessagePart>, String> {
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..]
+            .find('}')
+            .ok_or_else(|| format!("unclosed '{{' in \"{template}\""))?;
+        if open > 0 {
+            parts.push(MessagePart::Text(rest[..open].to_string()));
+        }
+        let src = &rest[open + 1..open + close];
+        let program = env.compile(src).map_err(|e| format!("{{{src}}}: {e}"))?;
+        parts.push(MessagePart::Expr(program));
+        rest = &rest[open + close + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(MessagePart::Text(rest.to_string()));
+    }
+    Ok(parts)
+}
+
+/// Loads every policy file under `dir` (recursively) into `sources`.
+pub fn user_sources(dir: &std::path::Path, sources: &mut SourceMap) -> Result<Vec<FileId>, String> {
+    if !dir.is_dir() {
+        return Err(format!("policy folder '{}' does not exist", dir.display()));
+    }
+    let mut ids = Vec::new();
+    let mut entries: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && is_policy_file(&e.file_name().to_string_lossy()))
+        .map(|e| e.into_path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let text = std::fs::read(&path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        ids.push(sources.add(SourceFile::new(
+            path.display().to_string(),
+            path,
+            text,
+        )));
+    }
+    Ok(ids)
+}

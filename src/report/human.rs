@@ -1,0 +1,178 @@
+//! Human output: one miette diagnostic per finding and error, with the source
+//! snippet and a label on the offending value, then a one-line summary.
+
+use super::counts;
+use crate::pipeline::Outcome;
+use crate::policy::{Policy, Severity};
+use crate::source::{SourceFile, Span};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+use std::fmt;
+
+/// A file's text with its name, for miette.
+struct Named<'a>(&'a SourceFile);
+
+impl SourceCode for Named<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let inner = self.0.text.read_span(span, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.0.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+struct Report<'a> {
+    message: String,
+    code: Option<String>,
+    severity: miette::Severity,
+    help: Option<String>,
+    labels: Vec<LabeledSpan>,
+    source: Named<'a>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+}
+
+fn source_span(span: Span) -> SourceSpan {
+    SourceSpan::new((span.start as usize).into(), (span.end - span.start) as usize)
+}
+
+fn miette_severity(s: Severity) -> miette::Severity {
+    match s {
+        Severity::Critical | Severity::High => miette::Severity::Error,
+        Severity::Medium | Severity::Low => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    }
+}
+
+/// Whether to use colour: only on a terminal, and never with `NO_COLOR` set.
+pub fn use_color(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Renders every finding and error, then the summary line.
+pub fn render(outcome: &Outcome, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut out = String::new();
+    let sources = &outcome.sources;
+    for f in &outcome.findings {
+        let file = sources.get(f.span.file);
+        let policy = outcome.policies.iter().find(|p| p.spec.id == f.rule_id);
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            Some(label_text(&f.message, &f.title)),
+            source_span(f.span),
+        )];
+        let mut notes = Vec::new();
+        for (span, text) in &f.related {
+            if span.file == f.span.file {
+                labels.push(LabeledSpan::new_with_span(Some(text.clone()), source_span(*span)));
+            } else {
+                let other = sources.get(span.file);
+                let at = other.line_col(span.start as usize);
+                notes.push(format!("{text}: {}:{}:{}", other.name, at.line, at.column));
+            }
+        }
+        let report = Report {
+            message: format!("[{}] {} ({})", f.severity, f.title, f.resource),
+            code: Some(f.rule_id.clone()),
+            severity: miette_severity(f.severity),
+            help: help_text(policy, &notes),
+            labels,
+            source: Named(file),
+        };
+        let _ = handler.render_report(&mut out, &report);
+    }
+    for e in &outcome.errors {
+        let report = Report {
+            message: e.message.clone(),
+            code: Some("error".into()),
+            severity: miette::Severity::Error,
+            help: None,
+            labels: vec![LabeledSpan::new_primary_with_span(None, source_span(e.span))],
+            source: Named(sources.get(e.span.file)),
+        };
+        let _ = handler.render_report(&mut out, &report);
+    }
+    out.push_str(&summary(outcome));
+    out
+}
+
+fn label_text(message: &str, title: &str) -> String {
+    if message.is_empty() { title } else { message }.to_string()
+}
+
+fn help_text(policy: Option<&Policy>, notes: &[String]) -> Option<String> {
+    let mut parts: Vec<String> = notes.to_vec();
+    if let Some(p) = policy {
+        parts.push(p.spec.remediation.trim().to_string());
+    }
+    (!parts.is_empty()).then(|| parts.join("\n"))
+}
+
+/// `12 files, 40 resources: 3 findings (1 critical, 2 high), 0 errors in 0.02s`.
+pub fn summary(outcome: &Outcome) -> String {
+    let by: Vec<String> = counts(outcome)
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    let by = if by.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", by.join(", "))
+    };
+    format!(
+        "{} files, {} resources: {} findings{by}, {} errors in {:.2}s\n",
+        outcome.files,
+        outcome.resources,
+        outcome.findings.len(),
+        outcome.errors.len(),
+        outcome.elapsed.as_secs_f64()
+    )
+}
