@@ -65,6 +65,9 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], env: &Arc<cel::Env>, strict: 
         let mut scope = root.new_inner_scope();
         scope.add_variable_from_value("resource", value);
         scope.add_variable_from_value("meta", cel::Value::Map(Map { map: Arc::new(meta(resource)) }));
+        if applicable.iter().any(|p| p.uses_native) {
+            scope.add_variable_from_value("native", to_cel(&resource.native));
+        }
         for policy in applicable {
             let check = Check { unit, resource, policy };
             check.run(&scope, strict, &mut out);
@@ -151,6 +154,7 @@ impl Check<'_> {
         self.policy.reads.iter().any(|path| match path.root.as_str() {
             "resource" => path.meets_unknown(&self.resource.props),
             "item" => item.is_some_and(|i| path.meets_unknown(i)),
+            "native" => path.meets_unknown(&self.resource.native),
             "resources" => match path.segs.as_slice() {
                 [Seg::Each, Seg::Field(f), rest @ ..] if f == "props" => {
                     let rest = Path { root: String::new(), segs: rest.to_vec() };
@@ -168,6 +172,7 @@ impl Check<'_> {
         let base = |p: &Path| match p.root.as_str() {
             "item" => item,
             "resource" => Some(&self.resource.props),
+            "native" => Some(&self.resource.native),
             _ => None,
         };
         for path in self.policy.at.iter().chain(&self.policy.reads) {

@@ -93,6 +93,15 @@ fn glob_set(patterns: &[String]) -> Result<GlobSet, String> {
 }
 
 impl Selection {
+    /// Like [`Selection::selects`], but counting every pack as selected; a bad glob selects nothing.
+    pub fn selects_any_pack(&self, p: &Policy) -> bool {
+        let all = Selection {
+            packs: vec![p.spec.pack.clone()],
+            ..self.clone()
+        };
+        all.selects(p).unwrap_or(false)
+    }
+
     /// True if the policy runs under this selection.
     pub fn selects(&self, p: &Policy) -> Result<bool, String> {
         let id = p.spec.id.as_str();
@@ -109,7 +118,7 @@ impl Selection {
 }
 
 /// A unit of work: one template, or one Terraform module folder.
-enum Job {
+pub enum Job {
     Template(FileId),
     Module(Vec<FileId>),
 }
@@ -142,40 +151,62 @@ pub fn run(options: &Options) -> Outcome {
     let found = discover(&options.paths, &exclude);
     let jobs = read_files(&found, &mut out);
     let env = Arc::new(policy::cel_env());
-    let sources = &out.sources;
+    let (resources, findings, errors) = lint(&out.sources, &jobs, &selected, &env, options.strict);
+    out.resources = resources;
+    out.findings = findings
+        .into_iter()
+        .filter(|f| found.reported.contains(&out.sources.get(f.span.file).path))
+        .collect();
+    out.errors.extend(errors);
+    drop(selected);
+    out.policies = policies;
+    sort(&out.sources, &mut out.findings, &mut out.errors);
+    out.elapsed = start.elapsed();
+    out
+}
+
+/// Parses, normalizes and evaluates every job (in parallel): the resource
+/// count, the findings and the problems.
+pub fn lint(
+    sources: &SourceMap,
+    jobs: &[Job],
+    policies: &[&Policy],
+    env: &Arc<cel::Env>,
+    strict: bool,
+) -> (usize, Vec<Finding>, Vec<Problem>) {
     let results: Vec<(usize, engine::Evaluation)> = jobs
         .par_iter()
         .map(|job| {
             let (unit, mut problems) = normalize(job, sources);
-            let mut eval = engine::evaluate(&unit, &selected, &env, options.strict);
+            let mut eval = engine::evaluate(&unit, policies, env, strict);
             problems.append(&mut eval.problems);
             eval.problems = problems;
             (unit.resources.len(), eval)
         })
         .collect();
-    for (resources, eval) in results {
-        out.resources += resources;
-        out.findings.extend(eval.findings.into_iter().filter(|f| {
-            found.reported.contains(&out.sources.get(f.span.file).path)
-        }));
-        out.errors.extend(eval.problems);
+    let (mut resources, mut findings, mut problems) = (0, Vec::new(), Vec::new());
+    for (n, eval) in results {
+        resources += n;
+        findings.extend(eval.findings);
+        problems.extend(eval.problems);
     }
-    drop(selected);
-    out.policies = policies;
-    let sources = &out.sources;
-    out.findings.sort_by_cached_key(|f| {
+    (resources, findings, problems)
+}
+
+/// Sorts findings by file, line, column, rule and resource, and errors by
+/// file and position; exact duplicates are dropped.
+pub fn sort(sources: &SourceMap, findings: &mut Vec<Finding>, errors: &mut Vec<Problem>) {
+    findings.sort_by_cached_key(|f| {
         let file = sources.get(f.span.file);
         let at = file.line_col(f.span.start as usize);
         (file.name.clone(), at, f.rule_id.clone(), f.resource.clone(), f.span.end)
     });
-    out.findings.dedup();
-    out.errors.sort_by_cached_key(|e| {
+    findings.dedup();
+    errors.sort_by_cached_key(|e| {
         let file = sources.get(e.span.file);
         (file.name.clone(), file.line_col(e.span.start as usize), e.message.clone())
     });
-    out.errors.dedup();
-    out.elapsed = start.elapsed();
-    out
+    errors.dedup();
 }
 
 /// Reads every discovered file (in parallel) and groups them into jobs.

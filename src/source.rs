@@ -91,14 +91,6 @@ impl SourceFile {
         }
     }
 
-    /// 0-based line and UTF-16 column of a byte offset (an LSP position).
-    pub fn utf16_position(&self, offset: usize) -> (u32, u32) {
-        let offset = self.clamp(offset);
-        let (line, start) = self.line_of(offset);
-        let col: usize = self.text[start..offset].chars().map(char::len_utf16).sum();
-        (line as u32, col as u32)
-    }
-
     /// Byte offset of a 1-based line and character column (clamped to the text).
     pub fn offset_of(&self, line: usize, column: usize) -> usize {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
@@ -153,21 +145,6 @@ impl SourceMap {
     pub fn get(&self, id: FileId) -> &Arc<SourceFile> {
         &self.files[id.0 as usize]
     }
-
-    pub fn files(&self) -> impl Iterator<Item = (FileId, &Arc<SourceFile>)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
-    }
-
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -179,17 +156,14 @@ mod tests {
         let f = SourceFile::new("x".into(), "x".into(), "ab\nçé x\r\nz".into());
         let x = f.text.find('x').unwrap();
         assert_eq!(f.line_col(x), LineCol { line: 2, column: 4 });
-        assert_eq!(f.utf16_position(x), (1, 3));
         assert_eq!(f.offset_of(2, 4), x);
         let z = f.text.find('z').unwrap();
         assert_eq!(f.line_col(z), LineCol { line: 3, column: 1 });
     }
 
     #[test]
-    fn utf16_counts_surrogate_pairs() {
-        let f = SourceFile::new("x".into(), "x".into(), "😀x".into());
-        assert_eq!(f.utf16_position(4), (0, 2));
-        let idx = CharIndex::new(&f.text);
+    fn char_index_maps_to_bytes() {
+        let idx = CharIndex::new("😀x");
         assert_eq!(idx.byte(1), 4);
     }
 }

@@ -14,7 +14,7 @@ use std::fmt;
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/policies");
 
 /// Variables a policy expression can use.
-pub const ROOTS: &[&str] = &["resource", "item", "meta", "resources"];
+pub const ROOTS: &[&str] = &["resource", "item", "meta", "resources", "native"];
 
 /// How serious a finding is.
 #[derive(
@@ -148,6 +148,8 @@ pub struct Policy {
     pub message: Vec<MessagePart>,
     /// Whether the assertion looks at other resources.
     pub uses_resources: bool,
+    /// Whether the assertion looks at the native (as written) properties.
+    pub uses_native: bool,
     pub builtin: bool,
 }
 
@@ -227,6 +229,7 @@ pub fn compile(file: &SourceFile, id: FileId, env: &cel::Env, builtin: bool) -> 
         .map_err(|e| Problem::new(Span::new(id, 0, 0), format!("`message`: {e}")))?;
     let reads = paths::read_paths(assert.expression(), ROOTS);
     let uses_resources = assert.references().has_variable("resources");
+    let uses_native = assert.references().has_variable("native");
     Ok(Policy {
         spec,
         file: id,
@@ -236,6 +239,7 @@ pub fn compile(file: &SourceFile, id: FileId, env: &cel::Env, builtin: bool) -> 
         reads,
         message,
         uses_resources,
+        uses_native,
         builtin,
     })
 }
