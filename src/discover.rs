@@ -64,15 +64,23 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
             continue;
         }
         if !root.is_dir() {
-            found.errors.push((root.clone(), "no such file or folder".into()));
+            found
+                .errors
+                .push((root.clone(), "no such file or folder".into()));
             continue;
         }
-        let walker = WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|e| {
-            e.depth() == 0
-                || !e.file_type().is_dir()
-                || !(e.file_name().to_str().is_some_and(|n| n.starts_with('.') || SKIPPED_DIRS.contains(&n))
-                    || exclude.is_match(clean(e.path())))
-        });
+        let walker = WalkDir::new(root)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0
+                    || !e.file_type().is_dir()
+                    || !(e
+                        .file_name()
+                        .to_str()
+                        .is_some_and(|n| n.starts_with('.') || SKIPPED_DIRS.contains(&n))
+                        || exclude.is_match(clean(e.path())))
+            });
         for entry in walker {
             match entry {
                 Ok(e) if e.file_type().is_file() => {
@@ -82,7 +90,10 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
                 }
                 Ok(_) => {}
                 Err(err) => {
-                    let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone());
+                    let path = err
+                        .path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| root.clone());
                     found.errors.push((clean(&path), err.to_string()));
                 }
             }
@@ -90,7 +101,11 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
     }
     // Every module folder is read whole: variables and other files give context.
     for (dir, files) in found.terraform.iter_mut() {
-        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir.as_path() };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir.as_path()
+        };
         if let Ok(entries) = std::fs::read_dir(dir) {
             let mut tf: Vec<PathBuf> = entries
                 .filter_map(Result::ok)

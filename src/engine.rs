@@ -36,7 +36,12 @@ pub struct Evaluation {
 }
 
 /// Evaluates `policies` on every resource of `unit`.
-pub fn evaluate(unit: &Unit, policies: &[&Policy], env: &Arc<cel::Env>, strict: bool) -> Evaluation {
+pub fn evaluate(
+    unit: &Unit,
+    policies: &[&Policy],
+    env: &Arc<cel::Env>,
+    strict: bool,
+) -> Evaluation {
     let mut out = Evaluation::default();
     let mut root = Context::with_env(env.clone());
     let _ = root.add_function("refers_to", refers_to);
@@ -57,19 +62,33 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], env: &Arc<cel::Env>, strict: 
     for (resource, value) in unit.resources.iter().zip(values) {
         let applicable: Vec<&&Policy> = policies
             .iter()
-            .filter(|p| p.spec.resource_types.iter().any(|t| t == &resource.canonical_type || t == "*"))
+            .filter(|p| {
+                p.spec
+                    .resource_types
+                    .iter()
+                    .any(|t| t == &resource.canonical_type || t == "*")
+            })
             .collect();
         if applicable.is_empty() {
             continue;
         }
         let mut scope = root.new_inner_scope();
         scope.add_variable_from_value("resource", value);
-        scope.add_variable_from_value("meta", cel::Value::Map(Map { map: Arc::new(meta(resource)) }));
+        scope.add_variable_from_value(
+            "meta",
+            cel::Value::Map(Map {
+                map: Arc::new(meta(resource)),
+            }),
+        );
         if applicable.iter().any(|p| p.uses_native) {
             scope.add_variable_from_value("native", to_cel(&resource.native));
         }
         for policy in applicable {
-            let check = Check { unit, resource, policy };
+            let check = Check {
+                unit,
+                resource,
+                policy,
+            };
             check.run(&scope, strict, &mut out);
         }
     }
@@ -121,9 +140,9 @@ impl Check<'_> {
                     let finding = self.finding(item, &ctx, false);
                     out.findings.push(finding);
                 }
-                Ok(other) => out.problems.push(self.problem(format!(
-                    "`assert` must return a bool, got {other:?}"
-                ))),
+                Ok(other) => out
+                    .problems
+                    .push(self.problem(format!("`assert` must return a bool, got {other:?}"))),
                 Err(e) => out.problems.push(self.problem(e.to_string())),
             }
         }
@@ -133,7 +152,10 @@ impl Check<'_> {
         if strict {
             let mut f = self.finding(Some(at), &Context::default(), true);
             f.severity = Severity::Info;
-            f.message = format!("{}: undecided, a value it needs is unknown before deployment", f.title);
+            f.message = format!(
+                "{}: undecided, a value it needs is unknown before deployment",
+                f.title
+            );
             f.span = at.label_span();
             out.findings.push(f);
         }
@@ -151,19 +173,28 @@ impl Check<'_> {
 
     /// True if a value the assertion reads is unknown.
     fn reads_unknown(&self, item: Option<&Node>) -> bool {
-        self.policy.reads.iter().any(|path| match path.root.as_str() {
-            "resource" => path.meets_unknown(&self.resource.props),
-            "item" => item.is_some_and(|i| path.meets_unknown(i)),
-            "native" => path.meets_unknown(&self.resource.native),
-            "resources" => match path.segs.as_slice() {
-                [Seg::Each, Seg::Field(f), rest @ ..] if f == "props" => {
-                    let rest = Path { root: String::new(), segs: rest.to_vec() };
-                    self.unit.resources.iter().any(|r| rest.meets_unknown(&r.props))
-                }
+        self.policy
+            .reads
+            .iter()
+            .any(|path| match path.root.as_str() {
+                "resource" => path.meets_unknown(&self.resource.props),
+                "item" => item.is_some_and(|i| path.meets_unknown(i)),
+                "native" => path.meets_unknown(&self.resource.native),
+                "resources" => match path.segs.as_slice() {
+                    [Seg::Each, Seg::Field(f), rest @ ..] if f == "props" => {
+                        let rest = Path {
+                            root: String::new(),
+                            segs: rest.to_vec(),
+                        };
+                        self.unit
+                            .resources
+                            .iter()
+                            .any(|r| rest.meets_unknown(&r.props))
+                    }
+                    _ => false,
+                },
                 _ => false,
-            },
-            _ => false,
-        })
+            })
     }
 
     /// The node to point at: the first `at` path that exists, else the first
@@ -201,7 +232,11 @@ impl Check<'_> {
             rule_id: spec.id.clone(),
             severity: spec.severity,
             title: spec.title.clone(),
-            message: if undecided { String::new() } else { render_message(&self.policy.message, ctx) },
+            message: if undecided {
+                String::new()
+            } else {
+                render_message(&self.policy.message, ctx)
+            },
             resource: self.resource.address.clone(),
             resource_type: self.resource.native_type.clone(),
             span,
@@ -252,7 +287,10 @@ fn meta(r: &Resource) -> HashMap<Key, cel::Value> {
         (key("address"), cel::Value::from(r.address.clone())),
         (key("type"), cel::Value::from(r.canonical_type.clone())),
         (key("native_type"), cel::Value::from(r.native_type.clone())),
-        (key("format"), cel::Value::from(r.format.as_str().to_string())),
+        (
+            key("format"),
+            cel::Value::from(r.format.as_str().to_string()),
+        ),
     ])
 }
 

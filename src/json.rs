@@ -70,10 +70,10 @@ fn convert(v: &ast::Value, file: FileId) -> Result<Node, Problem> {
         ast::Value::NumberLit(n) => {
             let value = match n.value.parse::<i64>() {
                 Ok(i) => Value::Int(i),
-                Err(_) => n.value.parse::<f64>().map_or_else(
-                    |_| Value::Str(n.value.to_string()),
-                    Value::Float,
-                ),
+                Err(_) => n
+                    .value
+                    .parse::<f64>()
+                    .map_or_else(|_| Value::Str(n.value.to_string()), Value::Float),
             };
             Node::new(value, span(n.range, file))
         }

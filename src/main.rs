@@ -1,29 +1,19 @@
-//! tenken (点検): a security linter for CloudFormation and Terraform, with
-//! policies written in CEL.
-
-mod cfn;
-mod diag;
-mod discover;
-mod engine;
-mod json;
-mod model;
-mod pipeline;
-mod policy;
-mod policy_tests;
-mod report;
-mod rules;
-mod source;
-mod terraform;
+//! The `tenken` command line.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use pipeline::{Options, Selection};
-use policy::Severity;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tenken::pipeline::{self, Options, Selection};
+use tenken::policy::{self, Severity};
+use tenken::{policy_tests, report, rules, source};
 
 #[derive(Parser)]
-#[command(name = "tenken", version, about = "Security linter for CloudFormation and Terraform, with CEL policies")]
+#[command(
+    name = "tenken",
+    version,
+    about = "Security linter for CloudFormation and Terraform, with CEL policies"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -135,9 +125,10 @@ fn check(args: CheckArgs) -> i32 {
     };
     let outcome = pipeline::run(&options);
     let text = match args.format {
-        OutputFormat::Human => {
-            report::human::render(&outcome, report::human::use_color(std::io::stdout().is_terminal()))
-        }
+        OutputFormat::Human => report::human::render(
+            &outcome,
+            report::human::use_color(std::io::stdout().is_terminal()),
+        ),
         OutputFormat::Json => report::json::render(&outcome),
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
@@ -174,7 +165,9 @@ fn rules(args: RulesArgs) -> i32 {
     };
     let chosen: Vec<&policy::Policy> = policies
         .iter()
-        .filter(|p| selection.selects_any_pack(p) && args.pack.as_ref().is_none_or(|k| &p.spec.pack == k))
+        .filter(|p| {
+            selection.selects_any_pack(p) && args.pack.as_ref().is_none_or(|k| &p.spec.pack == k)
+        })
         .collect();
     print!("{}", rules::list(&chosen));
     0

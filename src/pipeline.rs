@@ -54,14 +54,25 @@ pub struct Outcome {
 
 /// Loads the built-in policies, then those in `dirs` (a user policy with a
 /// built-in's id replaces it).
-pub fn load_policies(dirs: &[PathBuf], sources: &mut SourceMap, errors: &mut Vec<Problem>) -> Vec<Policy> {
+pub fn load_policies(
+    dirs: &[PathBuf],
+    sources: &mut SourceMap,
+    errors: &mut Vec<Problem>,
+) -> Vec<Policy> {
     let env = policy::cel_env();
-    let mut ids: Vec<(FileId, bool)> = policy::builtin_sources(sources).into_iter().map(|id| (id, true)).collect();
+    let mut ids: Vec<(FileId, bool)> = policy::builtin_sources(sources)
+        .into_iter()
+        .map(|id| (id, true))
+        .collect();
     for dir in dirs {
         match policy::user_sources(dir, sources) {
             Ok(found) => ids.extend(found.into_iter().map(|id| (id, false))),
             Err(message) => {
-                let id = sources.add(SourceFile::new(dir.display().to_string(), dir.clone(), String::new()));
+                let id = sources.add(SourceFile::new(
+                    dir.display().to_string(),
+                    dir.clone(),
+                    String::new(),
+                ));
                 errors.push(Problem::new(Span::new(id, 0, 0), message));
             }
         }
@@ -72,7 +83,10 @@ pub fn load_policies(dirs: &[PathBuf], sources: &mut SourceMap, errors: &mut Vec
             Ok(p) => {
                 policies.retain(|q| q.spec.id != p.spec.id || !q.builtin || p.builtin);
                 if policies.iter().any(|q| q.spec.id == p.spec.id) {
-                    errors.push(Problem::new(Span::new(id, 0, 0), format!("duplicate policy id {}", p.spec.id)));
+                    errors.push(Problem::new(
+                        Span::new(id, 0, 0),
+                        format!("duplicate policy id {}", p.spec.id),
+                    ));
                 } else {
                     policies.push(p);
                 }
@@ -112,7 +126,8 @@ impl Selection {
         if glob_set(&self.skip)?.is_match(id) {
             return Ok(false);
         }
-        let in_pack = p.spec.pack == "default" || self.packs.contains(&p.spec.pack) || only.is_match(id);
+        let in_pack =
+            p.spec.pack == "default" || self.packs.contains(&p.spec.pack) || only.is_match(id);
         Ok(in_pack && self.min_severity.is_none_or(|m| p.spec.severity >= m))
     }
 }
@@ -134,7 +149,11 @@ pub fn run(options: &Options) -> Outcome {
             Ok(true) => selected.push(p),
             Ok(false) => {}
             Err(e) => {
-                let id = out.sources.add(SourceFile::new("<arguments>".into(), PathBuf::new(), String::new()));
+                let id = out.sources.add(SourceFile::new(
+                    "<arguments>".into(),
+                    PathBuf::new(),
+                    String::new(),
+                ));
                 out.errors.push(Problem::new(Span::new(id, 0, 0), e));
                 break;
             }
@@ -143,7 +162,11 @@ pub fn run(options: &Options) -> Outcome {
     let exclude = match glob_set(&options.exclude) {
         Ok(set) => set,
         Err(e) => {
-            let id = out.sources.add(SourceFile::new("<arguments>".into(), PathBuf::new(), String::new()));
+            let id = out.sources.add(SourceFile::new(
+                "<arguments>".into(),
+                PathBuf::new(),
+                String::new(),
+            ));
             out.errors.push(Problem::new(Span::new(id, 0, 0), e));
             GlobSet::empty()
         }
@@ -199,12 +222,22 @@ pub fn sort(sources: &SourceMap, findings: &mut Vec<Finding>, errors: &mut Vec<P
     findings.sort_by_cached_key(|f| {
         let file = sources.get(f.span.file);
         let at = file.line_col(f.span.start as usize);
-        (file.name.clone(), at, f.rule_id.clone(), f.resource.clone(), f.span.end)
+        (
+            file.name.clone(),
+            at,
+            f.rule_id.clone(),
+            f.resource.clone(),
+            f.span.end,
+        )
     });
     findings.dedup();
     errors.sort_by_cached_key(|e| {
         let file = sources.get(e.span.file);
-        (file.name.clone(), file.line_col(e.span.start as usize), e.message.clone())
+        (
+            file.name.clone(),
+            file.line_col(e.span.start as usize),
+            e.message.clone(),
+        )
     });
     errors.dedup();
 }
@@ -212,20 +245,29 @@ pub fn sort(sources: &SourceMap, findings: &mut Vec<Finding>, errors: &mut Vec<P
 /// Reads every discovered file (in parallel) and groups them into jobs.
 fn read_files(found: &Discovered, out: &mut Outcome) -> Vec<Job> {
     for (path, message) in &found.errors {
-        let id = out.sources.add(SourceFile::new(path.display().to_string(), path.clone(), String::new()));
-        out.errors.push(Problem::new(Span::new(id, 0, 0), message.clone()));
+        let id = out.sources.add(SourceFile::new(
+            path.display().to_string(),
+            path.clone(),
+            String::new(),
+        ));
+        out.errors
+            .push(Problem::new(Span::new(id, 0, 0), message.clone()));
     }
     let mut paths: Vec<&PathBuf> = found.templates.iter().collect();
     paths.extend(found.terraform.values().flatten());
-    let texts: Vec<(PathBuf, Result<String, String>)> =
-        paths.par_iter().map(|p| ((*p).clone(), read_text(p))).collect();
+    let texts: Vec<(PathBuf, Result<String, String>)> = paths
+        .par_iter()
+        .map(|p| ((*p).clone(), read_text(p)))
+        .collect();
     let mut ids = std::collections::HashMap::new();
     for (path, text) in texts {
         let name = path.display().to_string();
         let id = match text {
             Ok(text) => out.sources.add(SourceFile::new(name, path.clone(), text)),
             Err(message) => {
-                let id = out.sources.add(SourceFile::new(name, path.clone(), String::new()));
+                let id = out
+                    .sources
+                    .add(SourceFile::new(name, path.clone(), String::new()));
                 out.errors.push(Problem::new(Span::new(id, 0, 0), message));
                 continue;
             }
@@ -233,7 +275,12 @@ fn read_files(found: &Discovered, out: &mut Outcome) -> Vec<Job> {
         ids.insert(path, id);
     }
     out.files = ids.len();
-    let mut jobs: Vec<Job> = found.templates.iter().filter_map(|p| ids.get(p)).map(|&id| Job::Template(id)).collect();
+    let mut jobs: Vec<Job> = found
+        .templates
+        .iter()
+        .filter_map(|p| ids.get(p))
+        .map(|&id| Job::Template(id))
+        .collect();
     for files in found.terraform.values() {
         let module: Vec<FileId> = files.iter().filter_map(|p| ids.get(p).copied()).collect();
         if !module.is_empty() {
@@ -250,10 +297,12 @@ fn read_text(path: &Path) -> Result<String, String> {
         return Err(format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to())
-    })?;
-    Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
+    let text = String::from_utf8(bytes)
+        .map_err(|e| format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to()))?;
+    Ok(text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text))
 }
 
 /// Parses and normalizes one job into a unit of resources.
@@ -285,5 +334,6 @@ fn normalize(job: &Job, sources: &SourceMap) -> (Unit, Vec<Problem>) {
 
 /// An unparseable YAML/JSON file is only an error when it looks like a template.
 fn might_be_template(text: &str) -> bool {
-    text.contains("AWSTemplateFormatVersion") || (text.contains("Resources") && text.contains("AWS::"))
+    text.contains("AWSTemplateFormatVersion")
+        || (text.contains("Resources") && text.contains("AWS::"))
 }

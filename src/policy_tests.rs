@@ -42,7 +42,11 @@ pub fn run(policies: &[&Policy]) -> TestReport {
         report.passed += passed;
         report.failed += failed;
     }
-    let _ = writeln!(report.text, "{} passed, {} failed", report.passed, report.failed);
+    let _ = writeln!(
+        report.text,
+        "{} passed, {} failed",
+        report.passed, report.failed
+    );
     report
 }
 
@@ -59,19 +63,29 @@ fn run_case(policy: &Policy, case: &TestCase, env: &Arc<cel::Env>) -> Result<(),
             "template.yaml".into(),
             cfn.clone(),
         ))),
-        _ => return Err("    a case needs exactly one of `terraform` or `cloudformation`\n".into()),
+        _ => {
+            return Err("    a case needs exactly one of `terraform` or `cloudformation`\n".into())
+        }
     };
     let (_, findings, errors) = pipeline::lint(&sources, &[job], &[policy], env, false);
     if let Some(e) = errors.first() {
         let file = sources.get(e.span.file);
         let at = file.line_col(e.span.start as usize);
-        return Err(format!("    error at {}:{}: {}\n", at.line, at.column, e.message));
+        return Err(format!(
+            "    error at {}:{}: {}\n",
+            at.line, at.column, e.message
+        ));
     }
     let mut actual: Vec<Expectation> = findings
         .iter()
         .map(|f| Expectation {
             resource: f.resource.clone(),
-            line: Some(sources.get(f.span.file).line_col(f.span.start as usize).line),
+            line: Some(
+                sources
+                    .get(f.span.file)
+                    .line_col(f.span.start as usize)
+                    .line,
+            ),
         })
         .collect();
     actual.sort();

@@ -48,7 +48,11 @@ pub fn explain(p: &Policy) -> String {
     let _ = writeln!(out, "Applies to: {}", s.resource_types.join(", "));
     let _ = writeln!(out, "Assertion:\n{}", indent(&s.assert.value));
     if !s.peers.is_empty() {
-        let peers: Vec<String> = s.peers.iter().map(|(tool, ids)| format!("{tool}: {}", ids.join(", "))).collect();
+        let peers: Vec<String> = s
+            .peers
+            .iter()
+            .map(|(tool, ids)| format!("{tool}: {}", ids.join(", ")))
+            .collect();
         let _ = writeln!(out, "Same check elsewhere: {}", peers.join("; "));
     }
     for r in &s.references {

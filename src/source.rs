@@ -123,9 +123,7 @@ impl<'a> CharIndex<'a> {
     pub fn byte(&self, char_index: usize) -> usize {
         match &self.offsets {
             None => char_index.min(self.text.len()),
-            Some(v) => v
-                .get(char_index)
-                .map_or(self.text.len(), |&b| b as usize),
+            Some(v) => v.get(char_index).map_or(self.text.len(), |&b| b as usize),
         }
     }
 }

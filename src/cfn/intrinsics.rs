@@ -36,7 +36,9 @@ impl<'a> Resolver<'a> {
                 Value::Map(self.resolve_map(m))
             }
             Value::Map(m) => Value::Map(self.resolve_map(m)),
-            Value::List(items) => Value::List(items.iter().filter_map(|i| self.resolve(i)).collect()),
+            Value::List(items) => {
+                Value::List(items.iter().filter_map(|i| self.resolve(i)).collect())
+            }
             other => other.clone(),
         };
         Some(Node {

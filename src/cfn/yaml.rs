@@ -57,8 +57,7 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Problem> {
             break;
         }
     }
-    Ok(b
-        .root
+    Ok(b.root
         .unwrap_or_else(|| Node::new(Value::Null, Span::new(file, 0, 0))))
 }
 
@@ -84,7 +83,7 @@ impl Builder<'_> {
             Event::Scalar(value, style, anchor, tag) => {
                 let tag = tag.as_deref().and_then(intrinsic_name);
                 let node = self.scalar(&value, style, tag.as_deref(), start, end);
-                self.finish(node, anchor, tag.is_some())?;
+                self.finish(node, anchor)?;
             }
             Event::SequenceStart(anchor, tag) => {
                 self.open(start)?;
@@ -134,7 +133,7 @@ impl Builder<'_> {
                 if let Some(name) = &tag {
                     node = wrap_intrinsic(name, node);
                 }
-                self.finish(node, anchor, tag.is_some())?;
+                self.finish(node, anchor)?;
             }
             Event::Alias(id) => {
                 let (node, size) = self
@@ -145,7 +144,7 @@ impl Builder<'_> {
                 self.count(size, start)?;
                 let mut node = node;
                 node.key_span = None;
-                self.push(node, start)?;
+                self.push(node)?;
             }
             Event::DocumentEnd => return Ok(self.root.is_some()),
             _ => {}
@@ -208,17 +207,16 @@ impl Builder<'_> {
     }
 
     /// Completes a node: records its anchor and hands it to the parent.
-    fn finish(&mut self, node: Node, anchor: usize, _tagged: bool) -> Result<(), Problem> {
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), Problem> {
         let size = subtree_size(&node);
         self.count(1, node.span.start as usize)?;
         if anchor != 0 {
             self.anchors.insert(anchor, (node.clone(), size));
         }
-        let at = node.span.start as usize;
-        self.push(node, at)
+        self.push(node)
     }
 
-    fn push(&mut self, mut node: Node, at: usize) -> Result<(), Problem> {
+    fn push(&mut self, mut node: Node) -> Result<(), Problem> {
         match self.stack.last_mut() {
             None => {
                 if self.root.is_none() {
@@ -252,7 +250,6 @@ impl Builder<'_> {
                 }
             },
         }
-        let _ = at;
         Ok(())
     }
 }
@@ -289,7 +286,10 @@ fn resolve_plain(s: &str) -> Value {
             return Value::Int(i);
         }
     }
-    let looks_float = digits.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')
+    let looks_float = digits
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'.')
         && digits
             .bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
@@ -305,7 +305,7 @@ fn resolve_plain(s: &str) -> Value {
 mod tests {
     use super::*;
 
-    fn text_of<'a>(text: &'a str, span: Span) -> &'a str {
+    fn text_of(text: &str, span: Span) -> &str {
         &text[span.start as usize..span.end as usize]
     }
 
@@ -315,9 +315,21 @@ mod tests {
         let n = parse(text, FileId(0)).unwrap();
         let a = n.get("A").unwrap().get("Ref").unwrap();
         assert_eq!(a.as_str(), Some("Vpc"));
-        let b = n.get("B").unwrap().get("Fn::GetAtt").unwrap().as_list().unwrap();
+        let b = n
+            .get("B")
+            .unwrap()
+            .get("Fn::GetAtt")
+            .unwrap()
+            .as_list()
+            .unwrap();
         assert_eq!(b[1].as_str(), Some("Arn"));
-        assert!(n.get("C").unwrap().get("Fn::Sub").unwrap().as_list().is_some());
+        assert!(n
+            .get("C")
+            .unwrap()
+            .get("Fn::Sub")
+            .unwrap()
+            .as_list()
+            .is_some());
     }
 
     #[test]

@@ -7,20 +7,38 @@ use std::collections::BTreeMap;
 /// CloudFormation types whose Terraform name is not the generic
 /// `aws_<service>_<resource>` form.
 const TYPE_NAMES: &[(&str, &str)] = &[
+    ("AWS::ApiGateway::DomainName", "aws_api_gateway_domain_name"),
     ("AWS::ApiGateway::RestApi", "aws_api_gateway_rest_api"),
     ("AWS::ApiGateway::Stage", "aws_api_gateway_stage"),
-    ("AWS::ApiGateway::DomainName", "aws_api_gateway_domain_name"),
     ("AWS::ApiGatewayV2::Api", "aws_apigatewayv2_api"),
     ("AWS::ApiGatewayV2::Stage", "aws_apigatewayv2_stage"),
-    ("AWS::AutoScaling::LaunchConfiguration", "aws_launch_configuration"),
-    ("AWS::AutoScaling::AutoScalingGroup", "aws_autoscaling_group"),
-    ("AWS::CloudFront::Distribution", "aws_cloudfront_distribution"),
+    (
+        "AWS::AutoScaling::AutoScalingGroup",
+        "aws_autoscaling_group",
+    ),
+    (
+        "AWS::AutoScaling::LaunchConfiguration",
+        "aws_launch_configuration",
+    ),
+    (
+        "AWS::CloudFront::Distribution",
+        "aws_cloudfront_distribution",
+    ),
     ("AWS::CloudTrail::Trail", "aws_cloudtrail"),
-    ("AWS::Config::ConfigurationRecorder", "aws_config_configuration_recorder"),
-    ("AWS::Config::DeliveryChannel", "aws_config_delivery_channel"),
+    (
+        "AWS::Config::ConfigurationRecorder",
+        "aws_config_configuration_recorder",
+    ),
+    (
+        "AWS::Config::DeliveryChannel",
+        "aws_config_delivery_channel",
+    ),
     ("AWS::DynamoDB::Table", "aws_dynamodb_table"),
     ("AWS::EC2::EIP", "aws_eip"),
-    ("AWS::EC2::EgressOnlyInternetGateway", "aws_egress_only_internet_gateway"),
+    (
+        "AWS::EC2::EgressOnlyInternetGateway",
+        "aws_egress_only_internet_gateway",
+    ),
     ("AWS::EC2::FlowLog", "aws_flow_log"),
     ("AWS::EC2::Instance", "aws_instance"),
     ("AWS::EC2::InternetGateway", "aws_internet_gateway"),
@@ -34,12 +52,15 @@ const TYPE_NAMES: &[(&str, &str)] = &[
     ("AWS::EC2::SecurityGroupEgress", "aws_security_group_rule"),
     ("AWS::EC2::SecurityGroupIngress", "aws_security_group_rule"),
     ("AWS::EC2::Subnet", "aws_subnet"),
-    ("AWS::EC2::Volume", "aws_ebs_volume"),
     ("AWS::EC2::VPC", "aws_vpc"),
     ("AWS::EC2::VPCEndpoint", "aws_vpc_endpoint"),
+    ("AWS::EC2::Volume", "aws_ebs_volume"),
     ("AWS::ECS::TaskDefinition", "aws_ecs_task_definition"),
     ("AWS::EFS::FileSystem", "aws_efs_file_system"),
-    ("AWS::ElastiCache::ReplicationGroup", "aws_elasticache_replication_group"),
+    (
+        "AWS::ElastiCache::ReplicationGroup",
+        "aws_elasticache_replication_group",
+    ),
     ("AWS::ElasticLoadBalancing::LoadBalancer", "aws_elb"),
     ("AWS::ElasticLoadBalancingV2::Listener", "aws_lb_listener"),
     ("AWS::ElasticLoadBalancingV2::LoadBalancer", "aws_lb"),
@@ -57,12 +78,15 @@ const TYPE_NAMES: &[(&str, &str)] = &[
     ("AWS::Redshift::Cluster", "aws_redshift_cluster"),
     ("AWS::S3::Bucket", "aws_s3_bucket"),
     ("AWS::S3::BucketPolicy", "aws_s3_bucket_policy"),
-    ("AWS::SecretsManager::Secret", "aws_secretsmanager_secret"),
-    ("AWS::SecurityHub::Hub", "aws_securityhub_account"),
     ("AWS::SNS::Topic", "aws_sns_topic"),
     ("AWS::SQS::Queue", "aws_sqs_queue"),
+    ("AWS::SecretsManager::Secret", "aws_secretsmanager_secret"),
+    ("AWS::SecurityHub::Hub", "aws_securityhub_account"),
     ("AWS::WAFv2::WebACL", "aws_wafv2_web_acl"),
-    ("AWS::WAFv2::WebACLAssociation", "aws_wafv2_web_acl_association"),
+    (
+        "AWS::WAFv2::WebACLAssociation",
+        "aws_wafv2_web_acl_association",
+    ),
 ];
 
 /// Properties holding IAM policy documents: their keys are IAM's, not CloudFormation's.
@@ -177,7 +201,13 @@ mod tests {
     #[test]
     fn type_table_is_sorted_and_generic_fallback_works() {
         assert!(TYPE_NAMES.windows(2).all(|w| w[0].0 < w[1].0));
-        assert_eq!(canonical_type("AWS::EC2::SecurityGroup"), "aws_security_group");
-        assert_eq!(canonical_type("AWS::Neptune::DBCluster"), "aws_neptune_db_cluster");
+        assert_eq!(
+            canonical_type("AWS::EC2::SecurityGroup"),
+            "aws_security_group"
+        );
+        assert_eq!(
+            canonical_type("AWS::Neptune::DBCluster"),
+            "aws_neptune_db_cluster"
+        );
     }
 }

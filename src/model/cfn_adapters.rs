@@ -20,7 +20,11 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
             }
         }
         "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
-            let kind = if cfn_type.ends_with("Ingress") { "ingress" } else { "egress" };
+            let kind = if cfn_type.ends_with("Ingress") {
+                "ingress"
+            } else {
+                "egress"
+            };
             let at = p.values().next().map(|n| n.span).unwrap_or_default();
             p.insert("type".into(), Node::new(Value::Str(kind.into()), at));
             rename(p, "group_id", "security_group_id");
@@ -45,7 +49,11 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
                     .map(|mut rules| {
                         if let Value::List(items) = &mut rules.value {
                             for rule in items.iter_mut().filter_map(Node::map_mut) {
-                                rename(rule, "server_side_encryption_by_default", "apply_server_side_encryption_by_default");
+                                rename(
+                                    rule,
+                                    "server_side_encryption_by_default",
+                                    "apply_server_side_encryption_by_default",
+                                );
                                 wrap(rule, "apply_server_side_encryption_by_default");
                             }
                         }
@@ -56,24 +64,36 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
                 if let Some(rules) = rules {
                     config.insert("rule".to_string(), rules);
                 }
-                let mut node = Node { value: Value::Map(config), ..enc };
+                let mut node = Node {
+                    value: Value::Map(config),
+                    ..enc
+                };
                 node = node.into_list();
                 p.insert("server_side_encryption_configuration".into(), node);
             }
-            rename(p, "public_access_block_configuration", "public_access_block");
+            rename(
+                p,
+                "public_access_block_configuration",
+                "public_access_block",
+            );
             wrap(p, "public_access_block");
             if let Some(v) = p.remove("versioning_configuration") {
-                let enabled = v.get("status").map(|s| {
-                    Node {
-                        value: Value::Bool(s.as_str() == Some("Enabled")),
-                        ..s.clone()
-                    }
+                let enabled = v.get("status").map(|s| Node {
+                    value: Value::Bool(s.as_str() == Some("Enabled")),
+                    ..s.clone()
                 });
                 let mut m = BTreeMap::new();
                 if let Some(e) = enabled {
                     m.insert("enabled".to_string(), e);
                 }
-                p.insert("versioning".into(), Node { value: Value::Map(m), ..v }.into_list());
+                p.insert(
+                    "versioning".into(),
+                    Node {
+                        value: Value::Map(m),
+                        ..v
+                    }
+                    .into_list(),
+                );
             }
             if let Some(mut l) = p.remove("logging_configuration") {
                 if let Some(m) = l.map_mut() {
@@ -84,7 +104,10 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
             }
         }
         "AWS::EC2::FlowLog" => {
-            let kind = p.get("resource_type").and_then(Node::as_str).map(str::to_string);
+            let kind = p
+                .get("resource_type")
+                .and_then(Node::as_str)
+                .map(str::to_string);
             let target = match kind.as_deref() {
                 Some("VPC") => Some("vpc_id"),
                 Some("Subnet") => Some("subnet_id"),
@@ -113,7 +136,11 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
         }
         "AWS::CloudTrail::Trail" => {
             rename(p, "is_logging", "enable_logging");
-            rename(p, "cloud_watch_logs_log_group_arn", "cloud_watch_logs_group_arn");
+            rename(
+                p,
+                "cloud_watch_logs_log_group_arn",
+                "cloud_watch_logs_group_arn",
+            );
         }
         _ => {}
     }

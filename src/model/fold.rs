@@ -7,17 +7,42 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// (child type, attribute referring to the parent, parent type, parent attribute).
 const FOLDS: &[(&str, &str, &str, &str)] = &[
-    ("aws_s3_bucket_logging", "bucket", "aws_s3_bucket", "logging"),
-    ("aws_s3_bucket_policy", "bucket", "aws_s3_bucket", "bucket_policy"),
-    ("aws_s3_bucket_public_access_block", "bucket", "aws_s3_bucket", "public_access_block"),
+    (
+        "aws_s3_bucket_logging",
+        "bucket",
+        "aws_s3_bucket",
+        "logging",
+    ),
+    (
+        "aws_s3_bucket_policy",
+        "bucket",
+        "aws_s3_bucket",
+        "bucket_policy",
+    ),
+    (
+        "aws_s3_bucket_public_access_block",
+        "bucket",
+        "aws_s3_bucket",
+        "public_access_block",
+    ),
     (
         "aws_s3_bucket_server_side_encryption_configuration",
         "bucket",
         "aws_s3_bucket",
         "server_side_encryption_configuration",
     ),
-    ("aws_s3_bucket_versioning", "bucket", "aws_s3_bucket", "versioning_configuration"),
-    ("aws_security_group_rule", "security_group_id", "aws_security_group", ""),
+    (
+        "aws_s3_bucket_versioning",
+        "bucket",
+        "aws_s3_bucket",
+        "versioning_configuration",
+    ),
+    (
+        "aws_security_group_rule",
+        "security_group_id",
+        "aws_security_group",
+        "",
+    ),
 ];
 
 /// Folds split resources into their parents; security group rules whose
@@ -57,7 +82,12 @@ pub fn fold_split_resources(unit: &mut Unit) {
     for (child, parent, attr) in moves {
         let mut item = unit.resources[child].props.clone();
         if let Some(m) = item.map_mut() {
-            m.remove(FOLDS.iter().find(|f| f.0 == unit.resources[child].canonical_type).map_or("", |f| f.1));
+            m.remove(
+                FOLDS
+                    .iter()
+                    .find(|f| f.0 == unit.resources[child].canonical_type)
+                    .map_or("", |f| f.1),
+            );
         }
         item.span = unit.resources[child].span;
         item.key_span = None;

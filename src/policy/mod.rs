@@ -18,7 +18,17 @@ pub const ROOTS: &[&str] = &["resource", "item", "meta", "resources", "native"];
 
 /// How serious a finding is.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -193,15 +203,20 @@ pub fn is_policy_file(name: &str) -> bool {
 }
 
 /// Loads and compiles one policy file.
-pub fn compile(file: &SourceFile, id: FileId, env: &cel::Env, builtin: bool) -> Result<Policy, Problem> {
+pub fn compile(
+    file: &SourceFile,
+    id: FileId,
+    env: &cel::Env,
+    builtin: bool,
+) -> Result<Policy, Problem> {
     let at_start = |line: usize, column: usize| {
         let o = file.offset_of(line, column);
         Span::new(id, o, o)
     };
     let spec: PolicySpec = serde_saphyr::from_str(&file.text).map_err(|e| {
-        let span = e
-            .location()
-            .map_or(Span::new(id, 0, 0), |l| at_start(l.line() as usize, l.column() as usize));
+        let span = e.location().map_or(Span::new(id, 0, 0), |l| {
+            at_start(l.line() as usize, l.column() as usize)
+        });
         Problem::new(span, e.without_snippet().to_string())
     })?;
     let assert_at = at_start(
@@ -309,11 +324,7 @@ pub fn user_sources(dir: &std::path::Path, sources: &mut SourceMap) -> Result<Ve
         let text = std::fs::read(&path)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
-        ids.push(sources.add(SourceFile::new(
-            path.display().to_string(),
-            path,
-            text,
-        )));
+        ids.push(sources.add(SourceFile::new(path.display().to_string(), path, text)));
     }
     Ok(ids)
 }

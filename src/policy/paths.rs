@@ -27,7 +27,8 @@ impl Path {
     pub fn parse(s: &str) -> Result<Path, String> {
         let mut parts = s.trim().split('.');
         let root = parts.next().unwrap_or_default();
-        let valid = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let valid =
+            |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid(root) {
             return Err(format!("invalid path '{s}'"));
         }
@@ -38,7 +39,9 @@ impl Path {
                 None => (part, false),
             };
             if !valid(name) {
-                return Err(format!("invalid path '{s}': expected `name` or `name[]` after '.'"));
+                return Err(format!(
+                    "invalid path '{s}': expected `name` or `name[]` after '.'"
+                ));
             }
             segs.push(Seg::Field(name.to_string()));
             if each {
@@ -156,7 +159,9 @@ fn path_of(e: &IdedExpr, bindings: &HashMap<String, Path>) -> Option<Path> {
         {
             let mut p = path_of(&c.args[0], bindings)?;
             p.segs.push(match &c.args[1].expr {
-                Expr::Literal(cel::common::ast::LiteralValue::String(s)) => Seg::Field(s.to_string()),
+                Expr::Literal(cel::common::ast::LiteralValue::String(s)) => {
+                    Seg::Field(s.to_string())
+                }
                 _ => Seg::Each,
             });
             Some(p)
@@ -172,7 +177,10 @@ fn collect(e: &IdedExpr, bindings: &HashMap<String, Path>, out: &mut Vec<Path>) 
         }
         // Index expressions may themselves read paths.
         if let Expr::Call(c) = &e.expr {
-            c.args.iter().skip(1).for_each(|a| collect(a, bindings, out));
+            c.args
+                .iter()
+                .skip(1)
+                .for_each(|a| collect(a, bindings, out));
         }
         return;
     }
@@ -228,9 +236,16 @@ mod tests {
     fn collects_paths_through_comprehensions() {
         assert_eq!(
             paths("resource.ingress.exists(r, '0.0.0.0/0' in r.cidr_blocks && r.from_port <= 22)"),
-            ["resource.ingress", "resource.ingress[].cidr_blocks", "resource.ingress[].from_port"]
+            [
+                "resource.ingress",
+                "resource.ingress[].cidr_blocks",
+                "resource.ingress[].from_port"
+            ]
         );
-        assert_eq!(paths("has(item.a.b) && item['c'] == 1"), ["item.a.b", "item.c"]);
+        assert_eq!(
+            paths("has(item.a.b) && item['c'] == 1"),
+            ["item.a.b", "item.c"]
+        );
     }
 
     #[test]

@@ -6,8 +6,8 @@ use crate::pipeline::Outcome;
 use crate::policy::{Policy, Severity};
 use crate::source::{SourceFile, Span};
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
-    SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 use std::fmt;
 
@@ -58,13 +58,17 @@ impl std::error::Error for Report<'_> {}
 
 impl Diagnostic for Report<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
@@ -75,7 +79,10 @@ impl Diagnostic for Report<'_> {
 }
 
 fn source_span(span: Span) -> SourceSpan {
-    SourceSpan::new((span.start as usize).into(), (span.end - span.start) as usize)
+    SourceSpan::new(
+        (span.start as usize).into(),
+        (span.end - span.start) as usize,
+    )
 }
 
 fn miette_severity(s: Severity) -> miette::Severity {
@@ -111,7 +118,10 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
         let mut notes = Vec::new();
         for (span, text) in &f.related {
             if span.file == f.span.file {
-                labels.push(LabeledSpan::new_with_span(Some(text.clone()), source_span(*span)));
+                labels.push(LabeledSpan::new_with_span(
+                    Some(text.clone()),
+                    source_span(*span),
+                ));
             } else {
                 let other = sources.get(span.file);
                 let at = other.line_col(span.start as usize);
@@ -134,7 +144,10 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
             code: Some("error".into()),
             severity: miette::Severity::Error,
             help: None,
-            labels: vec![LabeledSpan::new_primary_with_span(None, source_span(e.span))],
+            labels: vec![LabeledSpan::new_primary_with_span(
+                None,
+                source_span(e.span),
+            )],
             source: Named(sources.get(e.span.file)),
         };
         let _ = handler.render_report(&mut out, &report);

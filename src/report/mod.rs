@@ -16,7 +16,12 @@ pub fn counts(outcome: &Outcome) -> Vec<(Severity, usize)> {
         Severity::Info,
     ];
     all.iter()
-        .map(|&s| (s, outcome.findings.iter().filter(|f| f.severity == s).count()))
+        .map(|&s| {
+            (
+                s,
+                outcome.findings.iter().filter(|f| f.severity == s).count(),
+            )
+        })
         .collect()
 }
 

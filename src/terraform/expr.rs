@@ -37,7 +37,9 @@ impl Scope {
 
     /// Converts an expression written in `file`.
     pub fn convert(&self, e: &Expression, file: FileId) -> Node {
-        let span = e.span().map_or(Span::new(file, 0, 0), |r| Span::new(file, r.start, r.end));
+        let span = e
+            .span()
+            .map_or(Span::new(file, 0, 0), |r| Span::new(file, r.start, r.end));
         let value = match e {
             Expression::Null(_) => Value::Null,
             Expression::Bool(b) => Value::Bool(*b.value()),
@@ -52,10 +54,9 @@ impl Scope {
                 for (key, value) in o.iter() {
                     let (name, key_range) = match key {
                         ObjectKey::Ident(i) => (Some(i.as_str().to_string()), i.span()),
-                        ObjectKey::Expression(k) => (
-                            self.convert(k, file).as_str().map(str::to_string),
-                            k.span(),
-                        ),
+                        ObjectKey::Expression(k) => {
+                            (self.convert(k, file).as_str().map(str::to_string), k.span())
+                        }
                     };
                     let Some(name) = name else { continue };
                     let mut node = self.convert(value.expr(), file);
@@ -179,9 +180,10 @@ impl Scope {
                     Value::Str(s) => node.get(&s).cloned(),
                     _ => None,
                 },
-                TraversalOperator::LegacyIndex(i) => {
-                    node.as_list().and_then(|l| l.get(*i.value() as usize)).cloned()
-                }
+                TraversalOperator::LegacyIndex(i) => node
+                    .as_list()
+                    .and_then(|l| l.get(*i.value() as usize))
+                    .cloned(),
                 _ => None,
             };
             node = match next {
@@ -222,8 +224,14 @@ fn supplied(node: Node, span: Span, what: String) -> Node {
 
 fn respan(node: Node, span: Span, origin: &Arc<Origin>) -> Node {
     let value = match node.value {
-        Value::List(items) => Value::List(items.into_iter().map(|n| respan(n, span, origin)).collect()),
-        Value::Map(m) => Value::Map(m.into_iter().map(|(k, n)| (k, respan(n, span, origin))).collect()),
+        Value::List(items) => {
+            Value::List(items.into_iter().map(|n| respan(n, span, origin)).collect())
+        }
+        Value::Map(m) => Value::Map(
+            m.into_iter()
+                .map(|(k, n)| (k, respan(n, span, origin)))
+                .collect(),
+        ),
         other => other,
     };
     Node {

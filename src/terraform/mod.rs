@@ -121,14 +121,21 @@ fn body_node(scope: &Scope, f: &ParsedFile, body: &Body, span: Span) -> Node {
                 let block_span = span_of(block.span(), f.id);
                 let (key, inner) = match (block.ident.as_str(), block.labels.first()) {
                     ("dynamic", Some(label)) => {
-                        let content = block.body.iter().filter_map(Structure::as_block).find(|b| b.ident.as_str() == "content");
+                        let content = block
+                            .body
+                            .iter()
+                            .filter_map(Structure::as_block)
+                            .find(|b| b.ident.as_str() == "content");
                         let node = match content {
                             Some(c) => body_node(scope, f, &c.body, block_span),
                             None => Node::new(Value::Unknown, block_span),
                         };
                         (label.as_str().to_string(), node)
                     }
-                    (ident, _) => (ident.to_string(), body_node(scope, f, &block.body, block_span)),
+                    (ident, _) => (
+                        ident.to_string(),
+                        body_node(scope, f, &block.body, block_span),
+                    ),
                 };
                 let entry = map.entry(key).or_insert_with(|| {
                     let mut list = Node::new(Value::List(Vec::new()), block_span);

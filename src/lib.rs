@@ -1,0 +1,20 @@
+//! tenken (点検): a security linter for CloudFormation and Terraform, with
+//! policies written in CEL.
+//!
+//! The flow, one module per stage: [`discover`] → parse ([`cfn`], [`terraform`])
+//! → normalize into the [`model`] → evaluate ([`engine`] with [`policy`]) →
+//! filter ([`pipeline`]) → [`report`].
+
+pub mod cfn;
+pub mod diag;
+pub mod discover;
+pub mod engine;
+pub mod json;
+pub mod model;
+pub mod pipeline;
+pub mod policy;
+pub mod policy_tests;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod terraform;
