@@ -52,6 +52,10 @@ const TYPE_NAMES: &[(&str, &str)] = &[
     ("AWS::EC2::SecurityGroupEgress", "aws_security_group_rule"),
     ("AWS::EC2::SecurityGroupIngress", "aws_security_group_rule"),
     ("AWS::EC2::Subnet", "aws_subnet"),
+    (
+        "AWS::EC2::SubnetRouteTableAssociation",
+        "aws_route_table_association",
+    ),
     ("AWS::EC2::VPC", "aws_vpc"),
     ("AWS::EC2::VPCEndpoint", "aws_vpc_endpoint"),
     ("AWS::EC2::Volume", "aws_ebs_volume"),
@@ -63,6 +67,10 @@ const TYPE_NAMES: &[(&str, &str)] = &[
     ),
     ("AWS::ElasticLoadBalancing::LoadBalancer", "aws_elb"),
     ("AWS::ElasticLoadBalancingV2::Listener", "aws_lb_listener"),
+    (
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        "aws_lb_listener_rule",
+    ),
     ("AWS::ElasticLoadBalancingV2::LoadBalancer", "aws_lb"),
     ("AWS::GuardDuty::Detector", "aws_guardduty_detector"),
     ("AWS::IAM::Group", "aws_iam_group"),
