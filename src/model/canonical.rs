@@ -46,6 +46,7 @@ const TYPE_NAMES: &[(&str, &str)] = &[
     ("AWS::EC2::NatGateway", "aws_nat_gateway"),
     ("AWS::EC2::NetworkAcl", "aws_network_acl"),
     ("AWS::EC2::NetworkAclEntry", "aws_network_acl_rule"),
+    ("AWS::EC2::NetworkInterface", "aws_network_interface"),
     ("AWS::EC2::Route", "aws_route"),
     ("AWS::EC2::RouteTable", "aws_route_table"),
     ("AWS::EC2::SecurityGroup", "aws_security_group"),

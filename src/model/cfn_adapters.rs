@@ -142,6 +142,7 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
                 "cloud_watch_logs_group_arn",
             );
         }
+        "AWS::AutoScaling::LaunchConfiguration" => wrap(p, "metadata_options"),
         "AWS::EC2::Instance" => {
             wrap(p, "metadata_options");
             primary_interface_to_top(p);
