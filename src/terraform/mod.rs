@@ -114,6 +114,10 @@ fn body_node(scope: &Scope, f: &ParsedFile, body: &Body, span: Span) -> Node {
         match structure {
             Structure::Attribute(attr) => {
                 let mut node = scope.convert(&attr.value, f.id);
+                // In Terraform an attribute set to null is an attribute left unset.
+                if node.value == Value::Null {
+                    continue;
+                }
                 node.key_span = Some(span_of(attr.key.span(), f.id));
                 map.insert(attr.key.as_str().to_string(), node);
             }
