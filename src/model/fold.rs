@@ -8,6 +8,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// (child type, attribute referring to the parent, parent type, parent attribute).
 const FOLDS: &[(&str, &str, &str, &str)] = &[
     (
+        "aws_s3_bucket_acl",
+        "bucket",
+        "aws_s3_bucket",
+        "acl",
+    ),
+    (
         "aws_s3_bucket_logging",
         "bucket",
         "aws_s3_bucket",
@@ -35,7 +41,7 @@ const FOLDS: &[(&str, &str, &str, &str)] = &[
         "aws_s3_bucket_versioning",
         "bucket",
         "aws_s3_bucket",
-        "versioning_configuration",
+        "versioning",
     ),
     (
         "aws_security_group_rule",
@@ -93,7 +99,13 @@ pub fn fold_split_resources(unit: &mut Unit) {
         item.key_span = None;
         match parent {
             Some(p) => {
-                append(&mut unit.resources[p].props, &attr, item);
+                let child_type = unit.resources[child].canonical_type.clone();
+                let parent = &mut unit.resources[p].props;
+                match child_type.as_str() {
+                    "aws_s3_bucket_acl" => set_acl(parent, item),
+                    "aws_s3_bucket_versioning" => append(parent, &attr, versioning(item)),
+                    _ => append(parent, &attr, item),
+                }
                 folded.insert(child);
             }
             None if unit.resources[child].canonical_type == "aws_security_group_rule" => {
@@ -117,6 +129,40 @@ fn rule_direction(r: &Resource) -> &'static str {
     match r.props.get("type").and_then(Node::as_str) {
         Some("egress") => "egress",
         _ => "ingress",
+    }
+}
+
+/// `aws_s3_bucket_acl`'s canned `acl` becomes the bucket's `acl` attribute.
+fn set_acl(bucket: &mut Node, item: Node) {
+    if let (Some(map), Some(acl)) = (bucket.map_mut(), item.get("acl")) {
+        map.insert("acl".to_string(), acl.clone());
+    }
+}
+
+/// `versioning_configuration { status = "Enabled" }` into the bucket's `versioning { enabled }` shape.
+fn versioning(item: Node) -> Node {
+    let mut out = BTreeMap::new();
+    let status = item
+        .get("versioning_configuration")
+        .and_then(Node::as_list)
+        .and_then(<[Node]>::first)
+        .and_then(|c| c.get("status"));
+    if let Some(s) = status {
+        let enabled = match &s.value {
+            Value::Str(text) => Value::Bool(text == "Enabled"),
+            _ => s.value.clone(),
+        };
+        out.insert(
+            "enabled".to_string(),
+            Node {
+                value: enabled,
+                ..s.clone()
+            },
+        );
+    }
+    Node {
+        value: Value::Map(out),
+        ..item
     }
 }
 
