@@ -7,12 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// (child type, attribute referring to the parent, parent type, parent attribute).
 const FOLDS: &[(&str, &str, &str, &str)] = &[
-    (
-        "aws_s3_bucket_acl",
-        "bucket",
-        "aws_s3_bucket",
-        "acl",
-    ),
+    ("aws_s3_bucket_acl", "bucket", "aws_s3_bucket", "acl"),
     (
         "aws_s3_bucket_logging",
         "bucket",
