@@ -171,16 +171,6 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
     }
 }
 
-/// `AccessControl: PublicRead` → `acl = "public-read"` (Terraform's canned ACL names).
-fn canned_acl(p: &mut Props) {
-    if let Some(mut acl) = p.remove("access_control") {
-        if let Value::Str(s) = &acl.value {
-            acl.value = Value::Str(super::canonical::snake_case(s).replace('_', "-"));
-        }
-        p.insert("acl".into(), acl);
-    }
-}
-
 /// `ip_protocol`, `cidr_ip`, `cidr_ipv6` → `protocol`, `cidr_blocks`, `ipv6_cidr_blocks`.
 fn security_group_rule(rule: &mut Props) {
     rename(rule, "ip_protocol", "protocol");
@@ -238,5 +228,15 @@ fn to_string(p: &mut Props, key: &str) {
         if let Value::Int(i) = n.value {
             n.value = Value::Str(i.to_string());
         }
+    }
+}
+
+/// `AccessControl: PublicRead` → `acl = "public-read"` (Terraform's canned ACL names).
+fn canned_acl(p: &mut Props) {
+    if let Some(mut acl) = p.remove("access_control") {
+        if let Value::Str(s) = &acl.value {
+            acl.value = Value::Str(super::canonical::snake_case(s).replace('_', "-"));
+        }
+        p.insert("acl".into(), acl);
     }
 }
