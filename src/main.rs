@@ -147,7 +147,10 @@ fn check(args: CheckArgs) -> i32 {
     for note in &outcome.notes {
         let file = outcome.sources.get(note.span.file);
         let at = file.line_col(note.span.start as usize);
-        eprintln!("note: {}:{}:{}: {}", file.name, at.line, at.column, note.message);
+        eprintln!(
+            "note: {}:{}:{}: {}",
+            file.name, at.line, at.column, note.message
+        );
     }
     let text = match args.format {
         OutputFormat::Human => report::human::render(

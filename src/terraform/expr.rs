@@ -92,7 +92,9 @@ impl<'p> Scope<'p> {
             Expression::StringTemplate(t) => self.template(t, file, b),
             Expression::HeredocTemplate(h) => self.template(&h.template, file, b),
             Expression::Parenthesis(p) => return self.eval(p.inner(), file, b).at(span),
-            Expression::Traversal(t) => return self.traversal(&t.expr, &t.operators, file, span, b),
+            Expression::Traversal(t) => {
+                return self.traversal(&t.expr, &t.operators, file, span, b)
+            }
             Expression::FuncCall(call) => {
                 let name = call.name.name.as_str();
                 if !call.name.namespace.is_empty() {
@@ -295,7 +297,9 @@ impl<'p> Scope<'p> {
         let mut keep_spans = false;
         let (node, used) = match name {
             "var" => match self.variables.get(attr) {
-                Some((node, Supply::Set)) => (supplied(node.clone(), span, &format!("var.{attr}")), 1),
+                Some((node, Supply::Set)) => {
+                    (supplied(node.clone(), span, &format!("var.{attr}")), 1)
+                }
                 Some((node, Supply::Input)) => {
                     let origin = Arc::new(Origin {
                         span,
@@ -385,7 +389,9 @@ impl<'p> Scope<'p> {
                 Some(k) => (format!("{base}{k}"), &ops[2..]),
                 None => return unknown(),
             },
-            Some(TraversalOperator::LegacyIndex(i)) => (format!("{base}[{}]", i.value()), &ops[2..]),
+            Some(TraversalOperator::LegacyIndex(i)) => {
+                (format!("{base}[{}]", i.value()), &ops[2..])
+            }
             Some(TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_)) => {
                 let Some(keys) = self.instances(local) else {
                     return unknown();
@@ -484,10 +490,9 @@ impl<'p> Scope<'p> {
                         (_, Value::Unknown | Value::Ref(_)) => {
                             return Node::new(Value::Unknown, span)
                         }
-                        (Value::List(l), Value::Int(i)) => usize::try_from(i)
-                            .ok()
-                            .and_then(|i| l.get(i))
-                            .cloned(),
+                        (Value::List(l), Value::Int(i)) => {
+                            usize::try_from(i).ok().and_then(|i| l.get(i)).cloned()
+                        }
                         (Value::List(l), Value::Str(s)) => {
                             s.parse::<usize>().ok().and_then(|i| l.get(i)).cloned()
                         }

@@ -146,7 +146,8 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
             _ => Err(Failed),
         },
         ("jsondecode", [arg]) => {
-            let parsed: serde_json::Value = serde_json::from_str(&text(arg)?).map_err(|_| Failed)?;
+            let parsed: serde_json::Value =
+                serde_json::from_str(&text(arg)?).map_err(|_| Failed)?;
             Ok(from_json(&parsed, span))
         }
         ("format", [fmt, rest @ ..]) => at(Value::Str(format(&text(fmt)?, rest)?)),
@@ -187,18 +188,24 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
             }
             Ok(items[i as usize % items.len()].clone().at(span))
         }
-        ("keys", [Node {
-            value: Value::Map(m),
-            ..
-        }]) => at(Value::List(
+        (
+            "keys",
+            [Node {
+                value: Value::Map(m),
+                ..
+            }],
+        ) => at(Value::List(
             m.keys()
                 .map(|k| Node::new(Value::Str(k.clone()), span))
                 .collect(),
         )),
-        ("values", [Node {
-            value: Value::Map(m),
-            ..
-        }]) => at(Value::List(m.values().cloned().collect())),
+        (
+            "values",
+            [Node {
+                value: Value::Map(m),
+                ..
+            }],
+        ) => at(Value::List(m.values().cloned().collect())),
         ("zipmap", [k, v]) => {
             let (k, v) = (list(k.clone())?, list(v.clone())?);
             if k.len() != v.len() {
@@ -228,7 +235,10 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
         },
         ("reverse", [l]) => at(Value::List(list(l.clone())?.into_iter().rev().collect())),
         ("sort", [l]) => {
-            let mut items: Vec<String> = list(l.clone())?.iter().map(text).collect::<Result<_, _>>()?;
+            let mut items: Vec<String> = list(l.clone())?
+                .iter()
+                .map(text)
+                .collect::<Result<_, _>>()?;
             items.sort();
             let items = items.into_iter().map(|s| Node::new(Value::Str(s), span));
             at(Value::List(items.collect()))
@@ -273,7 +283,9 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
             } else {
                 (offset + length as usize).min(chars.len())
             };
-            at(Value::Str(chars.get(offset..end).ok_or(Failed)?.iter().collect()))
+            at(Value::Str(
+                chars.get(offset..end).ok_or(Failed)?.iter().collect(),
+            ))
         }
         ("min" | "max" | "sum", _) => {
             let values: Vec<f64> = args.iter().map(float).collect::<Result<_, _>>()?;
@@ -526,7 +538,11 @@ fn bits(addr: IpAddr) -> u128 {
 }
 
 fn mask(len: u32, width: u32) -> u128 {
-    let all = if width == 32 { u32::MAX as u128 } else { u128::MAX };
+    let all = if width == 32 {
+        u32::MAX as u128
+    } else {
+        u128::MAX
+    };
     if len == 0 {
         0
     } else {
@@ -558,7 +574,11 @@ mod tests {
         let at = Span::default();
         let r = call("cidrsubnet", vec![s("10.0.0.0/16"), i(8), i(2)], at).unwrap();
         assert_eq!(r.as_str(), Some("10.0.2.0/24"));
-        let r = call("cidrsubnet", vec![s("fd00:fd12:3456:7890::/56"), i(16), i(162)], at);
+        let r = call(
+            "cidrsubnet",
+            vec![s("fd00:fd12:3456:7890::/56"), i(16), i(162)],
+            at,
+        );
         assert_eq!(r.unwrap().as_str(), Some("fd00:fd12:3456:7800:a2::/72"));
         assert!(call("cidrsubnet", vec![s("10.0.0.0/16"), i(2), i(4)], at).is_err());
         let r = call("cidrhost", vec![s("10.12.112.0/20"), i(16)], at).unwrap();

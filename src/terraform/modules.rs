@@ -333,9 +333,21 @@ impl Project {
         let assigned = self.assigned.get(root).map_or(&[][..], Vec::as_slice);
         let mut inputs: HashMap<String, (Node, Supply)> = HashMap::new();
         for a in assigned {
-            inputs.insert(a.name().to_string(), (a.clone().into_node(None), Supply::Set));
+            inputs.insert(
+                a.name().to_string(),
+                (a.clone().into_node(None), Supply::Set),
+            );
         }
-        build.module(root, String::new(), "", Given { values: inputs, assigned }, 0);
+        build.module(
+            root,
+            String::new(),
+            "",
+            Given {
+                values: inputs,
+                assigned,
+            },
+            0,
+        );
         fold::fold_split_resources(&mut build.unit);
         (build.unit, build.problems, build.notes)
     }
@@ -520,7 +532,9 @@ impl<'p> Build<'p> {
         let Some(instances) = scope.repeat(repeat(block, f.id)) else {
             self.notes.push(Problem::new(
                 at,
-                format!("module \"{name}\": count/for_each is not known before apply; not followed"),
+                format!(
+                    "module \"{name}\": count/for_each is not known before apply; not followed"
+                ),
             ));
             return;
         };

@@ -17,7 +17,11 @@ pub enum Assigned {
     Value(String, Node),
     /// From `--var` or the environment: text, read according to the declared
     /// type (a string as is, anything else as an HCL expression).
-    Raw { name: String, text: String, file: FileId },
+    Raw {
+        name: String,
+        text: String,
+        file: FileId,
+    },
 }
 
 impl Assigned {
@@ -61,7 +65,10 @@ pub fn parse_file(source: &SourceFile, file: FileId) -> Result<Vec<Assigned>, Pr
     if source.name.ends_with(".json") {
         let doc = crate::json::parse(&source.text, file)?;
         let Value::Map(map) = doc.value else {
-            return Err(Problem::new(doc.span, "a variables file must hold an object"));
+            return Err(Problem::new(
+                doc.span,
+                "a variables file must hold an object",
+            ));
         };
         return Ok(map
             .into_iter()
