@@ -365,6 +365,10 @@ fn normalize(job: &Job, sources: &SourceMap) -> (Unit, Vec<Problem>, Vec<Problem
             let file = sources.get(*id);
             let (unit, problems) = match cfn::parse_document(file, *id) {
                 Ok(doc) if cfn::looks_like_template(&doc) => cfn::normalize_template(&doc),
+                Ok(doc) if terraform::plan::looks_like_plan(&doc) => {
+                    let (unit, notes) = terraform::plan::normalize(&doc, &file.text);
+                    return (unit, Vec::new(), notes);
+                }
                 Ok(_) => (Unit::default(), Vec::new()),
                 Err(problem) if might_be_template(&file.text) => (Unit::default(), vec![problem]),
                 Err(_) => (Unit::default(), Vec::new()),

@@ -192,3 +192,28 @@ fn real_world_vpc_module_is_read_without_errors() {
     }
     assert!(code == 0 || code == 1);
 }
+
+#[test]
+fn plan_json_findings_name_addresses_and_point_at_resource_objects() {
+    let plan = fixture("plan/plan.json");
+    let (doc, stderr, _) = check(&[&plan], &[]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 aws_security_group.admin tests/fixtures/terraform/plan/plan.json:7:9",
+            "TKN-NET-001 module.bastion.aws_security_group.this[0] \
+             tests/fixtures/terraform/plan/plan.json:31:13",
+        ]
+    );
+    assert!(
+        stderr.contains("a plan carries no source positions"),
+        "{stderr}"
+    );
+    // A CIDR known only after apply is undecided, not a finding.
+    let (doc, _, _) = check(&[&plan, "--strict"], &[]);
+    assert_eq!(
+        doc["findings"][2]["resource"],
+        "module.bastion.aws_security_group.later[0]"
+    );
+    assert_eq!(doc["findings"][2]["severity"], "info");
+}

@@ -3,6 +3,7 @@
 mod expr;
 mod functions;
 pub mod modules;
+pub mod plan;
 
 mod vars;
 
@@ -69,7 +70,7 @@ fn resource(
             map.remove(*meta);
         }
     }
-    decode_documents(&mut props, f);
+    decode_documents(&mut props, f.id, &f.source.text);
     Resource {
         address,
         native_type: ty.to_string(),
@@ -157,38 +158,40 @@ fn dynamic(scope: &Scope, f: &ParsedFile, block: &Block, label: &str, b: &Bindin
 }
 
 /// JSON strings in policy attributes become normalized policy documents.
-fn decode_documents(node: &mut Node, f: &ParsedFile) {
+fn decode_documents(node: &mut Node, file: FileId, written: &str) {
     match &mut node.value {
         Value::Map(map) => {
             for (key, value) in map.iter_mut() {
                 if DOCUMENT_ATTRIBUTES.contains(&key.as_str()) {
-                    if let Some(doc) = decode_json_string(value, f) {
+                    if let Some(doc) = decode_json_string(value, file, written) {
                         *value = doc;
                     } else if matches!(value.value, Value::Map(_)) {
                         *value = iam::normalize_document(value);
                     }
                 } else {
-                    decode_documents(value, f);
+                    decode_documents(value, file, written);
                 }
             }
         }
-        Value::List(items) => items.iter_mut().for_each(|i| decode_documents(i, f)),
+        Value::List(items) => items
+            .iter_mut()
+            .for_each(|i| decode_documents(i, file, written)),
         _ => {}
     }
 }
 
 /// Parses a JSON string value; spans point into the file when the string was
 /// written verbatim (a heredoc), else at the whole value.
-fn decode_json_string(value: &Node, f: &ParsedFile) -> Option<Node> {
+fn decode_json_string(value: &Node, file: FileId, written: &str) -> Option<Node> {
     let text = value.as_str()?;
     if !text.trim_start().starts_with('{') {
         return None;
     }
-    let mut doc = crate::json::parse(text, f.id).ok()?;
-    let written = &f.source.text;
+    let mut doc = crate::json::parse(text, value.span.file).ok()?;
     let start = value.span.start as usize;
     let offset = written
         .get(start..value.span.end as usize)
+        .filter(|_| value.span.file == file)
         .and_then(|s| s.find(text))
         .map(|i| start + i);
     shift_spans(&mut doc, offset, value.span);
