@@ -579,7 +579,7 @@ mod tests {
             vec![s("fd00:fd12:3456:7890::/56"), i(16), i(162)],
             at,
         );
-        assert_eq!(r.unwrap().as_str(), Some("fd00:fd12:3456:7800:a2::/72"));
+        assert_eq!(r.unwrap().as_str(), Some("fd00:fd12:3456:7800:a200::/72"));
         assert!(call("cidrsubnet", vec![s("10.0.0.0/16"), i(2), i(4)], at).is_err());
         let r = call("cidrhost", vec![s("10.12.112.0/20"), i(16)], at).unwrap();
         assert_eq!(r.as_str(), Some("10.12.112.16"));
