@@ -103,11 +103,17 @@ fn module_input_points_at_the_caller_and_the_module() {
     let (doc, stderr, _) = check(&[&fixture("module")], &[]);
     assert_eq!(
         findings(&doc),
-        ["TKN-NET-001 module.bastion.aws_security_group.this \
-          tests/fixtures/terraform/module/main.tf:5:19 \
-          <- tests/fixtures/terraform/module/modules/sg/main.tf:17:19"]
+        [
+            "TKN-NET-001 module.bastion.aws_security_group.this \
+             tests/fixtures/terraform/module/main.tf:5:19 \
+             <- tests/fixtures/terraform/module/modules/sg/main.tf:17:19",
+            // A rule attached through a module output folds into the module's group.
+            "TKN-NET-001 module.internal.aws_security_group.this \
+             tests/fixtures/terraform/module/main.tf:25:3",
+        ]
     );
-    // The module folder is linted through its callers only: two instances.
+    // The module folder is linted through its callers only: two instances
+    // (the rule is folded into its group).
     assert_eq!(doc["summary"]["resources"], 2);
     assert!(
         stderr.contains(
