@@ -379,9 +379,8 @@ fn normalize(job: &Job, sources: &SourceMap) -> (Unit, Vec<Problem>, Vec<Problem
             let mut problems = Vec::new();
             let mut parsed = Vec::new();
             for &id in ids {
-                let source = sources.get(id).clone();
-                match terraform::parse_file(&source, id) {
-                    Ok(body) => parsed.push(terraform::ParsedFile { id, source, body }),
+                match terraform::parse(sources.get(id).clone(), id) {
+                    Ok(file) => parsed.push(file),
                     Err(problem) => problems.push(problem),
                 }
             }

@@ -223,3 +223,18 @@ fn plan_json_findings_name_addresses_and_point_at_resource_objects() {
     );
     assert_eq!(doc["findings"][2]["severity"], "info");
 }
+
+#[test]
+fn tf_json_files_evaluate_like_hcl() {
+    let (doc, _, _) = check(&[&fixture("json")], &[]);
+    assert_eq!(
+        findings(&doc),
+        ["TKN-NET-001 aws_security_group.admin[0] tests/fixtures/terraform/json/main.tf.json:21:13 \
+          <- tests/fixtures/terraform/json/main.tf.json:5:18"]
+    );
+    assert_eq!(doc["summary"]["resources"], 2);
+    assert_eq!(
+        doc["findings"][0]["message"],
+        "port 22-22 is open to the internet"
+    );
+}

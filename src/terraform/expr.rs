@@ -21,12 +21,24 @@ use std::sync::Arc;
 /// variables and `dynamic` block iterators.
 pub type Bindings = BTreeMap<String, Node>;
 
+/// An expression as written: HCL, or a value of a `.tf.json` file (whose
+/// strings may hold `${...}` templates).
+#[derive(Clone, Copy)]
+pub enum Code<'p> {
+    Hcl(&'p Expression, FileId),
+    Json(&'p Node),
+}
+
 /// How a resource or module is repeated.
 #[derive(Clone, Copy)]
 pub enum Repeat<'p> {
-    Count(&'p Expression, FileId),
-    ForEach(&'p Expression, FileId),
+    Count(Code<'p>),
+    ForEach(Code<'p>),
 }
+
+/// Spans of expressions parsed out of `.tf.json` strings, replaced by the
+/// string's span once evaluated.
+const JSON_TEMPLATE: FileId = FileId(u32::MAX);
 
 /// How a variable got its value, which decides where findings point.
 #[derive(Clone, Copy, PartialEq)]
@@ -47,12 +59,14 @@ pub struct Scope<'p> {
     /// The value of `path.module`.
     pub module_path: String,
     pub variables: HashMap<String, (Node, Supply)>,
-    pub locals: HashMap<String, (&'p Expression, FileId)>,
+    pub locals: HashMap<String, Code<'p>>,
     pub resources: HashMap<String, Option<Repeat<'p>>>,
-    pub outputs: HashMap<String, (&'p Expression, FileId)>,
+    pub outputs: HashMap<String, Code<'p>>,
     /// Child module instances by call name (`vpc`, `vpc[0]`, `vpc["a"]`).
     pub children: HashMap<String, Scope<'p>>,
     local_values: RefCell<HashMap<String, Node>>,
+    /// Instance keys of resources, once computed (`None`: not known).
+    instance_keys: RefCell<HashMap<String, Option<Vec<String>>>>,
     resolving: RefCell<HashSet<String>>,
     /// Set when evaluation met a definite error (what `try` and `can` catch).
     failed: Cell<bool>,
@@ -144,6 +158,51 @@ impl<'p> Scope<'p> {
             },
         };
         Node::new(value, span)
+    }
+
+    /// Evaluates HCL or `.tf.json` code.
+    pub fn code(&self, code: Code, b: &Bindings) -> Node {
+        match code {
+            Code::Hcl(e, file) => self.eval(e, file, b),
+            Code::Json(node) => self.eval_json(node, b),
+        }
+    }
+
+    /// Evaluates a `.tf.json` value: strings with `${...}` are templates
+    /// (one that is a single interpolation yields its value, like Terraform).
+    pub fn eval_json(&self, node: &Node, b: &Bindings) -> Node {
+        let value = match &node.value {
+            Value::Str(text) if text.contains("${") => {
+                let mut out = self.json_template(text, b);
+                fix_spans(&mut out, node.span);
+                out.span = node.span;
+                out.key_span = node.key_span;
+                return out;
+            }
+            Value::List(items) => Value::List(items.iter().map(|i| self.eval_json(i, b)).collect()),
+            Value::Map(m) => Value::Map(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), self.eval_json(v, b)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        Node {
+            value,
+            ..node.clone()
+        }
+    }
+
+    fn json_template(&self, text: &str, b: &Bindings) -> Node {
+        let at = Span::new(JSON_TEMPLATE, 0, 0);
+        let Ok(template) = hcl_edit::parser::parse_template(text) else {
+            return Node::new(Value::Unknown, at);
+        };
+        let elements: Vec<&Element> = template.iter().collect();
+        match elements.as_slice() {
+            [Element::Interpolation(i)] => self.eval(&i.expr, JSON_TEMPLATE, b),
+            _ => Node::new(self.template(&template, JSON_TEMPLATE, b), at),
+        }
     }
 
     /// An unknown value caused by a definite error.
@@ -358,8 +417,8 @@ impl<'p> Scope<'p> {
         let TraversalOperator::GetAttr(output) = ops.get(used)? else {
             return None;
         };
-        let (expr, out_file) = child.outputs.get(output.as_str())?;
-        Some((child.eval(expr, *out_file, &Bindings::new()), used + 1))
+        let code = child.outputs.get(output.as_str())?;
+        Some((child.code(*code, &Bindings::new()), used + 1))
     }
 
     /// A reference to a resource of this module, e.g. `aws_subnet.private[0].id`.
@@ -386,6 +445,8 @@ impl<'p> Scope<'p> {
         };
         let (address, rest) = match ops.get(1) {
             Some(TraversalOperator::Index(e)) => match instance_key(&self.eval(e, file, b).value) {
+                // An instance that does not exist is an error (what `try` catches).
+                Some(k) if self.has_instance(local, &k) == Some(false) => return self.fail(span),
                 Some(k) => (format!("{base}{k}"), &ops[2..]),
                 None => return unknown(),
             },
@@ -408,6 +469,21 @@ impl<'p> Scope<'p> {
         reference(address, rest).map_or_else(unknown, |v| Node::new(v, span))
     }
 
+    /// Whether a resource has the instance `key`; `None` when not known.
+    fn has_instance(&self, local: &str, key: &str) -> Option<bool> {
+        if let Some(keys) = self.instance_keys.borrow().get(local) {
+            return keys.as_ref().map(|k| k.iter().any(|k| k == key));
+        }
+        let keys = self
+            .instances(local)
+            .map(|i| i.into_iter().map(|(k, _)| k).collect::<Vec<_>>());
+        let found = keys.as_ref().map(|k| k.iter().any(|k| k == key));
+        self.instance_keys
+            .borrow_mut()
+            .insert(local.to_string(), keys);
+        found
+    }
+
     /// The instance keys (`[0]`, `["a"]`, or one empty key) of a resource of
     /// this module with the `count.*`/`each.*` bindings of each; `None` when
     /// the collection is unknown.
@@ -420,8 +496,8 @@ impl<'p> Scope<'p> {
         let text = |s: String| Node::new(Value::Str(s), Span::default());
         match repeat {
             None => Some(vec![(String::new(), Bindings::new())]),
-            Some(Repeat::Count(e, file)) => {
-                let n = match self.eval(e, file, &Bindings::new()).value {
+            Some(Repeat::Count(code)) => {
+                let n = match self.code(code, &Bindings::new()).value {
                     Value::Int(n) => n.max(0),
                     _ => return None,
                 };
@@ -439,8 +515,8 @@ impl<'p> Scope<'p> {
                         .collect(),
                 )
             }
-            Some(Repeat::ForEach(e, file)) => {
-                let collection = self.eval(e, file, &Bindings::new());
+            Some(Repeat::ForEach(code)) => {
+                let collection = self.code(code, &Bindings::new());
                 let pairs: Vec<(String, Node)> = match collection.value {
                     Value::Map(m) => m.into_iter().collect(),
                     Value::List(items) => items
@@ -534,11 +610,11 @@ impl<'p> Scope<'p> {
         if let Some(v) = self.local_values.borrow().get(name) {
             return Some(v.clone());
         }
-        let (expr, file) = self.locals.get(name)?;
+        let code = *self.locals.get(name)?;
         if !self.resolving.borrow_mut().insert(name.to_string()) {
             return None;
         }
-        let node = self.eval(expr, *file, &Bindings::new());
+        let node = self.code(code, &Bindings::new());
         self.resolving.borrow_mut().remove(name);
         self.local_values
             .borrow_mut()
@@ -600,6 +676,27 @@ fn supplied(node: Node, span: Span, what: &str) -> Node {
         span,
         key_span: None,
         origin: Some(origin),
+    }
+}
+
+/// Spans inside a `.tf.json` template become the string's span.
+fn fix_spans(node: &mut Node, span: Span) {
+    if node.span.file == JSON_TEMPLATE {
+        node.span = span;
+        node.key_span = None;
+    }
+    if let Some(o) = &node.origin {
+        if o.span.file == JSON_TEMPLATE {
+            node.origin = Some(Arc::new(Origin {
+                span,
+                label: o.label.clone(),
+            }));
+        }
+    }
+    match &mut node.value {
+        Value::List(items) => items.iter_mut().for_each(|n| fix_spans(n, span)),
+        Value::Map(m) => m.values_mut().for_each(|n| fix_spans(n, span)),
+        _ => {}
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod expr;
 mod functions;
+mod json;
 pub mod modules;
 pub mod plan;
 
@@ -18,14 +19,39 @@ use std::sync::Arc;
 
 pub use modules::{Inputs, Project};
 
-/// A parsed `.tf` file.
+/// A parsed `.tf` or `.tf.json` file.
 pub struct ParsedFile {
     pub id: FileId,
     pub source: Arc<SourceFile>,
+    /// The HCL body (empty for a `.tf.json` file).
     pub body: Body,
+    /// The document of a `.tf.json` file.
+    pub json: Option<Node>,
 }
 
-/// Parses one `.tf` file.
+/// True for the files Terraform reads as configuration.
+pub fn is_terraform_file(path: &std::path::Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".tf") || n.ends_with(".tf.json"))
+}
+
+/// Parses a `.tf` or `.tf.json` file.
+pub fn parse(source: Arc<SourceFile>, id: FileId) -> Result<ParsedFile, Problem> {
+    let (body, json) = if source.name.ends_with(".json") {
+        (Body::new(), Some(crate::json::parse(&source.text, id)?))
+    } else {
+        (parse_file(&source, id)?, None)
+    };
+    Ok(ParsedFile {
+        id,
+        source,
+        body,
+        json,
+    })
+}
+
+/// Parses HCL text (a `.tf` or `.tfvars` file).
 pub fn parse_file(source: &SourceFile, id: FileId) -> Result<Body, Problem> {
     hcl_edit::parser::parse_body(&source.text).map_err(|e| {
         let at = e.location().offset();
@@ -64,6 +90,12 @@ fn resource(
         .map_or(block_span.end as usize, |r| r.end);
     let span = Span::new(f.id, block_span.start as usize, header_end);
     let native = body_node(scope, f, &block.body, block_span, b);
+    finish(native, f, ty, address, span)
+}
+
+/// A resource from its native properties: meta-arguments dropped and policy
+/// documents decoded in the canonical view.
+fn finish(native: Node, f: &ParsedFile, ty: &str, address: String, span: Span) -> Resource {
     let mut props = native.clone();
     if let Some(map) = props.map_mut() {
         for meta in META_ARGUMENTS {

@@ -7,12 +7,14 @@
 //! its callers, with the inputs they pass, and not again on its own: its
 //! findings carry the caller's values and module addresses, and appear once.
 
-use super::expr::{span_in, Bindings, Repeat, Scope, Supply};
+use super::expr::{span_in, Bindings, Code, Repeat, Scope, Supply};
+use super::json;
 use super::vars::{self, Assigned};
-use super::{parse_file, resource, ParsedFile};
+use super::{parse, resource, ParsedFile};
 use crate::diag::Problem;
 use crate::model::{fold, Node, Unit, Value};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
+use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Structure};
 use hcl_edit::Span as _;
 use rayon::prelude::*;
@@ -86,10 +88,7 @@ pub fn load(
             .map(|(dir, ids)| {
                 let files = ids
                     .iter()
-                    .map(|&id| {
-                        let source = sources.get(id).clone();
-                        parse_file(&source, id).map(|body| ParsedFile { id, source, body })
-                    })
+                    .map(|&id| parse(sources.get(id).clone(), id))
                     .collect();
                 (dir.clone(), files)
             })
@@ -151,7 +150,7 @@ fn read_folder(
             entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "tf"))
+                .filter(|p| p.is_file() && super::is_terraform_file(p))
                 .collect()
         })
         .unwrap_or_default();
@@ -266,7 +265,7 @@ fn installed_modules(dir: &Path) -> Option<HashMap<String, PathBuf>> {
 /// The `source` of a module call, when it is a string literal.
 fn source_of(block: &Block) -> Option<String> {
     match &block.body.get_attribute("source")?.value {
-        hcl_edit::expr::Expression::String(s) => Some(s.value().to_string()),
+        Expression::String(s) => Some(s.value().to_string()),
         _ => None,
     }
 }
@@ -391,7 +390,8 @@ impl<'p> Build<'p> {
                     .map(move |b| (f, b))
             })
         };
-        let mut declared = Vec::new();
+        // (name, default, type, where declared)
+        let mut declared: Vec<(&str, Option<Code>, Option<Expression>, Span)> = Vec::new();
         for (f, block) in blocks() {
             let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
             match (block.ident.as_str(), labels.as_slice()) {
@@ -400,24 +400,57 @@ impl<'p> Build<'p> {
                         .resources
                         .insert(format!("{ty}.{name}"), repeat(block, f.id));
                 }
-                ("variable", [name]) => declared.push((*name, f, block)),
+                ("variable", [name]) => declared.push((
+                    name,
+                    block
+                        .body
+                        .get_attribute("default")
+                        .map(|d| Code::Hcl(&d.value, f.id)),
+                    block.body.get_attribute("type").map(|a| a.value.clone()),
+                    span_in(block.span(), f.id),
+                )),
                 ("locals", []) => {
                     for attr in block.body.iter().filter_map(Structure::as_attribute) {
                         scope
                             .locals
-                            .insert(attr.key.to_string(), (&attr.value, f.id));
+                            .insert(attr.key.to_string(), Code::Hcl(&attr.value, f.id));
                     }
                 }
                 ("output", [name]) => {
                     if let Some(v) = block.body.get_attribute("value") {
-                        scope.outputs.insert(name.to_string(), (&v.value, f.id));
+                        scope
+                            .outputs
+                            .insert(name.to_string(), Code::Hcl(&v.value, f.id));
                     }
                 }
                 _ => {}
             }
         }
-        for (name, f, block) in declared {
-            let ty = block.body.get_attribute("type").map(|a| &a.value);
+        for doc in files.iter().filter_map(|f| f.json.as_ref()) {
+            for (ty, name, body) in json::resources(doc) {
+                scope
+                    .resources
+                    .insert(format!("{ty}.{name}"), json::repeat(body));
+            }
+            for (name, body) in json::blocks(doc, "variable") {
+                let ty = body
+                    .get("type")
+                    .and_then(Node::as_str)
+                    .and_then(|t| hcl_edit::parser::parse_expr(t).ok());
+                let at = body.key_span.unwrap_or(body.span);
+                declared.push((name, body.get("default").map(Code::Json), ty, at));
+            }
+            for (name, value) in json::locals(doc) {
+                scope.locals.insert(name.to_string(), Code::Json(value));
+            }
+            for (name, body) in json::blocks(doc, "output") {
+                if let Some(v) = body.get("value") {
+                    scope.outputs.insert(name.to_string(), Code::Json(v));
+                }
+            }
+        }
+        for (name, default, ty, at) in declared {
+            let ty = ty.as_ref();
             let given = inputs
                 .assigned
                 .iter()
@@ -427,15 +460,12 @@ impl<'p> Build<'p> {
                 .or_else(|| inputs.values.get(name).cloned());
             let value = match given {
                 Some((node, supply)) => (vars::apply_type(node, ty), supply),
-                None => match block.body.get_attribute("default") {
+                None => match default {
                     Some(d) => {
-                        let node = scope.eval(&d.value, f.id, &Bindings::new());
+                        let node = scope.code(d, &Bindings::new());
                         (vars::apply_type(node, ty), Supply::Set)
                     }
-                    None => {
-                        let at = span_in(block.span(), f.id);
-                        (Node::new(Value::Unknown, at), Supply::Set)
-                    }
+                    None => (Node::new(Value::Unknown, at), Supply::Set),
                 },
             };
             scope.variables.insert(name.to_string(), value);
@@ -467,6 +497,20 @@ impl<'p> Build<'p> {
                 self.unit
                     .resources
                     .push(resource(&scope, f, block, ty, address, &b));
+            }
+        }
+        for f in files {
+            let Some(doc) = &f.json else { continue };
+            for (ty, name, body) in json::resources(doc) {
+                let local = format!("{ty}.{name}");
+                let instances = scope
+                    .instances(&local)
+                    .unwrap_or_else(|| vec![(String::new(), Bindings::new())]);
+                for (instance, b) in instances {
+                    let address = format!("{}{local}{instance}", scope.prefix);
+                    let r = json::resource(&scope, f, ty, body, address, &b);
+                    self.unit.resources.push(r);
+                }
             }
         }
         scope
@@ -566,10 +610,10 @@ impl<'p> Build<'p> {
 /// The `count` or `for_each` of a block.
 fn repeat(block: &Block, file: FileId) -> Option<Repeat<'_>> {
     if let Some(c) = block.body.get_attribute("count") {
-        return Some(Repeat::Count(&c.value, file));
+        return Some(Repeat::Count(Code::Hcl(&c.value, file)));
     }
     block
         .body
         .get_attribute("for_each")
-        .map(|e| Repeat::ForEach(&e.value, file))
+        .map(|e| Repeat::ForEach(Code::Hcl(&e.value, file)))
 }
