@@ -5,6 +5,8 @@ mod functions;
 mod json;
 pub mod modules;
 pub mod plan;
+#[cfg(test)]
+mod tests;
 
 mod vars;
 
