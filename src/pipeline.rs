@@ -26,6 +26,10 @@ pub struct Options {
     pub selection: Selection,
     /// Report undecided checks (a needed value is unknown) as `info` findings.
     pub strict: bool,
+    /// CloudFormation parameter values given as `Key=Value` arguments.
+    pub parameters: Vec<(String, String)>,
+    /// CloudFormation parameter files (`--parameters FILE`).
+    pub parameter_files: Vec<PathBuf>,
 }
 
 /// Which policies run.
@@ -171,10 +175,18 @@ pub fn run(options: &Options) -> Outcome {
             GlobSet::empty()
         }
     };
-    let found = discover(&options.paths, &exclude);
-    let jobs = read_files(&found, &mut out);
+    let mut found = discover(&options.paths, &exclude);
+    let mut jobs = read_files(&found, &mut out);
+    let inputs = cfn_inputs(options, &mut jobs, &mut found, &mut out);
     let env = Arc::new(policy::cel_env());
-    let (resources, findings, errors) = lint(&out.sources, &jobs, &selected, &env, options.strict);
+    let (resources, findings, errors) = lint_with(
+        &out.sources,
+        &jobs,
+        &selected,
+        &env,
+        options.strict,
+        &inputs,
+    );
     out.resources = resources;
     out.findings = findings
         .into_iter()
@@ -188,6 +200,52 @@ pub fn run(options: &Options) -> Outcome {
     out
 }
 
+/// Parameter values for templates (from files, then arguments), and nested
+/// stack templates read ahead; a template nested in another is linted
+/// through its parent only, and its findings are reported.
+fn cfn_inputs(
+    options: &Options,
+    jobs: &mut Vec<Job>,
+    found: &mut Discovered,
+    out: &mut Outcome,
+) -> cfn::Inputs {
+    let mut inputs = cfn::Inputs::default();
+    for path in &options.parameter_files {
+        let name = path.display().to_string();
+        let (text, error) = match read_text(path) {
+            Ok(text) => (text, None),
+            Err(e) => (String::new(), Some(e)),
+        };
+        let id = out.sources.add(SourceFile::new(name, path.clone(), text));
+        let result = match error {
+            Some(e) => Err(Problem::new(Span::new(id, 0, 0), e)),
+            None => cfn::parameters::from_file(out.sources.get(id), id),
+        };
+        match result {
+            Ok(values) => inputs.overrides.extend(values),
+            Err(problem) => out.errors.push(problem),
+        }
+    }
+    inputs
+        .overrides
+        .extend(cfn::parameters::from_arguments(&options.parameters));
+    let templates: Vec<FileId> = jobs
+        .iter()
+        .filter_map(|j| match j {
+            Job::Template(id) => Some(*id),
+            Job::Module(_) => None,
+        })
+        .collect();
+    let ahead = cfn::nested::read_ahead(&mut out.sources, &templates, read_text);
+    jobs.retain(|j| !matches!(j, Job::Template(id) if ahead.children.contains(id)));
+    for &child in &ahead.children {
+        found.reported.insert(out.sources.get(child).path.clone());
+    }
+    out.errors.extend(ahead.problems);
+    inputs.templates = ahead.templates;
+    inputs
+}
+
 /// Parses, normalizes and evaluates every job (in parallel): the resource
 /// count, the findings and the problems.
 pub fn lint(
@@ -197,10 +255,29 @@ pub fn lint(
     env: &Arc<cel::Env>,
     strict: bool,
 ) -> (usize, Vec<Finding>, Vec<Problem>) {
+    lint_with(
+        sources,
+        jobs,
+        policies,
+        env,
+        strict,
+        &cfn::Inputs::default(),
+    )
+}
+
+/// [`lint`] with CloudFormation parameter values and nested templates.
+pub fn lint_with(
+    sources: &SourceMap,
+    jobs: &[Job],
+    policies: &[&Policy],
+    env: &Arc<cel::Env>,
+    strict: bool,
+    inputs: &cfn::Inputs,
+) -> (usize, Vec<Finding>, Vec<Problem>) {
     let results: Vec<(usize, engine::Evaluation)> = jobs
         .par_iter()
         .map(|job| {
-            let (unit, mut problems) = normalize(job, sources);
+            let (unit, mut problems) = normalize(job, sources, inputs);
             let mut eval = engine::evaluate(&unit, policies, env, strict);
             problems.append(&mut eval.problems);
             eval.problems = problems;
@@ -306,17 +383,9 @@ fn read_text(path: &Path) -> Result<String, String> {
 }
 
 /// Parses and normalizes one job into a unit of resources.
-fn normalize(job: &Job, sources: &SourceMap) -> (Unit, Vec<Problem>) {
+fn normalize(job: &Job, sources: &SourceMap, inputs: &cfn::Inputs) -> (Unit, Vec<Problem>) {
     match job {
-        Job::Template(id) => {
-            let file = sources.get(*id);
-            match cfn::parse_document(file, *id) {
-                Ok(doc) if cfn::looks_like_template(&doc) => cfn::normalize_template(&doc),
-                Ok(_) => (Unit::default(), Vec::new()),
-                Err(problem) if might_be_template(&file.text) => (Unit::default(), vec![problem]),
-                Err(_) => (Unit::default(), Vec::new()),
-            }
-        }
+        Job::Template(id) => cfn::load_template(sources, *id, inputs),
         Job::Module(ids) => {
             let mut problems = Vec::new();
             let mut parsed = Vec::new();
@@ -330,10 +399,4 @@ fn normalize(job: &Job, sources: &SourceMap) -> (Unit, Vec<Problem>) {
             (terraform::normalize_module(&parsed), problems)
         }
     }
-}
-
-/// An unparseable YAML/JSON file is only an error when it looks like a template.
-fn might_be_template(text: &str) -> bool {
-    text.contains("AWSTemplateFormatVersion")
-        || (text.contains("Resources") && text.contains("AWS::"))
 }

@@ -1,6 +1,10 @@
 //! A parsed template into the model's resources.
 
+use super::conditions;
 use super::intrinsics::Resolver;
+use super::nested::Loader;
+use super::parameters::{self, Overrides};
+use super::sam;
 use crate::diag::Problem;
 use crate::model::{canonical, Format, Node, Resource, Unit, Value};
 use std::collections::BTreeMap;
@@ -21,17 +25,44 @@ pub fn looks_like_template(doc: &Node) -> bool {
     })
 }
 
-/// The template's resources, with intrinsic functions resolved as far as
-/// can be known before deployment.
+/// The template's resources with default parameter values, resolved as far
+/// as can be known before deployment (nested stacks are not followed).
 pub fn normalize_template(doc: &Node) -> (Unit, Vec<Problem>) {
+    normalize(doc, &Overrides::new(), &mut Loader::none())
+}
+
+/// The template's resources with `supplied` parameter values; nested stacks
+/// are followed through `loader`.
+pub(super) fn normalize(
+    doc: &Node,
+    supplied: &Overrides,
+    loader: &mut Loader,
+) -> (Unit, Vec<Problem>) {
+    let mut unit = Unit::default();
     let mut problems = Vec::new();
+    add_resources(doc, supplied, loader, "", &mut unit, &mut problems);
+    (unit, problems)
+}
+
+/// Adds the resources of `doc` to `unit`, their addresses prefixed with `prefix`.
+pub(super) fn add_resources(
+    doc: &Node,
+    supplied: &Overrides,
+    loader: &mut Loader,
+    prefix: &str,
+    unit: &mut Unit,
+    problems: &mut Vec<Problem>,
+) {
+    let expanded = sam::expand(doc);
+    let doc = expanded.as_ref().unwrap_or(doc);
     let empty = BTreeMap::new();
     let resources = match doc.get("Resources").map(|r| &r.value) {
         Some(Value::Map(m)) => m,
         _ => &empty,
     };
-    let resolver = Resolver::new(doc, resources.keys().cloned().collect());
-    let mut unit = Unit::default();
+    let params = parameters::values(doc, supplied, problems);
+    let mut resolver = Resolver::new(doc, params, resources.keys().cloned().collect(), prefix);
+    resolver.conditions = conditions::evaluate(doc, &resolver);
     for (logical_id, decl) in resources {
         let header = decl.key_span.unwrap_or(decl.span);
         let Some(native_type) = decl.get("Type").and_then(Node::as_str) else {
@@ -41,13 +72,21 @@ pub fn normalize_template(doc: &Node) -> (Unit, Vec<Problem>) {
             ));
             continue;
         };
+        let condition = decl.get("Condition").and_then(Node::as_str);
+        if condition.is_some_and(|c| resolver.condition(c) == Some(false)) {
+            continue;
+        }
         let native = match decl.get("Properties") {
             Some(p) => resolver.resolve(p).unwrap_or_else(|| empty_map(p)),
             None => empty_map(decl),
         };
+        let address = format!("{prefix}{logical_id}");
+        if native_type == "AWS::CloudFormation::Stack" {
+            loader.follow(&address, &native, unit, problems);
+        }
         let (canonical_type, props) = canonical::from_cloudformation(native_type, &native);
         unit.resources.push(Resource {
-            address: logical_id.clone(),
+            address,
             native_type: native_type.to_string(),
             canonical_type,
             format: Format::CloudFormation,
@@ -56,7 +95,6 @@ pub fn normalize_template(doc: &Node) -> (Unit, Vec<Problem>) {
             native,
         });
     }
-    (unit, problems)
 }
 
 fn empty_map(at: &Node) -> Node {

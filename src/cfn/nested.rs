@@ -1,0 +1,251 @@
+//! Nested stacks: an `AWS::CloudFormation::Stack` whose `TemplateURL` is a
+//! local path is followed like a Terraform local module, with the
+//! `Parameters` it passes; its resources are addressed `Stack/Resource`.
+
+use super::parameters::Overrides;
+use super::template;
+use crate::diag::Problem;
+use crate::model::{Node, Origin, Unit, Value};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+/// Nested stacks deeper than this are not followed.
+const MAX_DEPTH: usize = 16;
+
+/// Templates read ahead of linting: every template by path, and which of them
+/// are nested in another (those are linted through their parent).
+#[derive(Debug, Default)]
+pub struct ReadAhead {
+    pub templates: HashMap<PathBuf, FileId>,
+    pub children: BTreeSet<FileId>,
+    pub problems: Vec<Problem>,
+}
+
+/// Finds the local nested templates of `ids` (recursively), reading those not
+/// yet in `sources` with `read`.
+pub fn read_ahead(
+    sources: &mut SourceMap,
+    ids: &[FileId],
+    read: impl Fn(&Path) -> Result<String, String>,
+) -> ReadAhead {
+    let mut out = ReadAhead::default();
+    for &id in ids {
+        out.templates.insert(sources.get(id).path.clone(), id);
+    }
+    let mut work: Vec<FileId> = ids.to_vec();
+    let mut seen: BTreeSet<FileId> = ids.iter().copied().collect();
+    while let Some(id) = work.pop() {
+        let file = sources.get(id).clone();
+        if !file.text.contains("AWS::CloudFormation::Stack") {
+            continue;
+        }
+        let Ok(doc) = super::parse_document(&file, id) else {
+            continue;
+        };
+        for (url, span) in template_urls(&doc) {
+            let Some(path) = local_path(&file.path, url) else {
+                continue;
+            };
+            let child = match out.templates.get(&path) {
+                Some(&child) => child,
+                None => match read(&path) {
+                    Ok(text) => {
+                        let name = path.display().to_string();
+                        let child = sources.add(SourceFile::new(name, path.clone(), text));
+                        out.templates.insert(path, child);
+                        child
+                    }
+                    Err(e) => {
+                        out.problems.push(Problem::new(
+                            span,
+                            format!("nested stack template {}: {e}", path.display()),
+                        ));
+                        continue;
+                    }
+                },
+            };
+            out.children.insert(child);
+            if seen.insert(child) {
+                work.push(child);
+            }
+        }
+    }
+    out
+}
+
+/// Literal `TemplateURL`s of the nested stacks of a template.
+fn template_urls(doc: &Node) -> Vec<(&str, Span)> {
+    let Some(Value::Map(resources)) = doc.get("Resources").map(|r| &r.value) else {
+        return Vec::new();
+    };
+    resources
+        .values()
+        .filter(|r| r.get("Type").and_then(Node::as_str) == Some("AWS::CloudFormation::Stack"))
+        .filter_map(|r| r.get("Properties")?.get("TemplateURL"))
+        .filter_map(|u| Some((u.as_str()?, u.span)))
+        .collect()
+}
+
+/// The local file a `TemplateURL` names, relative to the parent template;
+/// `None` for a URL (`https://`, `s3://`).
+fn local_path(parent: &Path, url: &str) -> Option<PathBuf> {
+    let url = url.strip_prefix("file://").unwrap_or(url);
+    if url.contains("://") || url.is_empty() {
+        return None;
+    }
+    let joined = parent.parent().unwrap_or(Path::new("")).join(url);
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    Some(out)
+}
+
+/// Follows nested stacks while a template is normalized, tracking the chain
+/// of templates to detect cycles.
+pub struct Loader<'s> {
+    sources: Option<&'s SourceMap>,
+    templates: Option<&'s HashMap<PathBuf, FileId>>,
+    chain: Vec<FileId>,
+}
+
+impl<'s> Loader<'s> {
+    pub fn new(
+        sources: &'s SourceMap,
+        templates: &'s HashMap<PathBuf, FileId>,
+        root: FileId,
+    ) -> Loader<'s> {
+        Loader {
+            sources: Some(sources),
+            templates: Some(templates),
+            chain: vec![root],
+        }
+    }
+
+    /// A loader that follows nothing.
+    pub fn none() -> Loader<'static> {
+        Loader {
+            sources: None,
+            templates: None,
+            chain: Vec::new(),
+        }
+    }
+
+    /// Adds the resources of the nested stack at `address` (resolved
+    /// properties `props`) to `unit`.
+    pub fn follow(
+        &mut self,
+        address: &str,
+        props: &Node,
+        unit: &mut Unit,
+        problems: &mut Vec<Problem>,
+    ) {
+        let (Some(sources), Some(templates), Some(&parent)) =
+            (self.sources, self.templates, self.chain.last())
+        else {
+            return;
+        };
+        let Some(url) = props.get("TemplateURL") else {
+            return;
+        };
+        let Some(path) = url
+            .as_str()
+            .and_then(|u| local_path(&sources.get(parent).path, u))
+        else {
+            return;
+        };
+        let Some(&child) = templates.get(&path) else {
+            return;
+        };
+        if self.chain.contains(&child) || self.chain.len() > MAX_DEPTH {
+            let mut names: Vec<String> = self
+                .chain
+                .iter()
+                .map(|&id| sources.get(id).name.clone())
+                .collect();
+            names.push(sources.get(child).name.clone());
+            let what = if self.chain.contains(&child) {
+                "nested stack cycle"
+            } else {
+                "nested stacks too deep"
+            };
+            problems.push(Problem::new(
+                url.span,
+                format!("{what}: {}", names.join(" → ")),
+            ));
+            return;
+        }
+        let doc = match super::parse_document(sources.get(child), child) {
+            Ok(doc) => doc,
+            Err(problem) => {
+                problems.push(problem);
+                return;
+            }
+        };
+        let supplied = passed_parameters(address, props);
+        self.chain.push(child);
+        template::add_resources(
+            &doc,
+            &supplied,
+            self,
+            &format!("{address}/"),
+            unit,
+            problems,
+        );
+        self.chain.pop();
+    }
+}
+
+/// The `Parameters` a nested stack passes, each remembering where it was written.
+fn passed_parameters(address: &str, props: &Node) -> Overrides {
+    let Some(Value::Map(params)) = props.get("Parameters").map(|p| &p.value) else {
+        return Overrides::new();
+    };
+    params
+        .iter()
+        .map(|(name, value)| {
+            let mut value = value.clone();
+            if value.origin.is_none() {
+                value.origin = Some(Arc::new(Origin {
+                    span: value.label_span(),
+                    label: format!("parameter {name} passed by nested stack {address}"),
+                }));
+            }
+            value.key_span = None;
+            (name.clone(), value)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn template_urls_resolve_relative_to_the_parent() {
+        let parent = Path::new("stacks/main.yaml");
+        assert_eq!(
+            local_path(parent, "./child/net.yaml"),
+            Some(PathBuf::from("stacks/child/net.yaml"))
+        );
+        assert_eq!(
+            local_path(parent, "../shared.yaml"),
+            Some(PathBuf::from("shared.yaml"))
+        );
+        assert_eq!(
+            local_path(parent, "https://s3.amazonaws.com/b/t.yaml"),
+            None
+        );
+    }
+}
