@@ -7,7 +7,7 @@ use super::template;
 use crate::diag::Problem;
 use crate::model::{Node, Origin, Unit, Value};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,12 +15,33 @@ use std::sync::Arc;
 const MAX_DEPTH: usize = 16;
 
 /// Templates read ahead of linting: every template by path, and which of them
-/// are nested in another (those are linted through their parent).
+/// are nested under a top-level template (those are linted through it).
 #[derive(Debug, Default)]
 pub struct ReadAhead {
     pub templates: HashMap<PathBuf, FileId>,
     pub children: BTreeSet<FileId>,
     pub problems: Vec<Problem>,
+}
+
+impl ReadAhead {
+    /// Keeps in `children` only the templates reachable from one that no
+    /// other template nests (a cycle without such a root is linted as is).
+    fn reachable_from_roots(&mut self, edges: &BTreeMap<FileId, Vec<FileId>>) {
+        let mut work: Vec<FileId> = edges
+            .keys()
+            .filter(|id| !self.children.contains(id))
+            .copied()
+            .collect();
+        let mut reached = BTreeSet::new();
+        while let Some(id) = work.pop() {
+            for &child in edges.get(&id).into_iter().flatten() {
+                if reached.insert(child) {
+                    work.push(child);
+                }
+            }
+        }
+        self.children = reached;
+    }
 }
 
 /// Finds the local nested templates of `ids` (recursively), reading those not
@@ -36,8 +57,10 @@ pub fn read_ahead(
     }
     let mut work: Vec<FileId> = ids.to_vec();
     let mut seen: BTreeSet<FileId> = ids.iter().copied().collect();
+    let mut edges: BTreeMap<FileId, Vec<FileId>> = BTreeMap::new();
     while let Some(id) = work.pop() {
         let file = sources.get(id).clone();
+        edges.entry(id).or_default();
         if !file.text.contains("AWS::CloudFormation::Stack") {
             continue;
         }
@@ -67,11 +90,13 @@ pub fn read_ahead(
                 },
             };
             out.children.insert(child);
+            edges.entry(id).or_default().push(child);
             if seen.insert(child) {
                 work.push(child);
             }
         }
     }
+    out.reachable_from_roots(&edges);
     out
 }
 

@@ -1,8 +1,462 @@
-//! SAM templates (`Transform: AWS::Serverless-2016-10-31`).
+//! SAM templates (`Transform: AWS::Serverless-2016-10-31`): `Globals` are
+//! applied and the serverless resources become the CloudFormation resources
+//! the SAM transform deploys, so the usual canonical mapping applies:
+//!
+//! - `AWS::Serverless::Function` → `AWS::Lambda::Function` (same logical id;
+//!   `Tracing`, `DeadLetterQueue`, `InlineCode` reshaped), plus
+//!   `AWS::Lambda::Url` `<Id>Url` for a `FunctionUrlConfig`;
+//! - `AWS::Serverless::Api` → `AWS::ApiGateway::RestApi`, `AWS::ApiGateway::Stage`
+//!   `<Id><StageName>Stage`, and `AWS::ApiGateway::DomainName` `<Id>DomainName` for a `Domain`;
+//! - `AWS::Serverless::HttpApi` → `AWS::ApiGatewayV2::Api`, `AWS::ApiGatewayV2::Stage`
+//!   `<Id>ApiGatewayDefaultStage` (or `<Id><StageName>Stage`), and
+//!   `AWS::ApiGatewayV2::DomainName` `<Id>DomainName` for a `Domain`;
+//! - `AWS::Serverless::SimpleTable` → `AWS::DynamoDB::Table`.
+//!
+//! Generated resources point at the serverless resource they came from. The
+//! execution role SAM generates for a function without `Role` is not modelled.
 
-use crate::model::Node;
+use crate::model::{Node, Value};
+use crate::source::Span;
+use std::collections::BTreeMap;
 
-/// The template with its serverless resources expanded, or `None` when it is not a SAM template.
-pub fn expand(_doc: &Node) -> Option<Node> {
-    None
+const TRANSFORM: &str = "AWS::Serverless-2016-10-31";
+
+type Map = BTreeMap<String, Node>;
+
+/// The template with `Globals` applied and its serverless resources expanded,
+/// or `None` when it is not a SAM template.
+pub fn expand(doc: &Node) -> Option<Node> {
+    let transform = doc.get("Transform")?;
+    let is_sam = match &transform.value {
+        Value::Str(s) => s == TRANSFORM,
+        Value::List(l) => l.iter().any(|t| t.as_str() == Some(TRANSFORM)),
+        _ => false,
+    };
+    let Value::Map(resources) = &doc.get("Resources")?.value else {
+        return None;
+    };
+    if !is_sam {
+        return None;
+    }
+    let globals = doc.get("Globals");
+    let mut out = Map::new();
+    for (id, decl) in resources {
+        let Some(kind) = decl.get("Type").and_then(Node::as_str) else {
+            out.insert(id.clone(), decl.clone());
+            continue;
+        };
+        let section = match kind {
+            "AWS::Serverless::Function" => "Function",
+            "AWS::Serverless::Api" => "Api",
+            "AWS::Serverless::HttpApi" => "HttpApi",
+            "AWS::Serverless::SimpleTable" => "SimpleTable",
+            _ => {
+                out.insert(id.clone(), decl.clone());
+                continue;
+            }
+        };
+        let mut props = match decl.get("Properties") {
+            Some(Node {
+                value: Value::Map(m),
+                ..
+            }) => m.clone(),
+            _ => Map::new(),
+        };
+        if let Some(Value::Map(g)) = globals.and_then(|g| g.get(section)).map(|g| &g.value) {
+            props = merge_maps(g, props);
+        }
+        let mut gen = Generator {
+            decl,
+            out: &mut out,
+        };
+        match section {
+            "Function" => gen.function(id, props),
+            "Api" => gen.rest_api(id, props),
+            "HttpApi" => gen.http_api(id, props),
+            _ => gen.simple_table(id, props),
+        }
+    }
+    let mut doc = doc.clone();
+    if let Some(r) = doc.map_mut().and_then(|m| m.get_mut("Resources")) {
+        r.value = Value::Map(out);
+    }
+    Some(doc)
+}
+
+/// Merges `Globals` into a resource's properties the way SAM does: maps merge,
+/// lists are concatenated (globals first), anything else is the resource's.
+fn merge_maps(global: &Map, local: Map) -> Map {
+    let mut out = global.clone();
+    for (k, v) in local {
+        let merged = match out.remove(&k) {
+            Some(g) => merge(g, v),
+            None => v,
+        };
+        out.insert(k, merged);
+    }
+    out
+}
+
+fn merge(global: Node, local: Node) -> Node {
+    match (global.value, local.value) {
+        (Value::Map(g), Value::Map(l)) if !is_intrinsic(&g) && !is_intrinsic(&l) => Node {
+            value: Value::Map(merge_maps(&g, l)),
+            ..local
+        },
+        (Value::List(mut g), Value::List(l)) => {
+            g.extend(l);
+            Node {
+                value: Value::List(g),
+                ..local
+            }
+        }
+        (_, value) => Node { value, ..local },
+    }
+}
+
+fn is_intrinsic(m: &Map) -> bool {
+    m.len() == 1
+        && m.keys()
+            .next()
+            .is_some_and(|k| k == "Ref" || k.starts_with("Fn::"))
+}
+
+/// Adds the generated resources of one serverless resource.
+struct Generator<'a> {
+    decl: &'a Node,
+    out: &'a mut Map,
+}
+
+impl Generator<'_> {
+    fn header(&self) -> Span {
+        self.decl.key_span.unwrap_or(self.decl.span)
+    }
+
+    fn text(&self, s: &str) -> Node {
+        Node::new(Value::Str(s.to_string()), self.header())
+    }
+
+    fn map(&self, entries: Map) -> Node {
+        Node::new(Value::Map(entries), self.header())
+    }
+
+    fn reference(&self, id: &str) -> Node {
+        self.map(Map::from([("Ref".to_string(), self.text(id))]))
+    }
+
+    /// Adds resource `id` of type `kind`; its `Condition` and `DependsOn` are the serverless resource's.
+    fn add(&mut self, id: String, kind: &str, props: Map) {
+        let mut decl = Map::from([
+            ("Type".to_string(), self.text(kind)),
+            ("Properties".to_string(), self.map(props)),
+        ]);
+        for key in ["Condition", "DependsOn"] {
+            if let Some(v) = self.decl.get(key) {
+                decl.insert(key.to_string(), v.clone());
+            }
+        }
+        let mut node = self.map(decl);
+        node.key_span = self.decl.key_span;
+        self.out.insert(id, node);
+    }
+
+    fn function(&mut self, id: &str, mut p: Map) {
+        if let Some(mode) = p.remove("Tracing") {
+            let config = self.map(Map::from([("Mode".to_string(), mode)]));
+            p.insert("TracingConfig".into(), config);
+        }
+        if let Some(dlq) = p.remove("DeadLetterQueue") {
+            if let Some(arn) = dlq.get("TargetArn") {
+                let config = self.map(Map::from([("TargetArn".to_string(), arn.clone())]));
+                p.insert("DeadLetterConfig".into(), config);
+            }
+        }
+        if let Some(code) = p.remove("InlineCode") {
+            let zip = self.map(Map::from([("ZipFile".to_string(), code)]));
+            p.insert("Code".into(), zip);
+        }
+        if let Some(url) = p.remove("FunctionUrlConfig") {
+            let mut props = match url.value {
+                Value::Map(m) => m,
+                _ => Map::new(),
+            };
+            props.insert("TargetFunctionArn".into(), self.reference(id));
+            self.add(format!("{id}Url"), "AWS::Lambda::Url", props);
+        }
+        for key in [
+            "CodeUri",
+            "Events",
+            "Policies",
+            "AutoPublishAlias",
+            "DeploymentPreference",
+            "ProvisionedConcurrencyConfig",
+            "EventInvokeConfig",
+            "AssumeRolePolicyDocument",
+            "PermissionsBoundary",
+            "RolePath",
+        ] {
+            p.remove(key);
+        }
+        self.tags_as_list(&mut p);
+        self.add(id.to_string(), "AWS::Lambda::Function", p);
+    }
+
+    fn rest_api(&mut self, id: &str, mut p: Map) {
+        let stage_name = p.get("StageName").and_then(Node::as_str).unwrap_or("");
+        let stage_id = format!("{id}{}Stage", alphanumeric(stage_name));
+        let mut stage = take(
+            &mut p,
+            &[
+                "StageName",
+                "MethodSettings",
+                "AccessLogSetting",
+                "TracingEnabled",
+                "CacheClusterEnabled",
+                "CacheClusterSize",
+                "Variables",
+                "CanarySetting",
+            ],
+        );
+        stage.insert("RestApiId".into(), self.reference(id));
+        if let Some(tags) = p.get("Tags") {
+            stage.insert("Tags".into(), tags.clone());
+        }
+        if let Some(endpoint) = p.remove("EndpointConfiguration") {
+            let config = self.endpoint_configuration(endpoint);
+            p.insert("EndpointConfiguration".into(), config);
+        }
+        if let Some(domain) = p.remove("Domain") {
+            let mut d = domain_props(&domain);
+            let edge = domain
+                .get("EndpointConfiguration")
+                .and_then(Node::as_str)
+                .is_some_and(|e| e == "EDGE");
+            if let Some(cert) = d.remove("CertificateArn") {
+                let key = if edge {
+                    "CertificateArn"
+                } else {
+                    "RegionalCertificateArn"
+                };
+                d.insert(key.into(), cert);
+            }
+            if let Some(e) = d.remove("EndpointConfiguration") {
+                let config = self.endpoint_configuration(e);
+                d.insert("EndpointConfiguration".into(), config);
+            }
+            self.add(format!("{id}DomainName"), "AWS::ApiGateway::DomainName", d);
+        }
+        if let Some(body) = p.remove("DefinitionBody") {
+            p.insert("Body".into(), body);
+        }
+        for key in [
+            "Auth",
+            "Cors",
+            "DefinitionUri",
+            "GatewayResponses",
+            "Models",
+            "OpenApiVersion",
+        ] {
+            p.remove(key);
+        }
+        self.tags_as_list(&mut p);
+        self.tags_as_list(&mut stage);
+        self.add(stage_id, "AWS::ApiGateway::Stage", stage);
+        self.add(id.to_string(), "AWS::ApiGateway::RestApi", p);
+    }
+
+    /// SAM's `EndpointConfiguration: REGIONAL` (or `{Type: ..}`) as CloudFormation's `{Types: [..]}`.
+    fn endpoint_configuration(&self, e: Node) -> Node {
+        let (kind, mut rest) = match &e.value {
+            Value::Map(m) => {
+                let mut m = m.clone();
+                (m.remove("Type"), m)
+            }
+            _ => (Some(e.clone()), Map::new()),
+        };
+        if let Some(kind) = kind {
+            let span = kind.span;
+            rest.insert("Types".into(), Node::new(Value::List(vec![kind]), span));
+        }
+        if let Some(ids) = rest.remove("VPCEndpointIds") {
+            rest.insert("VpcEndpointIds".into(), ids);
+        }
+        Node {
+            value: Value::Map(rest),
+            ..e
+        }
+    }
+
+    fn http_api(&mut self, id: &str, mut p: Map) {
+        let stage_name = p
+            .get("StageName")
+            .and_then(Node::as_str)
+            .map(str::to_string);
+        let stage_id = match stage_name.as_deref() {
+            None | Some("$default") => format!("{id}ApiGatewayDefaultStage"),
+            Some(name) => format!("{id}{}Stage", alphanumeric(name)),
+        };
+        let mut stage = take(
+            &mut p,
+            &[
+                "StageName",
+                "AccessLogSettings",
+                "DefaultRouteSettings",
+                "RouteSettings",
+                "StageVariables",
+            ],
+        );
+        if stage_name.is_none() {
+            stage.insert("StageName".into(), self.text("$default"));
+        }
+        stage.insert("ApiId".into(), self.reference(id));
+        stage.insert(
+            "AutoDeploy".into(),
+            Node::new(Value::Bool(true), self.header()),
+        );
+        if let Some(tags) = p.get("Tags") {
+            stage.insert("Tags".into(), tags.clone());
+        }
+        if let Some(domain) = p.remove("Domain") {
+            let mut d = domain_props(&domain);
+            let mut config = Map::new();
+            for (from, to) in [
+                ("CertificateArn", "CertificateArn"),
+                ("EndpointConfiguration", "EndpointType"),
+                ("SecurityPolicy", "SecurityPolicy"),
+            ] {
+                if let Some(v) = d.remove(from) {
+                    config.insert(to.to_string(), v);
+                }
+            }
+            let list = Node::new(Value::List(vec![self.map(config)]), self.header());
+            d.insert("DomainNameConfigurations".into(), list);
+            self.add(
+                format!("{id}DomainName"),
+                "AWS::ApiGatewayV2::DomainName",
+                d,
+            );
+        }
+        if let Some(body) = p.remove("DefinitionBody") {
+            p.insert("Body".into(), body);
+        }
+        for key in [
+            "Auth",
+            "CorsConfiguration",
+            "DefinitionUri",
+            "FailOnWarnings",
+        ] {
+            p.remove(key);
+        }
+        p.insert("ProtocolType".into(), self.text("HTTP"));
+        self.add(stage_id, "AWS::ApiGatewayV2::Stage", stage);
+        self.add(id.to_string(), "AWS::ApiGatewayV2::Api", p);
+    }
+
+    fn simple_table(&mut self, id: &str, mut p: Map) {
+        let key = p.remove("PrimaryKey");
+        let name = key
+            .as_ref()
+            .and_then(|k| k.get("Name"))
+            .cloned()
+            .unwrap_or_else(|| self.text("id"));
+        let kind = match key.as_ref().and_then(|k| k.get("Type")) {
+            Some(t) => Node {
+                value: Value::Str(
+                    match t.as_str() {
+                        Some("Number") => "N",
+                        Some("Binary") => "B",
+                        _ => "S",
+                    }
+                    .to_string(),
+                ),
+                ..t.clone()
+            },
+            None => self.text("S"),
+        };
+        let attribute = self.map(Map::from([
+            ("AttributeName".to_string(), name.clone()),
+            ("AttributeType".to_string(), kind),
+        ]));
+        let schema = self.map(Map::from([
+            ("AttributeName".to_string(), name),
+            ("KeyType".to_string(), self.text("HASH")),
+        ]));
+        let list = |n: Node| Node::new(Value::List(vec![n]), self.header());
+        p.insert("AttributeDefinitions".into(), list(attribute));
+        p.insert("KeySchema".into(), list(schema));
+        let billing = if p.contains_key("ProvisionedThroughput") {
+            "PROVISIONED"
+        } else {
+            "PAY_PER_REQUEST"
+        };
+        p.insert("BillingMode".into(), self.text(billing));
+        self.tags_as_list(&mut p);
+        self.add(id.to_string(), "AWS::DynamoDB::Table", p);
+    }
+
+    /// SAM's `Tags: {k: v}` as CloudFormation's `[{Key, Value}]`.
+    fn tags_as_list(&self, p: &mut Map) {
+        let Some(Node {
+            value: Value::Map(tags),
+            span,
+            key_span,
+            origin,
+        }) = p.remove("Tags")
+        else {
+            return;
+        };
+        let items = tags
+            .into_iter()
+            .map(|(k, v)| {
+                let key = Node {
+                    value: Value::Str(k),
+                    span: v.key_span.unwrap_or(v.span),
+                    key_span: v.key_span,
+                    origin: None,
+                };
+                let mut entry = Map::from([("Key".to_string(), key)]);
+                entry.insert("Value".into(), v.clone());
+                Node::new(Value::Map(entry), v.label_span())
+            })
+            .collect();
+        p.insert(
+            "Tags".into(),
+            Node {
+                value: Value::List(items),
+                span,
+                key_span,
+                origin,
+            },
+        );
+    }
+}
+
+/// The properties of a SAM `Domain` that CloudFormation's domain name takes.
+fn domain_props(domain: &Node) -> Map {
+    let Value::Map(m) = &domain.value else {
+        return Map::new();
+    };
+    let mut m = m.clone();
+    take(
+        &mut m,
+        &[
+            "DomainName",
+            "CertificateArn",
+            "EndpointConfiguration",
+            "SecurityPolicy",
+            "MutualTlsAuthentication",
+            "OwnershipVerificationCertificateArn",
+        ],
+    )
+}
+
+/// Removes `keys` from `p` and returns them.
+fn take(p: &mut Map, keys: &[&str]) -> Map {
+    keys.iter()
+        .filter_map(|k| p.remove(*k).map(|v| (k.to_string(), v)))
+        .collect()
+}
+
+fn alphanumeric(s: &str) -> String {
+    s.chars().filter(char::is_ascii_alphanumeric).collect()
 }
