@@ -5,6 +5,7 @@
 mod cidr;
 mod conditions;
 mod dynamic;
+mod foreach;
 mod intrinsics;
 pub mod nested;
 pub mod parameters;

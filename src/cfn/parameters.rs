@@ -93,6 +93,12 @@ pub fn from_file(file: &SourceFile, id: FileId) -> Result<Overrides, Problem> {
                 _ => m,
             };
             for (k, v) in entries {
+                if matches!(v.value, Value::Map(_)) {
+                    return Err(Problem::new(
+                        v.span,
+                        format!("the value of parameter {k} must be a string, number or list"),
+                    ));
+                }
                 add(k, v.clone());
             }
         }

@@ -1,13 +1,15 @@
 //! A parsed template into the model's resources.
 
 use super::conditions;
+use super::foreach;
 use super::intrinsics::Resolver;
 use super::nested::Loader;
 use super::parameters::{self, Overrides};
 use super::sam;
 use crate::diag::Problem;
 use crate::model::{canonical, Format, Node, Resource, Unit, Value};
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A CloudFormation template has `AWSTemplateFormatVersion`, or `Resources`
 /// whose entries have a `Type` starting with `AWS::`.
@@ -56,21 +58,34 @@ pub(super) fn add_resources(
     let expanded = sam::expand(doc);
     let doc = expanded.as_ref().unwrap_or(doc);
     let empty = BTreeMap::new();
-    let resources = match doc.get("Resources").map(|r| &r.value) {
-        Some(Value::Map(m)) => m,
-        _ => &empty,
+    let mut resources = match doc.get("Resources").map(|r| &r.value) {
+        Some(Value::Map(m)) => Cow::Borrowed(m),
+        _ => Cow::Borrowed(&empty),
     };
     let params = parameters::values(doc, supplied, problems);
+    if foreach::has_loops(&resources) {
+        let resolver = Resolver::new(doc, params.clone(), BTreeSet::new(), prefix);
+        resources = Cow::Owned(foreach::expand(&resources, &resolver));
+    }
     let mut resolver = Resolver::new(doc, params, resources.keys().cloned().collect(), prefix);
     resolver.conditions = conditions::evaluate(doc, &resolver);
-    for (logical_id, decl) in resources {
+    for (logical_id, decl) in resources.iter() {
         let header = decl.key_span.unwrap_or(decl.span);
-        let Some(native_type) = decl.get("Type").and_then(Node::as_str) else {
-            problems.push(Problem::new(
-                header,
-                format!("resource '{logical_id}' has no Type"),
-            ));
-            continue;
+        let native_type = match decl.get("Type") {
+            Some(t) => match t.as_str() {
+                Some(t) => t,
+                None => {
+                    problems.push(Problem::new(t.span, not_a_type(logical_id, t)));
+                    continue;
+                }
+            },
+            None => {
+                problems.push(Problem::new(
+                    header,
+                    format!("resource '{logical_id}' has no Type"),
+                ));
+                continue;
+            }
         };
         let condition = decl.get("Condition").and_then(Node::as_str);
         if condition.is_some_and(|c| resolver.condition(c) == Some(false)) {
@@ -95,6 +110,21 @@ pub(super) fn add_resources(
             native,
         });
     }
+}
+
+/// The error for a `Type` that is not a string; a Rain module (`!Rain::Module`)
+/// means the template must be packaged (`rain pkg`) before it is deployed or linted.
+fn not_a_type(logical_id: &str, t: &Node) -> String {
+    let rain = t
+        .get("Fn::Rain::Module")
+        .or_else(|| t.get("Rain::Module"))
+        .is_some();
+    let hint = if rain {
+        ": it is a Rain module; lint the output of `rain pkg`"
+    } else {
+        ""
+    };
+    format!("the Type of resource '{logical_id}' is not a string{hint}")
 }
 
 fn empty_map(at: &Node) -> Node {
