@@ -51,8 +51,16 @@ fn findings(doc: &Value) -> Vec<String> {
 
 /// `file:line:column message` of the related locations of finding `i`.
 fn related(doc: &Value, i: usize) -> Vec<String> {
-    doc["findings"][i]["related"]
-        .as_array()
+    locations(&doc["findings"][i]["related"])
+}
+
+/// `file:line:column message` of every error.
+fn errors(doc: &Value) -> Vec<String> {
+    locations(&doc["errors"])
+}
+
+fn locations(list: &Value) -> Vec<String> {
+    list.as_array()
         .unwrap()
         .iter()
         .map(|r| {
@@ -62,24 +70,6 @@ fn related(doc: &Value, i: usize) -> Vec<String> {
                 r["line"],
                 r["column"],
                 r["message"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
-/// `file:line:column message` of every error.
-fn errors(doc: &Value) -> Vec<String> {
-    doc["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            format!(
-                "{}:{}:{} {}",
-                short(&e["file"]),
-                e["line"],
-                e["column"],
-                e["message"].as_str().unwrap()
             )
         })
         .collect()
@@ -406,4 +396,29 @@ fn aws_sample_templates_parse() {
         doc["summary"]
     );
     assert!(code == 1 || code == 2);
+}
+
+#[test]
+fn for_each_loops_expand_into_resources() {
+    let (doc, _) = check(&[&fixture("foreach.yaml")]);
+    assert_eq!(findings(&doc), ["TKN-NET-001 Group22 foreach.yaml:19:15"]);
+    assert_eq!(doc["summary"]["resources"], 2);
+    let (doc, _) = check(&[&fixture("foreach.yaml"), "--parameter", "Ports=80,3389"]);
+    assert_eq!(findings(&doc), ["TKN-NET-001 Group3389 foreach.yaml:19:15"]);
+}
+
+#[test]
+fn cfn_lint_metadata_and_sub_heavy_templates_parse() {
+    let (doc, code) = check(&[&fixture("metadata.yaml")]);
+    assert_eq!(errors(&doc), Vec::<String>::new());
+    assert_eq!(findings(&doc), Vec::<String>::new());
+    assert_eq!(doc["summary"]["resources"], 4);
+    assert_eq!(code, 0);
+    // The same template with SSH opened through the parameter is found.
+    let (doc, _) = check(&[
+        &fixture("metadata.yaml"),
+        "--parameter",
+        "VpcCidr=0.0.0.0/0",
+    ]);
+    assert_eq!(findings(&doc), ["TKN-NET-001 Web metadata.yaml:62:11"]);
 }

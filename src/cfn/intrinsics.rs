@@ -340,3 +340,80 @@ fn to_json(node: &Node) -> Option<serde_json::Value> {
         Value::Unknown | Value::Ref(_) => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cfn::{normalize_template, yaml};
+    use crate::model::{Node, Reference, Value};
+    use crate::source::FileId;
+
+    /// The native properties of resource `R` in a template whose `R` has `props`.
+    fn props(params: &str, props: &str) -> Node {
+        let text = format!(
+            "Parameters:\n{params}\nMappings:\n  M:\n    a:\n      b: [x, y]\nResources:\n  Other:\n    Type: AWS::S3::Bucket\n  R:\n    Type: AWS::SNS::Topic\n    Properties:\n{props}\n"
+        );
+        let doc = yaml::parse(&text, FileId(0)).unwrap();
+        let (unit, problems) = normalize_template(&doc);
+        assert_eq!(problems, []);
+        unit.resources
+            .into_iter()
+            .find(|r| r.address == "R")
+            .unwrap()
+            .native
+    }
+
+    fn text(node: &Node, key: &str) -> Option<String> {
+        node.get(key).and_then(|n| n.as_str()).map(str::to_string)
+    }
+
+    #[test]
+    fn strings_are_computed_or_unknown_as_a_whole() {
+        let p = props(
+            "  Name: {Type: String, Default: web}",
+            "      A: !Sub '${Name}-${AWS::Partition}-${!Literal}'\n      B: !Sub '${Name}-${AWS::Region}'\n      C: !Sub ['${X}.${AWS::URLSuffix}', {X: !Ref Name}]\n      D: !Join ['', [a, !Ref Other]]\n      E: {'Fn::Base64': !Ref Name}",
+        );
+        assert_eq!(text(&p, "A").as_deref(), Some("web-aws-${Literal}"));
+        assert!(p.get("B").unwrap().is_unknown());
+        assert_eq!(text(&p, "C").as_deref(), Some("web.amazonaws.com"));
+        assert!(p.get("D").unwrap().is_unknown());
+        assert_eq!(text(&p, "E").as_deref(), Some("web"));
+    }
+
+    #[test]
+    fn lists_json_and_lengths() {
+        let p = props(
+            "  Zones: {Type: CommaDelimitedList, Default: 'a, b,c'}",
+            "      A: !Select [2, !Ref Zones]\n      B: !Length [1, 2, 3]\n      C: !ToJsonString {k: [1, true, !FindInMap [M, a, b]]}\n      D: !ToJsonString {k: !Ref Other}\n      E: !Select [5, !Ref Zones]\n      F: {'Fn::Length': !GetAZs ''}",
+        );
+        assert_eq!(text(&p, "A").as_deref(), Some("c"));
+        assert_eq!(p.get("B").unwrap().value, Value::Int(3));
+        assert_eq!(
+            text(&p, "C").as_deref(),
+            Some(r#"{"k":[1,true,["x","y"]]}"#)
+        );
+        assert!(p.get("D").unwrap().is_unknown());
+        assert!(p.get("E").unwrap().is_unknown());
+        assert!(p.get("F").unwrap().is_unknown());
+    }
+
+    #[test]
+    fn references_and_removed_properties() {
+        let p = props(
+            "  Name: {Type: String}",
+            "      A: !GetAtt Other.Arn\n      B: {'Fn::GetAtt': [Other, DomainName]}\n      C: !Ref Other\n      D: !Ref AWS::NoValue\n      E: !Ref Name\n      F: !ImportValue shared\n      G: [1, !Ref AWS::NoValue, 2]",
+        );
+        let reference = |a: &str| {
+            Value::Ref(Reference {
+                address: "Other".into(),
+                attribute: a.into(),
+            })
+        };
+        assert_eq!(p.get("A").unwrap().value, reference("arn"));
+        assert_eq!(p.get("B").unwrap().value, reference("domain_name"));
+        assert_eq!(p.get("C").unwrap().value, reference("id"));
+        assert!(p.get("D").is_none());
+        assert!(p.get("E").unwrap().is_unknown());
+        assert!(p.get("F").unwrap().is_unknown());
+        assert_eq!(p.get("G").unwrap().as_list().unwrap().len(), 2);
+    }
+}

@@ -245,19 +245,17 @@ impl Generator<'_> {
             }
             self.add(format!("{id}DomainName"), "AWS::ApiGateway::DomainName", d);
         }
-        if let Some(body) = p.remove("DefinitionBody") {
-            p.insert("Body".into(), body);
-        }
-        for key in [
-            "Auth",
-            "Cors",
-            "DefinitionUri",
-            "GatewayResponses",
-            "Models",
-            "OpenApiVersion",
-        ] {
-            p.remove(key);
-        }
+        api_body(
+            &mut p,
+            &[
+                "Auth",
+                "Cors",
+                "DefinitionUri",
+                "GatewayResponses",
+                "Models",
+                "OpenApiVersion",
+            ],
+        );
         self.tags_as_list(&mut p);
         self.tags_as_list(&mut stage);
         self.add(stage_id, "AWS::ApiGateway::Stage", stage);
@@ -336,17 +334,15 @@ impl Generator<'_> {
                 d,
             );
         }
-        if let Some(body) = p.remove("DefinitionBody") {
-            p.insert("Body".into(), body);
-        }
-        for key in [
-            "Auth",
-            "CorsConfiguration",
-            "DefinitionUri",
-            "FailOnWarnings",
-        ] {
-            p.remove(key);
-        }
+        api_body(
+            &mut p,
+            &[
+                "Auth",
+                "CorsConfiguration",
+                "DefinitionUri",
+                "FailOnWarnings",
+            ],
+        );
         p.insert("ProtocolType".into(), self.text("HTTP"));
         self.add(stage_id, "AWS::ApiGatewayV2::Stage", stage);
         self.add(id.to_string(), "AWS::ApiGatewayV2::Api", p);
@@ -448,6 +444,16 @@ fn domain_props(domain: &Node) -> Map {
             "OwnershipVerificationCertificateArn",
         ],
     )
+}
+
+/// Moves `DefinitionBody` to `Body` and drops the SAM-only `keys`.
+fn api_body(p: &mut Map, sam_only: &[&str]) {
+    if let Some(body) = p.remove("DefinitionBody") {
+        p.insert("Body".into(), body);
+    }
+    for key in sam_only {
+        p.remove(*key);
+    }
 }
 
 /// Removes `keys` from `p` and returns them.
