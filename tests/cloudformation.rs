@@ -337,7 +337,13 @@ fn nested_stacks_are_followed_with_their_parameters() {
         [
             "TKN-NET-001 Literal/Admin nested/child.yaml:14:11",
             "TKN-NET-001 Open/Admin nested/child.yaml:14:11",
+            "TKN-NET-001 Mirror nested/parent.yaml:37:11",
         ]
+    );
+    // An output of a nested stack carries the origin of its value.
+    assert_eq!(
+        related(&doc, 2),
+        ["nested/parent.yaml:5:14 default of parameter ParentCidr"]
     );
     assert_eq!(
         related(&doc, 0),

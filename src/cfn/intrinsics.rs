@@ -18,6 +18,8 @@ pub struct Resolver<'a> {
     /// Condition values; `None` when undecidable.
     pub(super) conditions: BTreeMap<String, Option<bool>>,
     resources: BTreeSet<String>,
+    /// Resolved outputs of the nested stacks followed so far, by logical id.
+    pub(super) stack_outputs: BTreeMap<String, BTreeMap<String, Node>>,
     /// Prepended to resource addresses (`Stack/` inside a nested stack).
     prefix: &'a str,
 }
@@ -35,6 +37,7 @@ impl<'a> Resolver<'a> {
             mappings: doc.get("Mappings"),
             conditions: BTreeMap::new(),
             resources,
+            stack_outputs: BTreeMap::new(),
             prefix,
         }
     }
@@ -82,7 +85,10 @@ impl<'a> Resolver<'a> {
         let args = arg.as_list().unwrap_or_default();
         let value = match name {
             "Ref" => return self.reference(arg, at),
-            "Fn::GetAtt" => self.get_att(arg),
+            "Fn::GetAtt" => match self.stack_output(arg) {
+                Some(output) => return Some(placed(output.clone(), at)),
+                None => self.get_att(arg),
+            },
             "Fn::Sub" => return Some(self.sub(arg, at)),
             "Fn::Join" => self.join(args),
             "Fn::Select" => return self.select(args, at),
@@ -121,6 +127,15 @@ impl<'a> Resolver<'a> {
             Value::Unknown
         };
         Some(placed(Node::new(value, at.span), at))
+    }
+
+    /// `Fn::GetAtt: [Stack, Outputs.Name]` of a followed nested stack.
+    fn stack_output(&self, arg: &Node) -> Option<&Node> {
+        let [stack, attribute] = arg.as_list()? else {
+            return None;
+        };
+        let name = attribute.as_str()?.strip_prefix("Outputs.")?;
+        self.stack_outputs.get(stack.as_str()?)?.get(name)
     }
 
     fn get_att(&self, arg: &Node) -> Value {

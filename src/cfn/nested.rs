@@ -167,30 +167,31 @@ impl<'s> Loader<'s> {
     }
 
     /// Adds the resources of the nested stack at `address` (resolved
-    /// properties `props`) to `unit`.
+    /// properties `props`) to `unit`; returns the stack's resolved outputs.
     pub fn follow(
         &mut self,
         address: &str,
         props: &Node,
         unit: &mut Unit,
         problems: &mut Vec<Problem>,
-    ) {
+    ) -> BTreeMap<String, Node> {
+        let none = BTreeMap::new();
         let (Some(sources), Some(templates), Some(&parent)) =
             (self.sources, self.templates, self.chain.last())
         else {
-            return;
+            return none;
         };
         let Some(url) = props.get("TemplateURL") else {
-            return;
+            return none;
         };
         let Some(path) = url
             .as_str()
             .and_then(|u| local_path(&sources.get(parent).path, u))
         else {
-            return;
+            return none;
         };
         let Some(&child) = templates.get(&path) else {
-            return;
+            return none;
         };
         if self.chain.contains(&child) || self.chain.len() > MAX_DEPTH {
             let mut names: Vec<String> = self
@@ -208,18 +209,18 @@ impl<'s> Loader<'s> {
                 url.span,
                 format!("{what}: {}", names.join(" → ")),
             ));
-            return;
+            return none;
         }
         let doc = match super::parse_document(sources.get(child), child) {
             Ok(doc) => doc,
             Err(problem) => {
                 problems.push(problem);
-                return;
+                return none;
             }
         };
         let supplied = passed_parameters(address, props);
         self.chain.push(child);
-        template::add_resources(
+        let outputs = template::add_resources(
             &doc,
             &supplied,
             self,
@@ -228,6 +229,7 @@ impl<'s> Loader<'s> {
             problems,
         );
         self.chain.pop();
+        outputs
     }
 }
 

@@ -11,6 +11,8 @@ use crate::model::{canonical, Format, Node, Resource, Unit, Value};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+const STACK: &str = "AWS::CloudFormation::Stack";
+
 /// A CloudFormation template has `AWSTemplateFormatVersion`, or `Resources`
 /// whose entries have a `Type` starting with `AWS::`.
 pub fn looks_like_template(doc: &Node) -> bool {
@@ -46,7 +48,8 @@ pub(super) fn normalize(
     (unit, problems)
 }
 
-/// Adds the resources of `doc` to `unit`, their addresses prefixed with `prefix`.
+/// Adds the resources of `doc` to `unit`, their addresses prefixed with
+/// `prefix`; returns the resolved `Outputs` when `prefix` is not empty (a nested stack).
 pub(super) fn add_resources(
     doc: &Node,
     supplied: &Overrides,
@@ -54,7 +57,7 @@ pub(super) fn add_resources(
     prefix: &str,
     unit: &mut Unit,
     problems: &mut Vec<Problem>,
-) {
+) -> BTreeMap<String, Node> {
     let expanded = sam::expand(doc);
     let doc = expanded.as_ref().unwrap_or(doc);
     let empty = BTreeMap::new();
@@ -69,7 +72,11 @@ pub(super) fn add_resources(
     }
     let mut resolver = Resolver::new(doc, params, resources.keys().cloned().collect(), prefix);
     resolver.conditions = conditions::evaluate(doc, &resolver);
-    for (logical_id, decl) in resources.iter() {
+    // Nested stacks first: other resources may use their outputs.
+    let (stacks, others): (Vec<_>, Vec<_>) = resources
+        .iter()
+        .partition(|(_, d)| d.get("Type").and_then(Node::as_str) == Some(STACK));
+    for (logical_id, decl) in stacks.into_iter().chain(others) {
         let header = decl.key_span.unwrap_or(decl.span);
         let native_type = match decl.get("Type") {
             Some(t) => match t.as_str() {
@@ -96,8 +103,9 @@ pub(super) fn add_resources(
             None => empty_map(decl),
         };
         let address = format!("{prefix}{logical_id}");
-        if native_type == "AWS::CloudFormation::Stack" {
-            loader.follow(&address, &native, unit, problems);
+        if native_type == STACK {
+            let outputs = loader.follow(&address, &native, unit, problems);
+            resolver.stack_outputs.insert(logical_id.clone(), outputs);
         }
         let (canonical_type, props) = canonical::from_cloudformation(native_type, &native);
         unit.resources.push(Resource {
@@ -110,6 +118,25 @@ pub(super) fn add_resources(
             native,
         });
     }
+    if prefix.is_empty() {
+        return BTreeMap::new();
+    }
+    outputs(doc, &resolver)
+}
+
+/// The resolved `Value` of every output whose condition is not false.
+fn outputs(doc: &Node, resolver: &Resolver) -> BTreeMap<String, Node> {
+    let Some(Value::Map(outputs)) = doc.get("Outputs").map(|o| &o.value) else {
+        return BTreeMap::new();
+    };
+    outputs
+        .iter()
+        .filter(|(_, o)| {
+            let condition = o.get("Condition").and_then(Node::as_str);
+            !condition.is_some_and(|c| resolver.condition(c) == Some(false))
+        })
+        .filter_map(|(name, o)| Some((name.clone(), resolver.resolve(o.get("Value")?)?)))
+        .collect()
 }
 
 /// The error for a `Type` that is not a string; a Rain module (`!Rain::Module`)
