@@ -304,11 +304,16 @@ fn sam_resources_become_the_resources_they_deploy() {
     assert_eq!(
         findings(&doc),
         [
+            // Handler has no Environment: the Globals one applies.
+            "TEST-SECRET-002 Handler sam.yaml:7:7",
             "TEST-SECRET-002 Inherits sam.yaml:20:9",
             "TEST-API-001 RestApiProdStage sam.yaml:31:3",
             "TEST-API-002 RestApiDomainName sam.yaml:38:9",
             "TEST-API-001 SilentHttpApiApiGatewayDefaultStage sam.yaml:45:3",
             "TEST-DDB-001 PlainTable sam.yaml:55:9",
+            // The implicit API of Handler's Api event, and its generated role.
+            "TEST-API-001 ServerlessRestApiProdStage sam.yaml:56:3",
+            "TEST-IAM-001 HandlerRole sam.yaml:61:7",
         ]
     );
     let types: Vec<&str> = doc["findings"]
@@ -321,12 +326,17 @@ fn sam_resources_become_the_resources_they_deploy() {
         types,
         [
             "AWS::Lambda::Function",
+            "AWS::Lambda::Function",
             "AWS::ApiGateway::Stage",
             "AWS::ApiGateway::DomainName",
             "AWS::ApiGatewayV2::Stage",
             "AWS::DynamoDB::Table",
+            "AWS::ApiGateway::Stage",
+            "AWS::IAM::Role",
         ]
     );
+    // Functions, roles, APIs with stages (and a domain), tables.
+    assert_eq!(doc["summary"]["resources"], 17);
 }
 
 #[test]

@@ -47,6 +47,12 @@ impl<'a> Resolver<'a> {
         self.conditions.get(name).copied().flatten()
     }
 
+    /// True if the resource or output `decl` has a `Condition` that is false.
+    pub fn excluded(&self, decl: &Node) -> bool {
+        let condition = decl.get("Condition").and_then(Node::as_str);
+        condition.is_some_and(|c| self.condition(c) == Some(false))
+    }
+
     /// Resolves a node; `None` means the property is removed (`AWS::NoValue`).
     pub fn resolve(&self, node: &Node) -> Option<Node> {
         let value = match &node.value {

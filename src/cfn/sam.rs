@@ -3,8 +3,10 @@
 //! the SAM transform deploys, so the usual canonical mapping applies:
 //!
 //! - `AWS::Serverless::Function` → `AWS::Lambda::Function` (same logical id;
-//!   `Tracing`, `DeadLetterQueue`, `InlineCode` reshaped), plus
-//!   `AWS::Lambda::Url` `<Id>Url` for a `FunctionUrlConfig`;
+//!   `Tracing`, `DeadLetterQueue`, `InlineCode` reshaped), its execution role
+//!   `AWS::IAM::Role` `<Id>Role` when it names none, and `AWS::Lambda::Url`
+//!   `<Id>Url` for a `FunctionUrlConfig`; `Api`/`HttpApi` events without an
+//!   API of their own create `ServerlessRestApi` (stage `Prod`) / `ServerlessHttpApi`;
 //! - `AWS::Serverless::Api` → `AWS::ApiGateway::RestApi`, `AWS::ApiGateway::Stage`
 //!   `<Id><StageName>Stage`, and `AWS::ApiGateway::DomainName` `<Id>DomainName` for a `Domain`;
 //! - `AWS::Serverless::HttpApi` → `AWS::ApiGatewayV2::Api`, `AWS::ApiGatewayV2::Stage`
@@ -12,8 +14,7 @@
 //!   `AWS::ApiGatewayV2::DomainName` `<Id>DomainName` for a `Domain`;
 //! - `AWS::Serverless::SimpleTable` → `AWS::DynamoDB::Table`.
 //!
-//! Generated resources point at the serverless resource they came from. The
-//! execution role SAM generates for a function without `Role` is not modelled.
+//! Generated resources point at the serverless resource they came from.
 
 use crate::model::{Node, Value};
 use crate::source::Span;
@@ -39,7 +40,12 @@ pub fn expand(doc: &Node) -> Option<Node> {
         return None;
     }
     let globals = doc.get("Globals");
+    let global = |section: &str| match globals.and_then(|g| g.get(section)).map(|g| &g.value) {
+        Some(Value::Map(g)) => Some(g),
+        _ => None,
+    };
     let mut out = Map::new();
+    let mut implicit: BTreeMap<&str, &Node> = BTreeMap::new();
     for (id, decl) in resources {
         let Some(kind) = decl.get("Type").and_then(Node::as_str) else {
             out.insert(id.clone(), decl.clone());
@@ -62,8 +68,13 @@ pub fn expand(doc: &Node) -> Option<Node> {
             }) => m.clone(),
             _ => Map::new(),
         };
-        if let Some(Value::Map(g)) = globals.and_then(|g| g.get(section)).map(|g| &g.value) {
+        if let Some(g) = global(section) {
             props = merge_maps(g, props);
+        }
+        if section == "Function" {
+            for api in implicit_apis(&props) {
+                implicit.entry(api).or_insert(decl);
+            }
         }
         let mut gen = Generator {
             decl,
@@ -76,11 +87,57 @@ pub fn expand(doc: &Node) -> Option<Node> {
             _ => gen.simple_table(id, props),
         }
     }
+    // Events without an explicit API use the API SAM creates for the template.
+    for (kind, decl) in implicit {
+        let (id, section) = match kind {
+            "Api" => ("ServerlessRestApi", "Api"),
+            _ => ("ServerlessHttpApi", "HttpApi"),
+        };
+        if out.contains_key(id) {
+            continue;
+        }
+        let mut gen = Generator {
+            decl,
+            out: &mut out,
+        };
+        let mut props = Map::new();
+        if section == "Api" {
+            props.insert("StageName".into(), gen.text("Prod"));
+        }
+        if let Some(g) = global(section) {
+            props = merge_maps(g, props);
+        }
+        match section {
+            "Api" => gen.rest_api(id, props),
+            _ => gen.http_api(id, props),
+        }
+    }
     let mut doc = doc.clone();
     if let Some(r) = doc.map_mut().and_then(|m| m.get_mut("Resources")) {
         r.value = Value::Map(out);
     }
     Some(doc)
+}
+
+/// The kinds of implicit API (`Api`, `HttpApi`) a function's events need:
+/// events of that type that name no API of their own.
+fn implicit_apis(function: &Map) -> Vec<&'static str> {
+    let Some(Value::Map(events)) = function.get("Events").map(|e| &e.value) else {
+        return Vec::new();
+    };
+    let mut kinds = Vec::new();
+    for event in events.values() {
+        let props = event.get("Properties");
+        let (kind, key) = match event.get("Type").and_then(Node::as_str) {
+            Some("Api") => ("Api", "RestApiId"),
+            Some("HttpApi") => ("HttpApi", "ApiId"),
+            _ => continue,
+        };
+        if props.and_then(|p| p.get(key)).is_none() {
+            kinds.push(kind);
+        }
+    }
+    kinds
 }
 
 /// Merges `Globals` into a resource's properties the way SAM does: maps merge,
@@ -140,6 +197,10 @@ impl Generator<'_> {
         Node::new(Value::Map(entries), self.header())
     }
 
+    fn list(&self, items: Vec<Node>) -> Node {
+        Node::new(Value::List(items), self.header())
+    }
+
     fn reference(&self, id: &str) -> Node {
         self.map(Map::from([("Ref".to_string(), self.text(id))]))
     }
@@ -183,6 +244,18 @@ impl Generator<'_> {
             props.insert("TargetFunctionArn".into(), self.reference(id));
             self.add(format!("{id}Url"), "AWS::Lambda::Url", props);
         }
+        if !p.contains_key("Role") {
+            let role = self.execution_role(id, &mut p);
+            let arn = Node::new(
+                Value::List(vec![self.text(&format!("{id}Role")), self.text("Arn")]),
+                self.header(),
+            );
+            p.insert(
+                "Role".into(),
+                self.map(Map::from([("Fn::GetAtt".to_string(), arn)])),
+            );
+            self.add(format!("{id}Role"), "AWS::IAM::Role", role);
+        }
         for key in [
             "CodeUri",
             "Events",
@@ -199,6 +272,94 @@ impl Generator<'_> {
         }
         self.tags_as_list(&mut p);
         self.add(id.to_string(), "AWS::Lambda::Function", p);
+    }
+
+    /// The execution role SAM creates for a function without `Role`: Lambda may
+    /// assume it; managed policies (basic execution, X-Ray when traced, those
+    /// named in `Policies`) and inline statements of `Policies`. SAM policy
+    /// templates (`S3ReadPolicy: {..}`) are not expanded.
+    fn execution_role(&self, id: &str, p: &mut Map) -> Map {
+        let managed = |name: &str| self.text(&format!("arn:aws:iam::aws:policy/{name}"));
+        let mut arns = vec![managed("service-role/AWSLambdaBasicExecutionRole")];
+        if p.get("TracingConfig")
+            .and_then(|t| t.get("Mode"))
+            .and_then(Node::as_str)
+            == Some("Active")
+        {
+            arns.push(managed("AWSXrayWriteOnlyAccess"));
+        }
+        let mut inline = Vec::new();
+        let policies = match p.get("Policies") {
+            Some(Node {
+                value: Value::List(l),
+                ..
+            }) => l.clone(),
+            Some(other) => vec![other.clone()],
+            None => Vec::new(),
+        };
+        for policy in policies {
+            match &policy.value {
+                Value::Str(s) if s.starts_with("arn:") => arns.push(policy.clone()),
+                Value::Str(s) => arns.push(Node {
+                    value: Value::Str(format!("arn:aws:iam::aws:policy/{s}")),
+                    ..policy.clone()
+                }),
+                Value::Map(m) if m.contains_key("Statement") => {
+                    let name = self.text(&format!("{id}RolePolicy{}", inline.len()));
+                    inline.push(self.map(Map::from([
+                        ("PolicyName".to_string(), name),
+                        ("PolicyDocument".to_string(), policy.clone()),
+                    ])));
+                }
+                Value::Map(m) if is_intrinsic(m) => arns.push(policy.clone()),
+                _ => {}
+            }
+        }
+        let assume = self.map(Map::from([
+            ("Version".to_string(), self.text("2012-10-17")),
+            (
+                "Statement".to_string(),
+                self.list(vec![self.map(Map::from([
+                    ("Effect".to_string(), self.text("Allow")),
+                    (
+                        "Action".to_string(),
+                        self.list(vec![self.text("sts:AssumeRole")]),
+                    ),
+                    (
+                        "Principal".to_string(),
+                        self.map(Map::from([(
+                            "Service".to_string(),
+                            self.list(vec![self.text("lambda.amazonaws.com")]),
+                        )])),
+                    ),
+                ]))]),
+            ),
+        ]));
+        let mut role = Map::from([
+            (
+                "AssumeRolePolicyDocument".to_string(),
+                p.remove("AssumeRolePolicyDocument").unwrap_or(assume),
+            ),
+            ("ManagedPolicyArns".to_string(), self.list(arns)),
+        ]);
+        if let (false, Some(written)) = (inline.is_empty(), p.get("Policies")) {
+            let list = Node {
+                value: Value::List(inline),
+                ..written.clone()
+            };
+            role.insert("Policies".into(), list);
+        }
+        if let Some(b) = p.remove("PermissionsBoundary") {
+            role.insert("PermissionsBoundary".into(), b);
+        }
+        if let Some(path) = p.remove("RolePath") {
+            role.insert("Path".into(), path);
+        }
+        if let Some(tags) = p.get("Tags") {
+            role.insert("Tags".into(), tags.clone());
+        }
+        self.tags_as_list(&mut role);
+        role
     }
 
     fn rest_api(&mut self, id: &str, mut p: Map) {

@@ -94,8 +94,7 @@ pub(super) fn add_resources(
                 continue;
             }
         };
-        let condition = decl.get("Condition").and_then(Node::as_str);
-        if condition.is_some_and(|c| resolver.condition(c) == Some(false)) {
+        if resolver.excluded(decl) {
             continue;
         }
         let native = match decl.get("Properties") {
@@ -131,10 +130,7 @@ fn outputs(doc: &Node, resolver: &Resolver) -> BTreeMap<String, Node> {
     };
     outputs
         .iter()
-        .filter(|(_, o)| {
-            let condition = o.get("Condition").and_then(Node::as_str);
-            !condition.is_some_and(|c| resolver.condition(c) == Some(false))
-        })
+        .filter(|(_, o)| !resolver.excluded(o))
         .filter_map(|(name, o)| Some((name.clone(), resolver.resolve(o.get("Value")?)?)))
         .collect()
 }
