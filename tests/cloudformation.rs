@@ -2,6 +2,7 @@
 //! binary on fixtures, with exact findings, spans and related locations.
 
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -382,8 +383,9 @@ fn nested_stack_cycles_are_errors() {
     assert_eq!(code, 2);
 }
 
-/// The AWS sample template collection: every template parses and normalizes;
-/// the only errors are for Rain modules, which are not CloudFormation until packaged.
+/// The AWS sample template collection: every template parses and normalizes
+/// (the only errors are for Rain modules, which are not CloudFormation until
+/// packaged), and a template published as both JSON and YAML gets the same findings.
 #[test]
 fn aws_sample_templates_parse() {
     let corpus =
@@ -392,7 +394,8 @@ fn aws_sample_templates_parse() {
         println!("note: {} is absent; skipped", corpus.display());
         return;
     }
-    let (doc, code) = check(&[corpus.to_str().unwrap(), "--strict"]);
+    let [p, dir] = policies();
+    let (doc, code) = check(&[corpus.to_str().unwrap(), &p, &dir, "--strict"]);
     let unexpected: Vec<String> = errors(&doc)
         .into_iter()
         .filter(|e| !e.contains("is not a string"))
@@ -412,6 +415,35 @@ fn aws_sample_templates_parse() {
         doc["summary"]
     );
     assert!(code == 1 || code == 2);
+
+    let mut by_format: BTreeMap<(String, &str), Vec<String>> = BTreeMap::new();
+    for f in doc["findings"].as_array().unwrap() {
+        let file = Path::new(f["file"].as_str().unwrap());
+        let (Some(ext), Some(stem)) = (
+            file.extension(),
+            file.with_extension("").to_str().map(String::from),
+        ) else {
+            continue;
+        };
+        let format = if ext == "json" { "json" } else { "yaml" };
+        by_format.entry((stem, format)).or_default().push(format!(
+            "{} {} {}",
+            f["rule_id"].as_str().unwrap(),
+            f["resource"].as_str().unwrap(),
+            f["severity"].as_str().unwrap()
+        ));
+    }
+    let mut pairs = 0;
+    for ((stem, format), found) in &by_format {
+        let both = Path::new(&format!("{stem}.json")).is_file()
+            && Path::new(&format!("{stem}.yaml")).is_file();
+        if *format == "json" && both {
+            pairs += 1;
+            let yaml = by_format.get(&(stem.clone(), "yaml"));
+            assert_eq!(Some(found), yaml, "{stem}: JSON and YAML differ");
+        }
+    }
+    assert!(pairs >= 20, "{pairs} templates compared");
 }
 
 #[test]
