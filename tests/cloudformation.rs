@@ -470,3 +470,17 @@ fn cfn_lint_metadata_and_sub_heavy_templates_parse() {
     ]);
     assert_eq!(findings(&doc), ["TKN-NET-001 Web metadata.yaml:62:11"]);
 }
+
+#[test]
+fn sam_applications_with_a_local_location_are_nested_stacks() {
+    let (doc, _) = check(&[&fixture("sam-app")]);
+    assert_eq!(
+        findings(&doc),
+        ["TKN-NET-001 Shared/Admin nested/child.yaml:14:11"]
+    );
+    assert_eq!(
+        related(&doc, 0),
+        ["sam-app/app.yaml:8:9 parameter AdminCidr passed by nested stack Shared"]
+    );
+    assert_eq!(doc["summary"]["resources"], 3);
+}

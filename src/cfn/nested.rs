@@ -11,6 +11,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+pub(super) const STACK: &str = "AWS::CloudFormation::Stack";
+/// A SAM application: a nested stack whose template is at `Location`.
+pub(super) const APPLICATION: &str = "AWS::Serverless::Application";
+
 /// Nested stacks deeper than this are not followed.
 const MAX_DEPTH: usize = 16;
 
@@ -61,7 +65,7 @@ pub fn read_ahead(
     while let Some(id) = work.pop() {
         let file = sources.get(id).clone();
         edges.entry(id).or_default();
-        if !file.text.contains("AWS::CloudFormation::Stack") {
+        if !file.text.contains(STACK) && !file.text.contains(APPLICATION) {
             continue;
         }
         let Ok(doc) = super::parse_document(&file, id) else {
@@ -100,16 +104,23 @@ pub fn read_ahead(
     out
 }
 
-/// Literal `TemplateURL`s of the nested stacks of a template.
+/// Literal `TemplateURL`s of the nested stacks of a template (and `Location`s
+/// of its SAM applications).
 fn template_urls(doc: &Node) -> Vec<(&str, Span)> {
     let Some(Value::Map(resources)) = doc.get("Resources").map(|r| &r.value) else {
         return Vec::new();
     };
     resources
         .values()
-        .filter(|r| r.get("Type").and_then(Node::as_str) == Some("AWS::CloudFormation::Stack"))
-        .filter_map(|r| r.get("Properties")?.get("TemplateURL"))
-        .filter_map(|u| Some((u.as_str()?, u.span)))
+        .filter_map(|r| {
+            let key = match r.get("Type").and_then(Node::as_str)? {
+                STACK => "TemplateURL",
+                APPLICATION => "Location",
+                _ => return None,
+            };
+            let url = r.get("Properties")?.get(key)?;
+            Some((url.as_str()?, url.span))
+        })
         .collect()
 }
 

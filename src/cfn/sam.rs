@@ -12,7 +12,9 @@
 //! - `AWS::Serverless::HttpApi` → `AWS::ApiGatewayV2::Api`, `AWS::ApiGatewayV2::Stage`
 //!   `<Id>ApiGatewayDefaultStage` (or `<Id><StageName>Stage`), and
 //!   `AWS::ApiGatewayV2::DomainName` `<Id>DomainName` for a `Domain`;
-//! - `AWS::Serverless::SimpleTable` → `AWS::DynamoDB::Table`.
+//! - `AWS::Serverless::SimpleTable` → `AWS::DynamoDB::Table`;
+//! - `AWS::Serverless::Application` → `AWS::CloudFormation::Stack` (a local
+//!   `Location` is followed like a nested stack's `TemplateURL`).
 //!
 //! Generated resources point at the serverless resource they came from.
 
@@ -56,6 +58,7 @@ pub fn expand(doc: &Node) -> Option<Node> {
             "AWS::Serverless::Api" => "Api",
             "AWS::Serverless::HttpApi" => "HttpApi",
             "AWS::Serverless::SimpleTable" => "SimpleTable",
+            super::nested::APPLICATION => "Application",
             _ => {
                 out.insert(id.clone(), decl.clone());
                 continue;
@@ -84,6 +87,7 @@ pub fn expand(doc: &Node) -> Option<Node> {
             "Function" => gen.function(id, props),
             "Api" => gen.rest_api(id, props),
             "HttpApi" => gen.http_api(id, props),
+            "Application" => gen.application(id, props),
             _ => gen.simple_table(id, props),
         }
     }
@@ -507,6 +511,17 @@ impl Generator<'_> {
         p.insert("ProtocolType".into(), self.text("HTTP"));
         self.add(stage_id, "AWS::ApiGatewayV2::Stage", stage);
         self.add(id.to_string(), "AWS::ApiGatewayV2::Api", p);
+    }
+
+    /// A nested stack; a local `Location` is its `TemplateURL`.
+    fn application(&mut self, id: &str, mut p: Map) {
+        if let Some(location) = p.remove("Location") {
+            if location.as_str().is_some() {
+                p.insert("TemplateURL".into(), location);
+            }
+        }
+        self.tags_as_list(&mut p);
+        self.add(id.to_string(), super::nested::STACK, p);
     }
 
     fn simple_table(&mut self, id: &str, mut p: Map) {

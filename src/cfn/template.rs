@@ -3,15 +3,13 @@
 use super::conditions;
 use super::foreach;
 use super::intrinsics::Resolver;
-use super::nested::Loader;
+use super::nested::{Loader, STACK};
 use super::parameters::{self, Overrides};
 use super::sam;
 use crate::diag::Problem;
 use crate::model::{canonical, Format, Node, Resource, Unit, Value};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-
-const STACK: &str = "AWS::CloudFormation::Stack";
 
 /// A CloudFormation template has `AWSTemplateFormatVersion`, or `Resources`
 /// whose entries have a `Type` starting with `AWS::`.
