@@ -45,6 +45,7 @@ pub fn evaluate(
     let mut out = Evaluation::default();
     let mut root = Context::with_env(env.clone());
     let _ = root.add_function("refers_to", refers_to);
+    let _ = root.add_function("is_dynamic_reference", is_dynamic_reference);
     let values: Vec<cel::Value> = unit.resources.iter().map(|r| to_cel(&r.props)).collect();
     if policies.iter().any(|p| p.uses_resources) {
         let list: Vec<cel::Value> = unit
@@ -325,4 +326,10 @@ fn refers_to(value: cel::Value, address: Arc<String>) -> bool {
             .is_some_and(|r| matches!(r, cel::Value::String(s) if **s == *address)),
         _ => false,
     }
+}
+
+/// `is_dynamic_reference(s)`: the string is a CloudFormation `{{resolve:...}}`
+/// reference (a secret fetched at deploy time, not a literal).
+fn is_dynamic_reference(s: Arc<String>) -> bool {
+    crate::cfn::is_dynamic_reference(&s)
 }

@@ -100,6 +100,14 @@ struct CheckArgs {
     /// Report checks that cannot be decided (a value is unknown before deployment) as info.
     #[arg(long)]
     strict: bool,
+    /// Set a CloudFormation parameter, `Key=Value` (repeatable; pseudo
+    /// parameters too, e.g. `AWS::Region=eu-west-1`).
+    #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = tenken::cfn::parameters::parse_argument)]
+    parameters: Vec<(String, String)>,
+    /// Read CloudFormation parameter values from a file (repeatable): AWS CLI
+    /// `[{"ParameterKey", "ParameterValue"}]`, `["Key=Value"]` or `{"Key": "Value"}`.
+    #[arg(long = "parameters", value_name = "FILE")]
+    parameter_files: Vec<PathBuf>,
     /// Terraform: read variable values from this file (repeatable), like `terraform -var-file`.
     #[arg(long = "var-file", value_name = "FILE")]
     var_files: Vec<PathBuf>,
@@ -138,6 +146,8 @@ fn check(args: CheckArgs) -> i32 {
             min_severity: args.min_severity,
         },
         strict: args.strict,
+        parameters: args.parameters,
+        parameter_files: args.parameter_files,
         terraform: tenken::terraform::Inputs {
             var_files: args.var_files,
             vars: args.vars,

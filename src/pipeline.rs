@@ -28,6 +28,10 @@ pub struct Options {
     pub strict: bool,
     /// Terraform variables from `--var-file`, `--var` and `TF_VAR_` variables.
     pub terraform: terraform::Inputs,
+    /// CloudFormation parameter values given as `Key=Value` arguments.
+    pub parameters: Vec<(String, String)>,
+    /// CloudFormation parameter files (`--parameters FILE`).
+    pub parameter_files: Vec<PathBuf>,
 }
 
 /// Which policies run.
@@ -178,10 +182,18 @@ pub fn run(options: &Options) -> Outcome {
         }
     };
     let mut found = discover(&options.paths, &exclude);
-    let (jobs, extra) = read_files(&found, &options.terraform, &mut out);
+    let (mut jobs, extra) = read_files(&found, &options.terraform, &mut out);
     found.reported.extend(extra);
+    let inputs = cfn_inputs(options, &mut jobs, &mut found, &mut out);
     let env = Arc::new(policy::cel_env());
-    let linted = lint_all(&out.sources, &jobs, &selected, &env, options.strict);
+    let linted = lint_all(
+        &out.sources,
+        &jobs,
+        &selected,
+        &env,
+        options.strict,
+        &inputs,
+    );
     out.resources = linted.resources;
     out.findings = linted
         .findings
@@ -198,6 +210,52 @@ pub fn run(options: &Options) -> Outcome {
     out
 }
 
+/// Parameter values for templates (from files, then arguments), and nested
+/// stack templates read ahead; a template nested in another is linted
+/// through its parent only, and its findings are reported.
+fn cfn_inputs(
+    options: &Options,
+    jobs: &mut Vec<Job>,
+    found: &mut Discovered,
+    out: &mut Outcome,
+) -> cfn::Inputs {
+    let mut inputs = cfn::Inputs::default();
+    for path in &options.parameter_files {
+        let name = path.display().to_string();
+        let (text, error) = match read_text(path) {
+            Ok(text) => (text, None),
+            Err(e) => (String::new(), Some(e)),
+        };
+        let id = out.sources.add(SourceFile::new(name, path.clone(), text));
+        let result = match error {
+            Some(e) => Err(Problem::new(Span::new(id, 0, 0), e)),
+            None => cfn::parameters::from_file(out.sources.get(id), id),
+        };
+        match result {
+            Ok(values) => inputs.overrides.extend(values),
+            Err(problem) => out.errors.push(problem),
+        }
+    }
+    inputs
+        .overrides
+        .extend(cfn::parameters::from_arguments(&options.parameters));
+    let templates: Vec<FileId> = jobs
+        .iter()
+        .filter_map(|j| match j {
+            Job::Template(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let ahead = cfn::nested::read_ahead(&mut out.sources, &templates, read_text);
+    jobs.retain(|j| !matches!(j, Job::Template(id) if ahead.children.contains(id)));
+    for &child in &ahead.children {
+        found.reported.insert(out.sources.get(child).path.clone());
+    }
+    out.errors.extend(ahead.problems);
+    inputs.templates = ahead.templates;
+    inputs
+}
+
 /// Parses, normalizes and evaluates every job (in parallel): the resource
 /// count, the findings and the problems.
 pub fn lint(
@@ -207,7 +265,14 @@ pub fn lint(
     env: &Arc<cel::Env>,
     strict: bool,
 ) -> (usize, Vec<Finding>, Vec<Problem>) {
-    let linted = lint_all(sources, jobs, policies, env, strict);
+    let linted = lint_all(
+        sources,
+        jobs,
+        policies,
+        env,
+        strict,
+        &cfn::Inputs::default(),
+    );
     (linted.resources, linted.findings, linted.problems)
 }
 
@@ -220,18 +285,20 @@ pub struct Linted {
     pub notes: Vec<Problem>,
 }
 
-/// Like [`lint`], also returning notes.
+/// Like [`lint`], with CloudFormation parameter values and nested
+/// templates, also returning notes.
 pub fn lint_all(
     sources: &SourceMap,
     jobs: &[Job],
     policies: &[&Policy],
     env: &Arc<cel::Env>,
     strict: bool,
+    inputs: &cfn::Inputs,
 ) -> Linted {
     let results: Vec<(usize, engine::Evaluation, Vec<Problem>)> = jobs
         .par_iter()
         .map(|job| {
-            let (unit, mut problems, notes) = normalize(job, sources);
+            let (unit, mut problems, notes) = normalize(job, sources, inputs);
             let mut eval = engine::evaluate(&unit, policies, env, strict);
             problems.append(&mut eval.problems);
             eval.problems = problems;
@@ -359,21 +426,28 @@ fn read_text(path: &Path) -> Result<String, String> {
 }
 
 /// Parses and normalizes one job into a unit of resources, with problems and notes.
-fn normalize(job: &Job, sources: &SourceMap) -> (Unit, Vec<Problem>, Vec<Problem>) {
+fn normalize(
+    job: &Job,
+    sources: &SourceMap,
+    inputs: &cfn::Inputs,
+) -> (Unit, Vec<Problem>, Vec<Problem>) {
     match job {
         Job::Template(id) => {
             let file = sources.get(*id);
-            let (unit, problems) = match cfn::parse_document(file, *id) {
-                Ok(doc) if cfn::looks_like_template(&doc) => cfn::normalize_template(&doc),
+            match cfn::parse_document(file, *id) {
                 Ok(doc) if terraform::plan::looks_like_plan(&doc) => {
                     let (unit, notes) = terraform::plan::normalize(&doc, &file.text);
-                    return (unit, Vec::new(), notes);
+                    (unit, Vec::new(), notes)
                 }
-                Ok(_) => (Unit::default(), Vec::new()),
-                Err(problem) if might_be_template(&file.text) => (Unit::default(), vec![problem]),
-                Err(_) => (Unit::default(), Vec::new()),
-            };
-            (unit, problems, Vec::new())
+                Ok(doc) => {
+                    let (unit, problems) = cfn::load_template(sources, *id, &doc, inputs);
+                    (unit, problems, Vec::new())
+                }
+                Err(problem) if cfn::might_be_template(&file.text) => {
+                    (Unit::default(), vec![problem], Vec::new())
+                }
+                Err(_) => (Unit::default(), Vec::new(), Vec::new()),
+            }
         }
         Job::Module(ids) => {
             let mut problems = Vec::new();
@@ -390,10 +464,4 @@ fn normalize(job: &Job, sources: &SourceMap) -> (Unit, Vec<Problem>, Vec<Problem
         }
         Job::Terraform(project, root) => project.normalize(root),
     }
-}
-
-/// An unparseable YAML/JSON file is only an error when it looks like a template.
-fn might_be_template(text: &str) -> bool {
-    text.contains("AWSTemplateFormatVersion")
-        || (text.contains("Resources") && text.contains("AWS::"))
 }

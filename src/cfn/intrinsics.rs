@@ -1,28 +1,56 @@
-//! Static resolution of CloudFormation intrinsic functions.
-//! A reference to a resource stays a [`Reference`]; what only the deployment
-//! knows becomes [`Value::Unknown`]; `AWS::NoValue` removes the property.
+//! Static resolution of CloudFormation intrinsic functions, as the service
+//! would resolve them at deploy time. A reference to a resource stays a
+//! [`Reference`]; what only the deployment knows becomes [`Value::Unknown`]
+//! (a string with one unknown part is unknown); `AWS::NoValue` removes the
+//! property. `Fn::Base64` keeps its input readable: policies inspect the text.
 
+use super::cidr;
+use super::parameters::scalar_text;
 use crate::model::{canonical::snake_case, Node, Origin, Reference, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+/// Resolves intrinsic functions in one template.
 pub struct Resolver<'a> {
-    parameters: BTreeMap<&'a str, &'a Node>,
+    /// Parameter values, pseudo parameters included.
+    params: BTreeMap<String, Node>,
+    mappings: Option<&'a Node>,
+    /// Condition values; `None` when undecidable.
+    pub(super) conditions: BTreeMap<String, Option<bool>>,
     resources: BTreeSet<String>,
+    /// Resolved outputs of the nested stacks followed so far, by logical id.
+    pub(super) stack_outputs: BTreeMap<String, BTreeMap<String, Node>>,
+    /// Prepended to resource addresses (`Stack/` inside a nested stack).
+    prefix: &'a str,
 }
 
 impl<'a> Resolver<'a> {
-    pub fn new(doc: &'a Node, resources: BTreeSet<String>) -> Resolver<'a> {
-        let mut parameters = BTreeMap::new();
-        if let Some(Value::Map(params)) = doc.get("Parameters").map(|p| &p.value) {
-            for (name, decl) in params {
-                parameters.insert(name.as_str(), decl);
-            }
-        }
+    /// A resolver without conditions (see [`super::conditions::evaluate`]).
+    pub fn new(
+        doc: &'a Node,
+        params: BTreeMap<String, Node>,
+        resources: BTreeSet<String>,
+        prefix: &'a str,
+    ) -> Resolver<'a> {
         Resolver {
-            parameters,
+            params,
+            mappings: doc.get("Mappings"),
+            conditions: BTreeMap::new(),
             resources,
+            stack_outputs: BTreeMap::new(),
+            prefix,
         }
+    }
+
+    /// The value of a named condition; `None` when it cannot be decided.
+    pub fn condition(&self, name: &str) -> Option<bool> {
+        self.conditions.get(name).copied().flatten()
+    }
+
+    /// True if the resource or output `decl` has a `Condition` that is false.
+    pub fn excluded(&self, decl: &Node) -> bool {
+        let condition = decl.get("Condition").and_then(Node::as_str);
+        condition.is_some_and(|c| self.condition(c) == Some(false))
     }
 
     /// Resolves a node; `None` means the property is removed (`AWS::NoValue`).
@@ -30,7 +58,7 @@ impl<'a> Resolver<'a> {
         let value = match &node.value {
             Value::Map(m) if m.len() == 1 => {
                 let (name, arg) = m.iter().next().expect("one entry");
-                if name == "Ref" || name.starts_with("Fn::") || name == "Condition" {
+                if name == "Ref" || name.starts_with("Fn::") {
                     return self.intrinsic(name, arg, node);
                 }
                 Value::Map(self.resolve_map(m))
@@ -53,56 +81,360 @@ impl<'a> Resolver<'a> {
             .collect()
     }
 
+    /// Resolves to a value, `AWS::NoValue` counting as unknown.
+    fn value(&self, node: &Node) -> Node {
+        self.resolve(node)
+            .unwrap_or_else(|| Node::new(Value::Unknown, node.span))
+    }
+
     fn intrinsic(&self, name: &str, arg: &Node, at: &Node) -> Option<Node> {
-        let with = |value| {
-            Some(Node {
-                value,
-                span: at.span,
-                key_span: at.key_span,
-                origin: None,
-            })
+        let args = arg.as_list().unwrap_or_default();
+        let value = match name {
+            "Ref" => return self.reference(arg, at),
+            "Fn::GetAtt" => match self.stack_output(arg) {
+                Some(output) => return Some(placed(output.clone(), at)),
+                None => self.get_att(arg),
+            },
+            "Fn::Sub" => return Some(self.sub(arg, at)),
+            "Fn::Join" => self.join(args),
+            "Fn::Select" => return self.select(args, at),
+            "Fn::Split" => self.split(args, at),
+            "Fn::FindInMap" => return self.find_in_map(args, at),
+            "Fn::If" => return self.branch(args, at),
+            "Fn::Base64" => return self.resolve(arg).map(|n| placed(n, at)),
+            "Fn::Cidr" => self.cidr(args, at),
+            "Fn::ToJsonString" => self.to_json_string(arg),
+            "Fn::Length" => match self.value(arg).value {
+                Value::List(items) => Value::Int(items.len() as i64),
+                _ => Value::Unknown,
+            },
+            // Fn::GetAZs, Fn::ImportValue, Fn::Transform and anything else.
+            _ => Value::Unknown,
         };
-        match name {
-            "Ref" => {
-                let target = arg.as_str()?;
-                if target == "AWS::NoValue" {
-                    return None;
+        Some(placed(Node::new(value, at.span), at))
+    }
+
+    fn reference(&self, arg: &Node, at: &Node) -> Option<Node> {
+        let target = match arg.as_str() {
+            Some(t) => t,
+            None => return Some(placed(Node::new(Value::Unknown, at.span), at)),
+        };
+        if target == "AWS::NoValue" {
+            return None;
+        }
+        let value = if let Some(param) = self.params.get(target) {
+            return Some(placed(param.clone(), at));
+        } else if self.resources.contains(target) {
+            Value::Ref(Reference {
+                address: format!("{}{target}", self.prefix),
+                attribute: "id".to_string(),
+            })
+        } else {
+            Value::Unknown
+        };
+        Some(placed(Node::new(value, at.span), at))
+    }
+
+    /// `Fn::GetAtt: [Stack, Outputs.Name]` of a followed nested stack.
+    fn stack_output(&self, arg: &Node) -> Option<&Node> {
+        let [stack, attribute] = arg.as_list()? else {
+            return None;
+        };
+        let name = attribute.as_str()?.strip_prefix("Outputs.")?;
+        self.stack_outputs.get(stack.as_str()?)?.get(name)
+    }
+
+    fn get_att(&self, arg: &Node) -> Value {
+        let parts: Vec<String> = match &arg.value {
+            Value::List(l) if l.len() == 2 => {
+                match (l[0].as_str(), scalar_text(&self.value(&l[1]))) {
+                    (Some(r), Some(a)) => vec![r.to_string(), a],
+                    _ => return Value::Unknown,
                 }
-                if self.resources.contains(target) {
-                    return with(Value::Ref(Reference {
-                        address: target.to_string(),
-                        attribute: "id".to_string(),
+            }
+            Value::Str(s) => match s.split_once('.') {
+                Some((r, a)) => vec![r.to_string(), a.to_string()],
+                None => return Value::Unknown,
+            },
+            _ => return Value::Unknown,
+        };
+        if !self.resources.contains(&parts[0]) {
+            return Value::Unknown;
+        }
+        Value::Ref(Reference {
+            address: format!("{}{}", self.prefix, parts[0]),
+            attribute: snake_case(&parts[1]),
+        })
+    }
+
+    /// `Fn::Sub`: `${Name}` from the variable map, a parameter or a pseudo
+    /// parameter; `${Res}` and `${Res.Attr}` are unknown inside a string;
+    /// `${!Literal}` is the literal `${Literal}`.
+    fn sub(&self, arg: &Node, at: &Node) -> Node {
+        let (template, vars) = match &arg.value {
+            Value::Str(s) => (s.as_str(), None),
+            Value::List(l) if !l.is_empty() => match l[0].as_str() {
+                Some(s) => (s, l.get(1)),
+                None => return placed(Node::new(Value::Unknown, at.span), at),
+            },
+            _ => return placed(Node::new(Value::Unknown, at.span), at),
+        };
+        let mut origin = None;
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template;
+        let mut known = true;
+        while let Some(i) = rest.find("${") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            let Some(close) = after.find('}') else {
+                out.push_str(&rest[i..]);
+                rest = "";
+                break;
+            };
+            let name = &after[..close];
+            rest = &after[close + 1..];
+            if let Some(literal) = name.strip_prefix('!') {
+                out.push_str("${");
+                out.push_str(literal);
+                out.push('}');
+                continue;
+            }
+            let name = name.trim();
+            let value = match vars.and_then(|v| v.get(name)) {
+                Some(v) => Some(self.value(v)),
+                None => self.params.get(name).cloned(),
+            };
+            match value.as_ref().and_then(|v| scalar_text(v).map(|t| (t, v))) {
+                Some((text, v)) => {
+                    out.push_str(&text);
+                    origin = origin.or_else(|| v.origin.clone());
+                }
+                None => known = false,
+            }
+        }
+        out.push_str(rest);
+        let mut node = Node::new(
+            if known {
+                Value::Str(out)
+            } else {
+                Value::Unknown
+            },
+            at.span,
+        );
+        node.origin = origin;
+        placed(node, at)
+    }
+
+    fn join(&self, args: &[Node]) -> Value {
+        let [delim, list] = args else {
+            return Value::Unknown;
+        };
+        let (Some(delim), Value::List(items)) = (delim.as_str(), self.value(list).value) else {
+            return Value::Unknown;
+        };
+        let parts: Option<Vec<String>> = items.iter().map(scalar_text).collect();
+        parts.map_or(Value::Unknown, |p| Value::Str(p.join(delim)))
+    }
+
+    fn select(&self, args: &[Node], at: &Node) -> Option<Node> {
+        let unknown = || Some(placed(Node::new(Value::Unknown, at.span), at));
+        let [index, list] = args else {
+            return unknown();
+        };
+        let index = scalar_text(&self.value(index)).and_then(|t| t.trim().parse::<usize>().ok());
+        match (index, self.value(list).value) {
+            (Some(i), Value::List(items)) if i < items.len() => Some(placed(items[i].clone(), at)),
+            _ => unknown(),
+        }
+    }
+
+    fn split(&self, args: &[Node], at: &Node) -> Value {
+        let [delim, text] = args else {
+            return Value::Unknown;
+        };
+        match (delim.as_str(), scalar_text(&self.value(text))) {
+            (Some(d), Some(t)) if !d.is_empty() => Value::List(
+                t.split(d)
+                    .map(|p| Node::new(Value::Str(p.to_string()), at.span))
+                    .collect(),
+            ),
+            _ => Value::Unknown,
+        }
+    }
+
+    /// `Fn::FindInMap`; the value keeps the mapping entry as its origin.
+    fn find_in_map(&self, args: &[Node], at: &Node) -> Option<Node> {
+        let unknown = || Some(placed(Node::new(Value::Unknown, at.span), at));
+        if args.len() < 3 {
+            return unknown();
+        }
+        let keys: Option<Vec<String>> = args[..3]
+            .iter()
+            .map(|k| scalar_text(&self.value(k)))
+            .collect();
+        let Some(keys) = keys else {
+            return unknown();
+        };
+        let entry = self
+            .mappings
+            .and_then(|m| m.get(&keys[0]))
+            .and_then(|m| m.get(&keys[1]))
+            .and_then(|m| m.get(&keys[2]));
+        match entry {
+            Some(entry) => {
+                let mut node = entry.clone();
+                if node.origin.is_none() {
+                    node.origin = Some(Arc::new(Origin {
+                        span: entry.key_span.map_or(entry.span, |k| k.to(entry.span)),
+                        label: format!("mapping {}.{}.{}", keys[0], keys[1], keys[2]),
                     }));
                 }
-                match self.parameters.get(target).and_then(|p| p.get("Default")) {
-                    Some(default) => {
-                        let mut node = self.resolve(default)?;
-                        node.origin = Some(Arc::new(Origin {
-                            span: default.span,
-                            label: format!("default of parameter {target}"),
-                        }));
-                        node.span = at.span;
-                        node.key_span = at.key_span;
-                        Some(node)
-                    }
-                    None => with(Value::Unknown),
-                }
+                Some(placed(node, at))
             }
-            "Fn::GetAtt" => {
-                let (resource, attribute) = match &arg.value {
-                    Value::List(l) if l.len() == 2 => (l[0].as_str()?, l[1].as_str()?),
-                    Value::Str(s) => s.split_once('.')?,
-                    _ => return with(Value::Unknown),
-                };
-                if !self.resources.contains(resource) {
-                    return with(Value::Unknown);
-                }
-                with(Value::Ref(Reference {
-                    address: resource.to_string(),
-                    attribute: snake_case(attribute),
-                }))
-            }
-            _ => with(Value::Unknown),
+            None => match args.get(3).and_then(|o| o.get("DefaultValue")) {
+                Some(default) => self.resolve(default).map(|n| placed(n, at)),
+                None => unknown(),
+            },
         }
+    }
+
+    /// `Fn::If`: the branch its condition selects; unknown when undecidable.
+    fn branch(&self, args: &[Node], at: &Node) -> Option<Node> {
+        let [cond, yes, no] = args else {
+            return Some(placed(Node::new(Value::Unknown, at.span), at));
+        };
+        match cond.as_str().and_then(|c| self.condition(c)) {
+            Some(true) => self.resolve(yes).map(|n| placed(n, at)),
+            Some(false) => self.resolve(no).map(|n| placed(n, at)),
+            None => Some(placed(Node::new(Value::Unknown, at.span), at)),
+        }
+    }
+
+    fn cidr(&self, args: &[Node], at: &Node) -> Value {
+        let [block, count, bits] = args else {
+            return Value::Unknown;
+        };
+        let text = |n: &Node| scalar_text(&self.value(n));
+        let (Some(block), Some(count), Some(bits)) = (text(block), text(count), text(bits)) else {
+            return Value::Unknown;
+        };
+        let (Ok(count), Ok(bits)) = (count.trim().parse(), bits.trim().parse()) else {
+            return Value::Unknown;
+        };
+        match cidr::subnets(&block, count, bits) {
+            Some(list) => Value::List(
+                list.into_iter()
+                    .map(|s| Node::new(Value::Str(s), at.span))
+                    .collect(),
+            ),
+            None => Value::Unknown,
+        }
+    }
+
+    fn to_json_string(&self, arg: &Node) -> Value {
+        to_json(&self.value(arg)).map_or(Value::Unknown, |j| Value::Str(j.to_string()))
+    }
+}
+
+/// The same value, written where the intrinsic function was.
+fn placed(mut node: Node, at: &Node) -> Node {
+    node.span = at.span;
+    node.key_span = at.key_span;
+    node
+}
+
+/// A fully known value as JSON.
+fn to_json(node: &Node) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    Some(match &node.value {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) => J::from(*i),
+        Value::Float(f) => J::from(*f),
+        Value::Str(s) => J::String(s.clone()),
+        Value::List(l) => J::Array(l.iter().map(to_json).collect::<Option<_>>()?),
+        Value::Map(m) => J::Object(
+            m.iter()
+                .map(|(k, v)| Some((k.clone(), to_json(v)?)))
+                .collect::<Option<_>>()?,
+        ),
+        Value::Unknown | Value::Ref(_) => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cfn::{normalize_template, yaml};
+    use crate::model::{Node, Reference, Value};
+    use crate::source::FileId;
+
+    /// The native properties of resource `R` in a template whose `R` has `props`.
+    fn props(params: &str, props: &str) -> Node {
+        let text = format!(
+            "Parameters:\n{params}\nMappings:\n  M:\n    a:\n      b: [x, y]\nResources:\n  Other:\n    Type: AWS::S3::Bucket\n  R:\n    Type: AWS::SNS::Topic\n    Properties:\n{props}\n"
+        );
+        let doc = yaml::parse(&text, FileId(0)).unwrap();
+        let (unit, problems) = normalize_template(&doc);
+        assert_eq!(problems, []);
+        unit.resources
+            .into_iter()
+            .find(|r| r.address == "R")
+            .unwrap()
+            .native
+    }
+
+    fn text(node: &Node, key: &str) -> Option<String> {
+        node.get(key).and_then(|n| n.as_str()).map(str::to_string)
+    }
+
+    #[test]
+    fn strings_are_computed_or_unknown_as_a_whole() {
+        let p = props(
+            "  Name: {Type: String, Default: web}",
+            "      A: !Sub '${Name}-${AWS::Partition}-${!Literal}'\n      B: !Sub '${Name}-${AWS::Region}'\n      C: !Sub ['${X}.${AWS::URLSuffix}', {X: !Ref Name}]\n      D: !Join ['', [a, !Ref Other]]\n      E: {'Fn::Base64': !Ref Name}",
+        );
+        assert_eq!(text(&p, "A").as_deref(), Some("web-aws-${Literal}"));
+        assert!(p.get("B").unwrap().is_unknown());
+        assert_eq!(text(&p, "C").as_deref(), Some("web.amazonaws.com"));
+        assert!(p.get("D").unwrap().is_unknown());
+        assert_eq!(text(&p, "E").as_deref(), Some("web"));
+    }
+
+    #[test]
+    fn lists_json_and_lengths() {
+        let p = props(
+            "  Zones: {Type: CommaDelimitedList, Default: 'a, b,c'}",
+            "      A: !Select [2, !Ref Zones]\n      B: !Length [1, 2, 3]\n      C: !ToJsonString {k: [1, true, !FindInMap [M, a, b]]}\n      D: !ToJsonString {k: !Ref Other}\n      E: !Select [5, !Ref Zones]\n      F: {'Fn::Length': !GetAZs ''}",
+        );
+        assert_eq!(text(&p, "A").as_deref(), Some("c"));
+        assert_eq!(p.get("B").unwrap().value, Value::Int(3));
+        assert_eq!(
+            text(&p, "C").as_deref(),
+            Some(r#"{"k":[1,true,["x","y"]]}"#)
+        );
+        assert!(p.get("D").unwrap().is_unknown());
+        assert!(p.get("E").unwrap().is_unknown());
+        assert!(p.get("F").unwrap().is_unknown());
+    }
+
+    #[test]
+    fn references_and_removed_properties() {
+        let p = props(
+            "  Name: {Type: String}",
+            "      A: !GetAtt Other.Arn\n      B: {'Fn::GetAtt': [Other, DomainName]}\n      C: !Ref Other\n      D: !Ref AWS::NoValue\n      E: !Ref Name\n      F: !ImportValue shared\n      G: [1, !Ref AWS::NoValue, 2]",
+        );
+        let reference = |a: &str| {
+            Value::Ref(Reference {
+                address: "Other".into(),
+                attribute: a.into(),
+            })
+        };
+        assert_eq!(p.get("A").unwrap().value, reference("arn"));
+        assert_eq!(p.get("B").unwrap().value, reference("domain_name"));
+        assert_eq!(p.get("C").unwrap().value, reference("id"));
+        assert!(p.get("D").is_none());
+        assert!(p.get("E").unwrap().is_unknown());
+        assert!(p.get("F").unwrap().is_unknown());
+        assert_eq!(p.get("G").unwrap().as_list().unwrap().len(), 2);
     }
 }

@@ -1,14 +1,34 @@
-//! CloudFormation: YAML and JSON templates into the one model.
+//! CloudFormation: YAML and JSON templates into the one model, resolved as the
+//! service would at deploy time (parameters, intrinsic functions, conditions,
+//! SAM and nested stacks).
 
+mod cidr;
+mod conditions;
+mod dynamic;
+mod foreach;
 mod intrinsics;
+pub mod nested;
+pub mod parameters;
+mod sam;
 mod template;
 mod yaml;
 
+pub use dynamic::is_dynamic_reference;
 pub use template::{looks_like_template, normalize_template};
 
 use crate::diag::Problem;
-use crate::model::Node;
-use crate::source::{FileId, SourceFile};
+use crate::model::{Node, Unit};
+use crate::source::{FileId, SourceFile, SourceMap};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// What a run supplies to every template: parameter values and the nested
+/// stack templates read ahead (by path).
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    pub overrides: parameters::Overrides,
+    pub templates: HashMap<PathBuf, FileId>,
+}
 
 /// Parses a YAML or JSON document into a generic tree with spans.
 /// Short-form tags (`!Ref x`) become their long form (`{"Ref": x}`).
@@ -19,4 +39,25 @@ pub fn parse_document(file: &SourceFile, id: FileId) -> Result<Node, Problem> {
     } else {
         yaml::parse(&file.text, id)
     }
+}
+
+/// Normalizes the parsed document of file `id`; a document that is not a
+/// template gives nothing.
+pub fn load_template(
+    sources: &SourceMap,
+    id: FileId,
+    doc: &Node,
+    inputs: &Inputs,
+) -> (Unit, Vec<Problem>) {
+    if !looks_like_template(doc) {
+        return (Unit::default(), Vec::new());
+    }
+    let mut loader = nested::Loader::new(sources, &inputs.templates, id);
+    template::normalize(doc, &inputs.overrides, &mut loader)
+}
+
+/// An unparseable YAML/JSON file is only an error when it looks like a template.
+pub fn might_be_template(text: &str) -> bool {
+    text.contains("AWSTemplateFormatVersion")
+        || (text.contains("Resources") && text.contains("AWS::"))
 }

@@ -1,9 +1,15 @@
 //! A parsed template into the model's resources.
 
+use super::conditions;
+use super::foreach;
 use super::intrinsics::Resolver;
+use super::nested::{Loader, STACK};
+use super::parameters::{self, Overrides};
+use super::sam;
 use crate::diag::Problem;
 use crate::model::{canonical, fold, Format, Node, Resource, Unit, Value};
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A CloudFormation template has `AWSTemplateFormatVersion`, or `Resources`
 /// whose entries have a `Type` starting with `AWS::`.
@@ -21,33 +27,87 @@ pub fn looks_like_template(doc: &Node) -> bool {
     })
 }
 
-/// The template's resources, with intrinsic functions resolved as far as
-/// can be known before deployment.
+/// The template's resources with default parameter values, resolved as far
+/// as can be known before deployment (nested stacks are not followed).
 pub fn normalize_template(doc: &Node) -> (Unit, Vec<Problem>) {
-    let mut problems = Vec::new();
-    let empty = BTreeMap::new();
-    let resources = match doc.get("Resources").map(|r| &r.value) {
-        Some(Value::Map(m)) => m,
-        _ => &empty,
-    };
-    let resolver = Resolver::new(doc, resources.keys().cloned().collect());
+    normalize(doc, &Overrides::new(), &mut Loader::none())
+}
+
+/// The template's resources with `supplied` parameter values; nested stacks
+/// are followed through `loader`.
+pub(super) fn normalize(
+    doc: &Node,
+    supplied: &Overrides,
+    loader: &mut Loader,
+) -> (Unit, Vec<Problem>) {
     let mut unit = Unit::default();
-    for (logical_id, decl) in resources {
+    let mut problems = Vec::new();
+    add_resources(doc, supplied, loader, "", &mut unit, &mut problems);
+    fold::fold_split_resources(&mut unit);
+    (unit, problems)
+}
+
+/// Adds the resources of `doc` to `unit`, their addresses prefixed with
+/// `prefix`; returns the resolved `Outputs` when `prefix` is not empty (a nested stack).
+pub(super) fn add_resources(
+    doc: &Node,
+    supplied: &Overrides,
+    loader: &mut Loader,
+    prefix: &str,
+    unit: &mut Unit,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, Node> {
+    let expanded = sam::expand(doc);
+    let doc = expanded.as_ref().unwrap_or(doc);
+    let empty = BTreeMap::new();
+    let mut resources = match doc.get("Resources").map(|r| &r.value) {
+        Some(Value::Map(m)) => Cow::Borrowed(m),
+        _ => Cow::Borrowed(&empty),
+    };
+    let params = parameters::values(doc, supplied, problems);
+    if foreach::has_loops(&resources) {
+        let resolver = Resolver::new(doc, params.clone(), BTreeSet::new(), prefix);
+        resources = Cow::Owned(foreach::expand(&resources, &resolver));
+    }
+    let mut resolver = Resolver::new(doc, params, resources.keys().cloned().collect(), prefix);
+    resolver.conditions = conditions::evaluate(doc, &resolver);
+    // Nested stacks first: other resources may use their outputs.
+    let (stacks, others): (Vec<_>, Vec<_>) = resources
+        .iter()
+        .partition(|(_, d)| d.get("Type").and_then(Node::as_str) == Some(STACK));
+    for (logical_id, decl) in stacks.into_iter().chain(others) {
         let header = decl.key_span.unwrap_or(decl.span);
-        let Some(native_type) = decl.get("Type").and_then(Node::as_str) else {
-            problems.push(Problem::new(
-                header,
-                format!("resource '{logical_id}' has no Type"),
-            ));
-            continue;
+        let native_type = match decl.get("Type") {
+            Some(t) => match t.as_str() {
+                Some(t) => t,
+                None => {
+                    problems.push(Problem::new(t.span, not_a_type(logical_id, t)));
+                    continue;
+                }
+            },
+            None => {
+                problems.push(Problem::new(
+                    header,
+                    format!("resource '{logical_id}' has no Type"),
+                ));
+                continue;
+            }
         };
+        if resolver.excluded(decl) {
+            continue;
+        }
         let native = match decl.get("Properties") {
             Some(p) => resolver.resolve(p).unwrap_or_else(|| empty_map(p)),
             None => empty_map(decl),
         };
+        let address = format!("{prefix}{logical_id}");
+        if native_type == STACK {
+            let outputs = loader.follow(&address, &native, unit, problems);
+            resolver.stack_outputs.insert(logical_id.clone(), outputs);
+        }
         let (canonical_type, props) = canonical::from_cloudformation(native_type, &native);
         unit.resources.push(Resource {
-            address: logical_id.clone(),
+            address,
             native_type: native_type.to_string(),
             canonical_type,
             format: Format::CloudFormation,
@@ -56,8 +116,37 @@ pub fn normalize_template(doc: &Node) -> (Unit, Vec<Problem>) {
             native,
         });
     }
-    fold::fold_split_resources(&mut unit);
-    (unit, problems)
+    if prefix.is_empty() {
+        return BTreeMap::new();
+    }
+    outputs(doc, &resolver)
+}
+
+/// The resolved `Value` of every output whose condition is not false.
+fn outputs(doc: &Node, resolver: &Resolver) -> BTreeMap<String, Node> {
+    let Some(Value::Map(outputs)) = doc.get("Outputs").map(|o| &o.value) else {
+        return BTreeMap::new();
+    };
+    outputs
+        .iter()
+        .filter(|(_, o)| !resolver.excluded(o))
+        .filter_map(|(name, o)| Some((name.clone(), resolver.resolve(o.get("Value")?)?)))
+        .collect()
+}
+
+/// The error for a `Type` that is not a string; a Rain module (`!Rain::Module`)
+/// means the template must be packaged (`rain pkg`) before it is deployed or linted.
+fn not_a_type(logical_id: &str, t: &Node) -> String {
+    let rain = t
+        .get("Fn::Rain::Module")
+        .or_else(|| t.get("Rain::Module"))
+        .is_some();
+    let hint = if rain {
+        ": it is a Rain module; lint the output of `rain pkg`"
+    } else {
+        ""
+    };
+    format!("the Type of resource '{logical_id}' is not a string{hint}")
 }
 
 fn empty_map(at: &Node) -> Node {

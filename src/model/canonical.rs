@@ -11,6 +11,10 @@ const TYPE_NAMES: &[(&str, &str)] = &[
     ("AWS::ApiGateway::RestApi", "aws_api_gateway_rest_api"),
     ("AWS::ApiGateway::Stage", "aws_api_gateway_stage"),
     ("AWS::ApiGatewayV2::Api", "aws_apigatewayv2_api"),
+    (
+        "AWS::ApiGatewayV2::DomainName",
+        "aws_apigatewayv2_domain_name",
+    ),
     ("AWS::ApiGatewayV2::Stage", "aws_apigatewayv2_stage"),
     (
         "AWS::AutoScaling::AutoScalingGroup",
@@ -82,6 +86,7 @@ const TYPE_NAMES: &[(&str, &str)] = &[
     ("AWS::IAM::User", "aws_iam_user"),
     ("AWS::KMS::Key", "aws_kms_key"),
     ("AWS::Lambda::Function", "aws_lambda_function"),
+    ("AWS::Lambda::Url", "aws_lambda_function_url"),
     ("AWS::Logs::LogGroup", "aws_cloudwatch_log_group"),
     ("AWS::RDS::DBCluster", "aws_rds_cluster"),
     ("AWS::RDS::DBInstance", "aws_db_instance"),

@@ -1,0 +1,289 @@
+//! Nested stacks: an `AWS::CloudFormation::Stack` whose `TemplateURL` is a
+//! local path is followed like a Terraform local module, with the
+//! `Parameters` it passes; its resources are addressed `Stack/Resource`.
+
+use super::parameters::Overrides;
+use super::template;
+use crate::diag::Problem;
+use crate::model::{Node, Origin, Unit, Value};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+pub(super) const STACK: &str = "AWS::CloudFormation::Stack";
+/// A SAM application: a nested stack whose template is at `Location`.
+pub(super) const APPLICATION: &str = "AWS::Serverless::Application";
+
+/// Nested stacks deeper than this are not followed.
+const MAX_DEPTH: usize = 16;
+
+/// Templates read ahead of linting: every template by path, and which of them
+/// are nested under a top-level template (those are linted through it).
+#[derive(Debug, Default)]
+pub struct ReadAhead {
+    pub templates: HashMap<PathBuf, FileId>,
+    pub children: BTreeSet<FileId>,
+    pub problems: Vec<Problem>,
+}
+
+impl ReadAhead {
+    /// Keeps in `children` only the templates reachable from one that no
+    /// other template nests (a cycle without such a root is linted as is).
+    fn reachable_from_roots(&mut self, edges: &BTreeMap<FileId, Vec<FileId>>) {
+        let mut work: Vec<FileId> = edges
+            .keys()
+            .filter(|id| !self.children.contains(id))
+            .copied()
+            .collect();
+        let mut reached = BTreeSet::new();
+        while let Some(id) = work.pop() {
+            for &child in edges.get(&id).into_iter().flatten() {
+                if reached.insert(child) {
+                    work.push(child);
+                }
+            }
+        }
+        self.children = reached;
+    }
+}
+
+/// Finds the local nested templates of `ids` (recursively), reading those not
+/// yet in `sources` with `read`.
+pub fn read_ahead(
+    sources: &mut SourceMap,
+    ids: &[FileId],
+    read: impl Fn(&Path) -> Result<String, String>,
+) -> ReadAhead {
+    let mut out = ReadAhead::default();
+    for &id in ids {
+        out.templates.insert(sources.get(id).path.clone(), id);
+    }
+    let mut work: Vec<FileId> = ids.to_vec();
+    let mut seen: BTreeSet<FileId> = ids.iter().copied().collect();
+    let mut edges: BTreeMap<FileId, Vec<FileId>> = BTreeMap::new();
+    while let Some(id) = work.pop() {
+        let file = sources.get(id).clone();
+        edges.entry(id).or_default();
+        if !file.text.contains(STACK) && !file.text.contains(APPLICATION) {
+            continue;
+        }
+        let Ok(doc) = super::parse_document(&file, id) else {
+            continue;
+        };
+        for (url, span) in template_urls(&doc) {
+            let Some(path) = local_path(&file.path, url) else {
+                continue;
+            };
+            let child = match out.templates.get(&path) {
+                Some(&child) => child,
+                None => match read(&path) {
+                    Ok(text) => {
+                        let name = path.display().to_string();
+                        let child = sources.add(SourceFile::new(name, path.clone(), text));
+                        out.templates.insert(path, child);
+                        child
+                    }
+                    Err(e) => {
+                        out.problems.push(Problem::new(
+                            span,
+                            format!("nested stack template {}: {e}", path.display()),
+                        ));
+                        continue;
+                    }
+                },
+            };
+            out.children.insert(child);
+            edges.entry(id).or_default().push(child);
+            if seen.insert(child) {
+                work.push(child);
+            }
+        }
+    }
+    out.reachable_from_roots(&edges);
+    out
+}
+
+/// Literal `TemplateURL`s of the nested stacks of a template (and `Location`s
+/// of its SAM applications).
+fn template_urls(doc: &Node) -> Vec<(&str, Span)> {
+    let Some(Value::Map(resources)) = doc.get("Resources").map(|r| &r.value) else {
+        return Vec::new();
+    };
+    resources
+        .values()
+        .filter_map(|r| {
+            let key = match r.get("Type").and_then(Node::as_str)? {
+                STACK => "TemplateURL",
+                APPLICATION => "Location",
+                _ => return None,
+            };
+            let url = r.get("Properties")?.get(key)?;
+            Some((url.as_str()?, url.span))
+        })
+        .collect()
+}
+
+/// The local file a `TemplateURL` names, relative to the parent template;
+/// `None` for a URL (`https://`, `s3://`).
+fn local_path(parent: &Path, url: &str) -> Option<PathBuf> {
+    let url = url.strip_prefix("file://").unwrap_or(url);
+    if url.contains("://") || url.is_empty() {
+        return None;
+    }
+    let joined = parent.parent().unwrap_or(Path::new("")).join(url);
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    Some(out)
+}
+
+/// Follows nested stacks while a template is normalized, tracking the chain
+/// of templates to detect cycles.
+pub struct Loader<'s> {
+    sources: Option<&'s SourceMap>,
+    templates: Option<&'s HashMap<PathBuf, FileId>>,
+    chain: Vec<FileId>,
+}
+
+impl<'s> Loader<'s> {
+    pub fn new(
+        sources: &'s SourceMap,
+        templates: &'s HashMap<PathBuf, FileId>,
+        root: FileId,
+    ) -> Loader<'s> {
+        Loader {
+            sources: Some(sources),
+            templates: Some(templates),
+            chain: vec![root],
+        }
+    }
+
+    /// A loader that follows nothing.
+    pub fn none() -> Loader<'static> {
+        Loader {
+            sources: None,
+            templates: None,
+            chain: Vec::new(),
+        }
+    }
+
+    /// Adds the resources of the nested stack at `address` (resolved
+    /// properties `props`) to `unit`; returns the stack's resolved outputs.
+    pub fn follow(
+        &mut self,
+        address: &str,
+        props: &Node,
+        unit: &mut Unit,
+        problems: &mut Vec<Problem>,
+    ) -> BTreeMap<String, Node> {
+        let none = BTreeMap::new();
+        let (Some(sources), Some(templates), Some(&parent)) =
+            (self.sources, self.templates, self.chain.last())
+        else {
+            return none;
+        };
+        let Some(url) = props.get("TemplateURL") else {
+            return none;
+        };
+        let Some(path) = url
+            .as_str()
+            .and_then(|u| local_path(&sources.get(parent).path, u))
+        else {
+            return none;
+        };
+        let Some(&child) = templates.get(&path) else {
+            return none;
+        };
+        if self.chain.contains(&child) || self.chain.len() > MAX_DEPTH {
+            let mut names: Vec<String> = self
+                .chain
+                .iter()
+                .map(|&id| sources.get(id).name.clone())
+                .collect();
+            names.push(sources.get(child).name.clone());
+            let what = if self.chain.contains(&child) {
+                "nested stack cycle"
+            } else {
+                "nested stacks too deep"
+            };
+            problems.push(Problem::new(
+                url.span,
+                format!("{what}: {}", names.join(" → ")),
+            ));
+            return none;
+        }
+        let doc = match super::parse_document(sources.get(child), child) {
+            Ok(doc) => doc,
+            Err(problem) => {
+                problems.push(problem);
+                return none;
+            }
+        };
+        let supplied = passed_parameters(address, props);
+        self.chain.push(child);
+        let outputs = template::add_resources(
+            &doc,
+            &supplied,
+            self,
+            &format!("{address}/"),
+            unit,
+            problems,
+        );
+        self.chain.pop();
+        outputs
+    }
+}
+
+/// The `Parameters` a nested stack passes, each remembering where it was written.
+fn passed_parameters(address: &str, props: &Node) -> Overrides {
+    let Some(Value::Map(params)) = props.get("Parameters").map(|p| &p.value) else {
+        return Overrides::new();
+    };
+    params
+        .iter()
+        .map(|(name, value)| {
+            let mut value = value.clone();
+            if value.origin.is_none() {
+                value.origin = Some(Arc::new(Origin {
+                    span: value.label_span(),
+                    label: format!("parameter {name} passed by nested stack {address}"),
+                }));
+            }
+            value.key_span = None;
+            (name.clone(), value)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn template_urls_resolve_relative_to_the_parent() {
+        let parent = Path::new("stacks/main.yaml");
+        assert_eq!(
+            local_path(parent, "./child/net.yaml"),
+            Some(PathBuf::from("stacks/child/net.yaml"))
+        );
+        assert_eq!(
+            local_path(parent, "../shared.yaml"),
+            Some(PathBuf::from("shared.yaml"))
+        );
+        assert_eq!(
+            local_path(parent, "https://s3.amazonaws.com/b/t.yaml"),
+            None
+        );
+    }
+}

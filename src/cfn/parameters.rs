@@ -1,0 +1,239 @@
+//! Parameter values: the template's `Default`s, values supplied on the command
+//! line or in a parameters file (or by a parent stack), `AllowedValues`, and
+//! the pseudo parameters.
+//!
+//! Pseudo parameters resolve to these documented values unless supplied with
+//! `--parameter AWS::Region=eu-west-1` and the like:
+//! `AWS::Partition` → `aws`, `AWS::URLSuffix` → `amazonaws.com`;
+//! `AWS::Region`, `AWS::AccountId`, `AWS::StackName`, `AWS::StackId` and
+//! `AWS::NotificationARNs` are unknown; `AWS::NoValue` removes the property.
+
+use crate::diag::Problem;
+use crate::model::{Node, Origin, Value};
+use crate::source::{FileId, SourceFile, Span};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Pseudo parameters with a documented placeholder value.
+const PSEUDO_PLACEHOLDERS: &[(&str, &str)] = &[
+    ("AWS::Partition", "aws"),
+    ("AWS::URLSuffix", "amazonaws.com"),
+];
+
+/// Pseudo parameters only the deployment knows.
+const PSEUDO_UNKNOWN: &[&str] = &[
+    "AWS::AccountId",
+    "AWS::NotificationARNs",
+    "AWS::Region",
+    "AWS::StackId",
+    "AWS::StackName",
+];
+
+/// Values supplied for parameters, by name. A value with an origin carries
+/// where it was written; one without came from `--parameter`.
+pub type Overrides = BTreeMap<String, Node>;
+
+/// Parses one `--parameter Key=Value` argument.
+pub fn parse_argument(arg: &str) -> Result<(String, String), String> {
+    match arg.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected Key=Value, got '{arg}'")),
+    }
+}
+
+/// Values given as `--parameter Key=Value` arguments.
+pub fn from_arguments(args: &[(String, String)]) -> Overrides {
+    args.iter()
+        .map(|(k, v)| (k.clone(), Node::new(Value::Str(v.clone()), Span::default())))
+        .collect()
+}
+
+/// Reads a parameters file (JSON or YAML) in any of the forms the AWS CLI and
+/// CodePipeline accept: `[{"ParameterKey": k, "ParameterValue": v}]`,
+/// `["Key=Value"]`, `{"Parameters": {k: v}}` or `{k: v}`.
+pub fn from_file(file: &SourceFile, id: FileId) -> Result<Overrides, Problem> {
+    let doc = super::parse_document(file, id)?;
+    let label = |key: &str| format!("parameter {key} from {}", file.name);
+    let mut out = Overrides::new();
+    let mut add = |key: &str, mut value: Node| {
+        value.origin = Some(Arc::new(Origin {
+            span: value.span,
+            label: label(key),
+        }));
+        value.key_span = None;
+        out.insert(key.to_string(), value);
+    };
+    let expected = "expected [{\"ParameterKey\": .., \"ParameterValue\": ..}], [\"Key=Value\"] or {\"Key\": \"Value\"}";
+    match &doc.value {
+        Value::List(items) => {
+            for item in items {
+                match (
+                    &item.value,
+                    item.get("ParameterKey"),
+                    item.get("ParameterValue"),
+                ) {
+                    (Value::Str(s), _, _) => {
+                        let (k, v) = parse_argument(s).map_err(|e| Problem::new(item.span, e))?;
+                        let start = item.span.start as usize + 1 + s.find('=').unwrap_or(0) + 1;
+                        let span =
+                            Span::new(id, start, (start + v.len()).min(item.span.end as usize));
+                        add(&k, Node::new(Value::Str(v), span));
+                    }
+                    (_, Some(k), Some(v)) => match k.as_str() {
+                        Some(k) => add(k, v.clone()),
+                        None => return Err(Problem::new(k.span, "ParameterKey must be a string")),
+                    },
+                    _ => return Err(Problem::new(item.span, expected)),
+                }
+            }
+        }
+        Value::Map(m) => {
+            let entries = match doc.get("Parameters").map(|p| &p.value) {
+                Some(Value::Map(p)) => p,
+                _ => m,
+            };
+            for (k, v) in entries {
+                if matches!(v.value, Value::Map(_)) {
+                    return Err(Problem::new(
+                        v.span,
+                        format!("the value of parameter {k} must be a string, number or list"),
+                    ));
+                }
+                add(k, v.clone());
+            }
+        }
+        _ => return Err(Problem::new(doc.span, expected)),
+    }
+    Ok(out)
+}
+
+/// The value of every parameter a template declares, plus the pseudo parameters.
+/// A supplied value outside `AllowedValues` is an error at the parameter.
+pub fn values(
+    doc: &Node,
+    supplied: &Overrides,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, Node> {
+    let mut out = BTreeMap::new();
+    let at = doc.span;
+    for (name, value) in PSEUDO_PLACEHOLDERS {
+        out.insert(
+            name.to_string(),
+            Node::new(Value::Str(value.to_string()), at),
+        );
+    }
+    for name in PSEUDO_UNKNOWN {
+        out.insert(name.to_string(), Node::new(Value::Unknown, at));
+    }
+    for name in PSEUDO_PLACEHOLDERS
+        .iter()
+        .map(|p| p.0)
+        .chain(PSEUDO_UNKNOWN.iter().copied())
+    {
+        if let Some(v) = supplied.get(name) {
+            out.insert(name.to_string(), v.clone());
+        }
+    }
+    let Some(Value::Map(declared)) = doc.get("Parameters").map(|p| &p.value) else {
+        return out;
+    };
+    for (name, decl) in declared {
+        let header = decl.key_span.unwrap_or(decl.span);
+        let value = match (supplied.get(name), decl.get("Default")) {
+            (Some(v), _) => {
+                let mut v = v.clone();
+                if v.origin.is_none() {
+                    v.origin = Some(Arc::new(Origin {
+                        span: header,
+                        label: format!("value from --parameter {name}"),
+                    }));
+                }
+                v
+            }
+            (None, Some(default)) => {
+                let mut v = default.clone();
+                v.key_span = None;
+                v.origin = Some(Arc::new(Origin {
+                    span: default.span,
+                    label: format!("default of parameter {name}"),
+                }));
+                v
+            }
+            (None, None) => Node::new(Value::Unknown, header),
+        };
+        if let Some(problem) = check_allowed(name, decl, &value) {
+            problems.push(problem);
+            out.insert(name.clone(), Node::new(Value::Unknown, header));
+            continue;
+        }
+        out.insert(name.clone(), typed(decl, value));
+    }
+    out
+}
+
+/// An error when a known value is not one of the parameter's `AllowedValues`.
+fn check_allowed(name: &str, decl: &Node, value: &Node) -> Option<Problem> {
+    let allowed = decl.get("AllowedValues")?.as_list()?;
+    let text = scalar_text(value)?;
+    if allowed
+        .iter()
+        .any(|a| scalar_text(a).as_deref() == Some(text.as_str()))
+    {
+        return None;
+    }
+    let list: Vec<String> = allowed.iter().filter_map(scalar_text).collect();
+    let (span, from) = match &value.origin {
+        Some(o) => (o.span, o.label.as_str()),
+        None => (decl.key_span.unwrap_or(decl.span), "the value"),
+    };
+    Some(Problem::new(
+        span,
+        format!(
+            "'{text}' ({from}) is not one of the AllowedValues of parameter {name}: {}",
+            list.join(", ")
+        ),
+    ))
+}
+
+/// List-typed parameters (`CommaDelimitedList`, `List<...>`) become lists;
+/// numeric text for a `Number` becomes a number.
+fn typed(decl: &Node, value: Node) -> Node {
+    let kind = decl.get("Type").and_then(Node::as_str).unwrap_or("String");
+    let Value::Str(s) = &value.value else {
+        return value;
+    };
+    let new = if kind == "CommaDelimitedList" || kind.starts_with("List<") {
+        Value::List(
+            s.split(',')
+                .map(|p| Node {
+                    value: Value::Str(p.trim().to_string()),
+                    key_span: None,
+                    ..value.clone()
+                })
+                .collect(),
+        )
+    } else if kind == "Number" {
+        match (s.trim().parse::<i64>(), s.trim().parse::<f64>()) {
+            (Ok(i), _) => Value::Int(i),
+            (_, Ok(f)) => Value::Float(f),
+            _ => return value,
+        }
+    } else {
+        return value;
+    };
+    Node {
+        value: new,
+        ..value
+    }
+}
+
+/// The text of a scalar as CloudFormation sees it (`22`, `true`, `abc`).
+pub fn scalar_text(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}

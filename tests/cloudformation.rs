@@ -1,0 +1,488 @@
+//! CloudFormation resolved as the service would at deploy time: the real
+//! binary on fixtures, with exact findings, spans and related locations.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+const DIR: &str = "tests/fixtures/cloudformation";
+
+/// Runs `tenken check --format json` with `args`, with the SSH/RDP policy and
+/// the fixtures' own policies only: the JSON document and the exit code.
+fn check(args: &[&str]) -> (Value, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tenken"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("check")
+        .args(["--only", "TKN-NET-001", "--only", "TEST-*"])
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("tenken runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let doc = serde_json::from_slice(&out.stdout).expect("JSON output");
+    (doc, out.status.code().expect("exit code"))
+}
+
+fn fixture(name: &str) -> String {
+    format!("{DIR}/{name}")
+}
+
+fn policies() -> [String; 2] {
+    ["--policies".into(), fixture("policies")]
+}
+
+/// `rule resource file:line:column` for every finding, file relative to the fixtures.
+fn findings(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{}:{}",
+                f["rule_id"].as_str().unwrap(),
+                f["resource"].as_str().unwrap(),
+                short(&f["file"]),
+                f["line"],
+                f["column"]
+            )
+        })
+        .collect()
+}
+
+/// `file:line:column message` of the related locations of finding `i`.
+fn related(doc: &Value, i: usize) -> Vec<String> {
+    locations(&doc["findings"][i]["related"])
+}
+
+/// `file:line:column message` of every error.
+fn errors(doc: &Value) -> Vec<String> {
+    locations(&doc["errors"])
+}
+
+fn locations(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}:{} {}",
+                short(&r["file"]),
+                r["line"],
+                r["column"],
+                r["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn short(file: &Value) -> String {
+    let f = file.as_str().unwrap();
+    f.strip_prefix(&format!("{DIR}/")).unwrap_or(f).to_string()
+}
+
+#[test]
+fn parameter_default_is_used_and_shown_as_the_origin() {
+    let (doc, code) = check(&[&fixture("parameters.yaml")]);
+    assert_eq!(findings(&doc), ["TKN-NET-001 Admin parameters.yaml:23:11"]);
+    assert_eq!(
+        doc["findings"][0]["message"],
+        "port 22-22 is open to the internet"
+    );
+    assert_eq!(
+        related(&doc, 0),
+        ["parameters.yaml:6:14 default of parameter SshCidr"]
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn parameter_argument_replaces_the_default() {
+    let (doc, code) = check(&[
+        &fixture("parameters.yaml"),
+        "--parameter",
+        "SshCidr=10.0.0.0/8",
+    ]);
+    assert_eq!(findings(&doc), Vec::<String>::new());
+    assert_eq!(code, 0);
+    // A value given on the command line points at the parameter it set.
+    let (doc, _) = check(&[
+        &fixture("parameters.yaml"),
+        "--parameter",
+        "SshPort=3389",
+        "--parameter",
+        "SshCidr=0.0.0.0/0",
+    ]);
+    assert_eq!(findings(&doc), ["TKN-NET-001 Admin parameters.yaml:23:11"]);
+    assert_eq!(
+        doc["findings"][0]["message"],
+        "port 3389-3389 is open to the internet"
+    );
+    assert_eq!(
+        related(&doc, 0),
+        ["parameters.yaml:4:3 value from --parameter SshCidr"]
+    );
+}
+
+#[test]
+fn parameter_files_in_the_aws_cli_forms() {
+    let (doc, code) = check(&[
+        &fixture("parameters.yaml"),
+        "--parameters",
+        &fixture("params-list.json"),
+    ]);
+    assert_eq!((findings(&doc).len(), code), (0, 0));
+
+    let (doc, code) = check(&[
+        &fixture("parameters.yaml"),
+        "--parameters",
+        &fixture("params-strings.json"),
+    ]);
+    assert_eq!(findings(&doc), ["TKN-NET-001 Admin parameters.yaml:23:11"]);
+    assert_eq!(
+        doc["findings"][0]["message"],
+        "port 3389-3389 is open to the internet"
+    );
+    assert_eq!(errors(&doc), Vec::<String>::new());
+    assert_eq!(code, 1);
+
+    // An argument wins over a file.
+    let (doc, _) = check(&[
+        &fixture("parameters.yaml"),
+        "--parameters",
+        &fixture("params-list.json"),
+        "--parameter",
+        "SshCidr=0.0.0.0/0",
+    ]);
+    assert_eq!(findings(&doc).len(), 1);
+}
+
+#[test]
+fn values_outside_allowed_values_are_errors_with_a_position() {
+    let (doc, code) = check(&[&fixture("parameters.yaml"), "--parameter", "Env=staging"]);
+    assert_eq!(
+        errors(&doc),
+        ["parameters.yaml:7:3 'staging' (value from --parameter Env) is not one of the AllowedValues of parameter Env: dev, prod"]
+    );
+    assert_eq!(code, 2);
+    let (doc, code) = check(&[
+        &fixture("parameters.yaml"),
+        "--parameters",
+        &fixture("params-map.json"),
+    ]);
+    assert_eq!(
+        errors(&doc),
+        [format!(
+            "params-map.json:3:12 'qa' (parameter Env from {DIR}/params-map.json) is not one of the AllowedValues of parameter Env: dev, prod"
+        )]
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn malformed_parameter_arguments_and_files_are_refused() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tenken"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "check",
+            &fixture("parameters.yaml"),
+            "--parameter",
+            "NoEquals",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected Key=Value, got 'NoEquals'"));
+    let (doc, code) = check(&[
+        &fixture("parameters.yaml"),
+        "--parameters",
+        &fixture("parameters.yaml"),
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        errors(&doc),
+        ["parameters.yaml:8:5 the value of parameter Env must be a string, number or list"]
+    );
+}
+
+#[test]
+fn intrinsic_functions_resolve_to_deployed_values() {
+    let (doc, _) = check(&[&fixture("intrinsics.yaml")]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 Joined intrinsics.yaml:21:56",
+            "TKN-NET-001 Selected intrinsics.yaml:27:56",
+            "TKN-NET-001 Selected intrinsics.yaml:28:56",
+            "TKN-NET-001 Mapped intrinsics.yaml:37:11",
+            "TKN-NET-001 Substituted intrinsics.yaml:46:11",
+            "TKN-NET-001 Branched intrinsics.yaml:66:56",
+            "TKN-NET-001 Computed intrinsics.yaml:72:56",
+        ]
+    );
+    assert_eq!(
+        related(&doc, 3),
+        ["intrinsics.yaml:10:7 mapping Networks.dev.Admin"]
+    );
+    assert_eq!(
+        doc["findings"][4]["message"],
+        "port 3389-3389 is open to the internet"
+    );
+}
+
+#[test]
+fn conditions_follow_the_parameters() {
+    let (doc, _) = check(&[&fixture("intrinsics.yaml"), "--parameter", "Env=prod"]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 Joined intrinsics.yaml:21:56",
+            "TKN-NET-001 Selected intrinsics.yaml:27:56",
+            "TKN-NET-001 Selected intrinsics.yaml:28:56",
+            "TKN-NET-001 Substituted intrinsics.yaml:46:11",
+            "TKN-NET-001 Conditional intrinsics.yaml:59:58",
+            "TKN-NET-001 Computed intrinsics.yaml:72:56",
+        ]
+    );
+}
+
+#[test]
+fn resources_whose_condition_is_false_are_not_linted() {
+    let (doc, _) = check(&[&fixture("conditions.yaml")]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 DevOnly conditions.yaml:26:56",
+            "TKN-NET-001 Undecided conditions.yaml:33:56",
+        ]
+    );
+    let (doc, _) = check(&[&fixture("conditions.yaml"), "--parameter", "Env=prod"]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 ProdOnly conditions.yaml:19:56",
+            "TKN-NET-001 Undecided conditions.yaml:33:56",
+        ]
+    );
+    let (doc, _) = check(&[
+        &fixture("conditions.yaml"),
+        "--parameter",
+        "AWS::Region=eu-west-1",
+    ]);
+    assert_eq!(
+        findings(&doc),
+        ["TKN-NET-001 DevOnly conditions.yaml:26:56"]
+    );
+}
+
+#[test]
+fn dynamic_references_are_not_literal_secrets() {
+    let [p, dir] = policies();
+    let (doc, _) = check(&[
+        &fixture("dynamic-references.yaml"),
+        &p,
+        &dir,
+        "--only",
+        "TEST-SECRET-001",
+    ]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TEST-SECRET-001 Literal dynamic-references.yaml:14:7",
+            "TEST-SECRET-001 FromDefault dynamic-references.yaml:34:7",
+        ]
+    );
+    assert_eq!(
+        related(&doc, 1),
+        ["dynamic-references.yaml:8:14 default of parameter DefaultPassword"]
+    );
+}
+
+#[test]
+fn sam_resources_become_the_resources_they_deploy() {
+    let [p, dir] = policies();
+    let (doc, _) = check(&[&fixture("sam.yaml"), &p, &dir, "--only", "TEST-*"]);
+    assert_eq!(
+        findings(&doc),
+        [
+            // Handler has no Environment: the Globals one applies.
+            "TEST-SECRET-002 Handler sam.yaml:7:7",
+            "TEST-SECRET-002 Inherits sam.yaml:20:9",
+            "TEST-API-001 RestApiProdStage sam.yaml:31:3",
+            "TEST-API-002 RestApiDomainName sam.yaml:38:9",
+            "TEST-API-001 SilentHttpApiApiGatewayDefaultStage sam.yaml:45:3",
+            "TEST-DDB-001 PlainTable sam.yaml:55:9",
+            // The implicit API of Handler's Api event, and its generated role.
+            "TEST-API-001 ServerlessRestApiProdStage sam.yaml:56:3",
+            "TEST-IAM-001 HandlerRole sam.yaml:61:7",
+        ]
+    );
+    let types: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["resource_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "AWS::Lambda::Function",
+            "AWS::Lambda::Function",
+            "AWS::ApiGateway::Stage",
+            "AWS::ApiGateway::DomainName",
+            "AWS::ApiGatewayV2::Stage",
+            "AWS::DynamoDB::Table",
+            "AWS::ApiGateway::Stage",
+            "AWS::IAM::Role",
+        ]
+    );
+    // Functions, roles, APIs with stages (and a domain), tables.
+    assert_eq!(doc["summary"]["resources"], 17);
+}
+
+#[test]
+fn nested_stacks_are_followed_with_their_parameters() {
+    let (doc, code) = check(&[&fixture("nested")]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 Literal/Admin nested/child.yaml:14:11",
+            "TKN-NET-001 Open/Admin nested/child.yaml:14:11",
+            "TKN-NET-001 Mirror nested/parent.yaml:37:11",
+        ]
+    );
+    // An output of a nested stack carries the origin of its value.
+    assert_eq!(
+        related(&doc, 2),
+        ["nested/parent.yaml:5:14 default of parameter ParentCidr"]
+    );
+    assert_eq!(
+        related(&doc, 0),
+        ["nested/parent.yaml:24:9 parameter AdminCidr passed by nested stack Literal"]
+    );
+    assert_eq!(
+        related(&doc, 1),
+        ["nested/parent.yaml:5:14 default of parameter ParentCidr"]
+    );
+    assert_eq!(errors(&doc), Vec::<String>::new());
+    assert_eq!(code, 1);
+    // The parent alone reaches the child too.
+    let (alone, _) = check(&[&fixture("nested/parent.yaml")]);
+    assert_eq!(findings(&alone), findings(&doc));
+}
+
+#[test]
+fn nested_stack_cycles_are_errors() {
+    let (doc, code) = check(&[&fixture("cycle/a.yaml")]);
+    assert_eq!(
+        errors(&doc),
+        [format!(
+            "cycle/b.yaml:6:20 nested stack cycle: {DIR}/cycle/a.yaml → {DIR}/cycle/b.yaml → {DIR}/cycle/a.yaml"
+        )]
+    );
+    assert_eq!(code, 2);
+}
+
+/// The AWS sample template collection: every template parses and normalizes
+/// (the only errors are for Rain modules, which are not CloudFormation until
+/// packaged), and a template published as both JSON and YAML gets the same findings.
+#[test]
+fn aws_sample_templates_parse() {
+    let corpus =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/aws-cloudformation-templates");
+    if !corpus.is_dir() {
+        println!("note: {} is absent; skipped", corpus.display());
+        return;
+    }
+    let [p, dir] = policies();
+    let (doc, code) = check(&[corpus.to_str().unwrap(), &p, &dir, "--strict"]);
+    let unexpected: Vec<String> = errors(&doc)
+        .into_iter()
+        .filter(|e| !e.contains("is not a string"))
+        .collect();
+    assert_eq!(unexpected, Vec::<String>::new());
+    for e in errors(&doc) {
+        println!("not a template until packaged: {e}");
+    }
+    assert!(
+        doc["summary"]["files"].as_u64().unwrap() >= 300,
+        "{}",
+        doc["summary"]
+    );
+    assert!(
+        doc["summary"]["resources"].as_u64().unwrap() >= 2000,
+        "{}",
+        doc["summary"]
+    );
+    assert!(code == 1 || code == 2);
+
+    let mut by_format: BTreeMap<(String, &str), Vec<String>> = BTreeMap::new();
+    for f in doc["findings"].as_array().unwrap() {
+        let file = Path::new(f["file"].as_str().unwrap());
+        let (Some(ext), Some(stem)) = (
+            file.extension(),
+            file.with_extension("").to_str().map(String::from),
+        ) else {
+            continue;
+        };
+        let format = if ext == "json" { "json" } else { "yaml" };
+        by_format.entry((stem, format)).or_default().push(format!(
+            "{} {} {}",
+            f["rule_id"].as_str().unwrap(),
+            f["resource"].as_str().unwrap(),
+            f["severity"].as_str().unwrap()
+        ));
+    }
+    let mut pairs = 0;
+    for ((stem, format), found) in &by_format {
+        let both = Path::new(&format!("{stem}.json")).is_file()
+            && Path::new(&format!("{stem}.yaml")).is_file();
+        if *format == "json" && both {
+            pairs += 1;
+            let yaml = by_format.get(&(stem.clone(), "yaml"));
+            assert_eq!(Some(found), yaml, "{stem}: JSON and YAML differ");
+        }
+    }
+    assert!(pairs >= 20, "{pairs} templates compared");
+}
+
+#[test]
+fn for_each_loops_expand_into_resources() {
+    let (doc, _) = check(&[&fixture("foreach.yaml")]);
+    assert_eq!(findings(&doc), ["TKN-NET-001 Group22 foreach.yaml:19:15"]);
+    assert_eq!(doc["summary"]["resources"], 2);
+    let (doc, _) = check(&[&fixture("foreach.yaml"), "--parameter", "Ports=80,3389"]);
+    assert_eq!(findings(&doc), ["TKN-NET-001 Group3389 foreach.yaml:19:15"]);
+}
+
+#[test]
+fn cfn_lint_metadata_and_sub_heavy_templates_parse() {
+    let (doc, code) = check(&[&fixture("metadata.yaml")]);
+    assert_eq!(errors(&doc), Vec::<String>::new());
+    assert_eq!(findings(&doc), Vec::<String>::new());
+    assert_eq!(doc["summary"]["resources"], 4);
+    assert_eq!(code, 0);
+    // The same template with SSH opened through the parameter is found.
+    let (doc, _) = check(&[
+        &fixture("metadata.yaml"),
+        "--parameter",
+        "VpcCidr=0.0.0.0/0",
+    ]);
+    assert_eq!(findings(&doc), ["TKN-NET-001 Web metadata.yaml:62:11"]);
+}
+
+#[test]
+fn sam_applications_with_a_local_location_are_nested_stacks() {
+    let (doc, _) = check(&[&fixture("sam-app")]);
+    assert_eq!(
+        findings(&doc),
+        ["TKN-NET-001 Shared/Admin nested/child.yaml:14:11"]
+    );
+    assert_eq!(
+        related(&doc, 0),
+        ["sam-app/app.yaml:8:9 parameter AdminCidr passed by nested stack Shared"]
+    );
+    assert_eq!(doc["summary"]["resources"], 3);
+}
