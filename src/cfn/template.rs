@@ -54,6 +54,7 @@ pub fn normalize_template(doc: &Node) -> (Unit, Vec<Problem>) {
             span: header,
             props,
             native,
+            metadata: decl.get("Metadata").cloned(),
         });
     }
     (unit, problems)

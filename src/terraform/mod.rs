@@ -100,6 +100,7 @@ fn resource(scope: &Scope, f: &ParsedFile, block: &Block, ty: &str, name: &str) 
         span,
         props,
         native,
+        metadata: None,
     }
 }
 
