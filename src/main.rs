@@ -117,7 +117,7 @@ struct CheckArgs {
     /// `junit`, `github`, e.g. `--format sarif=results.sarif` (repeatable).
     #[arg(long, value_name = "FORMAT[=FILE]", value_parser = parse_format)]
     format: Vec<FormatArg>,
-    /// Write the formats given without a file here instead of standard output.
+    /// Write the format given without `=FILE` here instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Exit with 1 when a finding is at or above this severity (default: low).
@@ -296,6 +296,10 @@ fn check(args: CheckArgs) -> i32 {
     } else {
         args.format
     };
+    if args.output.is_some() && formats.iter().filter(|f| f.file.is_none()).count() > 1 {
+        eprintln!("error: --output needs exactly one --format without =FILE");
+        return 2;
+    }
     let mut code = report::exit_code(&outcome, args.fail_on.or(fail_on).unwrap_or(Severity::Low));
     for f in formats {
         let target = f.file.or_else(|| args.output.clone());
