@@ -453,6 +453,37 @@ mod tests {
     }
 
     #[test]
+    fn a_module_block_covers_the_resources_it_creates() {
+        use crate::model::Unit;
+        use crate::source::SourceFile;
+        let mut sources = SourceMap::default();
+        let text = "# tenken:ignore TKN-NET-001 shared VPN module\nmodule \"vpn\" {\n  source = \"./vpn\"\n}\n";
+        let id = sources.add(SourceFile::new(
+            "main.tf".into(),
+            "main.tf".into(),
+            text.into(),
+        ));
+        let found = collect(&Unit::default(), &[id], &sources);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].module.as_deref(), Some("vpn"));
+        let finding = |resource: &str| Finding {
+            rule_id: "TKN-NET-001".into(),
+            severity: crate::policy::Severity::High,
+            title: String::new(),
+            message: String::new(),
+            resource: resource.into(),
+            resource_type: "aws_security_group".into(),
+            span: Span::new(FileId::default(), 0, 0),
+            related: Vec::new(),
+            undecided: false,
+        };
+        assert!(found[0].covers(&finding("module.vpn.aws_security_group.ssh")));
+        assert!(found[0].covers(&finding("module.net.module.vpn.aws_security_group.ssh")));
+        assert!(!found[0].covers(&finding("module.vpn2.aws_security_group.ssh")));
+        assert!(!found[0].covers(&finding("aws_security_group.ssh")));
+    }
+
+    #[test]
     fn hcl_extent_spans_nested_blocks_but_not_strings() {
         let text = "ingress {\n  x = \"}\"\n  y = [1,\n 2]\n}\nz = 1\n";
         assert_eq!(hcl_extent(text, 0), text.find("\nz").unwrap());
