@@ -16,7 +16,7 @@ fn json(dir: &Path, args: &[&str]) -> (Option<i32>, Value) {
     let mut all = vec!["check", "--format", "json"];
     all.extend(args);
     let out = tenken(dir, &all);
-    let doc = serde_json::from_str(&stdout(&out)).expect(&stderr(&out));
+    let doc = serde_json::from_str(&stdout(&out)).unwrap_or_else(|_| panic!("{}", stderr(&out)));
     (out.status.code(), doc)
 }
 
