@@ -19,9 +19,9 @@ pub const FILE_NAME: &str = ".tenken.yaml";
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
-    pub rules: Rules,
+    pub rules: Switches,
     #[serde(default)]
-    pub packs: Packs,
+    pub packs: Switches,
     /// Severity per rule id, replacing the policy's.
     #[serde(default)]
     pub severity: BTreeMap<String, Severity>,
@@ -42,20 +42,11 @@ pub struct Config {
     pub paths: Vec<PathRule>,
 }
 
-/// Rules to add (from opt-in packs) or leave out, by id or glob.
+/// Rules (ids or globs) or packs (names) to add, or leave out. Rules added
+/// run whatever their pack; the `default` pack can be left out.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Rules {
-    #[serde(default)]
-    pub enable: Vec<String>,
-    #[serde(default)]
-    pub disable: Vec<String>,
-}
-
-/// Packs to add, or leave out (`default` included).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Packs {
+pub struct Switches {
     #[serde(default)]
     pub enable: Vec<String>,
     #[serde(default)]
