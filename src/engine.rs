@@ -28,11 +28,22 @@ pub struct Finding {
     pub undecided: bool,
 }
 
+/// One policy evaluated on one resource (passed or not), for reports that
+/// list passes too (JUnit).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checked {
+    pub rule_id: String,
+    pub resource: String,
+    /// The resource header.
+    pub span: Span,
+}
+
 /// Results of evaluating one unit.
 #[derive(Default)]
 pub struct Evaluation {
     pub findings: Vec<Finding>,
     pub problems: Vec<Problem>,
+    pub checked: Vec<Checked>,
 }
 
 /// Evaluates `policies` on every resource of `unit`.
@@ -85,6 +96,11 @@ pub fn evaluate(
             scope.add_variable_from_value("native", to_cel(&resource.native));
         }
         for policy in applicable {
+            out.checked.push(Checked {
+                rule_id: policy.spec.id.clone(),
+                resource: resource.address.clone(),
+                span: resource.span,
+            });
             let check = Check {
                 unit,
                 resource,

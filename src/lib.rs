@@ -5,7 +5,9 @@
 //! → normalize into the [`model`] → evaluate ([`engine`] with [`policy`]) →
 //! filter ([`pipeline`]) → [`report`].
 
+pub mod baseline;
 pub mod cfn;
+pub mod config;
 pub mod diag;
 pub mod discover;
 pub mod engine;
@@ -17,4 +19,5 @@ pub mod policy_tests;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod terraform;

@@ -2,8 +2,13 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tenken::baseline::{self, Baseline};
+use tenken::config;
 use tenken::pipeline::{self, Options, Selection};
 use tenken::policy::{self, Severity};
 use tenken::{policy_tests, report, rules, source};
@@ -33,6 +38,11 @@ enum Command {
         #[arg(long = "policies", value_name = "DIR")]
         policy_dirs: Vec<PathBuf>,
     },
+    /// Record the current findings as accepted (`baseline create`).
+    Baseline {
+        #[command(subcommand)]
+        action: BaselineAction,
+    },
     /// Run the test cases that policies carry.
     Test {
         /// A folder of policies to test (default: the built-in policies).
@@ -40,6 +50,18 @@ enum Command {
         /// Test only these policies (id or glob, repeatable).
         #[arg(long, value_name = "ID")]
         only: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BaselineAction {
+    /// Write the current findings to a baseline file.
+    Create {
+        #[command(flatten)]
+        lint: LintArgs,
+        /// The baseline file to write.
+        #[arg(long, short, value_name = "FILE", default_value = baseline::FILE_NAME)]
+        output: PathBuf,
     },
 }
 
@@ -57,28 +79,71 @@ struct RulesArgs {
     /// Only policies of at least this severity.
     #[arg(long, value_enum)]
     min_severity: Option<Severity>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: rules::ListFormat,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, ValueEnum)]
 enum OutputFormat {
     Human,
     Json,
+    Sarif,
+    Junit,
+    Github,
+}
+
+/// `FORMAT` or `FORMAT=FILE`.
+#[derive(Clone, Debug)]
+struct FormatArg {
+    format: OutputFormat,
+    file: Option<PathBuf>,
+}
+
+fn parse_format(s: &str) -> Result<FormatArg, String> {
+    let (name, file) = match s.split_once('=') {
+        Some((n, f)) if !f.is_empty() => (n, Some(PathBuf::from(f))),
+        Some(_) => return Err(format!("'{s}': missing file name after '='")),
+        None => (s, None),
+    };
+    let format = OutputFormat::from_str(name, true).map_err(|_| {
+        format!("unknown format '{name}' (expected human, json, sarif, junit or github)")
+    })?;
+    Ok(FormatArg { format, file })
 }
 
 #[derive(clap::Args)]
 struct CheckArgs {
+    #[command(flatten)]
+    lint: LintArgs,
+    /// Output format, optionally to a file: `human`, `json`, `sarif`,
+    /// `junit`, `github`, e.g. `--format sarif=results.sarif` (repeatable).
+    #[arg(long, value_name = "FORMAT[=FILE]", value_parser = parse_format)]
+    format: Vec<FormatArg>,
+    /// Write the format given without `=FILE` here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit with 1 when a finding is at or above this severity (default: low).
+    #[arg(long, value_enum)]
+    fail_on: Option<Severity>,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Also list suppressed findings, with the reason.
+    #[arg(long)]
+    show_suppressed: bool,
+    /// Print only findings (and errors): no warnings, no summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// What to lint and with which policies (shared by `check` and `baseline create`).
+#[derive(clap::Args)]
+struct LintArgs {
     /// Files and folders to lint.
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    format: OutputFormat,
-    /// Exit with 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value = "low")]
-    fail_on: Severity,
+    /// The configuration file (default: the first `.tenken.yaml` in the
+    /// working directory or a folder above it).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Skip paths matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -127,6 +192,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => check(args),
+        Command::Baseline {
+            action: BaselineAction::Create { lint, output },
+        } => baseline_create(lint, &output),
         Command::Rules(args) => rules(args),
         Command::Explain { id, policy_dirs } => explain(&id, &policy_dirs),
         Command::Test { dir, only } => test(dir, only),
@@ -134,18 +202,64 @@ fn main() -> ExitCode {
     ExitCode::from(code as u8)
 }
 
-fn check(args: CheckArgs) -> i32 {
+/// Prints problems (with their source) on standard error.
+fn print_problems(sources: source::SourceMap, errors: Vec<tenken::diag::Problem>) {
+    let outcome = pipeline::Outcome {
+        sources,
+        errors,
+        ..Default::default()
+    };
+    let color = report::human::use_color(std::io::stderr().is_terminal());
+    let style = report::human::Style {
+        color,
+        quiet: true,
+        ..Default::default()
+    };
+    eprint!("{}", report::human::render_with(&outcome, style));
+}
+
+/// The run's options: the configuration file, then the command line on top
+/// (lists are joined, single values replace). Also the configured `fail_on`.
+fn options(args: LintArgs) -> Result<(Options, Option<Severity>), i32> {
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => std::env::current_dir().ok().and_then(|d| config::find(&d)),
+    };
+    let mut sources = source::SourceMap::default();
+    let loaded = match path.map(|p| config::load(&p, &mut sources)).transpose() {
+        Ok(loaded) => loaded,
+        Err(problem) => {
+            print_problems(sources, vec![problem]);
+            return Err(2);
+        }
+    };
+    let c = loaded
+        .as_ref()
+        .map(|l| &l.config)
+        .cloned()
+        .unwrap_or_default();
+    let dir = loaded.as_ref().map_or(Path::new("."), |l| l.dir.as_path());
+    let join = |a: Vec<String>, b: Vec<String>| a.into_iter().chain(b).collect::<Vec<_>>();
     let options = Options {
         paths: args.paths,
-        exclude: args.exclude,
-        policy_dirs: args.policy_dirs,
+        exclude: join(c.exclude, args.exclude),
+        policy_dirs: c
+            .policies
+            .iter()
+            .map(|p| dir.join(p))
+            .chain(args.policy_dirs)
+            .collect(),
         selection: Selection {
             only: args.only,
-            skip: args.skip,
-            packs: args.pack,
-            min_severity: args.min_severity,
+            skip: join(c.rules.disable, args.skip),
+            packs: join(c.packs.enable, args.pack),
+            skip_packs: c.packs.disable,
+            enable: c.rules.enable,
+            min_severity: args.min_severity.or(c.min_severity),
         },
         strict: args.strict,
+        overrides: loaded.as_ref().map(|l| l.overrides()).unwrap_or_default(),
+        baseline: None,
         parameters: args.parameters,
         parameter_files: args.parameter_files,
         terraform: tenken::terraform::Inputs {
@@ -156,7 +270,54 @@ fn check(args: CheckArgs) -> i32 {
                 .collect(),
         },
     };
-    let outcome = pipeline::run(&options);
+    Ok((options, c.fail_on))
+}
+
+/// Runs the pipeline, showing that it is working on standard error when
+/// that is a terminal and the run takes more than a second.
+fn run_with_progress(options: &Options) -> pipeline::Outcome {
+    if !std::io::stderr().is_terminal() {
+        return pipeline::run(options);
+    }
+    let done = Arc::new(AtomicBool::new(false));
+    let flag = done.clone();
+    let spinner = std::thread::spawn(move || {
+        let mut shown = false;
+        for tick in 0.. {
+            std::thread::sleep(Duration::from_millis(100));
+            if flag.load(Ordering::Relaxed) {
+                break;
+            }
+            if tick >= 10 {
+                eprint!("\rtenken: checking{:<3}", ".".repeat(tick / 5 % 4));
+                shown = true;
+            }
+        }
+        if shown {
+            eprint!("\r{:20}\r", "");
+        }
+    });
+    let outcome = pipeline::run(options);
+    done.store(true, Ordering::Relaxed);
+    let _ = spinner.join();
+    outcome
+}
+
+fn check(args: CheckArgs) -> i32 {
+    let (mut options, fail_on) = match options(args.lint) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    if let Some(path) = &args.baseline {
+        match Baseline::read(path) {
+            Ok(b) => options.baseline = Some(b),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return 2;
+            }
+        }
+    }
+    let outcome = run_with_progress(&options);
     for note in &outcome.notes {
         let file = outcome.sources.get(note.span.file);
         let at = file.line_col(note.span.start as usize);
@@ -165,15 +326,80 @@ fn check(args: CheckArgs) -> i32 {
             file.name, at.line, at.column, note.message
         );
     }
-    let text = match args.format {
-        OutputFormat::Human => report::human::render(
-            &outcome,
-            report::human::use_color(std::io::stdout().is_terminal()),
-        ),
-        OutputFormat::Json => report::json::render(&outcome),
+    let formats = if args.format.is_empty() {
+        vec![FormatArg {
+            format: OutputFormat::Human,
+            file: None,
+        }]
+    } else {
+        args.format
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    report::exit_code(&outcome, args.fail_on)
+    if args.output.is_some() && formats.iter().filter(|f| f.file.is_none()).count() > 1 {
+        eprintln!("error: --output needs exactly one --format without =FILE");
+        return 2;
+    }
+    let mut code = report::exit_code(&outcome, args.fail_on.or(fail_on).unwrap_or(Severity::Low));
+    for f in formats {
+        let target = f.file.or_else(|| args.output.clone());
+        let text = match f.format {
+            OutputFormat::Human => report::human::render_with(
+                &outcome,
+                report::human::Style {
+                    color: target.is_none()
+                        && report::human::use_color(std::io::stdout().is_terminal()),
+                    show_suppressed: args.show_suppressed,
+                    quiet: args.quiet,
+                },
+            ),
+            OutputFormat::Json => report::json::render(&outcome),
+            OutputFormat::Sarif => report::sarif::render(&outcome),
+            OutputFormat::Junit => report::junit::render(&outcome),
+            OutputFormat::Github => report::github::render(&outcome),
+        };
+        let written = match &target {
+            Some(path) => std::fs::write(path, &text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display())),
+            None => std::io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .map_err(|e| format!("cannot write to standard output: {e}")),
+        };
+        if let Err(message) = written {
+            eprintln!("error: {message}");
+            code = 2;
+        }
+    }
+    code
+}
+
+fn baseline_create(args: LintArgs, output: &Path) -> i32 {
+    let (options, _) = match options(args) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let outcome = run_with_progress(&options);
+    if !outcome.errors.is_empty() {
+        let style = report::human::Style {
+            color: report::human::use_color(std::io::stderr().is_terminal()),
+            quiet: true,
+            ..Default::default()
+        };
+        let mut only_errors = outcome;
+        only_errors.findings.clear();
+        eprint!("{}", report::human::render_with(&only_errors, style));
+        return 2;
+    }
+    let b = Baseline::of(&outcome.sources, &outcome.findings);
+    if let Err(e) = std::fs::write(output, b.to_json()) {
+        eprintln!("error: cannot write {}: {e}", output.display());
+        return 2;
+    }
+    eprintln!(
+        "wrote {} findings to {}",
+        b.findings.len(),
+        output.display()
+    );
+    0
 }
 
 /// Loads the policies, printing any problem with them; `None` if there was one.
@@ -184,13 +410,7 @@ fn load(dirs: &[PathBuf]) -> Option<(source::SourceMap, Vec<policy::Policy>)> {
     if errors.is_empty() {
         return Some((sources, policies));
     }
-    let outcome = pipeline::Outcome {
-        sources,
-        errors,
-        ..Default::default()
-    };
-    let color = report::human::use_color(std::io::stderr().is_terminal());
-    eprint!("{}", report::human::render(&outcome, color));
+    print_problems(sources, errors);
     None
 }
 
@@ -210,7 +430,7 @@ fn rules(args: RulesArgs) -> i32 {
             selection.selects_any_pack(p) && args.pack.as_ref().is_none_or(|k| &p.spec.pack == k)
         })
         .collect();
-    print!("{}", rules::render(&chosen, args.format));
+    print!("{}", rules::list(&chosen));
     0
 }
 

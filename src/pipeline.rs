@@ -1,15 +1,21 @@
 //! One run: discover → parse → normalize → evaluate → filter.
 //! Each stage takes the previous stage's output; reporting is left to the caller.
+//! The filter stage applies, in order: configuration overrides (rules off and
+//! severities per path), suppressions, the reported files, the baseline.
 
+use crate::baseline::Baseline;
+use crate::config::Overrides;
 use crate::diag::Problem;
 use crate::discover::{discover, Discovered};
-use crate::engine::{self, Finding};
+use crate::engine::{self, Checked, Finding};
 use crate::model::Unit;
 use crate::policy::{self, Policy, Severity};
-use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::source::{FileId, LineCol, SourceFile, SourceMap, Span};
+use crate::suppress::{self, Directive, Suppressed};
 use crate::{cfn, terraform};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,6 +38,10 @@ pub struct Options {
     pub parameters: Vec<(String, String)>,
     /// CloudFormation parameter files (`--parameters FILE`).
     pub parameter_files: Vec<PathBuf>,
+    /// Severity changes and rules off per path, from the configuration.
+    pub overrides: Overrides,
+    /// Findings already accepted: not reported, only counted.
+    pub baseline: Option<Baseline>,
 }
 
 /// Which policies run.
@@ -43,6 +53,10 @@ pub struct Selection {
     pub skip: Vec<String>,
     /// Opt-in packs to add to `default`.
     pub packs: Vec<String>,
+    /// Packs to leave out (`default` included).
+    pub skip_packs: Vec<String>,
+    /// Policy ids or globs to run whatever their pack.
+    pub enable: Vec<String>,
     pub min_severity: Option<Severity>,
 }
 
@@ -53,6 +67,14 @@ pub struct Outcome {
     pub policies: Vec<Policy>,
     pub findings: Vec<Finding>,
     pub errors: Vec<Problem>,
+    /// Problems that do not stop the run (suppressions that are unused, expired, ...).
+    pub warnings: Vec<Problem>,
+    /// Findings silenced by a suppression.
+    pub suppressed: Vec<Suppressed>,
+    /// Findings left out because the baseline holds them.
+    pub baselined: usize,
+    /// Every policy × resource evaluated on the reported files.
+    pub checks: Vec<Checked>,
     /// Remarks that are not errors (e.g. a module that was not followed).
     pub notes: Vec<Problem>,
     pub files: usize,
@@ -131,11 +153,13 @@ impl Selection {
         if !self.only.is_empty() && !only.is_match(id) {
             return Ok(false);
         }
-        if glob_set(&self.skip)?.is_match(id) {
+        if glob_set(&self.skip)?.is_match(id) || self.skip_packs.contains(&p.spec.pack) {
             return Ok(false);
         }
-        let in_pack =
-            p.spec.pack == "default" || self.packs.contains(&p.spec.pack) || only.is_match(id);
+        let in_pack = p.spec.pack == "default"
+            || self.packs.contains(&p.spec.pack)
+            || only.is_match(id)
+            || glob_set(&self.enable)?.is_match(id);
         Ok(in_pack && self.min_severity.is_none_or(|m| p.spec.severity >= m))
     }
 }
@@ -195,17 +219,39 @@ pub fn run(options: &Options) -> Outcome {
         &inputs,
     );
     out.resources = linted.resources;
-    out.findings = linted
-        .findings
-        .into_iter()
-        .filter(|f| found.reported.contains(&out.sources.get(f.span.file).path))
-        .collect();
     out.errors.extend(linted.problems);
     out.notes.extend(linted.notes);
+    let ran: BTreeSet<String> = selected.iter().map(|p| p.spec.id.clone()).collect();
     drop(selected);
+    let findings = options.overrides.apply(&out.sources, linted.findings);
+    let today = chrono::Local::now().date_naive();
+    let applied = suppress::apply(findings, &linted.directives, &policies, &ran, today);
+    let sources = &out.sources;
+    let reported = |span: &Span| found.reported.contains(&sources.get(span.file).path);
+    let findings = applied.findings.into_iter().filter(|f| reported(&f.span));
+    out.findings = match &options.baseline {
+        Some(b) => {
+            let (kept, baselined) = b.filter(sources, findings.collect());
+            out.baselined = baselined;
+            kept
+        }
+        None => findings.collect(),
+    };
+    out.suppressed = applied.suppressed;
+    out.suppressed.retain(|s| reported(&s.finding.span));
+    out.warnings = applied.warnings;
+    out.warnings.retain(|w| reported(&w.span));
+    out.checks = linted.checked;
+    out.checks.retain(|c| reported(&c.span));
     out.policies = policies;
     sort(&out.sources, &mut out.findings, &mut out.errors);
-    sort(&out.sources, &mut Vec::new(), &mut out.notes);
+    sort_problems(&out.sources, &mut out.warnings);
+    sort_problems(&out.sources, &mut out.notes);
+    out.suppressed
+        .sort_by_cached_key(|s| finding_key(&out.sources, &s.finding));
+    out.checks
+        .sort_by(|a, b| (a.span, &a.rule_id, &a.resource).cmp(&(b.span, &b.rule_id, &b.resource)));
+    out.checks.dedup();
     out.elapsed = start.elapsed();
     out
 }
@@ -256,24 +302,23 @@ fn cfn_inputs(
     inputs
 }
 
-/// Parses, normalizes and evaluates every job (in parallel): the resource
-/// count, the findings and the problems.
+/// Parses, normalizes and evaluates every job (in parallel), and collects
+/// the suppressions written in them.
 pub fn lint(
     sources: &SourceMap,
     jobs: &[Job],
     policies: &[&Policy],
     env: &Arc<cel::Env>,
     strict: bool,
-) -> (usize, Vec<Finding>, Vec<Problem>) {
-    let linted = lint_all(
+) -> Linted {
+    lint_all(
         sources,
         jobs,
         policies,
         env,
         strict,
         &cfn::Inputs::default(),
-    );
-    (linted.resources, linted.findings, linted.problems)
+    )
 }
 
 /// What linting jobs produced.
@@ -282,11 +327,14 @@ pub struct Linted {
     pub resources: usize,
     pub findings: Vec<Finding>,
     pub problems: Vec<Problem>,
+    /// Remarks that are not errors.
     pub notes: Vec<Problem>,
+    pub checked: Vec<Checked>,
+    /// Suppressions written in the files and templates.
+    pub directives: Vec<Directive>,
 }
 
-/// Like [`lint`], with CloudFormation parameter values and nested
-/// templates, also returning notes.
+/// Like [`lint`], with CloudFormation parameter values and nested templates.
 pub fn lint_all(
     sources: &SourceMap,
     jobs: &[Job],
@@ -295,41 +343,53 @@ pub fn lint_all(
     strict: bool,
     inputs: &cfn::Inputs,
 ) -> Linted {
-    let results: Vec<(usize, engine::Evaluation, Vec<Problem>)> = jobs
+    let results: Vec<(usize, engine::Evaluation, Vec<Problem>, Vec<Directive>)> = jobs
         .par_iter()
         .map(|job| {
             let (unit, mut problems, notes) = normalize(job, sources, inputs);
             let mut eval = engine::evaluate(&unit, policies, env, strict);
             problems.append(&mut eval.problems);
             eval.problems = problems;
-            (unit.resources.len(), eval, notes)
+            let files: BTreeSet<FileId> = unit.resources.iter().map(|r| r.span.file).collect();
+            let files: Vec<FileId> = files.into_iter().collect();
+            let directives = suppress::collect(&unit, &files, sources);
+            (unit.resources.len(), eval, notes, directives)
         })
         .collect();
-    let mut linted = Linted::default();
-    for (n, eval, notes) in results {
-        linted.resources += n;
-        linted.findings.extend(eval.findings);
-        linted.problems.extend(eval.problems);
-        linted.notes.extend(notes);
+    let mut out = Linted::default();
+    for (n, eval, notes, directives) in results {
+        out.resources += n;
+        out.findings.extend(eval.findings);
+        out.problems.extend(eval.problems);
+        out.notes.extend(notes);
+        out.checked.extend(eval.checked);
+        out.directives.extend(directives);
     }
-    linted
+    out
 }
 
 /// Sorts findings by file, line, column, rule and resource, and errors by
 /// file and position; exact duplicates are dropped.
 pub fn sort(sources: &SourceMap, findings: &mut Vec<Finding>, errors: &mut Vec<Problem>) {
-    findings.sort_by_cached_key(|f| {
-        let file = sources.get(f.span.file);
-        let at = file.line_col(f.span.start as usize);
-        (
-            file.name.clone(),
-            at,
-            f.rule_id.clone(),
-            f.resource.clone(),
-            f.span.end,
-        )
-    });
+    findings.sort_by_cached_key(|f| finding_key(sources, f));
     findings.dedup();
+    sort_problems(sources, errors);
+}
+
+fn finding_key(sources: &SourceMap, f: &Finding) -> (String, LineCol, String, String, u32) {
+    let file = sources.get(f.span.file);
+    let at = file.line_col(f.span.start as usize);
+    (
+        file.name.clone(),
+        at,
+        f.rule_id.clone(),
+        f.resource.clone(),
+        f.span.end,
+    )
+}
+
+/// Sorts problems by file, position and message; exact duplicates are dropped.
+pub fn sort_problems(sources: &SourceMap, errors: &mut Vec<Problem>) {
     errors.sort_by_cached_key(|e| {
         let file = sources.get(e.span.file);
         (

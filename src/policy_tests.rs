@@ -67,7 +67,8 @@ fn run_case(policy: &Policy, case: &TestCase, env: &Arc<cel::Env>) -> Result<(),
             return Err("    a case needs exactly one of `terraform` or `cloudformation`\n".into())
         }
     };
-    let (_, findings, errors) = pipeline::lint(&sources, &[job], &[policy], env, false);
+    let linted = pipeline::lint(&sources, &[job], &[policy], env, false);
+    let (findings, errors) = (linted.findings, linted.problems);
     if let Some(e) = errors.first() {
         let file = sources.get(e.span.file);
         let at = file.line_col(e.span.start as usize);

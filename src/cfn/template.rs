@@ -114,6 +114,7 @@ pub(super) fn add_resources(
             span: header,
             props,
             native,
+            metadata: decl.get("Metadata").cloned(),
         });
     }
     if prefix.is_empty() {

@@ -165,6 +165,8 @@ pub struct Resource {
     pub props: Node,
     /// Native properties as written (a map).
     pub native: Node,
+    /// The CloudFormation `Metadata` attribute, where suppressions are declared.
+    pub metadata: Option<Node>,
 }
 
 /// The resources that can refer to each other: one template, or one Terraform module tree.

@@ -2,6 +2,7 @@
 //! snippet and a label on the offending value, then a one-line summary.
 
 use super::counts;
+use crate::engine::Finding;
 use crate::pipeline::Outcome;
 use crate::policy::{Policy, Severity};
 use crate::source::{SourceFile, Span};
@@ -98,62 +99,122 @@ pub fn use_color(is_terminal: bool) -> bool {
     is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// How the human report looks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Style {
+    pub color: bool,
+    /// Also list the suppressed findings, with the reason.
+    pub show_suppressed: bool,
+    /// Only findings and errors: no warnings, no summary.
+    pub quiet: bool,
+}
+
 /// Renders every finding and error, then the summary line.
 pub fn render(outcome: &Outcome, color: bool) -> String {
-    let theme = if color {
+    render_with(
+        outcome,
+        Style {
+            color,
+            ..Style::default()
+        },
+    )
+}
+
+/// Renders findings, suppressed findings (if asked), errors, warnings and the summary.
+pub fn render_with(outcome: &Outcome, style: Style) -> String {
+    let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
     let mut out = String::new();
-    let sources = &outcome.sources;
     for f in &outcome.findings {
-        let file = sources.get(f.span.file);
-        let policy = outcome.policies.iter().find(|p| p.spec.id == f.rule_id);
-        let mut labels = vec![LabeledSpan::new_primary_with_span(
-            Some(label_text(&f.message, &f.title)),
-            source_span(f.span),
-        )];
-        let mut notes = Vec::new();
-        for (span, text) in &f.related {
-            if span.file == f.span.file {
-                labels.push(LabeledSpan::new_with_span(
-                    Some(text.clone()),
-                    source_span(*span),
-                ));
-            } else {
-                let other = sources.get(span.file);
-                let at = other.line_col(span.start as usize);
-                notes.push(format!("{text}: {}:{}:{}", other.name, at.line, at.column));
-            }
-        }
-        let report = Report {
-            message: format!("[{}] {} ({})", f.severity, f.title, f.resource),
-            code: Some(f.rule_id.clone()),
-            severity: miette_severity(f.severity),
-            help: help_text(policy, &notes),
-            labels,
-            source: Named(file),
-        };
-        let _ = handler.render_report(&mut out, &report);
+        let _ = handler.render_report(&mut out, &finding_report(outcome, f, None));
     }
-    for e in &outcome.errors {
+    if style.show_suppressed {
+        for s in &outcome.suppressed {
+            let file = outcome.sources.get(s.at.file);
+            let at = file.line_col(s.at.start as usize);
+            let why = format!(
+                "suppressed at {}:{}:{} ({}): {}",
+                file.name,
+                at.line,
+                at.column,
+                s.tool.as_str(),
+                s.reason
+            );
+            let report = finding_report(outcome, &s.finding, Some(why));
+            let _ = handler.render_report(&mut out, &report);
+        }
+    }
+    let problems = outcome.errors.iter().map(|e| (e, miette::Severity::Error));
+    let warnings = outcome
+        .warnings
+        .iter()
+        .filter(|_| !style.quiet)
+        .map(|w| (w, miette::Severity::Warning));
+    for (e, severity) in problems.chain(warnings) {
         let report = Report {
             message: e.message.clone(),
-            code: Some("error".into()),
-            severity: miette::Severity::Error,
+            code: Some(
+                if severity == miette::Severity::Error {
+                    "error"
+                } else {
+                    "warning"
+                }
+                .into(),
+            ),
+            severity,
             help: None,
             labels: vec![LabeledSpan::new_primary_with_span(
                 None,
                 source_span(e.span),
             )],
-            source: Named(sources.get(e.span.file)),
+            source: Named(outcome.sources.get(e.span.file)),
         };
         let _ = handler.render_report(&mut out, &report);
     }
-    out.push_str(&summary(outcome));
+    if !style.quiet {
+        out.push_str(&summary(outcome));
+    }
     out
+}
+
+/// One finding as a diagnostic; a suppressed one is advice, with why.
+fn finding_report<'a>(outcome: &'a Outcome, f: &Finding, suppressed: Option<String>) -> Report<'a> {
+    let sources = &outcome.sources;
+    let file = sources.get(f.span.file);
+    let policy = outcome.policies.iter().find(|p| p.spec.id == f.rule_id);
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        Some(label_text(&f.message, &f.title)),
+        source_span(f.span),
+    )];
+    let mut notes = Vec::new();
+    for (span, text) in &f.related {
+        if span.file == f.span.file {
+            labels.push(LabeledSpan::new_with_span(
+                Some(text.clone()),
+                source_span(*span),
+            ));
+        } else {
+            let other = sources.get(span.file);
+            let at = other.line_col(span.start as usize);
+            notes.push(format!("{text}: {}:{}:{}", other.name, at.line, at.column));
+        }
+    }
+    let (severity, help) = match suppressed {
+        Some(why) => (miette::Severity::Advice, Some(why)),
+        None => (miette_severity(f.severity), help_text(policy, &notes)),
+    };
+    Report {
+        message: format!("[{}] {} ({})", f.severity, f.title, f.resource),
+        code: Some(f.rule_id.clone()),
+        severity,
+        help,
+        labels,
+        source: Named(file),
+    }
 }
 
 fn label_text(message: &str, title: &str) -> String {
@@ -168,7 +229,8 @@ fn help_text(policy: Option<&Policy>, notes: &[String]) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("\n"))
 }
 
-/// `12 files, 40 resources: 3 findings (1 critical, 2 high), 0 errors in 0.02s`.
+/// `12 files, 40 resources: 3 findings (1 critical, 2 high), 0 errors in 0.02s`,
+/// with the suppressed, baselined and warning counts when there are any.
 pub fn summary(outcome: &Outcome) -> String {
     let by: Vec<String> = counts(outcome)
         .into_iter()
@@ -180,8 +242,18 @@ pub fn summary(outcome: &Outcome) -> String {
     } else {
         format!(" ({})", by.join(", "))
     };
+    let mut extra = String::new();
+    for (n, what) in [
+        (outcome.suppressed.len(), "suppressed"),
+        (outcome.baselined, "baselined"),
+        (outcome.warnings.len(), "warnings"),
+    ] {
+        if n > 0 {
+            extra.push_str(&format!(", {n} {what}"));
+        }
+    }
     format!(
-        "{} files, {} resources: {} findings{by}, {} errors in {:.2}s\n",
+        "{} files, {} resources: {} findings{by}{extra}, {} errors in {:.2}s\n",
         outcome.files,
         outcome.resources,
         outcome.findings.len(),

@@ -2,6 +2,8 @@
 //! in `docs/json-report.md`; fields are only ever added, never changed.
 
 use super::counts;
+use crate::baseline::fingerprint;
+use crate::diag::Problem;
 use crate::pipeline::Outcome;
 use crate::source::{SourceMap, Span};
 use serde::Serialize;
@@ -12,7 +14,25 @@ struct Report<'a> {
     version: u32,
     findings: Vec<Finding<'a>>,
     errors: Vec<Error<'a>>,
+    warnings: Vec<Error<'a>>,
+    suppressed: Vec<SuppressedFinding<'a>>,
     summary: Summary,
+}
+
+#[derive(Serialize)]
+struct SuppressedFinding<'a> {
+    #[serde(flatten)]
+    finding: Finding<'a>,
+    suppression: Suppression<'a>,
+}
+
+#[derive(Serialize)]
+struct Suppression<'a> {
+    tool: &'static str,
+    reason: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
 }
 
 #[derive(Serialize)]
@@ -27,6 +47,7 @@ struct Finding<'a> {
     #[serde(flatten)]
     region: Region,
     related: Vec<Related<'a>>,
+    fingerprint: String,
 }
 
 #[derive(Serialize)]
@@ -51,6 +72,9 @@ struct Summary {
     resources: usize,
     findings: usize,
     errors: usize,
+    warnings: usize,
+    suppressed: usize,
+    baselined: usize,
     by_severity: BTreeMap<String, usize>,
 }
 
@@ -76,34 +100,31 @@ pub fn region(sources: &SourceMap, span: Span) -> Region {
     }
 }
 
-/// Renders the outcome as a JSON document.
-pub fn render(outcome: &Outcome) -> String {
-    let sources = &outcome.sources;
-    let findings = outcome
-        .findings
-        .iter()
-        .map(|f| Finding {
-            rule_id: &f.rule_id,
-            severity: f.severity.to_string(),
-            title: &f.title,
-            message: &f.message,
-            file: &sources.get(f.span.file).name,
-            resource: &f.resource,
-            resource_type: &f.resource_type,
-            region: region(sources, f.span),
-            related: f
-                .related
-                .iter()
-                .map(|(span, message)| Related {
-                    file: &sources.get(span.file).name,
-                    message,
-                    region: region(sources, *span),
-                })
-                .collect(),
-        })
-        .collect();
-    let errors = outcome
-        .errors
+fn finding<'a>(sources: &'a SourceMap, f: &'a crate::engine::Finding) -> Finding<'a> {
+    Finding {
+        rule_id: &f.rule_id,
+        severity: f.severity.to_string(),
+        title: &f.title,
+        message: &f.message,
+        file: &sources.get(f.span.file).name,
+        resource: &f.resource,
+        resource_type: &f.resource_type,
+        region: region(sources, f.span),
+        related: f
+            .related
+            .iter()
+            .map(|(span, message)| Related {
+                file: &sources.get(span.file).name,
+                message,
+                region: region(sources, *span),
+            })
+            .collect(),
+        fingerprint: fingerprint(sources, f),
+    }
+}
+
+fn problems<'a>(sources: &'a SourceMap, problems: &'a [Problem]) -> Vec<Error<'a>> {
+    problems
         .iter()
         .map(|e| {
             let file = sources.get(e.span.file);
@@ -115,16 +136,48 @@ pub fn render(outcome: &Outcome) -> String {
                 column: at.column,
             }
         })
+        .collect()
+}
+
+/// Renders the outcome as a JSON document.
+pub fn render(outcome: &Outcome) -> String {
+    let sources = &outcome.sources;
+    let suppressed = outcome
+        .suppressed
+        .iter()
+        .map(|s| {
+            let file = sources.get(s.at.file);
+            let at = file.line_col(s.at.start as usize);
+            SuppressedFinding {
+                finding: finding(sources, &s.finding),
+                suppression: Suppression {
+                    tool: s.tool.as_str(),
+                    reason: &s.reason,
+                    file: &file.name,
+                    line: at.line,
+                    column: at.column,
+                },
+            }
+        })
         .collect();
     let report = Report {
         version: 1,
-        findings,
-        errors,
+        findings: outcome
+            .findings
+            .iter()
+            .map(|f| finding(sources, f))
+            .collect(),
+        errors: problems(sources, &outcome.errors),
+        warnings: problems(sources, &outcome.warnings),
+        suppressed,
         summary: Summary {
             files: outcome.files,
             resources: outcome.resources,
             findings: outcome.findings.len(),
             errors: outcome.errors.len(),
+            warnings: outcome.warnings.len(),
+            suppressed: outcome.suppressed.len(),
+            baselined: outcome.baselined,
             by_severity: counts(outcome)
                 .into_iter()
                 .map(|(s, n)| (s.to_string(), n))

@@ -1,7 +1,11 @@
-//! Rendering an outcome for people (miette) and for programs (JSON).
+//! Rendering an outcome for people (miette), for programs (JSON) and for CI
+//! systems (SARIF, JUnit XML, GitHub workflow commands).
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::pipeline::Outcome;
 use crate::policy::Severity;

@@ -113,6 +113,7 @@ fn finish(native: Node, f: &ParsedFile, ty: &str, address: String, span: Span) -
         span,
         props,
         native,
+        metadata: None,
     }
 }
 

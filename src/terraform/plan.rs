@@ -78,6 +78,7 @@ fn module(m: &Node, unknown: &HashMap<String, Node>, written: &str, unit: &mut U
             span: r.span,
             native: props.clone(),
             props,
+            metadata: None,
         });
     }
     for child in m

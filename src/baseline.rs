@@ -1,0 +1,136 @@
+//! Finding fingerprints and baselines (`.tenken-baseline.json`): accepted
+//! findings that `check --baseline` no longer reports.
+//!
+//! A fingerprint hashes what identifies a finding, not where it is: the rule,
+//! the file, the resource and the offending text (whitespace collapsed). It
+//! survives unrelated edits that shift lines; SARIF uses it as its
+//! `partialFingerprints`.
+
+use crate::engine::Finding;
+use crate::source::SourceMap;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The default baseline file name.
+pub const FILE_NAME: &str = ".tenken-baseline.json";
+
+/// The fingerprint of a finding: 32 hex digits of a SHA-256.
+pub fn fingerprint(sources: &SourceMap, f: &Finding) -> String {
+    let file = sources.get(f.span.file);
+    let text = file
+        .text
+        .get(f.span.start as usize..f.span.end as usize)
+        .unwrap_or_default();
+    let text: Vec<&str> = text.split_whitespace().collect();
+    let mut hash = Sha256::new();
+    for part in [
+        f.rule_id.as_str(),
+        &file.name.replace('\\', "/"),
+        &f.resource,
+        &text.join(" "),
+    ] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    hash.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A baseline file.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    pub version: u32,
+    pub findings: Vec<Entry>,
+}
+
+/// One accepted finding; only `fingerprint` is matched, the rest helps people reading the file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub fingerprint: String,
+    pub rule_id: String,
+    pub file: String,
+    pub resource: String,
+}
+
+impl Baseline {
+    /// The baseline of the given findings, sorted by file, rule and resource.
+    pub fn of(sources: &SourceMap, findings: &[Finding]) -> Baseline {
+        let mut findings: Vec<Entry> = findings
+            .iter()
+            .map(|f| Entry {
+                fingerprint: fingerprint(sources, f),
+                rule_id: f.rule_id.clone(),
+                file: sources.get(f.span.file).name.replace('\\', "/"),
+                resource: f.resource.clone(),
+            })
+            .collect();
+        findings.sort_by(|a, b| {
+            (&a.file, &a.rule_id, &a.resource, &a.fingerprint).cmp(&(
+                &b.file,
+                &b.rule_id,
+                &b.resource,
+                &b.fingerprint,
+            ))
+        });
+        Baseline {
+            version: 1,
+            findings,
+        }
+    }
+
+    /// Reads a baseline file.
+    pub fn read(path: &Path) -> Result<Baseline, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read baseline: {e}", path.display()))?;
+        let b: Baseline = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{}:{}:{}: invalid baseline: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        if b.version != 1 {
+            return Err(format!(
+                "{}: unsupported baseline version {}",
+                path.display(),
+                b.version
+            ));
+        }
+        Ok(b)
+    }
+
+    /// The baseline as pretty JSON.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("serializable");
+        text.push('\n');
+        text
+    }
+
+    /// The findings not in the baseline, and how many were. Each entry
+    /// matches one finding, so a second identical finding is new.
+    pub fn filter(&self, sources: &SourceMap, findings: Vec<Finding>) -> (Vec<Finding>, usize) {
+        let mut left: BTreeMap<&str, usize> = BTreeMap::new();
+        for e in &self.findings {
+            *left.entry(&e.fingerprint).or_default() += 1;
+        }
+        let mut kept = Vec::new();
+        let mut baselined = 0;
+        for f in findings {
+            match left.get_mut(fingerprint(sources, &f).as_str()) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    baselined += 1;
+                }
+                _ => kept.push(f),
+            }
+        }
+        (kept, baselined)
+    }
+}

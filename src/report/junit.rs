@@ -1,0 +1,175 @@
+//! JUnit XML (`--format junit`) for GitLab and Jenkins: one test suite per
+//! policy, one test case per policy × resource evaluated; findings are
+//! failures, suppressed findings are skipped, errors are a `tenken` suite.
+
+use crate::engine::Finding;
+use crate::pipeline::Outcome;
+use crate::source::{SourceMap, Span};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Escapes text for XML attributes and content; characters XML 1.0 forbids are dropped.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What happened to one policy on one resource.
+#[derive(Default)]
+struct Case<'a> {
+    failures: Vec<&'a Finding>,
+    skipped: Vec<String>,
+}
+
+fn at(sources: &SourceMap, f: &Finding) -> String {
+    let file = sources.get(f.span.file);
+    let p = file.line_col(f.span.start as usize);
+    format!("{}:{}:{}", file.name, p.line, p.column)
+}
+
+type Suites<'a> = BTreeMap<&'a str, BTreeMap<(&'a str, &'a str), Case<'a>>>;
+
+/// The case of a policy on a resource of a file.
+fn case<'a, 'b>(
+    suites: &'b mut Suites<'a>,
+    sources: &'a SourceMap,
+    rule: &'a str,
+    span: Span,
+    resource: &'a str,
+) -> &'b mut Case<'a> {
+    let file = sources.get(span.file).name.as_str();
+    suites
+        .entry(rule)
+        .or_default()
+        .entry((file, resource))
+        .or_default()
+}
+
+/// Renders the outcome as a JUnit XML report.
+pub fn render(outcome: &Outcome) -> String {
+    let sources = &outcome.sources;
+    // rule id → (file, resource) → case
+    let mut suites = Suites::new();
+    for c in &outcome.checks {
+        case(&mut suites, sources, &c.rule_id, c.span, &c.resource);
+    }
+    for f in &outcome.findings {
+        case(&mut suites, sources, &f.rule_id, f.span, &f.resource)
+            .failures
+            .push(f);
+    }
+    for s in &outcome.suppressed {
+        let f = &s.finding;
+        case(&mut suites, sources, &f.rule_id, f.span, &f.resource)
+            .skipped
+            .push(format!("suppressed ({}): {}", s.tool.as_str(), s.reason));
+    }
+    let total: usize = suites.values().map(BTreeMap::len).sum::<usize>() + outcome.errors.len();
+    let failed: usize = suites
+        .values()
+        .flat_map(BTreeMap::values)
+        .filter(|c| !c.failures.is_empty())
+        .count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"tenken\" tests=\"{total}\" failures=\"{failed}\" errors=\"{}\">",
+        outcome.errors.len()
+    );
+    for (rule, cases) in &suites {
+        let title = outcome
+            .policies
+            .iter()
+            .find(|p| p.spec.id == *rule)
+            .map_or("", |p| p.spec.title.as_str());
+        let failures = cases.values().filter(|c| !c.failures.is_empty()).count();
+        let skipped = cases
+            .values()
+            .filter(|c| c.failures.is_empty() && !c.skipped.is_empty())
+            .count();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
+            escape(&format!("{rule} {title}")),
+            cases.len()
+        );
+        for ((file, resource), case) in cases {
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\"",
+                escape(rule),
+                escape(&format!("{resource} ({file})")),
+                escape(file)
+            );
+            if let Some(first) = case.failures.first() {
+                let text: Vec<String> = case
+                    .failures
+                    .iter()
+                    .map(|f| format!("{}: {}", at(sources, f), label(f)))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+                    first.severity,
+                    escape(&label(first)),
+                    escape(&text.join("\n"))
+                );
+            } else if let Some(why) = case.skipped.first() {
+                let _ = writeln!(
+                    out,
+                    ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                    escape(why)
+                );
+            } else {
+                out.push_str("/>\n");
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    if !outcome.errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"tenken\" tests=\"{0}\" failures=\"0\" errors=\"{0}\">",
+            outcome.errors.len()
+        );
+        for e in &outcome.errors {
+            let file = sources.get(e.span.file);
+            let p = file.line_col(e.span.start as usize);
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"tenken\" name=\"{}\" file=\"{}\">\n      <error message=\"{}\">{}:{}:{}: {}</error>\n    </testcase>",
+                escape(&file.name),
+                escape(&file.name),
+                escape(&e.message),
+                escape(&file.name),
+                p.line,
+                p.column,
+                escape(&e.message)
+            );
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn label(f: &Finding) -> String {
+    let text = if f.message.is_empty() {
+        &f.title
+    } else {
+        &f.message
+    };
+    format!("[{}] {text} ({})", f.severity, f.resource)
+}

@@ -1,0 +1,253 @@
+//! SARIF 2.1.0 (`--format sarif`), as GitHub code scanning reads it: rules
+//! with descriptions, help and `security-severity`; results with regions,
+//! related locations and partial fingerprints; suppressed findings as results
+//! with `suppressions`; errors and warnings as tool notifications.
+//!
+//! Written with `serde_json::json!`: the document is small and fixed, and the
+//! tests validate it against the official schema.
+
+use crate::baseline::fingerprint;
+use crate::diag::Problem;
+use crate::engine::Finding;
+use crate::pipeline::Outcome;
+use crate::policy::{Policy, Severity};
+use crate::report::json::region;
+use crate::source::{SourceMap, Span};
+use crate::suppress::Suppressed;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The SARIF level of a severity.
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub's `security-severity` score (critical > 9.0, high 7.0–8.9,
+/// medium 4.0–6.9, low 0.1–3.9); none for info.
+fn security_severity(s: Severity) -> Option<&'static str> {
+    match s {
+        Severity::Critical => Some("9.5"),
+        Severity::High => Some("8.0"),
+        Severity::Medium => Some("5.5"),
+        Severity::Low => Some("3.0"),
+        Severity::Info => None,
+    }
+}
+
+/// A relative URI with forward slashes; characters not allowed in a URI are
+/// percent-encoded.
+pub fn artifact_uri(name: &str) -> String {
+    let name = name.replace('\\', "/");
+    let name = name.strip_prefix("./").unwrap_or(&name);
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn location(sources: &SourceMap, span: Span) -> Value {
+    let r = region(sources, span);
+    json!({
+        "physicalLocation": {
+            "artifactLocation": { "uri": artifact_uri(&sources.get(span.file).name) },
+            "region": {
+                "startLine": r.line,
+                "startColumn": r.column,
+                "endLine": r.end_line,
+                "endColumn": r.end_column,
+            }
+        }
+    })
+}
+
+fn rule(p: &Policy) -> Value {
+    let spec = &p.spec;
+    let mut markdown = format!(
+        "{}\n\n**Remediation**\n\n{}",
+        spec.rationale.trim(),
+        spec.remediation.trim()
+    );
+    for (label, lang, code) in [
+        ("CloudFormation", "yaml", &spec.remediation_cloudformation),
+        ("Terraform", "hcl", &spec.remediation_terraform),
+    ] {
+        if let Some(code) = code {
+            markdown.push_str(&format!(
+                "\n\n{label}:\n\n```{lang}\n{}\n```",
+                code.trim_end()
+            ));
+        }
+    }
+    if !spec.references.is_empty() {
+        markdown.push_str("\n\n**References**\n");
+        for r in &spec.references {
+            markdown.push_str(&format!("\n- <{r}>"));
+        }
+    }
+    let mut properties = Map::new();
+    if let Some(s) = security_severity(spec.severity) {
+        properties.insert("security-severity".into(), json!(s));
+    }
+    properties.insert(
+        "tags".into(),
+        json!(["security", spec.pack.as_str(), spec.severity.to_string()]),
+    );
+    properties.insert("precision".into(), json!("high"));
+    let mut rule = json!({
+        "id": spec.id,
+        "name": spec.id.replace('-', ""),
+        "shortDescription": { "text": spec.title },
+        "fullDescription": { "text": spec.rationale.trim() },
+        "help": { "text": spec.remediation.trim(), "markdown": markdown },
+        "defaultConfiguration": { "level": level(spec.severity) },
+        "properties": properties,
+    });
+    if let Some(uri) = spec.references.first() {
+        rule["helpUri"] = json!(uri);
+    }
+    rule
+}
+
+fn result(
+    sources: &SourceMap,
+    f: &Finding,
+    index: usize,
+    suppressed: Option<&Suppressed>,
+) -> Value {
+    let message = if f.message.is_empty() {
+        &f.title
+    } else {
+        &f.message
+    };
+    let mut loc = location(sources, f.span);
+    loc["logicalLocations"] = json!([{ "name": f.resource, "kind": "resource" }]);
+    let mut r = json!({
+        "ruleId": f.rule_id,
+        "ruleIndex": index,
+        "level": level(f.severity),
+        "message": { "text": message },
+        "locations": [loc],
+        "partialFingerprints": { "tenken/v1": fingerprint(sources, f) },
+        "properties": {
+            "resource": f.resource,
+            "resourceType": f.resource_type,
+            "severity": f.severity.to_string(),
+        },
+    });
+    if !f.related.is_empty() {
+        let related: Vec<Value> = f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, (span, text))| {
+                let mut l = location(sources, *span);
+                l["id"] = json!(i + 1);
+                l["message"] = json!({ "text": text });
+                l
+            })
+            .collect();
+        r["relatedLocations"] = json!(related);
+    }
+    if let Some(s) = suppressed {
+        let mut sup = json!({
+            "kind": "inSource",
+            "status": "accepted",
+            "justification": s.reason,
+        });
+        sup["location"] = location(sources, s.at);
+        r["suppressions"] = json!([sup]);
+    }
+    r
+}
+
+fn notification(sources: &SourceMap, p: &Problem, level: &str) -> Value {
+    let mut n = json!({ "level": level, "message": { "text": p.message } });
+    if !sources.get(p.span.file).name.starts_with('<') {
+        n["locations"] = json!([location(sources, p.span)]);
+    }
+    n
+}
+
+/// Renders the outcome as a SARIF 2.1.0 log.
+pub fn render(outcome: &Outcome) -> String {
+    let sources = &outcome.sources;
+    let used: std::collections::BTreeSet<&str> = outcome
+        .findings
+        .iter()
+        .map(|f| f.rule_id.as_str())
+        .chain(
+            outcome
+                .suppressed
+                .iter()
+                .map(|s| s.finding.rule_id.as_str()),
+        )
+        .chain(outcome.checks.iter().map(|c| c.rule_id.as_str()))
+        .collect();
+    let rules: Vec<&Policy> = outcome
+        .policies
+        .iter()
+        .filter(|p| used.contains(p.spec.id.as_str()))
+        .collect();
+    let index: BTreeMap<&str, usize> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.spec.id.as_str(), i))
+        .collect();
+    let at = |f: &Finding| index.get(f.rule_id.as_str()).copied().unwrap_or(0);
+    let mut results: Vec<Value> = outcome
+        .findings
+        .iter()
+        .map(|f| result(sources, f, at(f), None))
+        .collect();
+    results.extend(
+        outcome
+            .suppressed
+            .iter()
+            .map(|s| result(sources, &s.finding, at(&s.finding), Some(s))),
+    );
+    let notifications: Vec<Value> = outcome
+        .errors
+        .iter()
+        .map(|e| notification(sources, e, "error"))
+        .chain(
+            outcome
+                .warnings
+                .iter()
+                .map(|w| notification(sources, w, "warning")),
+        )
+        .collect();
+    let log = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "tenken",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "rules": rules.iter().map(|p| rule(p)).collect::<Vec<_>>(),
+                }
+            },
+            "invocations": [{
+                "executionSuccessful": outcome.errors.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    let mut text = serde_json::to_string_pretty(&log).expect("serializable");
+    text.push('\n');
+    text
+}
