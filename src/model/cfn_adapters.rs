@@ -198,6 +198,9 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
             }
         }
         "AWS::Config::ConfigurationRecorder" => wrap(p, "recording_group"),
+        "AWS::ApiGatewayV2::DomainName" => {
+            rename(p, "domain_name_configurations", "domain_name_configuration");
+        }
         "AWS::ApiGateway::Stage" | "AWS::ApiGatewayV2::Stage" => {
             rename(p, "access_log_setting", "access_log_settings");
             wrap(p, "access_log_settings");
