@@ -11,7 +11,10 @@ const TYPE_NAMES: &[(&str, &str)] = &[
     ("AWS::ApiGateway::RestApi", "aws_api_gateway_rest_api"),
     ("AWS::ApiGateway::Stage", "aws_api_gateway_stage"),
     ("AWS::ApiGatewayV2::Api", "aws_apigatewayv2_api"),
-    ("AWS::ApiGatewayV2::DomainName", "aws_apigatewayv2_domain_name"),
+    (
+        "AWS::ApiGatewayV2::DomainName",
+        "aws_apigatewayv2_domain_name",
+    ),
     ("AWS::ApiGatewayV2::Stage", "aws_apigatewayv2_stage"),
     (
         "AWS::AutoScaling::AutoScalingGroup",
