@@ -142,6 +142,10 @@ fn rules_filters_and_json() {
         !ids.contains(&"TKN-LOG-004"),
         "low severity listed:\n{text}"
     );
+    assert!(
+        !ids.contains(&"TKN-LOG-007"),
+        "skipped policy listed:\n{text}"
+    );
 }
 
 #[test]
