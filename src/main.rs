@@ -168,7 +168,6 @@ fn rules(args: RulesArgs) -> i32 {
         skip: args.skip,
         min_severity: args.min_severity,
         packs: args.pack.iter().cloned().collect(),
-        ..Default::default()
     };
     let chosen: Vec<&policy::Policy> = policies
         .iter()
