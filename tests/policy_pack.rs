@@ -278,3 +278,24 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn policy_error_in_a_case_is_a_failure_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = std::fs::read_to_string("policies/network/TKN-NET-010.yaml")
+        .unwrap()
+        .replace("id: TKN-NET-010", "id: USER-002")
+        .replace(
+            "assert: resource.?map_public_ip_on_launch.orValue(false) != true",
+            "assert: resource.?map_public_ip_on_launch.orValue(false).noSuchFunction()",
+        );
+    std::fs::write(dir.path().join("USER-002.yaml"), policy).unwrap();
+    let out = tenken(&["test", dir.path().to_str().unwrap()]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAIL USER-002 (0/4 cases)\n"), "{text}");
+    assert!(
+        text.contains("    error: policy USER-002 failed on aws_subnet.app (aws_subnet): "),
+        "{text}"
+    );
+}

@@ -183,6 +183,11 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
         "AWS::ElasticLoadBalancing::LoadBalancer" => {
             rename(p, "access_logging_policy", "access_logs");
             wrap(p, "access_logs");
+            rename(p, "listeners", "listener");
+            each_map(p, "listener", |l| {
+                rename(l, "load_balancer_port", "lb_port");
+                rename(l, "protocol", "lb_protocol");
+            });
         }
         "AWS::CloudFront::Distribution" => {
             lift(p, "distribution_config");
