@@ -37,6 +37,7 @@ const TYPE_NAMES: &[(&str, &str)] = &[
         "AWS::Config::DeliveryChannel",
         "aws_config_delivery_channel",
     ),
+    ("AWS::DocDB::DBCluster", "aws_docdb_cluster"),
     ("AWS::DynamoDB::Table", "aws_dynamodb_table"),
     ("AWS::EC2::EIP", "aws_eip"),
     (
@@ -110,6 +111,9 @@ const DOCUMENT_KEYS: &[&str] = &[
     "PolicyText",
 ];
 
+/// Properties whose keys are names chosen by the user (environment variables), kept as written.
+const VERBATIM_KEYS: &[&str] = &["Variables"];
+
 /// The Terraform type name for a CloudFormation type.
 pub fn canonical_type(cfn_type: &str) -> String {
     if let Ok(i) = TYPE_NAMES.binary_search_by(|(k, _)| k.cmp(&cfn_type)) {
@@ -165,6 +169,8 @@ fn snake_keys(node: &Node) -> Node {
                 .map(|(k, v)| {
                     let v = if DOCUMENT_KEYS.contains(&k.as_str()) {
                         iam::normalize_document(v)
+                    } else if VERBATIM_KEYS.contains(&k.as_str()) {
+                        v.clone()
                     } else if k == "Tags" {
                         tags_map(v).unwrap_or_else(|| snake_keys(v))
                     } else {

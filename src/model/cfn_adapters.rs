@@ -9,6 +9,29 @@ type Props = BTreeMap<String, Node>;
 /// Reshapes the snake_cased properties of a `cfn_type` resource into the canonical form.
 pub fn adapt(cfn_type: &str, p: &mut Props) {
     match cfn_type {
+        "AWS::RDS::DBInstance" => rename(p, "master_user_password", "password"),
+        "AWS::RDS::DBCluster" | "AWS::Redshift::Cluster" | "AWS::DocDB::DBCluster" => {
+            rename(p, "master_user_password", "master_password");
+        }
+        "AWS::IAM::RolePolicy" | "AWS::IAM::UserPolicy" | "AWS::IAM::GroupPolicy" => {
+            rename(p, "policy_document", "policy");
+            for (from, to) in [
+                ("role_name", "role"),
+                ("user_name", "user"),
+                ("group_name", "group"),
+            ] {
+                rename(p, from, to);
+            }
+        }
+        "AWS::DynamoDB::Table" => {
+            rename(p, "sse_specification", "server_side_encryption");
+            if let Some(sse) = p.get_mut("server_side_encryption").and_then(Node::map_mut) {
+                rename(sse, "sse_enabled", "enabled");
+                rename(sse, "kms_master_key_id", "kms_key_arn");
+            }
+            wrap(p, "server_side_encryption");
+        }
+        "AWS::Lambda::Function" => wrap(p, "environment"),
         "AWS::EC2::SecurityGroup" => {
             rename(p, "group_description", "description");
             for (from, to) in [
@@ -42,6 +65,7 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
         }
         "AWS::S3::Bucket" => {
             rename(p, "bucket_name", "bucket");
+            canned_acl(p);
             if let Some(enc) = p.remove("bucket_encryption") {
                 let rules = enc
                     .get("server_side_encryption_configuration")
@@ -133,6 +157,7 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
         "AWS::KMS::Key" => {
             rename(p, "key_policy", "policy");
             rename(p, "pending_window_in_days", "deletion_window_in_days");
+            rename(p, "key_spec", "customer_master_key_spec");
         }
         "AWS::CloudTrail::Trail" => {
             rename(p, "is_logging", "enable_logging");
@@ -329,6 +354,16 @@ fn to_string(p: &mut Props, key: &str) {
         if let Value::Int(i) = n.value {
             n.value = Value::Str(i.to_string());
         }
+    }
+}
+
+/// `AccessControl: PublicRead` → `acl = "public-read"` (Terraform's canned ACL names).
+fn canned_acl(p: &mut Props) {
+    if let Some(mut acl) = p.remove("access_control") {
+        if let Value::Str(s) = &acl.value {
+            acl.value = Value::Str(super::canonical::snake_case(s).replace('_', "-"));
+        }
+        p.insert("acl".into(), acl);
     }
 }
 

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// (child type, attribute referring to the parent, parent type, parent attribute);
 /// an empty parent attribute means `ingress` or `egress`, by the rule's direction.
 const FOLDS: &[(&str, &str, &str, &str)] = &[
+    ("aws_s3_bucket_acl", "bucket", "aws_s3_bucket", "acl"),
     (
         "aws_network_acl_rule",
         "network_acl_id",
@@ -42,7 +43,7 @@ const FOLDS: &[(&str, &str, &str, &str)] = &[
         "aws_s3_bucket_versioning",
         "bucket",
         "aws_s3_bucket",
-        "versioning_configuration",
+        "versioning",
     ),
     (
         "aws_security_group_rule",
@@ -101,7 +102,13 @@ pub fn fold_split_resources(unit: &mut Unit) {
         item.key_span = None;
         match parent {
             Some(p) => {
-                append(&mut unit.resources[p].props, &attr, item);
+                let child_type = unit.resources[child].canonical_type.clone();
+                let parent = &mut unit.resources[p].props;
+                match child_type.as_str() {
+                    "aws_s3_bucket_acl" => set_acl(parent, item),
+                    "aws_s3_bucket_versioning" => append(parent, &attr, versioning(item)),
+                    _ => append(parent, &attr, item),
+                }
                 folded.insert(child);
             }
             None if attr == "ingress" || attr == "egress" => {
@@ -154,6 +161,40 @@ fn normalize_acl_rule(r: &mut Resource) {
                 n.value = Value::Int(i);
             }
         }
+    }
+}
+
+/// `aws_s3_bucket_acl`'s canned `acl` becomes the bucket's `acl` attribute.
+fn set_acl(bucket: &mut Node, item: Node) {
+    if let (Some(map), Some(acl)) = (bucket.map_mut(), item.get("acl")) {
+        map.insert("acl".to_string(), acl.clone());
+    }
+}
+
+/// `versioning_configuration { status = "Enabled" }` into the bucket's `versioning { enabled }` shape.
+fn versioning(item: Node) -> Node {
+    let mut out = BTreeMap::new();
+    let status = item
+        .get("versioning_configuration")
+        .and_then(Node::as_list)
+        .and_then(<[Node]>::first)
+        .and_then(|c| c.get("status"));
+    if let Some(s) = status {
+        let enabled = match &s.value {
+            Value::Str(text) => Value::Bool(text == "Enabled"),
+            _ => s.value.clone(),
+        };
+        out.insert(
+            "enabled".to_string(),
+            Node {
+                value: enabled,
+                ..s.clone()
+            },
+        );
+    }
+    Node {
+        value: Value::Map(out),
+        ..item
     }
 }
 
