@@ -57,19 +57,26 @@ fn policy_folder_tests_pass_the_same_way() {
     assert!(!text.contains("TKN-LOG-"), "{text}");
 }
 
-#[test]
-fn failing_case_prints_a_diff_and_exits_1() {
+/// Runs `tenken test` on a copy of TKN-NET-010 saved as a user policy `id`, with `from` replaced by `to`.
+fn test_altered_subnet_policy(id: &str, from: &str, to: &str) -> (Output, String) {
     let dir = tempfile::tempdir().unwrap();
     let policy = std::fs::read_to_string("policies/network/TKN-NET-010.yaml")
         .unwrap()
-        .replace("id: TKN-NET-010", "id: USER-001")
-        .replace(
-            "expect: [{resource: aws_subnet.app, line: 4}]",
-            "expect: [{resource: aws_subnet.app, line: 3}]",
-        );
-    std::fs::write(dir.path().join("USER-001.yaml"), policy).unwrap();
+        .replace("id: TKN-NET-010", &format!("id: {id}"))
+        .replace(from, to);
+    std::fs::write(dir.path().join(format!("{id}.yaml")), policy).unwrap();
     let out = tenken(&["test", dir.path().to_str().unwrap()]);
     let text = stdout(&out);
+    (out, text)
+}
+
+#[test]
+fn failing_case_prints_a_diff_and_exits_1() {
+    let (out, text) = test_altered_subnet_policy(
+        "USER-001",
+        "expect: [{resource: aws_subnet.app, line: 4}]",
+        "expect: [{resource: aws_subnet.app, line: 3}]",
+    );
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("FAIL USER-001 (3/4 cases)\n"), "{text}");
     assert!(
@@ -281,17 +288,11 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn policy_error_in_a_case_is_a_failure_not_a_crash() {
-    let dir = tempfile::tempdir().unwrap();
-    let policy = std::fs::read_to_string("policies/network/TKN-NET-010.yaml")
-        .unwrap()
-        .replace("id: TKN-NET-010", "id: USER-002")
-        .replace(
-            "assert: resource.?map_public_ip_on_launch.orValue(false) != true",
-            "assert: resource.?map_public_ip_on_launch.orValue(false).noSuchFunction()",
-        );
-    std::fs::write(dir.path().join("USER-002.yaml"), policy).unwrap();
-    let out = tenken(&["test", dir.path().to_str().unwrap()]);
-    let text = stdout(&out);
+    let (out, text) = test_altered_subnet_policy(
+        "USER-002",
+        "assert: resource.?map_public_ip_on_launch.orValue(false) != true",
+        "assert: resource.?map_public_ip_on_launch.orValue(false).noSuchFunction()",
+    );
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("FAIL USER-002 (0/4 cases)\n"), "{text}");
     assert!(
