@@ -73,6 +73,9 @@ struct RulesArgs {
     /// Only these policies (id or glob, repeatable).
     #[arg(long, value_name = "ID")]
     only: Vec<String>,
+    /// Leave out these policies (id or glob, repeatable).
+    #[arg(long, value_name = "ID")]
+    skip: Vec<String>,
     /// Only policies of this pack.
     #[arg(long, value_name = "NAME")]
     pack: Option<String>,
@@ -420,9 +423,9 @@ fn rules(args: RulesArgs) -> i32 {
     };
     let selection = Selection {
         only: args.only,
+        skip: args.skip,
         min_severity: args.min_severity,
         packs: args.pack.iter().cloned().collect(),
-        ..Default::default()
     };
     let chosen: Vec<&policy::Policy> = policies
         .iter()

@@ -52,26 +52,27 @@ pub fn run(policies: &[&Policy]) -> TestReport {
 
 fn run_case(policy: &Policy, case: &TestCase, env: &Arc<cel::Env>) -> Result<(), String> {
     let mut sources = SourceMap::default();
-    let job = match (&case.terraform, &case.cloudformation) {
-        (Some(tf), None) => Job::Module(vec![sources.add(SourceFile::new(
-            "main.tf".into(),
-            "main.tf".into(),
-            tf.clone(),
-        ))]),
-        (None, Some(cfn)) => Job::Template(sources.add(SourceFile::new(
-            "template.yaml".into(),
-            "template.yaml".into(),
-            cfn.clone(),
-        ))),
+    let (name, text, module) = match (&case.terraform, &case.cloudformation) {
+        (Some(tf), None) => ("main.tf", tf, true),
+        (None, Some(cfn)) => ("template.yaml", cfn, false),
         _ => {
             return Err("    a case needs exactly one of `terraform` or `cloudformation`\n".into())
         }
     };
+    let snippet = sources.add(SourceFile::new(name.into(), name.into(), text.clone()));
+    let job = if module {
+        Job::Module(vec![snippet])
+    } else {
+        Job::Template(snippet)
+    };
     let linted = pipeline::lint(&sources, &[job], &[policy], env, false);
     let (findings, errors) = (linted.findings, linted.problems);
     if let Some(e) = errors.first() {
-        let file = sources.get(e.span.file);
-        let at = file.line_col(e.span.start as usize);
+        // Problems of the policy itself point into the policy file, which this map does not hold.
+        if e.span.file != snippet || e.span.file == policy.file {
+            return Err(format!("    error: {}\n", e.message));
+        }
+        let at = sources.get(snippet).line_col(e.span.start as usize);
         return Err(format!(
             "    error at {}:{}: {}\n",
             at.line, at.column, e.message

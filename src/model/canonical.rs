@@ -162,7 +162,7 @@ pub fn from_cloudformation(cfn_type: &str, native: &Node) -> (String, Node) {
 }
 
 /// Renames map keys to snake_case, recursively; policy documents are normalized, not renamed;
-/// `Tags: [{Key, Value}]` becomes a `tags` map.
+/// `Tags: [{Key, Value}]` becomes a `tags` map; `"true"`/`"false"` strings become booleans.
 fn snake_keys(node: &Node) -> Node {
     let value = match &node.value {
         Value::Map(m) => Value::Map(
@@ -182,6 +182,9 @@ fn snake_keys(node: &Node) -> Node {
                 .collect(),
         ),
         Value::List(l) => Value::List(l.iter().map(snake_keys).collect()),
+        // CloudFormation converts "true"/"false" strings for Boolean properties (common in JSON).
+        Value::Str(s) if s.eq_ignore_ascii_case("true") => Value::Bool(true),
+        Value::Str(s) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
         other => other.clone(),
     };
     Node {
@@ -216,6 +219,24 @@ mod tests {
         assert_eq!(snake_case("IsMultiRegionTrail"), "is_multi_region_trail");
         assert_eq!(snake_case("DBInstanceClass"), "db_instance_class");
         assert_eq!(snake_case("VpcId"), "vpc_id");
+    }
+
+    #[test]
+    fn boolean_strings_become_booleans_outside_tags() {
+        let text = r#"{"Egress": "true", "Enabled": "False", "Name": "truthy", "Tags": [{"Key": "k", "Value": "true"}]}"#;
+        let node = crate::json::parse(text, crate::source::FileId(0)).unwrap();
+        let props = snake_keys(&node);
+        assert_eq!(
+            props.get("egress").map(|n| &n.value),
+            Some(&Value::Bool(true))
+        );
+        assert_eq!(
+            props.get("enabled").map(|n| &n.value),
+            Some(&Value::Bool(false))
+        );
+        assert_eq!(props.get("name").and_then(Node::as_str), Some("truthy"));
+        let tag = props.get("tags").and_then(|t| t.get("k"));
+        assert_eq!(tag.and_then(Node::as_str), Some("true"));
     }
 
     #[test]

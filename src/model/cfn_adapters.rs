@@ -208,6 +208,11 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
         "AWS::ElasticLoadBalancing::LoadBalancer" => {
             rename(p, "access_logging_policy", "access_logs");
             wrap(p, "access_logs");
+            rename(p, "listeners", "listener");
+            each_map(p, "listener", |l| {
+                rename(l, "load_balancer_port", "lb_port");
+                rename(l, "protocol", "lb_protocol");
+            });
         }
         "AWS::CloudFront::Distribution" => {
             lift(p, "distribution_config");
@@ -223,6 +228,9 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
             }
         }
         "AWS::Config::ConfigurationRecorder" => wrap(p, "recording_group"),
+        "AWS::ApiGatewayV2::DomainName" => {
+            rename(p, "domain_name_configurations", "domain_name_configuration");
+        }
         "AWS::ApiGateway::Stage" | "AWS::ApiGatewayV2::Stage" => {
             rename(p, "access_log_setting", "access_log_settings");
             wrap(p, "access_log_settings");
@@ -356,5 +364,144 @@ fn canned_acl(p: &mut Props) {
             acl.value = Value::Str(super::canonical::snake_case(s).replace('_', "-"));
         }
         p.insert("acl".into(), acl);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Node, Unit, Value};
+    use crate::source::{SourceFile, SourceMap};
+
+    fn unit(template: &str) -> Unit {
+        let mut sources = SourceMap::default();
+        let file = SourceFile::new("t.yaml".into(), "t.yaml".into(), template.into());
+        let id = sources.add(file);
+        let doc = crate::cfn::parse_document(sources.get(id), id).unwrap();
+        crate::cfn::normalize_template(&doc).0
+    }
+
+    fn props<'a>(unit: &'a Unit, address: &str) -> &'a Node {
+        &unit
+            .resources
+            .iter()
+            .find(|r| r.address == address)
+            .unwrap()
+            .props
+    }
+
+    fn first<'a>(node: &'a Node, key: &str) -> &'a Node {
+        &node.get(key).and_then(Node::as_list).unwrap()[0]
+    }
+
+    #[test]
+    fn listener_actions_take_terraform_block_shapes() {
+        let u = unit(
+            "Resources:\n  L:\n    Type: AWS::ElasticLoadBalancingV2::Listener\n    Properties:\n      Protocol: HTTP\n      DefaultActions:\n        - Type: redirect\n          RedirectConfig: {Protocol: HTTPS}\n",
+        );
+        let action = first(props(&u, "L"), "default_action");
+        let redirect = first(action, "redirect");
+        assert_eq!(
+            redirect.get("protocol").and_then(Node::as_str),
+            Some("HTTPS")
+        );
+    }
+
+    #[test]
+    fn load_balancer_scheme_and_attributes_become_internal_and_access_logs() {
+        let u = unit(
+            "Resources:\n  Lb:\n    Type: AWS::ElasticLoadBalancingV2::LoadBalancer\n    Properties:\n      Scheme: internal\n      Type: network\n      LoadBalancerAttributes:\n        - {Key: idle_timeout.timeout_seconds, Value: '60'}\n        - {Key: access_logs.s3.enabled, Value: 'true'}\n        - {Key: access_logs.s3.bucket, Value: logs}\n",
+        );
+        let lb = props(&u, "Lb");
+        assert_eq!(
+            lb.get("internal").map(|n| &n.value),
+            Some(&Value::Bool(true))
+        );
+        assert_eq!(
+            lb.get("load_balancer_type").and_then(Node::as_str),
+            Some("network")
+        );
+        let logs = first(lb, "access_logs");
+        assert_eq!(
+            logs.get("enabled").map(|n| &n.value),
+            Some(&Value::Bool(true))
+        );
+        assert_eq!(logs.get("bucket").and_then(Node::as_str), Some("logs"));
+    }
+
+    #[test]
+    fn launch_template_data_and_primary_interface_are_lifted() {
+        let u = unit(
+            "Resources:\n  T:\n    Type: AWS::EC2::LaunchTemplate\n    Properties:\n      LaunchTemplateData:\n        MetadataOptions: {HttpTokens: required}\n        BlockDeviceMappings:\n          - DeviceName: /dev/xvda\n            Ebs: {Encrypted: true}\n  I:\n    Type: AWS::EC2::Instance\n    Properties:\n      NetworkInterfaces:\n        - {DeviceIndex: '1', SubnetId: subnet-b, AssociatePublicIpAddress: false}\n        - {DeviceIndex: '0', SubnetId: subnet-a, AssociatePublicIpAddress: true}\n",
+        );
+        let t = props(&u, "T");
+        let options = first(t, "metadata_options");
+        assert_eq!(
+            options.get("http_tokens").and_then(Node::as_str),
+            Some("required")
+        );
+        let ebs = first(first(t, "block_device_mappings"), "ebs");
+        assert_eq!(
+            ebs.get("encrypted").map(|n| &n.value),
+            Some(&Value::Bool(true))
+        );
+        let i = props(&u, "I");
+        assert_eq!(i.get("subnet_id").and_then(Node::as_str), Some("subnet-a"));
+        assert_eq!(
+            i.get("associate_public_ip_address").map(|n| &n.value),
+            Some(&Value::Bool(true))
+        );
+    }
+
+    #[test]
+    fn cloudfront_distribution_config_is_lifted_into_blocks() {
+        let u = unit(
+            "Resources:\n  D:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        WebACLId: acl\n        DefaultCacheBehavior: {ViewerProtocolPolicy: allow-all}\n        CacheBehaviors: [{ViewerProtocolPolicy: https-only}]\n        Logging: {Bucket: logs}\n",
+        );
+        let d = props(&u, "D");
+        assert_eq!(d.get("web_acl_id").and_then(Node::as_str), Some("acl"));
+        for (block, key, value) in [
+            (
+                "default_cache_behavior",
+                "viewer_protocol_policy",
+                "allow-all",
+            ),
+            (
+                "ordered_cache_behavior",
+                "viewer_protocol_policy",
+                "https-only",
+            ),
+            ("logging_config", "bucket", "logs"),
+        ] {
+            assert_eq!(first(d, block).get(key).and_then(Node::as_str), Some(value));
+        }
+    }
+
+    #[test]
+    fn network_acl_entries_fold_into_their_acl_or_stand_alone() {
+        let u = unit(
+            "Resources:\n  Acl:\n    Type: AWS::EC2::NetworkAcl\n  In:\n    Type: AWS::EC2::NetworkAclEntry\n    Properties: {NetworkAclId: !Ref Acl, RuleNumber: 100, RuleAction: allow, Protocol: 6}\n  Out:\n    Type: AWS::EC2::NetworkAclEntry\n    Properties: {NetworkAclId: !Ref Acl, RuleNumber: 90, RuleAction: deny, Protocol: -1, Egress: true}\n  Other:\n    Type: AWS::EC2::NetworkAclEntry\n    Properties: {NetworkAclId: acl-123, RuleNumber: 1, RuleAction: allow, Protocol: -1}\n",
+        );
+        let addresses: Vec<&str> = u.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(addresses, ["Acl", "Other"]);
+        let acl = props(&u, "Acl");
+        let inbound = first(acl, "ingress");
+        assert_eq!(
+            inbound.get("rule_no").map(|n| &n.value),
+            Some(&Value::Int(100))
+        );
+        assert_eq!(inbound.get("action").and_then(Node::as_str), Some("allow"));
+        assert_eq!(inbound.get("protocol").and_then(Node::as_str), Some("6"));
+        assert_eq!(
+            first(acl, "egress").get("action").and_then(Node::as_str),
+            Some("deny")
+        );
+        let other = &u.resources[1];
+        assert_eq!(other.canonical_type, "aws_network_acl");
+        assert_eq!(
+            first(&other.props, "ingress")
+                .get("protocol")
+                .and_then(Node::as_str),
+            Some("-1")
+        );
     }
 }

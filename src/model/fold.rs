@@ -143,7 +143,8 @@ fn rule_direction(r: &Resource) -> &'static str {
     }
 }
 
-/// `aws_network_acl_rule` keys into the shape of `aws_network_acl`'s inline rules.
+/// `aws_network_acl_rule` keys into the shape of `aws_network_acl`'s inline rules,
+/// with numbers written as strings (common in CloudFormation JSON) as integers.
 fn normalize_acl_rule(r: &mut Resource) {
     if r.canonical_type != "aws_network_acl_rule" {
         return;
@@ -152,6 +153,13 @@ fn normalize_acl_rule(r: &mut Resource) {
     for (from, to) in [("rule_number", "rule_no"), ("rule_action", "action")] {
         if let Some(v) = p.remove(from) {
             p.insert(to.into(), v);
+        }
+    }
+    for key in ["rule_no", "from_port", "to_port"] {
+        if let Some(n) = p.get_mut(key) {
+            if let Some(i) = n.as_str().and_then(|s| s.trim().parse::<i64>().ok()) {
+                n.value = Value::Int(i);
+            }
         }
     }
 }
