@@ -195,3 +195,51 @@ fn normalize_vpc_rule(r: &mut Resource) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FileId, SourceFile};
+    use crate::terraform::{normalize_module, parse_file, ParsedFile};
+
+    fn unit(text: &str) -> Unit {
+        let source = SourceFile::new("main.tf".into(), "main.tf".into(), text.into());
+        let body = parse_file(&source, FileId(0)).unwrap();
+        normalize_module(&[ParsedFile {
+            id: FileId(0),
+            source: &source,
+            body,
+        }])
+    }
+
+    #[test]
+    fn split_acl_and_versioning_take_the_bucket_attribute_shapes() {
+        let unit = unit(
+            r#"
+            resource "aws_s3_bucket" "b" {}
+            resource "aws_s3_bucket_acl" "b" {
+              bucket = aws_s3_bucket.b.id
+              acl    = "public-read"
+            }
+            resource "aws_s3_bucket_versioning" "b" {
+              bucket = aws_s3_bucket.b.id
+              versioning_configuration {
+                status = "Suspended"
+              }
+            }
+            "#,
+        );
+        assert_eq!(unit.resources.len(), 1);
+        let bucket = &unit.resources[0].props;
+        assert_eq!(
+            bucket.get("acl").and_then(Node::as_str),
+            Some("public-read")
+        );
+        let versioning = bucket.get("versioning").and_then(Node::as_list).unwrap();
+        assert_eq!(versioning.len(), 1);
+        assert_eq!(
+            versioning[0].get("enabled").map(|n| &n.value),
+            Some(&Value::Bool(false))
+        );
+    }
+}
