@@ -26,6 +26,8 @@ pub struct Options {
     pub selection: Selection,
     /// Report undecided checks (a needed value is unknown) as `info` findings.
     pub strict: bool,
+    /// Terraform variables from `--var-file`, `--var` and `TF_VAR_` variables.
+    pub terraform: terraform::Inputs,
 }
 
 /// Which policies run.
@@ -47,6 +49,8 @@ pub struct Outcome {
     pub policies: Vec<Policy>,
     pub findings: Vec<Finding>,
     pub errors: Vec<Problem>,
+    /// Remarks that are not errors (e.g. a module that was not followed).
+    pub notes: Vec<Problem>,
     pub files: usize,
     pub resources: usize,
     pub elapsed: Duration,
@@ -132,10 +136,12 @@ impl Selection {
     }
 }
 
-/// A unit of work: one template, or one Terraform module folder.
+/// A unit of work: one template, one Terraform folder on its own, or a
+/// Terraform root module with the modules it calls.
 pub enum Job {
     Template(FileId),
     Module(Vec<FileId>),
+    Terraform(Arc<terraform::Project>, PathBuf),
 }
 
 /// Runs the whole check.
@@ -171,19 +177,23 @@ pub fn run(options: &Options) -> Outcome {
             GlobSet::empty()
         }
     };
-    let found = discover(&options.paths, &exclude);
-    let jobs = read_files(&found, &mut out);
+    let mut found = discover(&options.paths, &exclude);
+    let (jobs, extra) = read_files(&found, &options.terraform, &mut out);
+    found.reported.extend(extra);
     let env = Arc::new(policy::cel_env());
-    let (resources, findings, errors) = lint(&out.sources, &jobs, &selected, &env, options.strict);
-    out.resources = resources;
-    out.findings = findings
+    let linted = lint_all(&out.sources, &jobs, &selected, &env, options.strict);
+    out.resources = linted.resources;
+    out.findings = linted
+        .findings
         .into_iter()
         .filter(|f| found.reported.contains(&out.sources.get(f.span.file).path))
         .collect();
-    out.errors.extend(errors);
+    out.errors.extend(linted.problems);
+    out.notes.extend(linted.notes);
     drop(selected);
     out.policies = policies;
     sort(&out.sources, &mut out.findings, &mut out.errors);
+    sort(&out.sources, &mut Vec::new(), &mut out.notes);
     out.elapsed = start.elapsed();
     out
 }
@@ -197,23 +207,45 @@ pub fn lint(
     env: &Arc<cel::Env>,
     strict: bool,
 ) -> (usize, Vec<Finding>, Vec<Problem>) {
-    let results: Vec<(usize, engine::Evaluation)> = jobs
+    let linted = lint_all(sources, jobs, policies, env, strict);
+    (linted.resources, linted.findings, linted.problems)
+}
+
+/// What linting jobs produced.
+#[derive(Default)]
+pub struct Linted {
+    pub resources: usize,
+    pub findings: Vec<Finding>,
+    pub problems: Vec<Problem>,
+    pub notes: Vec<Problem>,
+}
+
+/// Like [`lint`], also returning notes.
+pub fn lint_all(
+    sources: &SourceMap,
+    jobs: &[Job],
+    policies: &[&Policy],
+    env: &Arc<cel::Env>,
+    strict: bool,
+) -> Linted {
+    let results: Vec<(usize, engine::Evaluation, Vec<Problem>)> = jobs
         .par_iter()
         .map(|job| {
-            let (unit, mut problems) = normalize(job, sources);
+            let (unit, mut problems, notes) = normalize(job, sources);
             let mut eval = engine::evaluate(&unit, policies, env, strict);
             problems.append(&mut eval.problems);
             eval.problems = problems;
-            (unit.resources.len(), eval)
+            (unit.resources.len(), eval, notes)
         })
         .collect();
-    let (mut resources, mut findings, mut problems) = (0, Vec::new(), Vec::new());
-    for (n, eval) in results {
-        resources += n;
-        findings.extend(eval.findings);
-        problems.extend(eval.problems);
+    let mut linted = Linted::default();
+    for (n, eval, notes) in results {
+        linted.resources += n;
+        linted.findings.extend(eval.findings);
+        linted.problems.extend(eval.problems);
+        linted.notes.extend(notes);
     }
-    (resources, findings, problems)
+    linted
 }
 
 /// Sorts findings by file, line, column, rule and resource, and errors by
@@ -242,8 +274,13 @@ pub fn sort(sources: &SourceMap, findings: &mut Vec<Finding>, errors: &mut Vec<P
     errors.dedup();
 }
 
-/// Reads every discovered file (in parallel) and groups them into jobs.
-fn read_files(found: &Discovered, out: &mut Outcome) -> Vec<Job> {
+/// Reads every discovered file (in parallel) and groups them into jobs; also
+/// returns the files read beyond those (called modules, variables files).
+fn read_files(
+    found: &Discovered,
+    inputs: &terraform::Inputs,
+    out: &mut Outcome,
+) -> (Vec<Job>, Vec<PathBuf>) {
     for (path, message) in &found.errors {
         let id = out.sources.add(SourceFile::new(
             path.display().to_string(),
@@ -281,13 +318,29 @@ fn read_files(found: &Discovered, out: &mut Outcome) -> Vec<Job> {
         .filter_map(|p| ids.get(p))
         .map(|&id| Job::Template(id))
         .collect();
-    for files in found.terraform.values() {
-        let module: Vec<FileId> = files.iter().filter_map(|p| ids.get(p).copied()).collect();
-        if !module.is_empty() {
-            jobs.push(Job::Module(module));
-        }
+    let folders: Vec<(PathBuf, Vec<FileId>)> = found
+        .terraform
+        .iter()
+        .map(|(dir, files)| {
+            let ids = files.iter().filter_map(|p| ids.get(p).copied()).collect();
+            (dir.clone(), ids)
+        })
+        .filter(|(_, ids): &(PathBuf, Vec<FileId>)| !ids.is_empty())
+        .collect();
+    if folders.is_empty() {
+        return (jobs, Vec::new());
     }
-    jobs
+    let loaded = terraform::modules::load(folders, &mut out.sources, inputs, &read_text);
+    out.errors.extend(loaded.problems);
+    out.files += loaded.extra_files.len();
+    let project = Arc::new(loaded.project);
+    jobs.extend(
+        loaded
+            .roots
+            .into_iter()
+            .map(|root| Job::Terraform(project.clone(), root)),
+    );
+    (jobs, loaded.extra_files)
 }
 
 /// Reads a file as text; a UTF-8 byte order mark is dropped.
@@ -305,30 +358,37 @@ fn read_text(path: &Path) -> Result<String, String> {
         .unwrap_or(text))
 }
 
-/// Parses and normalizes one job into a unit of resources.
-fn normalize(job: &Job, sources: &SourceMap) -> (Unit, Vec<Problem>) {
+/// Parses and normalizes one job into a unit of resources, with problems and notes.
+fn normalize(job: &Job, sources: &SourceMap) -> (Unit, Vec<Problem>, Vec<Problem>) {
     match job {
         Job::Template(id) => {
             let file = sources.get(*id);
-            match cfn::parse_document(file, *id) {
+            let (unit, problems) = match cfn::parse_document(file, *id) {
                 Ok(doc) if cfn::looks_like_template(&doc) => cfn::normalize_template(&doc),
+                Ok(doc) if terraform::plan::looks_like_plan(&doc) => {
+                    let (unit, notes) = terraform::plan::normalize(&doc, &file.text);
+                    return (unit, Vec::new(), notes);
+                }
                 Ok(_) => (Unit::default(), Vec::new()),
                 Err(problem) if might_be_template(&file.text) => (Unit::default(), vec![problem]),
                 Err(_) => (Unit::default(), Vec::new()),
-            }
+            };
+            (unit, problems, Vec::new())
         }
         Job::Module(ids) => {
             let mut problems = Vec::new();
             let mut parsed = Vec::new();
             for &id in ids {
-                let source = sources.get(id);
-                match terraform::parse_file(source, id) {
-                    Ok(body) => parsed.push(terraform::ParsedFile { id, source, body }),
+                match terraform::parse(sources.get(id).clone(), id) {
+                    Ok(file) => parsed.push(file),
                     Err(problem) => problems.push(problem),
                 }
             }
-            (terraform::normalize_module(&parsed), problems)
+            let (unit, more, notes) = terraform::Project::single(parsed).normalize(Path::new(""));
+            problems.extend(more);
+            (unit, problems, notes)
         }
+        Job::Terraform(project, root) => project.normalize(root),
     }
 }
 

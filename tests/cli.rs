@@ -57,9 +57,22 @@ fn row(
     (r.into(), f.into(), res.into(), l, c, el, ec)
 }
 
+/// The first policies, whose exact findings on the examples are pinned here.
+const FOUNDATION: [&str; 7] = [
+    "TKN-NET-001",
+    "TKN-NET-002",
+    "TKN-DATA-001",
+    "TKN-DATA-002",
+    "TKN-LOG-001",
+    "TKN-LOG-002",
+    "TKN-IAM-001",
+];
+
 #[test]
 fn vulnerable_examples_give_exact_findings_and_spans() {
-    let (code, doc) = json(&["check", "--format", "json", "examples"]);
+    let mut args = vec!["check", "--format", "json", "examples"];
+    args.extend(FOUNDATION.iter().flat_map(|id| ["--only", id]));
+    let (code, doc) = json(&args);
     assert_eq!(code, 1);
     let cfn = "examples/cloudformation/vulnerable.yaml";
     let tf = "examples/terraform/vulnerable/main.tf";
@@ -70,8 +83,6 @@ fn vulnerable_examples_give_exact_findings_and_spans() {
             row("TKN-NET-001", cfn, "WebSecurityGroup", 28, 11, 28, 33),
             row("TKN-DATA-002", cfn, "DataVolume", 35, 7, 35, 23),
             row("TKN-DATA-001", cfn, "LogBucket", 37, 3, 37, 12),
-            row("TKN-DATA-017", cfn, "LogBucket", 37, 3, 37, 12),
-            row("TKN-DATA-018", cfn, "LogBucket", 37, 3, 37, 12),
             row("TKN-LOG-001", cfn, "Trail", 40, 3, 40, 8),
             row("TKN-LOG-002", cfn, "Trail", 45, 7, 45, 32),
             row("TKN-IAM-001", cfn, "AppRole", 62, 17, 62, 28),
@@ -87,8 +98,6 @@ fn vulnerable_examples_give_exact_findings_and_spans() {
             ),
             row("TKN-NET-001", tf, "aws_security_group.db", 29, 3, 29, 36),
             row("TKN-DATA-001", tf, "aws_s3_bucket.logs", 32, 1, 32, 32),
-            row("TKN-DATA-017", tf, "aws_s3_bucket.logs", 32, 1, 32, 32),
-            row("TKN-DATA-018", tf, "aws_s3_bucket.logs", 32, 1, 32, 32),
             row("TKN-DATA-002", tf, "aws_ebs_volume.data", 36, 1, 36, 33),
             row("TKN-LOG-001", tf, "aws_cloudtrail.main", 45, 3, 45, 37),
             row("TKN-IAM-001", tf, "aws_iam_policy.admin", 54, 7, 54, 21),
@@ -96,7 +105,7 @@ fn vulnerable_examples_give_exact_findings_and_spans() {
     );
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["summary"]["files"], 6);
-    assert_eq!(doc["summary"]["findings"], 18);
+    assert_eq!(doc["summary"]["findings"], 14);
     assert_eq!(doc["summary"]["by_severity"]["critical"], 2);
     assert_eq!(doc["errors"].as_array().unwrap().len(), 0);
     let first = &doc["findings"][1];
@@ -125,7 +134,9 @@ fn fixed_examples_are_clean() {
 
 #[test]
 fn human_output_points_at_the_offending_value() {
-    let out = tenken(&["check", "examples/terraform/vulnerable"]);
+    let mut args = vec!["check", "examples/terraform/vulnerable"];
+    args.extend(FOUNDATION.iter().flat_map(|id| ["--only", id]));
+    let out = tenken(&args);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains("[examples/terraform/vulnerable/main.tf:14:5]"),
@@ -148,7 +159,7 @@ fn human_output_points_at_the_offending_value() {
     let summary = text.lines().last().unwrap();
     assert!(
         summary.starts_with(
-            "2 files, 7 resources: 9 findings (1 critical, 3 high, 4 medium, 1 low), 0 errors in "
+            "2 files, 7 resources: 7 findings (1 critical, 3 high, 3 medium), 0 errors in "
         ),
         "{summary}"
     );
@@ -180,7 +191,7 @@ fn only_and_min_severity_select_policies() {
         "--format",
         "json",
         "--only",
-        "TKN-LOG-*",
+        "TKN-LOG-00[12]",
         "examples",
     ]);
     let rules: Vec<String> = findings(&doc).into_iter().map(|f| f.0).collect();
@@ -193,7 +204,8 @@ fn only_and_min_severity_select_policies() {
         "critical",
         "examples",
     ]);
-    assert_eq!(doc["summary"]["findings"], 2);
+    let critical: Vec<String> = findings(&doc).into_iter().map(|f| f.0).collect();
+    assert_eq!(critical, ["TKN-IAM-001", "TKN-IAM-001"]);
 }
 
 #[test]

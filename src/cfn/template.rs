@@ -2,7 +2,7 @@
 
 use super::intrinsics::Resolver;
 use crate::diag::Problem;
-use crate::model::{canonical, Format, Node, Resource, Unit, Value};
+use crate::model::{canonical, fold, Format, Node, Resource, Unit, Value};
 use std::collections::BTreeMap;
 
 /// A CloudFormation template has `AWSTemplateFormatVersion`, or `Resources`
@@ -56,6 +56,7 @@ pub fn normalize_template(doc: &Node) -> (Unit, Vec<Problem>) {
             native,
         });
     }
+    fold::fold_split_resources(&mut unit);
     (unit, problems)
 }
 

@@ -9,6 +9,16 @@ resource "aws_flow_log" "main" {
   log_destination      = aws_s3_bucket.logs.arn
 }
 
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id       = aws_vpc.main.id
+  service_name = "com.amazonaws.eu-west-1.s3"
+}
+
+resource "aws_vpc_endpoint" "dynamodb" {
+  vpc_id       = aws_vpc.main.id
+  service_name = "com.amazonaws.eu-west-1.dynamodb"
+}
+
 resource "aws_security_group" "bastion" {
   name   = "bastion"
   vpc_id = aws_vpc.main.id
@@ -42,6 +52,12 @@ resource "aws_s3_bucket_versioning" "logs" {
   }
 }
 
+resource "aws_s3_bucket_logging" "logs" {
+  bucket        = aws_s3_bucket.logs.id
+  target_bucket = aws_s3_bucket.logs.id
+  target_prefix = "access/"
+}
+
 resource "aws_s3_bucket_policy" "logs" {
   bucket = aws_s3_bucket.logs.id
   policy = jsonencode({
@@ -67,6 +83,15 @@ resource "aws_cloudtrail" "main" {
   s3_bucket_name             = aws_s3_bucket.logs.id
   is_multi_region_trail      = true
   enable_log_file_validation = true
+  kms_key_id                 = "alias/cloudtrail"
+  cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.trail.arn}:*"
+  cloud_watch_logs_role_arn  = "arn:aws:iam::123456789012:role/cloudtrail-logs"
+}
+
+resource "aws_cloudwatch_log_group" "trail" {
+  name              = "cloudtrail"
+  retention_in_days = 365
+  kms_key_id        = "arn:aws:kms:eu-west-1:123456789012:alias/logs"
 }
 
 resource "aws_iam_policy" "read_logs" {
