@@ -228,36 +228,69 @@ fn normalize_vpc_rule(r: &mut Resource) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{FileId, SourceFile};
-    use crate::terraform::{normalize_module, parse_file, ParsedFile};
+    use crate::model::{Format, Reference};
+    use crate::source::Span;
 
-    fn unit(text: &str) -> Unit {
-        let source = SourceFile::new("main.tf".into(), "main.tf".into(), text.into());
-        let body = parse_file(&source, FileId(0)).unwrap();
-        normalize_module(&[ParsedFile {
-            id: FileId(0),
-            source: &source,
-            body,
-        }])
+    fn node(value: Value) -> Node {
+        Node::new(value, Span::default())
+    }
+
+    fn map(entries: Vec<(&str, Value)>) -> Value {
+        Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), node(v)))
+                .collect(),
+        )
+    }
+
+    fn resource(address: &str, props: Vec<(&str, Value)>) -> Resource {
+        let ty = address.split('.').next().unwrap_or_default().to_string();
+        Resource {
+            address: address.into(),
+            native_type: ty.clone(),
+            canonical_type: ty,
+            format: Format::Terraform,
+            span: Span::default(),
+            props: node(map(props)),
+            native: node(map(Vec::new())),
+        }
     }
 
     #[test]
     fn split_acl_and_versioning_take_the_bucket_attribute_shapes() {
-        let unit = unit(
-            r#"
-            resource "aws_s3_bucket" "b" {}
-            resource "aws_s3_bucket_acl" "b" {
-              bucket = aws_s3_bucket.b.id
-              acl    = "public-read"
-            }
-            resource "aws_s3_bucket_versioning" "b" {
-              bucket = aws_s3_bucket.b.id
-              versioning_configuration {
-                status = "Suspended"
-              }
-            }
-            "#,
-        );
+        let bucket = || {
+            Value::Ref(Reference {
+                address: "aws_s3_bucket.b".into(),
+                attribute: "id".into(),
+            })
+        };
+        let mut unit = Unit {
+            resources: vec![
+                resource("aws_s3_bucket.b", Vec::new()),
+                resource(
+                    "aws_s3_bucket_acl.b",
+                    vec![
+                        ("bucket", bucket()),
+                        ("acl", Value::Str("public-read".into())),
+                    ],
+                ),
+                resource(
+                    "aws_s3_bucket_versioning.b",
+                    vec![
+                        ("bucket", bucket()),
+                        (
+                            "versioning_configuration",
+                            Value::List(vec![node(map(vec![(
+                                "status",
+                                Value::Str("Suspended".into()),
+                            )]))]),
+                        ),
+                    ],
+                ),
+            ],
+        };
+        fold_split_resources(&mut unit);
         assert_eq!(unit.resources.len(), 1);
         let bucket = &unit.resources[0].props;
         assert_eq!(
