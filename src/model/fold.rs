@@ -232,3 +232,84 @@ fn normalize_vpc_rule(r: &mut Resource) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Format, Reference};
+    use crate::source::Span;
+
+    fn node(value: Value) -> Node {
+        Node::new(value, Span::default())
+    }
+
+    fn map(entries: Vec<(&str, Value)>) -> Value {
+        Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), node(v)))
+                .collect(),
+        )
+    }
+
+    fn resource(address: &str, props: Vec<(&str, Value)>) -> Resource {
+        let ty = address.split('.').next().unwrap_or_default().to_string();
+        Resource {
+            address: address.into(),
+            native_type: ty.clone(),
+            canonical_type: ty,
+            format: Format::Terraform,
+            span: Span::default(),
+            props: node(map(props)),
+            native: node(map(Vec::new())),
+        }
+    }
+
+    #[test]
+    fn split_acl_and_versioning_take_the_bucket_attribute_shapes() {
+        let bucket = || {
+            Value::Ref(Reference {
+                address: "aws_s3_bucket.b".into(),
+                attribute: "id".into(),
+            })
+        };
+        let mut unit = Unit {
+            resources: vec![
+                resource("aws_s3_bucket.b", Vec::new()),
+                resource(
+                    "aws_s3_bucket_acl.b",
+                    vec![
+                        ("bucket", bucket()),
+                        ("acl", Value::Str("public-read".into())),
+                    ],
+                ),
+                resource(
+                    "aws_s3_bucket_versioning.b",
+                    vec![
+                        ("bucket", bucket()),
+                        (
+                            "versioning_configuration",
+                            Value::List(vec![node(map(vec![(
+                                "status",
+                                Value::Str("Suspended".into()),
+                            )]))]),
+                        ),
+                    ],
+                ),
+            ],
+        };
+        fold_split_resources(&mut unit);
+        assert_eq!(unit.resources.len(), 1);
+        let bucket = &unit.resources[0].props;
+        assert_eq!(
+            bucket.get("acl").and_then(Node::as_str),
+            Some("public-read")
+        );
+        let versioning = bucket.get("versioning").and_then(Node::as_list).unwrap();
+        assert_eq!(versioning.len(), 1);
+        assert_eq!(
+            versioning[0].get("enabled").map(|n| &n.value),
+            Some(&Value::Bool(false))
+        );
+    }
+}
