@@ -11,7 +11,7 @@ use crate::source::{FileId, Span};
 use hcl_edit::expr::{
     BinaryOperator, Expression, ForExpr, ObjectKey, TraversalOperator, UnaryOperator,
 };
-use hcl_edit::template::{Element, Template};
+use hcl_edit::template::{Directive, Element, Strip, Template};
 use hcl_edit::Span as _;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -244,18 +244,99 @@ impl<'p> Scope<'p> {
 
     fn template(&self, t: &Template, file: FileId, b: &Bindings) -> Value {
         let mut out = String::new();
-        for element in t.iter() {
-            match element {
-                Element::Literal(s) => out.push_str(s.value()),
-                Element::Interpolation(i) => match functions::to_text(&self.eval(&i.expr, file, b))
-                {
-                    Some(s) => out.push_str(&s),
-                    None => return Value::Unknown,
+        match self.render(t, file, b, (false, false), &mut out) {
+            Some(()) => Value::Str(out),
+            None => Value::Unknown,
+        }
+    }
+
+    /// Renders a template into `out`; `strip` says whether the whitespace at
+    /// its start and end is stripped (`~` on the enclosing directives).
+    /// `None` when a value is unknown.
+    fn render(
+        &self,
+        t: &Template,
+        file: FileId,
+        b: &Bindings,
+        strip: (bool, bool),
+        out: &mut String,
+    ) -> Option<()> {
+        let elements: Vec<&Element> = t.iter().collect();
+        let mut strip_next = strip.0;
+        for (i, element) in elements.iter().enumerate() {
+            let (before, after) = match element {
+                Element::Literal(_) => (false, false),
+                Element::Interpolation(e) => ends(e.strip),
+                Element::Directive(dir) => match dir.as_ref() {
+                    Directive::If(d) => (ends(d.if_expr.strip).0, ends(d.endif_expr.strip).1),
+                    Directive::For(d) => (ends(d.for_expr.strip).0, ends(d.endfor_expr.strip).1),
                 },
-                Element::Directive(_) => return Value::Unknown,
+            };
+            if before && matches!(elements.get(i.wrapping_sub(1)), Some(Element::Literal(_))) {
+                out.truncate(out.trim_end().len());
+            }
+            match element {
+                Element::Literal(s) => {
+                    let mut text: &str = s.value();
+                    if strip_next {
+                        text = text.trim_start();
+                    }
+                    out.push_str(text);
+                    if strip.1 && i + 1 == elements.len() {
+                        out.truncate(out.trim_end().len());
+                    }
+                }
+                Element::Interpolation(e) => {
+                    out.push_str(&functions::to_text(&self.eval(&e.expr, file, b))?)
+                }
+                Element::Directive(dir) => self.directive(dir, file, b, out)?,
+            }
+            strip_next = after;
+        }
+        Some(())
+    }
+
+    /// Renders an `if` or `for` directive into `out`.
+    fn directive(
+        &self,
+        dir: &Directive,
+        file: FileId,
+        b: &Bindings,
+        out: &mut String,
+    ) -> Option<()> {
+        match dir {
+            Directive::If(d) => {
+                let else_strip = d.else_expr.as_ref().map(|e| ends(e.strip));
+                let end_strip = ends(d.endif_expr.strip).0;
+                match self.eval(&d.if_expr.cond_expr, file, b).value {
+                    Value::Bool(true) => {
+                        let last = else_strip.map_or(end_strip, |s| s.0);
+                        let first = ends(d.if_expr.strip).1;
+                        self.render(&d.if_expr.template, file, b, (first, last), out)?
+                    }
+                    Value::Bool(false) => {
+                        if let (Some(e), Some(s)) = (&d.else_expr, else_strip) {
+                            self.render(&e.template, file, b, (s.1, end_strip), out)?
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            Directive::For(d) => {
+                let f = &d.for_expr;
+                let collection = self.eval(&f.collection_expr, file, b);
+                let inner_strip = (ends(f.strip).1, ends(d.endfor_expr.strip).0);
+                for (key, value) in functions::entries(&collection)? {
+                    let mut inner = b.clone();
+                    if let Some(k) = &f.key_var {
+                        inner.insert(k.as_str().to_string(), key);
+                    }
+                    inner.insert(f.value_var.as_str().to_string(), value);
+                    self.render(&f.template, file, &inner, inner_strip, out)?;
+                }
             }
         }
-        Value::Str(out)
+        Some(())
     }
 
     fn for_expr(&self, f: &ForExpr, file: FileId, span: Span, b: &Bindings) -> Node {
@@ -621,6 +702,14 @@ impl<'p> Scope<'p> {
             .insert(name.to_string(), node.clone());
         Some(node)
     }
+}
+
+/// Whether a strip marker strips before and after.
+fn ends(strip: Strip) -> (bool, bool) {
+    (
+        matches!(strip, Strip::Start | Strip::Both),
+        matches!(strip, Strip::End | Strip::Both),
+    )
 }
 
 /// A span from an hcl-edit byte range.
