@@ -238,3 +238,15 @@ fn tf_json_files_evaluate_like_hcl() {
         "port 22-22 is open to the internet"
     );
 }
+
+#[test]
+fn modules_installed_by_terraform_init_are_followed() {
+    let (doc, stderr, _) = check(&[&fixture("installed")], &[]);
+    assert_eq!(
+        findings(&doc),
+        ["TKN-NET-001 module.sg.aws_security_group.this \
+          tests/fixtures/terraform/installed/main.tf:5:11 \
+          <- tests/fixtures/terraform/installed/.terraform/modules/sg/main.tf:10:19"]
+    );
+    assert!(!stderr.contains("not installed"), "{stderr}");
+}
