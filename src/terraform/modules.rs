@@ -276,14 +276,79 @@ fn is_local(source: &str) -> bool {
 
 /// Folders of the local modules a folder calls.
 fn local_calls(dir: &Path, files: &[ParsedFile]) -> Vec<PathBuf> {
-    files
-        .iter()
-        .flat_map(|f| f.body.iter().filter_map(Structure::as_block))
-        .filter(|b| b.ident.as_str() == "module")
-        .filter_map(source_of)
+    module_calls(files)
+        .into_iter()
+        .filter_map(|c| c.source)
         .filter(|s| is_local(s))
         .map(|s| clean(&dir.join(s)))
         .collect()
+}
+
+/// A `module` block, in HCL or JSON.
+struct Call<'p> {
+    name: &'p str,
+    at: Span,
+    /// The source, when it is a string literal.
+    source: Option<String>,
+    repeat: Option<Repeat<'p>>,
+    /// The arguments that are inputs.
+    inputs: Vec<(&'p str, Code<'p>)>,
+}
+
+/// The `module` blocks of a folder's files.
+fn module_calls(files: &[ParsedFile]) -> Vec<Call<'_>> {
+    let mut calls = Vec::new();
+    for f in files {
+        for block in f.body.iter().filter_map(Structure::as_block) {
+            let (Some(name), 1, "module") = (
+                block.labels.first(),
+                block.labels.len(),
+                block.ident.as_str(),
+            ) else {
+                continue;
+            };
+            let inputs = block
+                .body
+                .iter()
+                .filter_map(Structure::as_attribute)
+                .filter(|a| !MODULE_META.contains(&a.key.as_str()))
+                .map(|a| (a.key.as_str(), Code::Hcl(&a.value, f.id)))
+                .collect();
+            calls.push(Call {
+                name: name.as_str(),
+                at: span_in(block.span(), f.id),
+                source: source_of(block),
+                repeat: repeat(block, f.id),
+                inputs,
+            });
+        }
+        for (name, body) in f
+            .json
+            .as_ref()
+            .map(|d| json::blocks(d, "module"))
+            .unwrap_or_default()
+        {
+            let inputs = match &body.value {
+                Value::Map(m) => m
+                    .iter()
+                    .filter(|(k, _)| !MODULE_META.contains(&k.as_str()))
+                    .map(|(k, v)| (k.as_str(), Code::Json(v)))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            calls.push(Call {
+                name,
+                at: body.key_span.unwrap_or(body.span),
+                source: body
+                    .get("source")
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
+                repeat: json::repeat(body),
+                inputs,
+            });
+        }
+    }
+    calls
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system.
@@ -470,18 +535,8 @@ impl<'p> Build<'p> {
             };
             scope.variables.insert(name.to_string(), value);
         }
-        for (f, block) in blocks() {
-            if let ("module", [name]) = (
-                block.ident.as_str(),
-                block
-                    .labels
-                    .iter()
-                    .map(|l| l.as_str())
-                    .collect::<Vec<_>>()
-                    .as_slice(),
-            ) {
-                self.call(&mut scope, dir, key, name, f, block, depth);
-            }
+        for call in module_calls(files) {
+            self.call(&mut scope, dir, key, call, depth);
         }
         for (f, block) in blocks() {
             let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
@@ -517,19 +572,9 @@ impl<'p> Build<'p> {
     }
 
     /// Follows one `module` block: each instance becomes a child scope.
-    #[allow(clippy::too_many_arguments)]
-    fn call(
-        &mut self,
-        scope: &mut Scope<'p>,
-        dir: &Path,
-        key: &str,
-        name: &str,
-        f: &'p ParsedFile,
-        block: &'p Block,
-        depth: usize,
-    ) {
-        let at = span_in(block.span(), f.id);
-        let Some(source) = source_of(block) else {
+    fn call(&mut self, scope: &mut Scope<'p>, dir: &Path, key: &str, call: Call<'p>, depth: usize) {
+        let (name, at) = (call.name, call.at);
+        let Some(source) = call.source else {
             self.notes.push(Problem::new(
                 at,
                 format!("module \"{name}\": source is not a string; not followed"),
@@ -573,7 +618,7 @@ impl<'p> Build<'p> {
             ));
             return;
         }
-        let Some(instances) = scope.repeat(repeat(block, f.id)) else {
+        let Some(instances) = scope.repeat(call.repeat) else {
             self.notes.push(Problem::new(
                 at,
                 format!(
@@ -583,14 +628,11 @@ impl<'p> Build<'p> {
             return;
         };
         for (instance, b) in instances {
-            let mut values = HashMap::new();
-            for attr in block.body.iter().filter_map(Structure::as_attribute) {
-                if MODULE_META.contains(&attr.key.as_str()) {
-                    continue;
-                }
-                let node = scope.eval(&attr.value, f.id, &b);
-                values.insert(attr.key.to_string(), (node, Supply::Input));
-            }
+            let values = call
+                .inputs
+                .iter()
+                .map(|(k, code)| (k.to_string(), (scope.code(*code, &b), Supply::Input)))
+                .collect();
             let prefix = format!("{}module.{name}{instance}.", scope.prefix);
             let child = self.module(
                 &target,
