@@ -229,12 +229,20 @@ fn tf_json_files_evaluate_like_hcl() {
     let (doc, _, _) = check(&[&fixture("json")], &[]);
     assert_eq!(
         findings(&doc),
-        ["TKN-NET-001 aws_security_group.admin[0] tests/fixtures/terraform/json/main.tf.json:21:13 \
-          <- tests/fixtures/terraform/json/main.tf.json:5:18"]
+        [
+            // A module called from JSON, its input coming from a variable default.
+            "TKN-NET-001 module.ssh.aws_security_group.this \
+             tests/fixtures/terraform/json/main.tf.json:12:7 \
+             <- tests/fixtures/terraform/json/main.tf.json:5:18",
+            // Only the count instance for port 22.
+            "TKN-NET-001 aws_security_group.admin[0] \
+             tests/fixtures/terraform/json/main.tf.json:28:13 \
+             <- tests/fixtures/terraform/json/main.tf.json:5:18",
+        ]
     );
-    assert_eq!(doc["summary"]["resources"], 2);
+    assert_eq!(doc["summary"]["resources"], 3);
     assert_eq!(
-        doc["findings"][0]["message"],
+        doc["findings"][1]["message"],
         "port 22-22 is open to the internet"
     );
 }
