@@ -1,5 +1,7 @@
 //! Finding the files to lint: Terraform folders (one module each) and
-//! candidate CloudFormation templates.
+//! candidate CloudFormation templates. Which Terraform folders are root
+//! modules (and which are linted only through their callers) is decided when
+//! they are loaded, in `terraform::modules`.
 
 use globset::GlobSet;
 use std::collections::{BTreeMap, BTreeSet};

@@ -141,7 +141,9 @@ impl<'p> Scope<'p> {
             Expression::UnaryOp(op) => {
                 match (op.operator.value(), self.eval(&op.expr, file, b).value) {
                     (UnaryOperator::Not, Value::Bool(v)) => Value::Bool(!v),
-                    (UnaryOperator::Neg, Value::Int(i)) => Value::Int(-i),
+                    (UnaryOperator::Neg, Value::Int(i)) => {
+                        i.checked_neg().map_or(Value::Unknown, Value::Int)
+                    }
                     (UnaryOperator::Neg, Value::Float(f)) => Value::Float(-f),
                     _ => Value::Unknown,
                 }
@@ -825,7 +827,7 @@ fn binary(op: BinaryOperator, lhs: Value, rhs: Value) -> Value {
         (B::Plus, V::Int(a), V::Int(b)) => a.checked_add(*b).map_or(V::Unknown, V::Int),
         (B::Minus, V::Int(a), V::Int(b)) => a.checked_sub(*b).map_or(V::Unknown, V::Int),
         (B::Mul, V::Int(a), V::Int(b)) => a.checked_mul(*b).map_or(V::Unknown, V::Int),
-        (B::Mod, V::Int(a), V::Int(b)) if *b != 0 => V::Int(a % b),
+        (B::Mod, V::Int(a), V::Int(b)) => a.checked_rem(*b).map_or(V::Unknown, V::Int),
         (B::Div, a, b) => match (number(a), number(b)) {
             (Some(a), Some(b)) if b != 0.0 => functions::number(a / b),
             _ => V::Unknown,

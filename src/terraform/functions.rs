@@ -258,7 +258,7 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
                     return Err(Failed);
                 }
                 out.push(Node::new(Value::Int(i), span));
-                i += step;
+                i = i.checked_add(step).ok_or(Failed)?;
             }
             at(Value::List(out))
         }
@@ -281,7 +281,7 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
             let end = if length < 0 {
                 chars.len()
             } else {
-                (offset + length as usize).min(chars.len())
+                offset.saturating_add(length as usize).min(chars.len())
             };
             at(Value::Str(
                 chars.get(offset..end).ok_or(Failed)?.iter().collect(),
@@ -508,13 +508,16 @@ fn parse_cidr(prefix: &str) -> Result<(IpAddr, u32), Failed> {
 fn cidr_subnet(prefix: &str, newbits: i64, netnum: i64) -> Result<String, Failed> {
     let (addr, len) = parse_cidr(prefix)?;
     let width = if addr.is_ipv4() { 32 } else { 128 };
-    let new_len = len + u32::try_from(newbits).map_err(|_| Failed)?;
+    let new_len = u32::try_from(newbits)
+        .ok()
+        .and_then(|n| n.checked_add(len))
+        .ok_or(Failed)?;
     let netnum = u128::try_from(netnum).map_err(|_| Failed)?;
     if new_len > width || (newbits < 128 && netnum >> newbits != 0) {
         return Err(Failed);
     }
     let base = bits(addr) & mask(len, width);
-    let network = base | (netnum << (width - new_len));
+    let network = base | netnum.checked_shl(width - new_len).unwrap_or(0);
     Ok(format!("{}/{new_len}", to_addr(network, addr.is_ipv4())))
 }
 
@@ -543,11 +546,7 @@ fn mask(len: u32, width: u32) -> u128 {
     } else {
         u128::MAX
     };
-    if len == 0 {
-        0
-    } else {
-        all & !(all >> len)
-    }
+    all & !all.checked_shr(len).unwrap_or(0)
 }
 
 fn to_addr(bits: u128, v4: bool) -> String {
@@ -583,6 +582,12 @@ mod tests {
         assert!(call("cidrsubnet", vec![s("10.0.0.0/16"), i(2), i(4)], at).is_err());
         let r = call("cidrhost", vec![s("10.12.112.0/20"), i(16)], at).unwrap();
         assert_eq!(r.as_str(), Some("10.12.112.16"));
+        // Edge widths neither overflow nor panic.
+        let r = call("cidrsubnet", vec![s("::/0"), i(0), i(0)], at).unwrap();
+        assert_eq!(r.as_str(), Some("::/0"));
+        let r = call("cidrhost", vec![s("::1/128"), i(0)], at).unwrap();
+        assert_eq!(r.as_str(), Some("::1"));
+        assert!(call("cidrsubnet", vec![s("10.0.0.0/4294967295"), i(1), i(0)], at).is_err());
     }
 
     #[test]
