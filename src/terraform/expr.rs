@@ -36,6 +36,9 @@ pub enum Repeat<'p> {
     ForEach(Code<'p>),
 }
 
+/// More instances than this are evaluated as one resource of unknown count.
+pub const MAX_INSTANCES: usize = 1000;
+
 /// Spans of expressions parsed out of `.tf.json` strings, replaced by the
 /// string's span once evaluated.
 const JSON_TEMPLATE: FileId = FileId(u32::MAX);
@@ -581,7 +584,7 @@ impl<'p> Scope<'p> {
             None => Some(vec![(String::new(), Bindings::new())]),
             Some(Repeat::Count(code)) => {
                 let n = match self.code(code, &Bindings::new()).value {
-                    Value::Int(n) => n.max(0),
+                    Value::Int(n) if n <= MAX_INSTANCES as i64 => n.max(0),
                     _ => return None,
                 };
                 Some(
@@ -608,6 +611,9 @@ impl<'p> Scope<'p> {
                         .collect::<Option<_>>()?,
                     _ => return None,
                 };
+                if pairs.len() > MAX_INSTANCES {
+                    return None;
+                }
                 Some(
                     pairs
                         .into_iter()

@@ -24,6 +24,9 @@ use std::path::{Component, Path, PathBuf};
 /// Modules nested deeper than this are refused (a module calling itself).
 pub const MAX_DEPTH: usize = 16;
 
+/// A configuration expanding to more resources than this stops following modules.
+pub const MAX_RESOURCES: usize = 50_000;
+
 /// Module call arguments that are not inputs.
 const MODULE_META: &[&str] = &[
     "source",
@@ -608,6 +611,16 @@ impl<'p> Build<'p> {
                 }
             }
         };
+        if self.unit.resources.len() > MAX_RESOURCES {
+            self.problems.push(Problem::new(
+                at,
+                format!(
+                    "module \"{name}\": the configuration expands to more than {MAX_RESOURCES} \
+                     resources; not followed"
+                ),
+            ));
+            return;
+        }
         if depth >= MAX_DEPTH {
             self.problems.push(Problem::new(
                 at,
