@@ -355,7 +355,7 @@ fn module_calls(files: &[ParsedFile]) -> Vec<Call<'_>> {
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system.
-pub fn clean(path: &Path) -> PathBuf {
+fn clean(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -380,11 +380,6 @@ impl Project {
         let mut project = Project::default();
         project.folders.insert(PathBuf::new(), files);
         project
-    }
-
-    /// Every file of the project.
-    pub fn file_ids(&self) -> impl Iterator<Item = FileId> + '_ {
-        self.folders.values().flatten().map(|f| f.id)
     }
 
     /// The resources of a root module and of the modules it calls; notes
