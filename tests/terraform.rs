@@ -258,3 +258,26 @@ fn modules_installed_by_terraform_init_are_followed() {
     );
     assert!(!stderr.contains("not installed"), "{stderr}");
 }
+
+#[test]
+fn a_broken_tfvars_file_is_an_error_and_the_module_is_still_linted() {
+    let (doc, _, code) = check(&[&fixture("bad-tfvars")], &[]);
+    assert_eq!(
+        doc["errors"],
+        serde_json::json!([{
+            "file": "tests/fixtures/terraform/bad-tfvars/terraform.tfvars",
+            "message": "expected `]`",
+            "line": 2,
+            "column": 1
+        }])
+    );
+    // The default applies, as the file could not be read.
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 aws_security_group.open tests/fixtures/terraform/bad-tfvars/main.tf:11:5 \
+          <- tests/fixtures/terraform/bad-tfvars/main.tf:3:13"
+        ]
+    );
+    assert_eq!(code, 2);
+}
