@@ -206,9 +206,9 @@ fn plan_json_findings_name_addresses_and_point_at_resource_objects() {
     assert_eq!(
         findings(&doc),
         [
-            "TKN-NET-001 aws_security_group.admin tests/fixtures/terraform/plan/plan.json:7:9",
+            "TKN-NET-001 aws_security_group.admin tests/fixtures/terraform/plan/plan.json:8:11",
             "TKN-NET-001 module.bastion.aws_security_group.this[0] \
-             tests/fixtures/terraform/plan/plan.json:31:13",
+             tests/fixtures/terraform/plan/plan.json:32:15",
         ]
     );
     assert!(
