@@ -393,23 +393,11 @@ impl Project {
             notes: Vec::new(),
         };
         let assigned = self.assigned.get(root).map_or(&[][..], Vec::as_slice);
-        let mut inputs: HashMap<String, (Node, Supply)> = HashMap::new();
-        for a in assigned {
-            inputs.insert(
-                a.name().to_string(),
-                (a.clone().into_node(None), Supply::Set),
-            );
-        }
-        build.module(
-            root,
-            String::new(),
-            "",
-            Given {
-                values: inputs,
-                assigned,
-            },
-            0,
-        );
+        let given = Given {
+            values: HashMap::new(),
+            assigned,
+        };
+        build.module(root, String::new(), "", given, 0);
         fold::fold_split_resources(&mut build.unit);
         (build.unit, build.problems, build.notes)
     }
@@ -417,8 +405,10 @@ impl Project {
 
 /// Values given to one module instance.
 struct Given<'a> {
+    /// Module inputs, evaluated in the caller.
     values: HashMap<String, (Node, Supply)>,
-    /// Raw root assignments, re-read with the declared type.
+    /// Assignments to a root module's variables, lowest precedence first,
+    /// read with the declared type.
     assigned: &'a [Assigned],
 }
 
@@ -445,73 +435,7 @@ impl<'p> Build<'p> {
         let mut scope = Scope::default();
         scope.prefix = prefix;
         scope.module_path = dir.display().to_string();
-        let blocks = || {
-            files.iter().flat_map(|f| {
-                f.body
-                    .iter()
-                    .filter_map(Structure::as_block)
-                    .map(move |b| (f, b))
-            })
-        };
-        // (name, default, type, where declared)
-        let mut declared: Vec<(&str, Option<Code>, Option<Expression>, Span)> = Vec::new();
-        for (f, block) in blocks() {
-            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-            match (block.ident.as_str(), labels.as_slice()) {
-                ("resource", [ty, name]) => {
-                    scope
-                        .resources
-                        .insert(format!("{ty}.{name}"), repeat(block, f.id));
-                }
-                ("variable", [name]) => declared.push((
-                    name,
-                    block
-                        .body
-                        .get_attribute("default")
-                        .map(|d| Code::Hcl(&d.value, f.id)),
-                    block.body.get_attribute("type").map(|a| a.value.clone()),
-                    span_in(block.span(), f.id),
-                )),
-                ("locals", []) => {
-                    for attr in block.body.iter().filter_map(Structure::as_attribute) {
-                        scope
-                            .locals
-                            .insert(attr.key.to_string(), Code::Hcl(&attr.value, f.id));
-                    }
-                }
-                ("output", [name]) => {
-                    if let Some(v) = block.body.get_attribute("value") {
-                        scope
-                            .outputs
-                            .insert(name.to_string(), Code::Hcl(&v.value, f.id));
-                    }
-                }
-                _ => {}
-            }
-        }
-        for doc in files.iter().filter_map(|f| f.json.as_ref()) {
-            for (ty, name, body) in json::resources(doc) {
-                scope
-                    .resources
-                    .insert(format!("{ty}.{name}"), json::repeat(body));
-            }
-            for (name, body) in json::blocks(doc, "variable") {
-                let ty = body
-                    .get("type")
-                    .and_then(Node::as_str)
-                    .and_then(|t| hcl_edit::parser::parse_expr(t).ok());
-                let at = body.key_span.unwrap_or(body.span);
-                declared.push((name, body.get("default").map(Code::Json), ty, at));
-            }
-            for (name, value) in json::locals(doc) {
-                scope.locals.insert(name.to_string(), Code::Json(value));
-            }
-            for (name, body) in json::blocks(doc, "output") {
-                if let Some(v) = body.get("value") {
-                    scope.outputs.insert(name.to_string(), Code::Json(v));
-                }
-            }
-        }
+        let declared = declare(&mut scope, files);
         for (name, default, ty, at) in declared {
             let ty = ty.as_ref();
             let given = inputs
@@ -536,7 +460,7 @@ impl<'p> Build<'p> {
         for call in module_calls(files) {
             self.call(&mut scope, dir, key, call, depth);
         }
-        for (f, block) in blocks() {
+        for (f, block) in hcl_blocks(files) {
             let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
             let ("resource", [ty, name]) = (block.ident.as_str(), labels.as_slice()) else {
                 continue;
@@ -655,6 +579,83 @@ impl<'p> Build<'p> {
             scope.children.insert(format!("{name}{instance}"), child);
         }
     }
+}
+
+/// The top-level blocks of HCL files.
+fn hcl_blocks(files: &[ParsedFile]) -> impl Iterator<Item = (&ParsedFile, &Block)> {
+    files.iter().flat_map(|f| {
+        f.body
+            .iter()
+            .filter_map(Structure::as_block)
+            .map(move |b| (f, b))
+    })
+}
+
+/// A declared variable: name, default, type and where it is declared.
+type Variable<'p> = (&'p str, Option<Code<'p>>, Option<Expression>, Span);
+
+/// Declares the resources, locals and outputs of a module's files in its
+/// scope, and returns its variables.
+fn declare<'p>(scope: &mut Scope<'p>, files: &'p [ParsedFile]) -> Vec<Variable<'p>> {
+    let mut declared: Vec<Variable> = Vec::new();
+    for (f, block) in hcl_blocks(files) {
+        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+        match (block.ident.as_str(), labels.as_slice()) {
+            ("resource", [ty, name]) => {
+                scope
+                    .resources
+                    .insert(format!("{ty}.{name}"), repeat(block, f.id));
+            }
+            ("variable", [name]) => declared.push((
+                name,
+                block
+                    .body
+                    .get_attribute("default")
+                    .map(|d| Code::Hcl(&d.value, f.id)),
+                block.body.get_attribute("type").map(|a| a.value.clone()),
+                span_in(block.span(), f.id),
+            )),
+            ("locals", []) => {
+                for attr in block.body.iter().filter_map(Structure::as_attribute) {
+                    scope
+                        .locals
+                        .insert(attr.key.to_string(), Code::Hcl(&attr.value, f.id));
+                }
+            }
+            ("output", [name]) => {
+                if let Some(v) = block.body.get_attribute("value") {
+                    scope
+                        .outputs
+                        .insert(name.to_string(), Code::Hcl(&v.value, f.id));
+                }
+            }
+            _ => {}
+        }
+    }
+    for doc in files.iter().filter_map(|f| f.json.as_ref()) {
+        for (ty, name, body) in json::resources(doc) {
+            scope
+                .resources
+                .insert(format!("{ty}.{name}"), json::repeat(body));
+        }
+        for (name, body) in json::blocks(doc, "variable") {
+            let ty = body
+                .get("type")
+                .and_then(Node::as_str)
+                .and_then(|t| hcl_edit::parser::parse_expr(t).ok());
+            let at = body.key_span.unwrap_or(body.span);
+            declared.push((name, body.get("default").map(Code::Json), ty, at));
+        }
+        for (name, value) in json::locals(doc) {
+            scope.locals.insert(name.to_string(), Code::Json(value));
+        }
+        for (name, body) in json::blocks(doc, "output") {
+            if let Some(v) = body.get("value") {
+                scope.outputs.insert(name.to_string(), Code::Json(v));
+            }
+        }
+    }
+    declared
 }
 
 /// The `count` or `for_each` of a block.
