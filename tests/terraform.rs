@@ -106,7 +106,7 @@ fn module_input_points_at_the_caller_and_the_module() {
         [
             "TKN-NET-001 module.bastion.aws_security_group.this \
              tests/fixtures/terraform/module/main.tf:5:19 \
-             <- tests/fixtures/terraform/module/modules/sg/main.tf:17:19",
+             <- tests/fixtures/terraform/module/modules/sg/main.tf:11:19",
             // A rule attached through a module output folds into the module's group.
             "TKN-NET-001 module.internal.aws_security_group.this \
              tests/fixtures/terraform/module/main.tf:25:3",

@@ -68,6 +68,10 @@ pub struct Scope<'p> {
     /// Child module instances by call name (`vpc`, `vpc[0]`, `vpc["a"]`).
     pub children: HashMap<String, Scope<'p>>,
     local_values: RefCell<HashMap<String, Node>>,
+    /// Origins (by address, kept alive so addresses stay unique) of values
+    /// that module inputs supplied: those keep pointing at the caller,
+    /// through locals too.
+    input_origins: RefCell<HashMap<usize, Arc<Origin>>>,
     /// Instance keys of resources, once computed (`None`: not known).
     instance_keys: RefCell<HashMap<String, Option<Vec<String>>>>,
     resolving: RefCell<HashSet<String>>,
@@ -439,24 +443,24 @@ impl<'p> Scope<'p> {
             Some(TraversalOperator::GetAttr(a)) => a.as_str(),
             _ => return unknown(),
         };
-        let mut keep_spans = false;
         let (node, used) = match name {
             "var" => match self.variables.get(attr) {
                 Some((node, Supply::Set)) => {
-                    (supplied(node.clone(), span, &format!("var.{attr}")), 1)
+                    (self.supplied(node.clone(), span, &format!("var.{attr}")), 1)
                 }
                 Some((node, Supply::Input)) => {
                     let origin = Arc::new(Origin {
                         span,
                         label: format!("var.{attr} used here, in {}", self.module_name()),
                     });
-                    keep_spans = true;
-                    (with_origin(node.clone(), &origin), 1)
+                    let node = with_origin(node.clone(), &origin);
+                    self.remember_inputs(&node);
+                    (node, 1)
                 }
                 None => return self.fail(span),
             },
             "local" => match self.local(attr) {
-                Some(node) => (supplied(node, span, &format!("local.{attr}")), 1),
+                Some(node) => (self.supplied(node, span, &format!("local.{attr}")), 1),
                 None => return unknown(),
             },
             "module" => match self.module_output(attr, &ops, file, b) {
@@ -469,11 +473,68 @@ impl<'p> Scope<'p> {
             _ => return unknown(),
         };
         let result = self.apply(node, &ops[used..], file, span, b);
-        if keep_spans {
+        if self.from_input(&result) {
             // A module input keeps pointing at the caller, where it was written.
             return result;
         }
         result.at(span)
+    }
+
+    /// Remembers the origins of a value a module input supplied.
+    fn remember_inputs(&self, node: &Node) {
+        if let Some(o) = &node.origin {
+            self.input_origins
+                .borrow_mut()
+                .insert(Arc::as_ptr(o) as usize, o.clone());
+        }
+        match &node.value {
+            Value::List(items) => items.iter().for_each(|n| self.remember_inputs(n)),
+            Value::Map(m) => m.values().for_each(|n| self.remember_inputs(n)),
+            _ => {}
+        }
+    }
+
+    fn from_input(&self, node: &Node) -> bool {
+        node.origin.as_ref().is_some_and(|o| {
+            self.input_origins
+                .borrow()
+                .contains_key(&(Arc::as_ptr(o) as usize))
+        })
+    }
+
+    /// A value set elsewhere, used at `span`: every node points at the use,
+    /// and remembers where it was set; values from module inputs keep
+    /// pointing at the caller.
+    fn supplied(&self, node: Node, span: Span, what: &str) -> Node {
+        if self.from_input(&node) {
+            return node;
+        }
+        let origin = node.origin.clone().unwrap_or_else(|| {
+            Arc::new(Origin {
+                span: node.span,
+                label: format!("value set here ({what})"),
+            })
+        });
+        let value = match node.value {
+            Value::List(items) => Value::List(
+                items
+                    .into_iter()
+                    .map(|n| self.supplied(n, span, what))
+                    .collect(),
+            ),
+            Value::Map(m) => Value::Map(
+                m.into_iter()
+                    .map(|(k, n)| (k, self.supplied(n, span, what)))
+                    .collect(),
+            ),
+            other => other,
+        };
+        Node {
+            value,
+            span,
+            key_span: None,
+            origin: Some(origin),
+        }
     }
 
     fn module_name(&self) -> String {
@@ -745,34 +806,6 @@ pub fn key_string(value: &Value) -> Option<String> {
         Value::Int(i) => Some(i.to_string()),
         Value::Bool(v) => Some(v.to_string()),
         _ => None,
-    }
-}
-
-/// A value set elsewhere, used at `span`: every node points at the use, and
-/// remembers where it was set.
-fn supplied(node: Node, span: Span, what: &str) -> Node {
-    let origin = node.origin.clone().unwrap_or_else(|| {
-        Arc::new(Origin {
-            span: node.span,
-            label: format!("value set here ({what})"),
-        })
-    });
-    let value = match node.value {
-        Value::List(items) => {
-            Value::List(items.into_iter().map(|n| supplied(n, span, what)).collect())
-        }
-        Value::Map(m) => Value::Map(
-            m.into_iter()
-                .map(|(k, n)| (k, supplied(n, span, what)))
-                .collect(),
-        ),
-        other => other,
-    };
-    Node {
-        value,
-        span,
-        key_span: None,
-        origin: Some(origin),
     }
 }
 
