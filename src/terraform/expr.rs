@@ -473,7 +473,7 @@ impl<'p> Scope<'p> {
             _ => return unknown(),
         };
         let result = self.apply(node, &ops[used..], file, span, b);
-        if self.from_input(&result) {
+        if self.is_module_input(&result) {
             // A module input keeps pointing at the caller, where it was written.
             return result;
         }
@@ -494,7 +494,7 @@ impl<'p> Scope<'p> {
         }
     }
 
-    fn from_input(&self, node: &Node) -> bool {
+    fn is_module_input(&self, node: &Node) -> bool {
         node.origin.as_ref().is_some_and(|o| {
             self.input_origins
                 .borrow()
@@ -506,7 +506,7 @@ impl<'p> Scope<'p> {
     /// and remembers where it was set; values from module inputs keep
     /// pointing at the caller.
     fn supplied(&self, node: Node, span: Span, what: &str) -> Node {
-        if self.from_input(&node) {
+        if self.is_module_input(&node) {
             return node;
         }
         let origin = node.origin.clone().unwrap_or_else(|| {
