@@ -1,5 +1,7 @@
 //! Finding the files to lint: Terraform folders (one module each) and
-//! candidate CloudFormation templates.
+//! candidate CloudFormation templates. Which Terraform folders are root
+//! modules (and which are linted only through their callers) is decided when
+//! they are loaded, in `terraform::modules`.
 
 use globset::GlobSet;
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,8 +31,7 @@ enum Kind {
 }
 
 fn kind_of(path: &Path) -> Option<Kind> {
-    let name = path.file_name()?.to_str()?;
-    if name.ends_with(".tf") || name.ends_with(".tf.json") {
+    if crate::terraform::is_terraform_file(path) {
         return Some(Kind::Terraform);
     }
     let ext = path.extension()?.to_str()?;

@@ -108,7 +108,7 @@ fn module_input_points_at_the_caller_and_the_module() {
         [
             "TKN-NET-001 module.bastion.aws_security_group.this \
              tests/fixtures/terraform/module/main.tf:5:19 \
-             <- tests/fixtures/terraform/module/modules/sg/main.tf:17:19",
+             <- tests/fixtures/terraform/module/modules/sg/main.tf:11:19",
             // A rule attached through a module output folds into the module's group.
             "TKN-NET-001 module.internal.aws_security_group.this \
              tests/fixtures/terraform/module/main.tf:25:3",
@@ -208,9 +208,9 @@ fn plan_json_findings_name_addresses_and_point_at_resource_objects() {
     assert_eq!(
         findings(&doc),
         [
-            "TKN-NET-001 aws_security_group.admin tests/fixtures/terraform/plan/plan.json:7:9",
+            "TKN-NET-001 aws_security_group.admin tests/fixtures/terraform/plan/plan.json:8:11",
             "TKN-NET-001 module.bastion.aws_security_group.this[0] \
-             tests/fixtures/terraform/plan/plan.json:31:13",
+             tests/fixtures/terraform/plan/plan.json:32:15",
         ]
     );
     assert!(
@@ -231,12 +231,55 @@ fn tf_json_files_evaluate_like_hcl() {
     let (doc, _, _) = check(&[&fixture("json")], &[]);
     assert_eq!(
         findings(&doc),
-        ["TKN-NET-001 aws_security_group.admin[0] tests/fixtures/terraform/json/main.tf.json:21:13 \
-          <- tests/fixtures/terraform/json/main.tf.json:5:18"]
+        [
+            // A module called from JSON, its input coming from a variable default.
+            "TKN-NET-001 module.ssh.aws_security_group.this \
+             tests/fixtures/terraform/json/main.tf.json:12:7 \
+             <- tests/fixtures/terraform/json/main.tf.json:5:18",
+            // Only the count instance for port 22.
+            "TKN-NET-001 aws_security_group.admin[0] \
+             tests/fixtures/terraform/json/main.tf.json:28:13 \
+             <- tests/fixtures/terraform/json/main.tf.json:5:18",
+        ]
     );
-    assert_eq!(doc["summary"]["resources"], 2);
+    assert_eq!(doc["summary"]["resources"], 3);
     assert_eq!(
-        doc["findings"][0]["message"],
+        doc["findings"][1]["message"],
         "port 22-22 is open to the internet"
     );
+}
+
+#[test]
+fn modules_installed_by_terraform_init_are_followed() {
+    let (doc, stderr, _) = check(&[&fixture("installed")], &[]);
+    assert_eq!(
+        findings(&doc),
+        ["TKN-NET-001 module.sg.aws_security_group.this \
+          tests/fixtures/terraform/installed/main.tf:5:11 \
+          <- tests/fixtures/terraform/installed/.terraform/modules/sg/main.tf:10:19"]
+    );
+    assert!(!stderr.contains("not installed"), "{stderr}");
+}
+
+#[test]
+fn a_broken_tfvars_file_is_an_error_and_the_module_is_still_linted() {
+    let (doc, _, code) = check(&[&fixture("bad-tfvars")], &[]);
+    assert_eq!(
+        doc["errors"],
+        serde_json::json!([{
+            "file": "tests/fixtures/terraform/bad-tfvars/terraform.tfvars",
+            "message": "expected `]`",
+            "line": 2,
+            "column": 1
+        }])
+    );
+    // The default applies, as the file could not be read.
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 aws_security_group.open tests/fixtures/terraform/bad-tfvars/main.tf:11:5 \
+          <- tests/fixtures/terraform/bad-tfvars/main.tf:3:13"
+        ]
+    );
+    assert_eq!(code, 2);
 }

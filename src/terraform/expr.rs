@@ -11,7 +11,7 @@ use crate::source::{FileId, Span};
 use hcl_edit::expr::{
     BinaryOperator, Expression, ForExpr, ObjectKey, TraversalOperator, UnaryOperator,
 };
-use hcl_edit::template::{Element, Template};
+use hcl_edit::template::{Directive, Element, Strip, Template};
 use hcl_edit::Span as _;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -35,6 +35,9 @@ pub enum Repeat<'p> {
     Count(Code<'p>),
     ForEach(Code<'p>),
 }
+
+/// More instances than this are evaluated as one resource of unknown count.
+pub const MAX_INSTANCES: usize = 1000;
 
 /// Spans of expressions parsed out of `.tf.json` strings, replaced by the
 /// string's span once evaluated.
@@ -65,6 +68,10 @@ pub struct Scope<'p> {
     /// Child module instances by call name (`vpc`, `vpc[0]`, `vpc["a"]`).
     pub children: HashMap<String, Scope<'p>>,
     local_values: RefCell<HashMap<String, Node>>,
+    /// Origins (by address, kept alive so addresses stay unique) of values
+    /// that module inputs supplied: those keep pointing at the caller,
+    /// through locals too.
+    input_origins: RefCell<HashMap<usize, Arc<Origin>>>,
     /// Instance keys of resources, once computed (`None`: not known).
     instance_keys: RefCell<HashMap<String, Option<Vec<String>>>>,
     resolving: RefCell<HashSet<String>>,
@@ -141,7 +148,9 @@ impl<'p> Scope<'p> {
             Expression::UnaryOp(op) => {
                 match (op.operator.value(), self.eval(&op.expr, file, b).value) {
                     (UnaryOperator::Not, Value::Bool(v)) => Value::Bool(!v),
-                    (UnaryOperator::Neg, Value::Int(i)) => Value::Int(-i),
+                    (UnaryOperator::Neg, Value::Int(i)) => {
+                        i.checked_neg().map_or(Value::Unknown, Value::Int)
+                    }
                     (UnaryOperator::Neg, Value::Float(f)) => Value::Float(-f),
                     _ => Value::Unknown,
                 }
@@ -244,18 +253,99 @@ impl<'p> Scope<'p> {
 
     fn template(&self, t: &Template, file: FileId, b: &Bindings) -> Value {
         let mut out = String::new();
-        for element in t.iter() {
-            match element {
-                Element::Literal(s) => out.push_str(s.value()),
-                Element::Interpolation(i) => match functions::to_text(&self.eval(&i.expr, file, b))
-                {
-                    Some(s) => out.push_str(&s),
-                    None => return Value::Unknown,
+        match self.render(t, file, b, (false, false), &mut out) {
+            Some(()) => Value::Str(out),
+            None => Value::Unknown,
+        }
+    }
+
+    /// Renders a template into `out`; `strip` says whether the whitespace at
+    /// its start and end is stripped (`~` on the enclosing directives).
+    /// `None` when a value is unknown.
+    fn render(
+        &self,
+        t: &Template,
+        file: FileId,
+        b: &Bindings,
+        strip: (bool, bool),
+        out: &mut String,
+    ) -> Option<()> {
+        let elements: Vec<&Element> = t.iter().collect();
+        let mut strip_next = strip.0;
+        for (i, element) in elements.iter().enumerate() {
+            let (before, after) = match element {
+                Element::Literal(_) => (false, false),
+                Element::Interpolation(e) => ends(e.strip),
+                Element::Directive(dir) => match dir.as_ref() {
+                    Directive::If(d) => (ends(d.if_expr.strip).0, ends(d.endif_expr.strip).1),
+                    Directive::For(d) => (ends(d.for_expr.strip).0, ends(d.endfor_expr.strip).1),
                 },
-                Element::Directive(_) => return Value::Unknown,
+            };
+            if before && matches!(elements.get(i.wrapping_sub(1)), Some(Element::Literal(_))) {
+                out.truncate(out.trim_end().len());
+            }
+            match element {
+                Element::Literal(s) => {
+                    let mut text: &str = s.value();
+                    if strip_next {
+                        text = text.trim_start();
+                    }
+                    out.push_str(text);
+                    if strip.1 && i + 1 == elements.len() {
+                        out.truncate(out.trim_end().len());
+                    }
+                }
+                Element::Interpolation(e) => {
+                    out.push_str(&functions::to_text(&self.eval(&e.expr, file, b))?)
+                }
+                Element::Directive(dir) => self.directive(dir, file, b, out)?,
+            }
+            strip_next = after;
+        }
+        Some(())
+    }
+
+    /// Renders an `if` or `for` directive into `out`.
+    fn directive(
+        &self,
+        dir: &Directive,
+        file: FileId,
+        b: &Bindings,
+        out: &mut String,
+    ) -> Option<()> {
+        match dir {
+            Directive::If(d) => {
+                let else_strip = d.else_expr.as_ref().map(|e| ends(e.strip));
+                let end_strip = ends(d.endif_expr.strip).0;
+                match self.eval(&d.if_expr.cond_expr, file, b).value {
+                    Value::Bool(true) => {
+                        let last = else_strip.map_or(end_strip, |s| s.0);
+                        let first = ends(d.if_expr.strip).1;
+                        self.render(&d.if_expr.template, file, b, (first, last), out)?
+                    }
+                    Value::Bool(false) => {
+                        if let (Some(e), Some(s)) = (&d.else_expr, else_strip) {
+                            self.render(&e.template, file, b, (s.1, end_strip), out)?
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            Directive::For(d) => {
+                let f = &d.for_expr;
+                let collection = self.eval(&f.collection_expr, file, b);
+                let inner_strip = (ends(f.strip).1, ends(d.endfor_expr.strip).0);
+                for (key, value) in functions::entries(&collection)? {
+                    let mut inner = b.clone();
+                    if let Some(k) = &f.key_var {
+                        inner.insert(k.as_str().to_string(), key);
+                    }
+                    inner.insert(f.value_var.as_str().to_string(), value);
+                    self.render(&f.template, file, &inner, inner_strip, out)?;
+                }
             }
         }
-        Value::Str(out)
+        Some(())
     }
 
     fn for_expr(&self, f: &ForExpr, file: FileId, span: Span, b: &Bindings) -> Node {
@@ -353,24 +443,24 @@ impl<'p> Scope<'p> {
             Some(TraversalOperator::GetAttr(a)) => a.as_str(),
             _ => return unknown(),
         };
-        let mut keep_spans = false;
         let (node, used) = match name {
             "var" => match self.variables.get(attr) {
                 Some((node, Supply::Set)) => {
-                    (supplied(node.clone(), span, &format!("var.{attr}")), 1)
+                    (self.supplied(node.clone(), span, &format!("var.{attr}")), 1)
                 }
                 Some((node, Supply::Input)) => {
                     let origin = Arc::new(Origin {
                         span,
                         label: format!("var.{attr} used here, in {}", self.module_name()),
                     });
-                    keep_spans = true;
-                    (with_origin(node.clone(), &origin), 1)
+                    let node = with_origin(node.clone(), &origin);
+                    self.remember_inputs(&node);
+                    (node, 1)
                 }
                 None => return self.fail(span),
             },
             "local" => match self.local(attr) {
-                Some(node) => (supplied(node, span, &format!("local.{attr}")), 1),
+                Some(node) => (self.supplied(node, span, &format!("local.{attr}")), 1),
                 None => return unknown(),
             },
             "module" => match self.module_output(attr, &ops, file, b) {
@@ -383,11 +473,68 @@ impl<'p> Scope<'p> {
             _ => return unknown(),
         };
         let result = self.apply(node, &ops[used..], file, span, b);
-        if keep_spans {
+        if self.is_module_input(&result) {
             // A module input keeps pointing at the caller, where it was written.
             return result;
         }
         result.at(span)
+    }
+
+    /// Remembers the origins of a value a module input supplied.
+    fn remember_inputs(&self, node: &Node) {
+        if let Some(o) = &node.origin {
+            self.input_origins
+                .borrow_mut()
+                .insert(Arc::as_ptr(o) as usize, o.clone());
+        }
+        match &node.value {
+            Value::List(items) => items.iter().for_each(|n| self.remember_inputs(n)),
+            Value::Map(m) => m.values().for_each(|n| self.remember_inputs(n)),
+            _ => {}
+        }
+    }
+
+    fn is_module_input(&self, node: &Node) -> bool {
+        node.origin.as_ref().is_some_and(|o| {
+            self.input_origins
+                .borrow()
+                .contains_key(&(Arc::as_ptr(o) as usize))
+        })
+    }
+
+    /// A value set elsewhere, used at `span`: every node points at the use,
+    /// and remembers where it was set; values from module inputs keep
+    /// pointing at the caller.
+    fn supplied(&self, node: Node, span: Span, what: &str) -> Node {
+        if self.is_module_input(&node) {
+            return node;
+        }
+        let origin = node.origin.clone().unwrap_or_else(|| {
+            Arc::new(Origin {
+                span: node.span,
+                label: format!("value set here ({what})"),
+            })
+        });
+        let value = match node.value {
+            Value::List(items) => Value::List(
+                items
+                    .into_iter()
+                    .map(|n| self.supplied(n, span, what))
+                    .collect(),
+            ),
+            Value::Map(m) => Value::Map(
+                m.into_iter()
+                    .map(|(k, n)| (k, self.supplied(n, span, what)))
+                    .collect(),
+            ),
+            other => other,
+        };
+        Node {
+            value,
+            span,
+            key_span: None,
+            origin: Some(origin),
+        }
     }
 
     fn module_name(&self) -> String {
@@ -498,7 +645,7 @@ impl<'p> Scope<'p> {
             None => Some(vec![(String::new(), Bindings::new())]),
             Some(Repeat::Count(code)) => {
                 let n = match self.code(code, &Bindings::new()).value {
-                    Value::Int(n) => n.max(0),
+                    Value::Int(n) if n <= MAX_INSTANCES as i64 => n.max(0),
                     _ => return None,
                 };
                 Some(
@@ -525,6 +672,9 @@ impl<'p> Scope<'p> {
                         .collect::<Option<_>>()?,
                     _ => return None,
                 };
+                if pairs.len() > MAX_INSTANCES {
+                    return None;
+                }
                 Some(
                     pairs
                         .into_iter()
@@ -623,6 +773,14 @@ impl<'p> Scope<'p> {
     }
 }
 
+/// Whether a strip marker strips before and after.
+fn ends(strip: Strip) -> (bool, bool) {
+    (
+        matches!(strip, Strip::Start | Strip::Both),
+        matches!(strip, Strip::End | Strip::Both),
+    )
+}
+
 /// A span from an hcl-edit byte range.
 pub fn span_in(range: Option<std::ops::Range<usize>>, file: FileId) -> Span {
     range.map_or(Span::new(file, 0, 0), |r| Span::new(file, r.start, r.end))
@@ -648,34 +806,6 @@ pub fn key_string(value: &Value) -> Option<String> {
         Value::Int(i) => Some(i.to_string()),
         Value::Bool(v) => Some(v.to_string()),
         _ => None,
-    }
-}
-
-/// A value set elsewhere, used at `span`: every node points at the use, and
-/// remembers where it was set.
-fn supplied(node: Node, span: Span, what: &str) -> Node {
-    let origin = node.origin.clone().unwrap_or_else(|| {
-        Arc::new(Origin {
-            span: node.span,
-            label: format!("value set here ({what})"),
-        })
-    });
-    let value = match node.value {
-        Value::List(items) => {
-            Value::List(items.into_iter().map(|n| supplied(n, span, what)).collect())
-        }
-        Value::Map(m) => Value::Map(
-            m.into_iter()
-                .map(|(k, n)| (k, supplied(n, span, what)))
-                .collect(),
-        ),
-        other => other,
-    };
-    Node {
-        value,
-        span,
-        key_span: None,
-        origin: Some(origin),
     }
 }
 
@@ -736,7 +866,7 @@ fn binary(op: BinaryOperator, lhs: Value, rhs: Value) -> Value {
         (B::Plus, V::Int(a), V::Int(b)) => a.checked_add(*b).map_or(V::Unknown, V::Int),
         (B::Minus, V::Int(a), V::Int(b)) => a.checked_sub(*b).map_or(V::Unknown, V::Int),
         (B::Mul, V::Int(a), V::Int(b)) => a.checked_mul(*b).map_or(V::Unknown, V::Int),
-        (B::Mod, V::Int(a), V::Int(b)) if *b != 0 => V::Int(a % b),
+        (B::Mod, V::Int(a), V::Int(b)) => a.checked_rem(*b).map_or(V::Unknown, V::Int),
         (B::Div, a, b) => match (number(a), number(b)) {
             (Some(a), Some(b)) if b != 0.0 => functions::number(a / b),
             _ => V::Unknown,

@@ -258,7 +258,7 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
                     return Err(Failed);
                 }
                 out.push(Node::new(Value::Int(i), span));
-                i += step;
+                i = i.checked_add(step).ok_or(Failed)?;
             }
             at(Value::List(out))
         }
@@ -268,11 +268,23 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
         ("startswith", [s, p]) => at(Value::Bool(text(s)?.starts_with(&text(p)?))),
         ("endswith", [s, p]) => at(Value::Bool(text(s)?.ends_with(&text(p)?))),
         ("replace", [s, from, to]) => {
-            let from = text(from)?;
-            if from.len() > 1 && from.starts_with('/') && from.ends_with('/') {
-                return unknown;
+            let (s, from, to) = (text(s)?, text(from)?, text(to)?);
+            match from.strip_prefix('/').and_then(|f| f.strip_suffix('/')) {
+                Some(pattern) => at(Value::Str(
+                    regex(pattern)?.replace_all(&s, to.as_str()).into_owned(),
+                )),
+                None => at(Value::Str(s.replace(&from, &to))),
             }
-            at(Value::Str(text(s)?.replace(&from, &text(to)?)))
+        }
+        ("regex", [pattern, s]) => {
+            let (re, s) = (regex(&text(pattern)?)?, text(s)?);
+            let found = re.captures(&s).ok_or(Failed)?;
+            Ok(captures(&re, &found, span))
+        }
+        ("regexall", [pattern, s]) => {
+            let (re, s) = (regex(&text(pattern)?)?, text(s)?);
+            let all = re.captures_iter(&s).map(|c| captures(&re, &c, span));
+            at(Value::List(all.collect()))
         }
         ("substr", [s, offset, length]) => {
             let chars: Vec<char> = text(s)?.chars().collect();
@@ -281,7 +293,7 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
             let end = if length < 0 {
                 chars.len()
             } else {
-                (offset + length as usize).min(chars.len())
+                offset.saturating_add(length as usize).min(chars.len())
             };
             at(Value::Str(
                 chars.get(offset..end).ok_or(Failed)?.iter().collect(),
@@ -321,6 +333,34 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
         ("cidrhost", [prefix, num]) => at(Value::Str(cidr_host(&text(prefix)?, int(num)?)?)),
         _ => unknown,
     }
+}
+
+fn regex(pattern: &str) -> Result<regex::Regex, Failed> {
+    regex::Regex::new(pattern).map_err(|_| Failed)
+}
+
+/// A match like Terraform's `regex`: the matched text without capture
+/// groups, a map with named groups, else the list of groups.
+fn captures(re: &regex::Regex, c: &regex::Captures, span: Span) -> Node {
+    let text =
+        |m: Option<regex::Match>| m.map_or(Value::Null, |m| Value::Str(m.as_str().to_string()));
+    let value = if re.captures_len() == 1 {
+        text(c.get(0))
+    } else if re.capture_names().flatten().next().is_some() {
+        Value::Map(
+            re.capture_names()
+                .flatten()
+                .map(|n| (n.to_string(), Node::new(text(c.name(n)), span)))
+                .collect(),
+        )
+    } else {
+        Value::List(
+            (1..re.captures_len())
+                .map(|i| Node::new(text(c.get(i)), span))
+                .collect(),
+        )
+    };
+    Node::new(value, span)
 }
 
 /// True if the value is unknown or a reference, or holds one.
@@ -508,13 +548,16 @@ fn parse_cidr(prefix: &str) -> Result<(IpAddr, u32), Failed> {
 fn cidr_subnet(prefix: &str, newbits: i64, netnum: i64) -> Result<String, Failed> {
     let (addr, len) = parse_cidr(prefix)?;
     let width = if addr.is_ipv4() { 32 } else { 128 };
-    let new_len = len + u32::try_from(newbits).map_err(|_| Failed)?;
+    let new_len = u32::try_from(newbits)
+        .ok()
+        .and_then(|n| n.checked_add(len))
+        .ok_or(Failed)?;
     let netnum = u128::try_from(netnum).map_err(|_| Failed)?;
     if new_len > width || (newbits < 128 && netnum >> newbits != 0) {
         return Err(Failed);
     }
     let base = bits(addr) & mask(len, width);
-    let network = base | (netnum << (width - new_len));
+    let network = base | netnum.checked_shl(width - new_len).unwrap_or(0);
     Ok(format!("{}/{new_len}", to_addr(network, addr.is_ipv4())))
 }
 
@@ -543,11 +586,7 @@ fn mask(len: u32, width: u32) -> u128 {
     } else {
         u128::MAX
     };
-    if len == 0 {
-        0
-    } else {
-        all & !(all >> len)
-    }
+    all & !all.checked_shr(len).unwrap_or(0)
 }
 
 fn to_addr(bits: u128, v4: bool) -> String {
@@ -583,6 +622,12 @@ mod tests {
         assert!(call("cidrsubnet", vec![s("10.0.0.0/16"), i(2), i(4)], at).is_err());
         let r = call("cidrhost", vec![s("10.12.112.0/20"), i(16)], at).unwrap();
         assert_eq!(r.as_str(), Some("10.12.112.16"));
+        // Edge widths neither overflow nor panic.
+        let r = call("cidrsubnet", vec![s("::/0"), i(0), i(0)], at).unwrap();
+        assert_eq!(r.as_str(), Some("::/0"));
+        let r = call("cidrhost", vec![s("::1/128"), i(0)], at).unwrap();
+        assert_eq!(r.as_str(), Some("::1"));
+        assert!(call("cidrsubnet", vec![s("10.0.0.0/4294967295"), i(1), i(0)], at).is_err());
     }
 
     #[test]
@@ -595,5 +640,12 @@ mod tests {
         assert_eq!(r.as_str(), Some("a,b"));
         let unknown = Node::new(Value::Unknown, at);
         assert!(call("upper", vec![unknown], at).unwrap().is_unknown());
+        let r = call("regexall", vec![s("^[a-z]{2}-"), s("eu-west-1a")], at).unwrap();
+        assert_eq!(r.as_list().map(|l| l.len()), Some(1));
+        let r = call("regex", vec![s("(?P<az>[a-z])$"), s("eu-west-1a")], at).unwrap();
+        assert_eq!(r.get("az").and_then(Node::as_str), Some("a"));
+        let r = call("replace", vec![s("a-b-c"), s("/-([a-z])/"), s("_$1")], at).unwrap();
+        assert_eq!(r.as_str(), Some("a_b_c"));
+        assert!(call("regex", vec![s("x"), s("y")], at).is_err());
     }
 }

@@ -24,6 +24,9 @@ use std::path::{Component, Path, PathBuf};
 /// Modules nested deeper than this are refused (a module calling itself).
 pub const MAX_DEPTH: usize = 16;
 
+/// A configuration expanding to more resources than this stops following modules.
+pub const MAX_RESOURCES: usize = 50_000;
+
 /// Module call arguments that are not inputs.
 const MODULE_META: &[&str] = &[
     "source",
@@ -276,18 +279,83 @@ fn is_local(source: &str) -> bool {
 
 /// Folders of the local modules a folder calls.
 fn local_calls(dir: &Path, files: &[ParsedFile]) -> Vec<PathBuf> {
-    files
-        .iter()
-        .flat_map(|f| f.body.iter().filter_map(Structure::as_block))
-        .filter(|b| b.ident.as_str() == "module")
-        .filter_map(source_of)
+    module_calls(files)
+        .into_iter()
+        .filter_map(|c| c.source)
         .filter(|s| is_local(s))
         .map(|s| clean(&dir.join(s)))
         .collect()
 }
 
+/// A `module` block, in HCL or JSON.
+struct Call<'p> {
+    name: &'p str,
+    at: Span,
+    /// The source, when it is a string literal.
+    source: Option<String>,
+    repeat: Option<Repeat<'p>>,
+    /// The arguments that are inputs.
+    inputs: Vec<(&'p str, Code<'p>)>,
+}
+
+/// The `module` blocks of a folder's files.
+fn module_calls(files: &[ParsedFile]) -> Vec<Call<'_>> {
+    let mut calls = Vec::new();
+    for f in files {
+        for block in f.body.iter().filter_map(Structure::as_block) {
+            let (Some(name), 1, "module") = (
+                block.labels.first(),
+                block.labels.len(),
+                block.ident.as_str(),
+            ) else {
+                continue;
+            };
+            let inputs = block
+                .body
+                .iter()
+                .filter_map(Structure::as_attribute)
+                .filter(|a| !MODULE_META.contains(&a.key.as_str()))
+                .map(|a| (a.key.as_str(), Code::Hcl(&a.value, f.id)))
+                .collect();
+            calls.push(Call {
+                name: name.as_str(),
+                at: span_in(block.span(), f.id),
+                source: source_of(block),
+                repeat: repeat(block, f.id),
+                inputs,
+            });
+        }
+        for (name, body) in f
+            .json
+            .as_ref()
+            .map(|d| json::blocks(d, "module"))
+            .unwrap_or_default()
+        {
+            let inputs = match &body.value {
+                Value::Map(m) => m
+                    .iter()
+                    .filter(|(k, _)| !MODULE_META.contains(&k.as_str()))
+                    .map(|(k, v)| (k.as_str(), Code::Json(v)))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            calls.push(Call {
+                name,
+                at: body.key_span.unwrap_or(body.span),
+                source: body
+                    .get("source")
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
+                repeat: json::repeat(body),
+                inputs,
+            });
+        }
+    }
+    calls
+}
+
 /// `a/./b/../c` → `a/c`, without touching the file system.
-pub fn clean(path: &Path) -> PathBuf {
+fn clean(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -314,11 +382,6 @@ impl Project {
         project
     }
 
-    /// Every file of the project.
-    pub fn file_ids(&self) -> impl Iterator<Item = FileId> + '_ {
-        self.folders.values().flatten().map(|f| f.id)
-    }
-
     /// The resources of a root module and of the modules it calls; notes
     /// on modules that were not followed are returned apart from problems.
     pub fn normalize(&self, root: &Path) -> (Unit, Vec<Problem>, Vec<Problem>) {
@@ -330,23 +393,11 @@ impl Project {
             notes: Vec::new(),
         };
         let assigned = self.assigned.get(root).map_or(&[][..], Vec::as_slice);
-        let mut inputs: HashMap<String, (Node, Supply)> = HashMap::new();
-        for a in assigned {
-            inputs.insert(
-                a.name().to_string(),
-                (a.clone().into_node(None), Supply::Set),
-            );
-        }
-        build.module(
-            root,
-            String::new(),
-            "",
-            Given {
-                values: inputs,
-                assigned,
-            },
-            0,
-        );
+        let given = Given {
+            values: HashMap::new(),
+            assigned,
+        };
+        build.module(root, String::new(), "", given, 0);
         fold::fold_split_resources(&mut build.unit);
         (build.unit, build.problems, build.notes)
     }
@@ -354,8 +405,10 @@ impl Project {
 
 /// Values given to one module instance.
 struct Given<'a> {
+    /// Module inputs, evaluated in the caller.
     values: HashMap<String, (Node, Supply)>,
-    /// Raw root assignments, re-read with the declared type.
+    /// Assignments to a root module's variables, lowest precedence first,
+    /// read with the declared type.
     assigned: &'a [Assigned],
 }
 
@@ -382,73 +435,7 @@ impl<'p> Build<'p> {
         let mut scope = Scope::default();
         scope.prefix = prefix;
         scope.module_path = dir.display().to_string();
-        let blocks = || {
-            files.iter().flat_map(|f| {
-                f.body
-                    .iter()
-                    .filter_map(Structure::as_block)
-                    .map(move |b| (f, b))
-            })
-        };
-        // (name, default, type, where declared)
-        let mut declared: Vec<(&str, Option<Code>, Option<Expression>, Span)> = Vec::new();
-        for (f, block) in blocks() {
-            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-            match (block.ident.as_str(), labels.as_slice()) {
-                ("resource", [ty, name]) => {
-                    scope
-                        .resources
-                        .insert(format!("{ty}.{name}"), repeat(block, f.id));
-                }
-                ("variable", [name]) => declared.push((
-                    name,
-                    block
-                        .body
-                        .get_attribute("default")
-                        .map(|d| Code::Hcl(&d.value, f.id)),
-                    block.body.get_attribute("type").map(|a| a.value.clone()),
-                    span_in(block.span(), f.id),
-                )),
-                ("locals", []) => {
-                    for attr in block.body.iter().filter_map(Structure::as_attribute) {
-                        scope
-                            .locals
-                            .insert(attr.key.to_string(), Code::Hcl(&attr.value, f.id));
-                    }
-                }
-                ("output", [name]) => {
-                    if let Some(v) = block.body.get_attribute("value") {
-                        scope
-                            .outputs
-                            .insert(name.to_string(), Code::Hcl(&v.value, f.id));
-                    }
-                }
-                _ => {}
-            }
-        }
-        for doc in files.iter().filter_map(|f| f.json.as_ref()) {
-            for (ty, name, body) in json::resources(doc) {
-                scope
-                    .resources
-                    .insert(format!("{ty}.{name}"), json::repeat(body));
-            }
-            for (name, body) in json::blocks(doc, "variable") {
-                let ty = body
-                    .get("type")
-                    .and_then(Node::as_str)
-                    .and_then(|t| hcl_edit::parser::parse_expr(t).ok());
-                let at = body.key_span.unwrap_or(body.span);
-                declared.push((name, body.get("default").map(Code::Json), ty, at));
-            }
-            for (name, value) in json::locals(doc) {
-                scope.locals.insert(name.to_string(), Code::Json(value));
-            }
-            for (name, body) in json::blocks(doc, "output") {
-                if let Some(v) = body.get("value") {
-                    scope.outputs.insert(name.to_string(), Code::Json(v));
-                }
-            }
-        }
+        let declared = declare(&mut scope, files);
         for (name, default, ty, at) in declared {
             let ty = ty.as_ref();
             let given = inputs
@@ -470,20 +457,10 @@ impl<'p> Build<'p> {
             };
             scope.variables.insert(name.to_string(), value);
         }
-        for (f, block) in blocks() {
-            if let ("module", [name]) = (
-                block.ident.as_str(),
-                block
-                    .labels
-                    .iter()
-                    .map(|l| l.as_str())
-                    .collect::<Vec<_>>()
-                    .as_slice(),
-            ) {
-                self.call(&mut scope, dir, key, name, f, block, depth);
-            }
+        for call in module_calls(files) {
+            self.call(&mut scope, dir, key, call, depth);
         }
-        for (f, block) in blocks() {
+        for (f, block) in hcl_blocks(files) {
             let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
             let ("resource", [ty, name]) = (block.ident.as_str(), labels.as_slice()) else {
                 continue;
@@ -517,19 +494,9 @@ impl<'p> Build<'p> {
     }
 
     /// Follows one `module` block: each instance becomes a child scope.
-    #[allow(clippy::too_many_arguments)]
-    fn call(
-        &mut self,
-        scope: &mut Scope<'p>,
-        dir: &Path,
-        key: &str,
-        name: &str,
-        f: &'p ParsedFile,
-        block: &'p Block,
-        depth: usize,
-    ) {
-        let at = span_in(block.span(), f.id);
-        let Some(source) = source_of(block) else {
+    fn call(&mut self, scope: &mut Scope<'p>, dir: &Path, key: &str, call: Call<'p>, depth: usize) {
+        let (name, at) = (call.name, call.at);
+        let Some(source) = call.source else {
             self.notes.push(Problem::new(
                 at,
                 format!("module \"{name}\": source is not a string; not followed"),
@@ -563,6 +530,16 @@ impl<'p> Build<'p> {
                 }
             }
         };
+        if self.unit.resources.len() > MAX_RESOURCES {
+            self.problems.push(Problem::new(
+                at,
+                format!(
+                    "module \"{name}\": the configuration expands to more than {MAX_RESOURCES} \
+                     resources; not followed"
+                ),
+            ));
+            return;
+        }
         if depth >= MAX_DEPTH {
             self.problems.push(Problem::new(
                 at,
@@ -573,7 +550,7 @@ impl<'p> Build<'p> {
             ));
             return;
         }
-        let Some(instances) = scope.repeat(repeat(block, f.id)) else {
+        let Some(instances) = scope.repeat(call.repeat) else {
             self.notes.push(Problem::new(
                 at,
                 format!(
@@ -583,14 +560,11 @@ impl<'p> Build<'p> {
             return;
         };
         for (instance, b) in instances {
-            let mut values = HashMap::new();
-            for attr in block.body.iter().filter_map(Structure::as_attribute) {
-                if MODULE_META.contains(&attr.key.as_str()) {
-                    continue;
-                }
-                let node = scope.eval(&attr.value, f.id, &b);
-                values.insert(attr.key.to_string(), (node, Supply::Input));
-            }
+            let values = call
+                .inputs
+                .iter()
+                .map(|(k, code)| (k.to_string(), (scope.code(*code, &b), Supply::Input)))
+                .collect();
             let prefix = format!("{}module.{name}{instance}.", scope.prefix);
             let child = self.module(
                 &target,
@@ -605,6 +579,83 @@ impl<'p> Build<'p> {
             scope.children.insert(format!("{name}{instance}"), child);
         }
     }
+}
+
+/// The top-level blocks of HCL files.
+fn hcl_blocks(files: &[ParsedFile]) -> impl Iterator<Item = (&ParsedFile, &Block)> {
+    files.iter().flat_map(|f| {
+        f.body
+            .iter()
+            .filter_map(Structure::as_block)
+            .map(move |b| (f, b))
+    })
+}
+
+/// A declared variable: name, default, type and where it is declared.
+type Variable<'p> = (&'p str, Option<Code<'p>>, Option<Expression>, Span);
+
+/// Declares the resources, locals and outputs of a module's files in its
+/// scope, and returns its variables.
+fn declare<'p>(scope: &mut Scope<'p>, files: &'p [ParsedFile]) -> Vec<Variable<'p>> {
+    let mut declared: Vec<Variable> = Vec::new();
+    for (f, block) in hcl_blocks(files) {
+        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+        match (block.ident.as_str(), labels.as_slice()) {
+            ("resource", [ty, name]) => {
+                scope
+                    .resources
+                    .insert(format!("{ty}.{name}"), repeat(block, f.id));
+            }
+            ("variable", [name]) => declared.push((
+                name,
+                block
+                    .body
+                    .get_attribute("default")
+                    .map(|d| Code::Hcl(&d.value, f.id)),
+                block.body.get_attribute("type").map(|a| a.value.clone()),
+                span_in(block.span(), f.id),
+            )),
+            ("locals", []) => {
+                for attr in block.body.iter().filter_map(Structure::as_attribute) {
+                    scope
+                        .locals
+                        .insert(attr.key.to_string(), Code::Hcl(&attr.value, f.id));
+                }
+            }
+            ("output", [name]) => {
+                if let Some(v) = block.body.get_attribute("value") {
+                    scope
+                        .outputs
+                        .insert(name.to_string(), Code::Hcl(&v.value, f.id));
+                }
+            }
+            _ => {}
+        }
+    }
+    for doc in files.iter().filter_map(|f| f.json.as_ref()) {
+        for (ty, name, body) in json::resources(doc) {
+            scope
+                .resources
+                .insert(format!("{ty}.{name}"), json::repeat(body));
+        }
+        for (name, body) in json::blocks(doc, "variable") {
+            let ty = body
+                .get("type")
+                .and_then(Node::as_str)
+                .and_then(|t| hcl_edit::parser::parse_expr(t).ok());
+            let at = body.key_span.unwrap_or(body.span);
+            declared.push((name, body.get("default").map(Code::Json), ty, at));
+        }
+        for (name, value) in json::locals(doc) {
+            scope.locals.insert(name.to_string(), Code::Json(value));
+        }
+        for (name, body) in json::blocks(doc, "output") {
+            if let Some(v) = body.get("value") {
+                scope.outputs.insert(name.to_string(), Code::Json(v));
+            }
+        }
+    }
+    declared
 }
 
 /// The `count` or `for_each` of a block.

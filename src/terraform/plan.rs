@@ -1,10 +1,12 @@
 //! `terraform show -json` plans: the planned resources (root and child
 //! modules) into the model. A plan has no source positions, so every value
-//! points at its resource's object in the plan file, and a note says so.
+//! points at its resource's object in the plan file (its `"address"` line),
+//! and a note says so.
 
 use super::decode_documents;
 use crate::diag::Problem;
 use crate::model::{fold, Format, Node, Resource, Unit, Value};
+use crate::source::Span;
 use std::collections::HashMap;
 
 /// True if the document is the JSON output of `terraform show -json`.
@@ -69,13 +71,15 @@ fn module(m: &Node, unknown: &HashMap<String, Node>, written: &str, unit: &mut U
         }
         drop_nulls(&mut props);
         decode_documents(&mut props, r.span.file, written);
-        at(&mut props, r);
+        // The resource's `"address": ...` line stands for the whole object.
+        let span = r.get("address").map_or(r.span, Node::label_span);
+        at(&mut props, span);
         unit.resources.push(Resource {
             address: address.to_string(),
             native_type: ty.to_string(),
             canonical_type: ty.to_string(),
             format: Format::Terraform,
-            span: r.span,
+            span,
             native: props.clone(),
             props,
             metadata: None,
@@ -126,13 +130,13 @@ fn drop_nulls(node: &mut Node) {
     }
 }
 
-/// Every value points at the resource object.
-fn at(node: &mut Node, resource: &Node) {
-    node.span = resource.span;
+/// Every value points at the resource.
+fn at(node: &mut Node, span: Span) {
+    node.span = span;
     node.key_span = None;
     match &mut node.value {
-        Value::Map(map) => map.values_mut().for_each(|v| at(v, resource)),
-        Value::List(items) => items.iter_mut().for_each(|v| at(v, resource)),
+        Value::Map(map) => map.values_mut().for_each(|v| at(v, span)),
+        Value::List(items) => items.iter_mut().for_each(|v| at(v, span)),
         _ => {}
     }
 }

@@ -260,3 +260,26 @@ fn unknown_count_gives_one_resource_and_dynamic_blocks_expand() {
         "[{cidr_blocks:[\"10.0.0.0/8\"],from_port:22},{cidr_blocks:[\"0.0.0.0/0\"],from_port:443}]"
     );
 }
+
+#[test]
+fn template_directives() {
+    let got = props(
+        r#"
+        variable "ports" { default = [22, 80] }
+        resource "x" "y" {
+          a = "%{ if length(var.ports) > 1 }many%{ else }one%{ endif }"
+          b = "%{ for p in var.ports }${p},%{ endfor }"
+          c = <<-EOT
+            %{~ for p in var.ports ~}
+            port ${p}
+            %{~ endfor ~}
+          EOT
+          d = "%{ if data.x.y.ok }yes%{ endif }"
+        }
+        "#,
+    );
+    assert_eq!(
+        got,
+        ["a=\"many\"", "b=\"22,80,\"", "c=\"port 22port 80\"", "d=?"]
+    );
+}
