@@ -30,7 +30,7 @@ enum Kind {
 
 fn kind_of(path: &Path) -> Option<Kind> {
     let name = path.file_name()?.to_str()?;
-    if name.ends_with(".tf") {
+    if name.ends_with(".tf") || name.ends_with(".tf.json") {
         return Some(Kind::Terraform);
     }
     let ext = path.extension()?.to_str()?;

@@ -57,6 +57,9 @@ struct RulesArgs {
     /// Only policies of at least this severity.
     #[arg(long, value_enum)]
     min_severity: Option<Severity>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: rules::ListFormat,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -97,14 +100,27 @@ struct CheckArgs {
     /// Report checks that cannot be decided (a value is unknown before deployment) as info.
     #[arg(long)]
     strict: bool,
-    /// Set a CloudFormation parameter, `Key=Value` (repeatable; pseudo
-    /// parameters too, e.g. `AWS::Region=eu-west-1`).
-    #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = tenken::cfn::parameters::parse_argument)]
+    /// Terraform: read variable values from this file (repeatable), like `terraform -var-file`.
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+    /// Terraform: set a variable (repeatable), like `terraform -var 'NAME=VALUE'`.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+    /// CloudFormation: set a parameter (repeatable; pseudo parameters too,
+    /// e.g. `AWS::Region=eu-west-1`).
+    #[arg(long = "parameter", value_name = "NAME=VALUE", value_parser = parse_var)]
     parameters: Vec<(String, String)>,
-    /// Read CloudFormation parameter values from a file (repeatable): AWS CLI
-    /// `[{"ParameterKey", "ParameterValue"}]`, `["Key=Value"]` or `{"Key": "Value"}`.
+    /// CloudFormation: read parameter values from a file (repeatable): AWS CLI
+    /// `[{"ParameterKey", "ParameterValue"}]`, `["Name=Value"]` or `{"Name": "Value"}`.
     #[arg(long = "parameters", value_name = "FILE")]
     parameter_files: Vec<PathBuf>,
+}
+
+/// `NAME=VALUE` of `--var` and `--parameter`.
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(n, v)| (n.trim().to_string(), v.to_string()))
+        .ok_or_else(|| format!("expected NAME=VALUE, got '{text}'"))
 }
 
 fn main() -> ExitCode {
@@ -130,10 +146,25 @@ fn check(args: CheckArgs) -> i32 {
             min_severity: args.min_severity,
         },
         strict: args.strict,
+        terraform: tenken::terraform::Inputs {
+            var_files: args.var_files,
+            vars: args.vars,
+            env: std::env::vars()
+                .filter_map(|(k, v)| Some((k.strip_prefix("TF_VAR_")?.to_string(), v)))
+                .collect(),
+        },
         parameters: args.parameters,
         parameter_files: args.parameter_files,
     };
     let outcome = pipeline::run(&options);
+    for note in &outcome.notes {
+        let file = outcome.sources.get(note.span.file);
+        let at = file.line_col(note.span.start as usize);
+        eprintln!(
+            "note: {}:{}:{}: {}",
+            file.name, at.line, at.column, note.message
+        );
+    }
     let text = match args.format {
         OutputFormat::Human => report::human::render(
             &outcome,
@@ -179,7 +210,7 @@ fn rules(args: RulesArgs) -> i32 {
             selection.selects_any_pack(p) && args.pack.as_ref().is_none_or(|k| &p.spec.pack == k)
         })
         .collect();
-    print!("{}", rules::list(&chosen));
+    print!("{}", rules::render(&chosen, args.format));
     0
 }
 

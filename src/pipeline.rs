@@ -26,7 +26,9 @@ pub struct Options {
     pub selection: Selection,
     /// Report undecided checks (a needed value is unknown) as `info` findings.
     pub strict: bool,
-    /// CloudFormation parameter values given as `Key=Value` arguments.
+    /// Terraform variables from `--var-file`, `--var` and `TF_VAR_` variables.
+    pub terraform: terraform::Inputs,
+    /// CloudFormation parameter values given as `Name=Value` arguments.
     pub parameters: Vec<(String, String)>,
     /// CloudFormation parameter files (`--parameters FILE`).
     pub parameter_files: Vec<PathBuf>,
@@ -51,6 +53,8 @@ pub struct Outcome {
     pub policies: Vec<Policy>,
     pub findings: Vec<Finding>,
     pub errors: Vec<Problem>,
+    /// Remarks that are not errors (e.g. a module that was not followed).
+    pub notes: Vec<Problem>,
     pub files: usize,
     pub resources: usize,
     pub elapsed: Duration,
@@ -136,10 +140,12 @@ impl Selection {
     }
 }
 
-/// A unit of work: one template, or one Terraform module folder.
+/// A unit of work: one template, one Terraform folder on its own, or a
+/// Terraform root module with the modules it calls.
 pub enum Job {
     Template(FileId),
     Module(Vec<FileId>),
+    Terraform(Arc<terraform::Project>, PathBuf),
 }
 
 /// Runs the whole check.
@@ -176,10 +182,11 @@ pub fn run(options: &Options) -> Outcome {
         }
     };
     let mut found = discover(&options.paths, &exclude);
-    let mut jobs = read_files(&found, &mut out);
+    let (mut jobs, extra) = read_files(&found, &options.terraform, &mut out);
+    found.reported.extend(extra);
     let inputs = cfn_inputs(options, &mut jobs, &mut found, &mut out);
     let env = Arc::new(policy::cel_env());
-    let (resources, findings, errors) = lint_with(
+    let linted = lint_all(
         &out.sources,
         &jobs,
         &selected,
@@ -187,15 +194,18 @@ pub fn run(options: &Options) -> Outcome {
         options.strict,
         &inputs,
     );
-    out.resources = resources;
-    out.findings = findings
+    out.resources = linted.resources;
+    out.findings = linted
+        .findings
         .into_iter()
         .filter(|f| found.reported.contains(&out.sources.get(f.span.file).path))
         .collect();
-    out.errors.extend(errors);
+    out.errors.extend(linted.problems);
+    out.notes.extend(linted.notes);
     drop(selected);
     out.policies = policies;
     sort(&out.sources, &mut out.findings, &mut out.errors);
+    sort(&out.sources, &mut Vec::new(), &mut out.notes);
     out.elapsed = start.elapsed();
     out
 }
@@ -233,7 +243,7 @@ fn cfn_inputs(
         .iter()
         .filter_map(|j| match j {
             Job::Template(id) => Some(*id),
-            Job::Module(_) => None,
+            _ => None,
         })
         .collect();
     let ahead = cfn::nested::read_ahead(&mut out.sources, &templates, read_text);
@@ -255,42 +265,54 @@ pub fn lint(
     env: &Arc<cel::Env>,
     strict: bool,
 ) -> (usize, Vec<Finding>, Vec<Problem>) {
-    lint_with(
+    let linted = lint_all(
         sources,
         jobs,
         policies,
         env,
         strict,
         &cfn::Inputs::default(),
-    )
+    );
+    (linted.resources, linted.findings, linted.problems)
 }
 
-/// [`lint`] with CloudFormation parameter values and nested templates.
-pub fn lint_with(
+/// What linting jobs produced.
+#[derive(Default)]
+pub struct Linted {
+    pub resources: usize,
+    pub findings: Vec<Finding>,
+    pub problems: Vec<Problem>,
+    pub notes: Vec<Problem>,
+}
+
+/// Like [`lint`], also returning notes, with CloudFormation parameter values
+/// and nested templates.
+pub fn lint_all(
     sources: &SourceMap,
     jobs: &[Job],
     policies: &[&Policy],
     env: &Arc<cel::Env>,
     strict: bool,
     inputs: &cfn::Inputs,
-) -> (usize, Vec<Finding>, Vec<Problem>) {
-    let results: Vec<(usize, engine::Evaluation)> = jobs
+) -> Linted {
+    let results: Vec<(usize, engine::Evaluation, Vec<Problem>)> = jobs
         .par_iter()
         .map(|job| {
-            let (unit, mut problems) = normalize(job, sources, inputs);
+            let (unit, mut problems, notes) = normalize(job, sources, inputs);
             let mut eval = engine::evaluate(&unit, policies, env, strict);
             problems.append(&mut eval.problems);
             eval.problems = problems;
-            (unit.resources.len(), eval)
+            (unit.resources.len(), eval, notes)
         })
         .collect();
-    let (mut resources, mut findings, mut problems) = (0, Vec::new(), Vec::new());
-    for (n, eval) in results {
-        resources += n;
-        findings.extend(eval.findings);
-        problems.extend(eval.problems);
+    let mut linted = Linted::default();
+    for (n, eval, notes) in results {
+        linted.resources += n;
+        linted.findings.extend(eval.findings);
+        linted.problems.extend(eval.problems);
+        linted.notes.extend(notes);
     }
-    (resources, findings, problems)
+    linted
 }
 
 /// Sorts findings by file, line, column, rule and resource, and errors by
@@ -319,8 +341,13 @@ pub fn sort(sources: &SourceMap, findings: &mut Vec<Finding>, errors: &mut Vec<P
     errors.dedup();
 }
 
-/// Reads every discovered file (in parallel) and groups them into jobs.
-fn read_files(found: &Discovered, out: &mut Outcome) -> Vec<Job> {
+/// Reads every discovered file (in parallel) and groups them into jobs; also
+/// returns the files read beyond those (called modules, variables files).
+fn read_files(
+    found: &Discovered,
+    inputs: &terraform::Inputs,
+    out: &mut Outcome,
+) -> (Vec<Job>, Vec<PathBuf>) {
     for (path, message) in &found.errors {
         let id = out.sources.add(SourceFile::new(
             path.display().to_string(),
@@ -358,13 +385,29 @@ fn read_files(found: &Discovered, out: &mut Outcome) -> Vec<Job> {
         .filter_map(|p| ids.get(p))
         .map(|&id| Job::Template(id))
         .collect();
-    for files in found.terraform.values() {
-        let module: Vec<FileId> = files.iter().filter_map(|p| ids.get(p).copied()).collect();
-        if !module.is_empty() {
-            jobs.push(Job::Module(module));
-        }
+    let folders: Vec<(PathBuf, Vec<FileId>)> = found
+        .terraform
+        .iter()
+        .map(|(dir, files)| {
+            let ids = files.iter().filter_map(|p| ids.get(p).copied()).collect();
+            (dir.clone(), ids)
+        })
+        .filter(|(_, ids): &(PathBuf, Vec<FileId>)| !ids.is_empty())
+        .collect();
+    if folders.is_empty() {
+        return (jobs, Vec::new());
     }
-    jobs
+    let loaded = terraform::modules::load(folders, &mut out.sources, inputs, &read_text);
+    out.errors.extend(loaded.problems);
+    out.files += loaded.extra_files.len();
+    let project = Arc::new(loaded.project);
+    jobs.extend(
+        loaded
+            .roots
+            .into_iter()
+            .map(|root| Job::Terraform(project.clone(), root)),
+    );
+    (jobs, loaded.extra_files)
 }
 
 /// Reads a file as text; a UTF-8 byte order mark is dropped.
@@ -382,21 +425,48 @@ fn read_text(path: &Path) -> Result<String, String> {
         .unwrap_or(text))
 }
 
-/// Parses and normalizes one job into a unit of resources.
-fn normalize(job: &Job, sources: &SourceMap, inputs: &cfn::Inputs) -> (Unit, Vec<Problem>) {
+/// Parses and normalizes one job into a unit of resources, with problems and notes.
+fn normalize(
+    job: &Job,
+    sources: &SourceMap,
+    inputs: &cfn::Inputs,
+) -> (Unit, Vec<Problem>, Vec<Problem>) {
     match job {
-        Job::Template(id) => cfn::load_template(sources, *id, inputs),
+        Job::Template(id) => {
+            let file = sources.get(*id);
+            let (unit, problems) = match cfn::parse_document(file, *id) {
+                Ok(doc) if cfn::looks_like_template(&doc) => {
+                    cfn::normalize_file(&doc, sources, *id, inputs)
+                }
+                Ok(doc) if terraform::plan::looks_like_plan(&doc) => {
+                    let (unit, notes) = terraform::plan::normalize(&doc, &file.text);
+                    return (unit, Vec::new(), notes);
+                }
+                Ok(_) => (Unit::default(), Vec::new()),
+                Err(problem) if might_be_template(&file.text) => (Unit::default(), vec![problem]),
+                Err(_) => (Unit::default(), Vec::new()),
+            };
+            (unit, problems, Vec::new())
+        }
         Job::Module(ids) => {
             let mut problems = Vec::new();
             let mut parsed = Vec::new();
             for &id in ids {
-                let source = sources.get(id);
-                match terraform::parse_file(source, id) {
-                    Ok(body) => parsed.push(terraform::ParsedFile { id, source, body }),
+                match terraform::parse(sources.get(id).clone(), id) {
+                    Ok(file) => parsed.push(file),
                     Err(problem) => problems.push(problem),
                 }
             }
-            (terraform::normalize_module(&parsed), problems)
+            let (unit, more, notes) = terraform::Project::single(parsed).normalize(Path::new(""));
+            problems.extend(more);
+            (unit, problems, notes)
         }
+        Job::Terraform(project, root) => project.normalize(root),
     }
+}
+
+/// An unparseable YAML/JSON file is only an error when it looks like a template.
+fn might_be_template(text: &str) -> bool {
+    text.contains("AWSTemplateFormatVersion")
+        || (text.contains("Resources") && text.contains("AWS::"))
 }

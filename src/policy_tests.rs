@@ -76,42 +76,58 @@ fn run_case(policy: &Policy, case: &TestCase, env: &Arc<cel::Env>) -> Result<(),
             at.line, at.column, e.message
         ));
     }
-    let mut actual: Vec<Expectation> = findings
+    let mut actual: Vec<(Expectation, String)> = findings
         .iter()
-        .map(|f| Expectation {
-            resource: f.resource.clone(),
-            line: Some(
-                sources
-                    .get(f.span.file)
-                    .line_col(f.span.start as usize)
-                    .line,
-            ),
+        .map(|f| {
+            let line = sources
+                .get(f.span.file)
+                .line_col(f.span.start as usize)
+                .line;
+            let expectation = Expectation {
+                resource: f.resource.clone(),
+                line: Some(line),
+            };
+            (expectation, f.message.clone())
         })
         .collect();
     actual.sort();
     let mut expected = case.expect.clone();
     expected.sort();
-    // An expectation without a line matches a finding on that resource at any line.
-    let matches = expected.len() == actual.len()
-        && expected
+    diff(&expected, &actual)
+}
+
+/// Pairs expectations with findings (an expectation without a line matches a
+/// finding on that resource at any line); `Err` lists what is missing and unexpected.
+fn diff(expected: &[Expectation], actual: &[(Expectation, String)]) -> Result<(), String> {
+    let mut unmatched: Vec<&(Expectation, String)> = actual.iter().collect();
+    let mut missing = Vec::new();
+    for e in expected {
+        let found = unmatched
             .iter()
-            .zip(&actual)
-            .all(|(e, a)| e.resource == a.resource && (e.line.is_none() || e.line == a.line));
-    if matches {
+            .position(|(a, _)| e.resource == a.resource && (e.line.is_none() || e.line == a.line));
+        match found {
+            Some(i) => {
+                unmatched.remove(i);
+            }
+            None => missing.push(e),
+        }
+    }
+    if missing.is_empty() && unmatched.is_empty() {
         return Ok(());
     }
-    let show = |v: &[Expectation]| {
-        v.iter()
-            .map(|e| match e.line {
-                Some(l) => format!("{}:{l}", e.resource),
-                None => e.resource.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    Err(format!(
-        "    expected: [{}]\n    actual:   [{}]\n",
-        show(&expected),
-        show(&actual)
-    ))
+    let mut out = String::new();
+    for e in missing {
+        let _ = writeln!(out, "    - expected {}, not reported", show(e));
+    }
+    for (a, message) in unmatched {
+        let _ = writeln!(out, "    + reported {}, not expected: {message}", show(a));
+    }
+    Err(out)
+}
+
+fn show(e: &Expectation) -> String {
+    match e.line {
+        Some(l) => format!("{} at line {l}", e.resource),
+        None => e.resource.clone(),
+    }
 }

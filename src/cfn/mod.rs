@@ -41,23 +41,14 @@ pub fn parse_document(file: &SourceFile, id: FileId) -> Result<Node, Problem> {
     }
 }
 
-/// Parses and normalizes one file; a file that is not a template gives nothing,
-/// and a parse error only counts when the text looks like a template.
-pub fn load_template(sources: &SourceMap, id: FileId, inputs: &Inputs) -> (Unit, Vec<Problem>) {
-    let file = sources.get(id);
-    match parse_document(file, id) {
-        Ok(doc) if looks_like_template(&doc) => {
-            let mut loader = nested::Loader::new(sources, &inputs.templates, id);
-            template::normalize(&doc, &inputs.overrides, &mut loader)
-        }
-        Ok(_) => (Unit::default(), Vec::new()),
-        Err(problem) if might_be_template(&file.text) => (Unit::default(), vec![problem]),
-        Err(_) => (Unit::default(), Vec::new()),
-    }
-}
-
-/// An unparseable YAML/JSON file is only an error when it looks like a template.
-fn might_be_template(text: &str) -> bool {
-    text.contains("AWSTemplateFormatVersion")
-        || (text.contains("Resources") && text.contains("AWS::"))
+/// The resources of a parsed template file, with the run's parameter values;
+/// local nested stacks are followed.
+pub fn normalize_file(
+    doc: &Node,
+    sources: &SourceMap,
+    id: FileId,
+    inputs: &Inputs,
+) -> (Unit, Vec<Problem>) {
+    let mut loader = nested::Loader::new(sources, &inputs.templates, id);
+    template::normalize(doc, &inputs.overrides, &mut loader)
 }

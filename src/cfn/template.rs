@@ -7,7 +7,7 @@ use super::nested::{Loader, STACK};
 use super::parameters::{self, Overrides};
 use super::sam;
 use crate::diag::Problem;
-use crate::model::{canonical, Format, Node, Resource, Unit, Value};
+use crate::model::{canonical, fold, Format, Node, Resource, Unit, Value};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,6 +43,7 @@ pub(super) fn normalize(
     let mut unit = Unit::default();
     let mut problems = Vec::new();
     add_resources(doc, supplied, loader, "", &mut unit, &mut problems);
+    fold::fold_split_resources(&mut unit);
     (unit, problems)
 }
 

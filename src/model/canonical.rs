@@ -37,6 +37,7 @@ const TYPE_NAMES: &[(&str, &str)] = &[
         "AWS::Config::DeliveryChannel",
         "aws_config_delivery_channel",
     ),
+    ("AWS::DocDB::DBCluster", "aws_docdb_cluster"),
     ("AWS::DynamoDB::Table", "aws_dynamodb_table"),
     ("AWS::EC2::EIP", "aws_eip"),
     (
@@ -50,12 +51,17 @@ const TYPE_NAMES: &[(&str, &str)] = &[
     ("AWS::EC2::NatGateway", "aws_nat_gateway"),
     ("AWS::EC2::NetworkAcl", "aws_network_acl"),
     ("AWS::EC2::NetworkAclEntry", "aws_network_acl_rule"),
+    ("AWS::EC2::NetworkInterface", "aws_network_interface"),
     ("AWS::EC2::Route", "aws_route"),
     ("AWS::EC2::RouteTable", "aws_route_table"),
     ("AWS::EC2::SecurityGroup", "aws_security_group"),
     ("AWS::EC2::SecurityGroupEgress", "aws_security_group_rule"),
     ("AWS::EC2::SecurityGroupIngress", "aws_security_group_rule"),
     ("AWS::EC2::Subnet", "aws_subnet"),
+    (
+        "AWS::EC2::SubnetRouteTableAssociation",
+        "aws_route_table_association",
+    ),
     ("AWS::EC2::VPC", "aws_vpc"),
     ("AWS::EC2::VPCEndpoint", "aws_vpc_endpoint"),
     ("AWS::EC2::Volume", "aws_ebs_volume"),
@@ -67,6 +73,10 @@ const TYPE_NAMES: &[(&str, &str)] = &[
     ),
     ("AWS::ElasticLoadBalancing::LoadBalancer", "aws_elb"),
     ("AWS::ElasticLoadBalancingV2::Listener", "aws_lb_listener"),
+    (
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        "aws_lb_listener_rule",
+    ),
     ("AWS::ElasticLoadBalancingV2::LoadBalancer", "aws_lb"),
     ("AWS::GuardDuty::Detector", "aws_guardduty_detector"),
     ("AWS::IAM::Group", "aws_iam_group"),
@@ -101,6 +111,9 @@ const DOCUMENT_KEYS: &[&str] = &[
     "KeyPolicy",
     "PolicyText",
 ];
+
+/// Properties whose keys are names chosen by the user (environment variables), kept as written.
+const VERBATIM_KEYS: &[&str] = &["Variables"];
 
 /// The Terraform type name for a CloudFormation type.
 pub fn canonical_type(cfn_type: &str) -> String {
@@ -157,6 +170,8 @@ fn snake_keys(node: &Node) -> Node {
                 .map(|(k, v)| {
                     let v = if DOCUMENT_KEYS.contains(&k.as_str()) {
                         iam::normalize_document(v)
+                    } else if VERBATIM_KEYS.contains(&k.as_str()) {
+                        v.clone()
                     } else if k == "Tags" {
                         tags_map(v).unwrap_or_else(|| snake_keys(v))
                     } else {

@@ -9,6 +9,29 @@ type Props = BTreeMap<String, Node>;
 /// Reshapes the snake_cased properties of a `cfn_type` resource into the canonical form.
 pub fn adapt(cfn_type: &str, p: &mut Props) {
     match cfn_type {
+        "AWS::RDS::DBInstance" => rename(p, "master_user_password", "password"),
+        "AWS::RDS::DBCluster" | "AWS::Redshift::Cluster" | "AWS::DocDB::DBCluster" => {
+            rename(p, "master_user_password", "master_password");
+        }
+        "AWS::IAM::RolePolicy" | "AWS::IAM::UserPolicy" | "AWS::IAM::GroupPolicy" => {
+            rename(p, "policy_document", "policy");
+            for (from, to) in [
+                ("role_name", "role"),
+                ("user_name", "user"),
+                ("group_name", "group"),
+            ] {
+                rename(p, from, to);
+            }
+        }
+        "AWS::DynamoDB::Table" => {
+            rename(p, "sse_specification", "server_side_encryption");
+            if let Some(sse) = p.get_mut("server_side_encryption").and_then(Node::map_mut) {
+                rename(sse, "sse_enabled", "enabled");
+                rename(sse, "kms_master_key_id", "kms_key_arn");
+            }
+            wrap(p, "server_side_encryption");
+        }
+        "AWS::Lambda::Function" => wrap(p, "environment"),
         "AWS::EC2::SecurityGroup" => {
             rename(p, "group_description", "description");
             for (from, to) in [
@@ -42,6 +65,7 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
         }
         "AWS::S3::Bucket" => {
             rename(p, "bucket_name", "bucket");
+            canned_acl(p);
             if let Some(enc) = p.remove("bucket_encryption") {
                 let rules = enc
                     .get("server_side_encryption_configuration")
@@ -133,6 +157,7 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
         "AWS::KMS::Key" => {
             rename(p, "key_policy", "policy");
             rename(p, "pending_window_in_days", "deletion_window_in_days");
+            rename(p, "key_spec", "customer_master_key_spec");
         }
         "AWS::CloudTrail::Trail" => {
             rename(p, "is_logging", "enable_logging");
@@ -142,7 +167,125 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
                 "cloud_watch_logs_group_arn",
             );
         }
+        "AWS::AutoScaling::LaunchConfiguration" => wrap(p, "metadata_options"),
+        "AWS::EC2::Instance" => {
+            wrap(p, "metadata_options");
+            primary_interface_to_top(p);
+        }
+        "AWS::EC2::LaunchTemplate" => {
+            lift(p, "launch_template_data");
+            wrap(p, "metadata_options");
+            each_map(p, "block_device_mappings", |m| wrap(m, "ebs"));
+        }
+        "AWS::EC2::Route" => {
+            rename(
+                p,
+                "egress_only_internet_gateway_id",
+                "egress_only_gateway_id",
+            );
+        }
+        "AWS::ElasticLoadBalancingV2::Listener" => {
+            rename(p, "default_actions", "default_action");
+            each_map(p, "default_action", |a| {
+                rename(a, "redirect_config", "redirect");
+                wrap(a, "redirect");
+            });
+        }
+        "AWS::ElasticLoadBalancingV2::LoadBalancer" => {
+            if let Some(scheme) = p.remove("scheme") {
+                let internal = Value::Bool(scheme.as_str() == Some("internal"));
+                p.insert(
+                    "internal".into(),
+                    Node {
+                        value: internal,
+                        ..scheme
+                    },
+                );
+            }
+            rename(p, "type", "load_balancer_type");
+            lb_attributes_to_access_logs(p);
+        }
+        "AWS::ElasticLoadBalancing::LoadBalancer" => {
+            rename(p, "access_logging_policy", "access_logs");
+            wrap(p, "access_logs");
+        }
+        "AWS::CloudFront::Distribution" => {
+            lift(p, "distribution_config");
+            rename(p, "cache_behaviors", "ordered_cache_behavior");
+            rename(p, "logging", "logging_config");
+            rename(p, "origins", "origin");
+            for key in [
+                "default_cache_behavior",
+                "viewer_certificate",
+                "logging_config",
+            ] {
+                wrap(p, key);
+            }
+        }
+        "AWS::Config::ConfigurationRecorder" => wrap(p, "recording_group"),
+        "AWS::ApiGateway::Stage" | "AWS::ApiGatewayV2::Stage" => {
+            rename(p, "access_log_setting", "access_log_settings");
+            wrap(p, "access_log_settings");
+        }
         _ => {}
+    }
+}
+
+/// Moves the entries of the map at `key` to the top level (e.g. `LaunchTemplateData`).
+fn lift(p: &mut Props, key: &str) {
+    if let Some(Value::Map(inner)) = p.remove(key).map(|n| n.value) {
+        p.extend(inner);
+    }
+}
+
+/// The public IP and subnet of an instance's primary network interface
+/// (`DeviceIndex` 0) as the top-level `associate_public_ip_address` and `subnet_id`.
+fn primary_interface_to_top(p: &mut Props) {
+    let primary = p
+        .get("network_interfaces")
+        .and_then(Node::as_list)
+        .and_then(|l| {
+            l.iter().find(|i| {
+                i.get("device_index")
+                    .is_some_and(|d| matches!(&d.value, Value::Int(0)) || d.as_str() == Some("0"))
+            })
+        })
+        .cloned();
+    for key in ["associate_public_ip_address", "subnet_id"] {
+        if let Some(v) = primary.as_ref().and_then(|i| i.get(key)) {
+            p.entry(key.to_string()).or_insert_with(|| v.clone());
+        }
+    }
+}
+
+/// `LoadBalancerAttributes: [{Key: access_logs.s3.enabled, Value: "true"}, ...]`
+/// into `access_logs: [{enabled, bucket, prefix}]`.
+fn lb_attributes_to_access_logs(p: &mut Props) {
+    let Some(attrs) = p.get("load_balancer_attributes") else {
+        return;
+    };
+    let mut logs = BTreeMap::new();
+    for a in attrs.as_list().unwrap_or_default() {
+        let (Some(k), Some(v)) = (a.get("key").and_then(Node::as_str), a.get("value")) else {
+            continue;
+        };
+        let field = match k {
+            "access_logs.s3.enabled" => "enabled",
+            "access_logs.s3.bucket" => "bucket",
+            "access_logs.s3.prefix" => "prefix",
+            _ => continue,
+        };
+        let mut v = v.clone();
+        if field == "enabled" {
+            if let Some(text) = v.as_str() {
+                v.value = Value::Bool(text.eq_ignore_ascii_case("true"));
+            }
+        }
+        logs.insert(field.to_string(), v);
+    }
+    if let Some(first) = logs.values().next() {
+        let node = Node::new(Value::Map(logs.clone()), first.span);
+        p.insert("access_logs".into(), node.into_list());
     }
 }
 
@@ -203,5 +346,15 @@ fn to_string(p: &mut Props, key: &str) {
         if let Value::Int(i) = n.value {
             n.value = Value::Str(i.to_string());
         }
+    }
+}
+
+/// `AccessControl: PublicRead` → `acl = "public-read"` (Terraform's canned ACL names).
+fn canned_acl(p: &mut Props) {
+    if let Some(mut acl) = p.remove("access_control") {
+        if let Value::Str(s) = &acl.value {
+            acl.value = Value::Str(super::canonical::snake_case(s).replace('_', "-"));
+        }
+        p.insert("acl".into(), acl);
     }
 }

@@ -5,8 +5,16 @@
 use super::{Node, Resource, Unit, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// (child type, attribute referring to the parent, parent type, parent attribute).
+/// (child type, attribute referring to the parent, parent type, parent attribute);
+/// an empty parent attribute means `ingress` or `egress`, by the rule's direction.
 const FOLDS: &[(&str, &str, &str, &str)] = &[
+    ("aws_s3_bucket_acl", "bucket", "aws_s3_bucket", "acl"),
+    (
+        "aws_network_acl_rule",
+        "network_acl_id",
+        "aws_network_acl",
+        "",
+    ),
     (
         "aws_s3_bucket_logging",
         "bucket",
@@ -35,7 +43,7 @@ const FOLDS: &[(&str, &str, &str, &str)] = &[
         "aws_s3_bucket_versioning",
         "bucket",
         "aws_s3_bucket",
-        "versioning_configuration",
+        "versioning",
     ),
     (
         "aws_security_group_rule",
@@ -45,11 +53,12 @@ const FOLDS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-/// Folds split resources into their parents; security group rules whose
-/// group is not in the unit become a security group of their own.
+/// Folds split resources into their parents; security group and network ACL
+/// rules whose parent is not in the unit become a parent of their own.
 pub fn fold_split_resources(unit: &mut Unit) {
     for r in &mut unit.resources {
         normalize_vpc_rule(r);
+        normalize_acl_rule(r);
     }
     let index: HashMap<String, usize> = unit
         .resources
@@ -93,12 +102,22 @@ pub fn fold_split_resources(unit: &mut Unit) {
         item.key_span = None;
         match parent {
             Some(p) => {
-                append(&mut unit.resources[p].props, &attr, item);
+                let child_type = unit.resources[child].canonical_type.clone();
+                let parent = &mut unit.resources[p].props;
+                match child_type.as_str() {
+                    "aws_s3_bucket_acl" => set_acl(parent, item),
+                    "aws_s3_bucket_versioning" => append(parent, &attr, versioning(item)),
+                    _ => append(parent, &attr, item),
+                }
                 folded.insert(child);
             }
-            None if unit.resources[child].canonical_type == "aws_security_group_rule" => {
+            None if attr == "ingress" || attr == "egress" => {
                 let r = &mut unit.resources[child];
-                r.canonical_type = "aws_security_group".into();
+                r.canonical_type = FOLDS
+                    .iter()
+                    .find(|f| f.0 == r.canonical_type)
+                    .map_or("", |f| f.2)
+                    .into();
                 let span = r.span;
                 r.props = Node::new(Value::Map(BTreeMap::new()), span);
                 append(&mut r.props, &attr, item);
@@ -113,10 +132,61 @@ pub fn fold_split_resources(unit: &mut Unit) {
     });
 }
 
+/// `egress` for security group rules of type `egress` and network ACL rules with `egress = true`.
 fn rule_direction(r: &Resource) -> &'static str {
-    match r.props.get("type").and_then(Node::as_str) {
-        Some("egress") => "egress",
-        _ => "ingress",
+    let egress = r.props.get("type").and_then(Node::as_str) == Some("egress")
+        || r.props.get("egress").map(|n| &n.value) == Some(&Value::Bool(true));
+    if egress {
+        "egress"
+    } else {
+        "ingress"
+    }
+}
+
+/// `aws_network_acl_rule` keys into the shape of `aws_network_acl`'s inline rules.
+fn normalize_acl_rule(r: &mut Resource) {
+    if r.canonical_type != "aws_network_acl_rule" {
+        return;
+    }
+    let Some(p) = r.props.map_mut() else { return };
+    for (from, to) in [("rule_number", "rule_no"), ("rule_action", "action")] {
+        if let Some(v) = p.remove(from) {
+            p.insert(to.into(), v);
+        }
+    }
+}
+
+/// `aws_s3_bucket_acl`'s canned `acl` becomes the bucket's `acl` attribute.
+fn set_acl(bucket: &mut Node, item: Node) {
+    if let (Some(map), Some(acl)) = (bucket.map_mut(), item.get("acl")) {
+        map.insert("acl".to_string(), acl.clone());
+    }
+}
+
+/// `versioning_configuration { status = "Enabled" }` into the bucket's `versioning { enabled }` shape.
+fn versioning(item: Node) -> Node {
+    let mut out = BTreeMap::new();
+    let status = item
+        .get("versioning_configuration")
+        .and_then(Node::as_list)
+        .and_then(<[Node]>::first)
+        .and_then(|c| c.get("status"));
+    if let Some(s) = status {
+        let enabled = match &s.value {
+            Value::Str(text) => Value::Bool(text == "Enabled"),
+            _ => s.value.clone(),
+        };
+        out.insert(
+            "enabled".to_string(),
+            Node {
+                value: enabled,
+                ..s.clone()
+            },
+        );
+    }
+    Node {
+        value: Value::Map(out),
+        ..item
     }
 }
 

@@ -1,132 +1,334 @@
-//! Static evaluation of Terraform expressions into model nodes: literals keep
-//! their spans, `var.*` and `local.*` resolve to their values (pointing back
-//! at where they were set), resource attributes become references, and
-//! anything only known at apply time becomes unknown.
+//! Static evaluation of Terraform expressions into model nodes.
+//!
+//! Literals keep their spans; `var.*` and `local.*` resolve to their values
+//! (pointing back at where they were set); module outputs resolve through the
+//! child module; resource attributes become references; data sources and
+//! anything else only known at apply time become unknown, never a guess.
 
+use super::functions;
 use crate::model::{Node, Origin, Reference, Value};
 use crate::source::{FileId, Span};
-use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::expr::{
+    BinaryOperator, Expression, ForExpr, ObjectKey, TraversalOperator, UnaryOperator,
+};
 use hcl_edit::template::{Element, Template};
 use hcl_edit::Span as _;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-/// What names mean inside one module.
-#[derive(Default)]
-pub struct Scope {
-    variables: HashMap<String, Option<(Expression, FileId)>>,
-    locals: HashMap<String, (Expression, FileId)>,
-    resources: HashSet<String>,
-    local_values: RefCell<HashMap<String, Node>>,
-    resolving: RefCell<HashSet<String>>,
+/// Names bound while evaluating one expression: `count`, `each`, `for`
+/// variables and `dynamic` block iterators.
+pub type Bindings = BTreeMap<String, Node>;
+
+/// An expression as written: HCL, or a value of a `.tf.json` file (whose
+/// strings may hold `${...}` templates).
+#[derive(Clone, Copy)]
+pub enum Code<'p> {
+    Hcl(&'p Expression, FileId),
+    Json(&'p Node),
 }
 
-impl Scope {
-    pub fn declare_resource(&mut self, address: String) {
-        self.resources.insert(address);
-    }
+/// How a resource or module is repeated.
+#[derive(Clone, Copy)]
+pub enum Repeat<'p> {
+    Count(Code<'p>),
+    ForEach(Code<'p>),
+}
 
-    pub fn declare_variable(&mut self, name: &str, default: Option<(Expression, FileId)>) {
-        self.variables.insert(name.to_string(), default);
-    }
+/// Spans of expressions parsed out of `.tf.json` strings, replaced by the
+/// string's span once evaluated.
+const JSON_TEMPLATE: FileId = FileId(u32::MAX);
 
-    pub fn declare_local(&mut self, name: &str, value: Expression, file: FileId) {
-        self.locals.insert(name.to_string(), (value, file));
-    }
+/// How a variable got its value, which decides where findings point.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Supply {
+    /// A default or a variables file: findings point at the use, with the
+    /// place it was set as a secondary label.
+    Set,
+    /// A module input: findings point at the caller's attribute, with the use
+    /// inside the module as a secondary label.
+    Input,
+}
 
-    /// Converts an expression written in `file`.
-    pub fn convert(&self, e: &Expression, file: FileId) -> Node {
-        let span = e
-            .span()
-            .map_or(Span::new(file, 0, 0), |r| Span::new(file, r.start, r.end));
+/// What names mean inside one module instance.
+#[derive(Default)]
+pub struct Scope<'p> {
+    /// Address prefix of the module instance: empty, or `module.vpc.`.
+    pub prefix: String,
+    /// The value of `path.module`.
+    pub module_path: String,
+    pub variables: HashMap<String, (Node, Supply)>,
+    pub locals: HashMap<String, Code<'p>>,
+    pub resources: HashMap<String, Option<Repeat<'p>>>,
+    pub outputs: HashMap<String, Code<'p>>,
+    /// Child module instances by call name (`vpc`, `vpc[0]`, `vpc["a"]`).
+    pub children: HashMap<String, Scope<'p>>,
+    local_values: RefCell<HashMap<String, Node>>,
+    /// Instance keys of resources, once computed (`None`: not known).
+    instance_keys: RefCell<HashMap<String, Option<Vec<String>>>>,
+    resolving: RefCell<HashSet<String>>,
+    /// Set when evaluation met a definite error (what `try` and `can` catch).
+    failed: Cell<bool>,
+}
+
+impl<'p> Scope<'p> {
+    /// Evaluates an expression written in `file`.
+    pub fn eval(&self, e: &Expression, file: FileId, b: &Bindings) -> Node {
+        let span = span_in(e.span(), file);
         let value = match e {
             Expression::Null(_) => Value::Null,
-            Expression::Bool(b) => Value::Bool(*b.value()),
+            Expression::Bool(v) => Value::Bool(*v.value()),
             Expression::Number(n) => match n.as_i64() {
                 Some(i) => Value::Int(i),
                 None => n.as_f64().map_or(Value::Unknown, Value::Float),
             },
             Expression::String(s) => Value::Str(s.value().clone()),
-            Expression::Array(a) => Value::List(a.iter().map(|i| self.convert(i, file)).collect()),
+            Expression::Array(a) => Value::List(a.iter().map(|i| self.eval(i, file, b)).collect()),
             Expression::Object(o) => {
                 let mut map = BTreeMap::new();
                 for (key, value) in o.iter() {
                     let (name, key_range) = match key {
                         ObjectKey::Ident(i) => (Some(i.as_str().to_string()), i.span()),
                         ObjectKey::Expression(k) => {
-                            (self.convert(k, file).as_str().map(str::to_string), k.span())
+                            (key_string(&self.eval(k, file, b).value), k.span())
                         }
                     };
-                    let Some(name) = name else { continue };
-                    let mut node = self.convert(value.expr(), file);
+                    let Some(name) = name else {
+                        return Node::new(Value::Unknown, span);
+                    };
+                    let mut node = self.eval(value.expr(), file, b);
                     node.key_span = key_range.map(|r| Span::new(file, r.start, r.end));
                     map.insert(name, node);
                 }
                 Value::Map(map)
             }
-            Expression::StringTemplate(t) => self.template(t, file),
-            Expression::HeredocTemplate(h) => self.template(&h.template, file),
-            Expression::Parenthesis(p) => return self.convert(p.inner(), file).at(span),
-            Expression::Traversal(t) => return self.traversal(&t.expr, &t.operators, file, span),
-            Expression::FuncCall(call) => {
-                let args: Vec<&Expression> = call.args.iter().collect();
-                match (call.name.name.as_str(), args.as_slice()) {
-                    ("jsonencode" | "tolist" | "toset", [arg]) => {
-                        return self.convert(arg, file).at(span)
-                    }
-                    ("concat", _) => {
-                        let mut out = Vec::new();
-                        for arg in &args {
-                            match self.convert(arg, file).value {
-                                Value::List(items) => out.extend(items),
-                                _ => return Node::new(Value::Unknown, span),
-                            }
-                        }
-                        Value::List(out)
-                    }
-                    _ => Value::Unknown,
-                }
+            Expression::StringTemplate(t) => self.template(t, file, b),
+            Expression::HeredocTemplate(h) => self.template(&h.template, file, b),
+            Expression::Parenthesis(p) => return self.eval(p.inner(), file, b).at(span),
+            Expression::Traversal(t) => {
+                return self.traversal(&t.expr, &t.operators, file, span, b)
             }
-            Expression::Conditional(c) => match self.convert(&c.cond_expr, file).value {
-                Value::Bool(true) => return self.convert(&c.true_expr, file).at(span),
-                Value::Bool(false) => return self.convert(&c.false_expr, file).at(span),
+            Expression::FuncCall(call) => {
+                let name = call.name.name.as_str();
+                if !call.name.namespace.is_empty() {
+                    return Node::new(Value::Unknown, span);
+                }
+                let args: Vec<&Expression> = call.args.iter().collect();
+                match name {
+                    "try" => return self.try_each(&args, file, span, b),
+                    "can" => return self.can(&args, file, span, b),
+                    _ => {}
+                }
+                let mut values: Vec<Node> = args.iter().map(|a| self.eval(a, file, b)).collect();
+                if call.args.expand_final() {
+                    if let Some(Value::List(items)) = values.pop().map(|n| n.value) {
+                        values.extend(items);
+                    } else {
+                        return Node::new(Value::Unknown, span);
+                    }
+                }
+                return match functions::call(name, values, span) {
+                    Ok(node) => node,
+                    Err(functions::Failed) => self.fail(span),
+                };
+            }
+            Expression::Conditional(c) => match self.eval(&c.cond_expr, file, b).value {
+                Value::Bool(true) => return self.eval(&c.true_expr, file, b).at(span),
+                Value::Bool(false) => return self.eval(&c.false_expr, file, b).at(span),
                 _ => Value::Unknown,
             },
             Expression::UnaryOp(op) => {
-                match (op.operator.value(), self.convert(&op.expr, file).value) {
-                    (UnaryOperator::Not, Value::Bool(b)) => Value::Bool(!b),
+                match (op.operator.value(), self.eval(&op.expr, file, b).value) {
+                    (UnaryOperator::Not, Value::Bool(v)) => Value::Bool(!v),
                     (UnaryOperator::Neg, Value::Int(i)) => Value::Int(-i),
                     (UnaryOperator::Neg, Value::Float(f)) => Value::Float(-f),
                     _ => Value::Unknown,
                 }
             }
             Expression::BinaryOp(op) => {
-                let lhs = self.convert(&op.lhs_expr, file).value;
-                let rhs = self.convert(&op.rhs_expr, file).value;
+                let lhs = self.eval(&op.lhs_expr, file, b).value;
+                let rhs = self.eval(&op.rhs_expr, file, b).value;
                 binary(*op.operator.value(), lhs, rhs)
             }
-            Expression::Variable(_) | Expression::ForExpr(_) => Value::Unknown,
+            Expression::ForExpr(f) => return self.for_expr(f, file, span, b),
+            Expression::Variable(v) => match self.root(v.as_str(), b) {
+                Some(node) => return node.at(span),
+                None => Value::Unknown,
+            },
         };
         Node::new(value, span)
     }
 
-    fn template(&self, t: &Template, file: FileId) -> Value {
+    /// Evaluates HCL or `.tf.json` code.
+    pub fn code(&self, code: Code, b: &Bindings) -> Node {
+        match code {
+            Code::Hcl(e, file) => self.eval(e, file, b),
+            Code::Json(node) => self.eval_json(node, b),
+        }
+    }
+
+    /// Evaluates a `.tf.json` value: strings with `${...}` are templates
+    /// (one that is a single interpolation yields its value, like Terraform).
+    pub fn eval_json(&self, node: &Node, b: &Bindings) -> Node {
+        let value = match &node.value {
+            Value::Str(text) if text.contains("${") => {
+                let mut out = self.json_template(text, b);
+                fix_spans(&mut out, node.span);
+                out.span = node.span;
+                out.key_span = node.key_span;
+                return out;
+            }
+            Value::List(items) => Value::List(items.iter().map(|i| self.eval_json(i, b)).collect()),
+            Value::Map(m) => Value::Map(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), self.eval_json(v, b)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        Node {
+            value,
+            ..node.clone()
+        }
+    }
+
+    fn json_template(&self, text: &str, b: &Bindings) -> Node {
+        let at = Span::new(JSON_TEMPLATE, 0, 0);
+        let Ok(template) = hcl_edit::parser::parse_template(text) else {
+            return Node::new(Value::Unknown, at);
+        };
+        let elements: Vec<&Element> = template.iter().collect();
+        match elements.as_slice() {
+            [Element::Interpolation(i)] => self.eval(&i.expr, JSON_TEMPLATE, b),
+            _ => Node::new(self.template(&template, JSON_TEMPLATE, b), at),
+        }
+    }
+
+    /// An unknown value caused by a definite error.
+    fn fail(&self, span: Span) -> Node {
+        self.failed.set(true);
+        Node::new(Value::Unknown, span)
+    }
+
+    /// Evaluates `e`, telling whether it failed.
+    fn attempt(&self, e: &Expression, file: FileId, b: &Bindings) -> (Node, bool) {
+        let before = self.failed.replace(false);
+        let node = self.eval(e, file, b);
+        let failed = self.failed.replace(before);
+        (node, failed)
+    }
+
+    fn try_each(&self, args: &[&Expression], file: FileId, span: Span, b: &Bindings) -> Node {
+        for arg in args {
+            let (node, failed) = self.attempt(arg, file, b);
+            if !failed {
+                return node.at(span);
+            }
+        }
+        self.fail(span)
+    }
+
+    fn can(&self, args: &[&Expression], file: FileId, span: Span, b: &Bindings) -> Node {
+        let [arg] = args else { return self.fail(span) };
+        let (node, failed) = self.attempt(arg, file, b);
+        let value = if failed {
+            Value::Bool(false)
+        } else if node.contains_unknown() {
+            Value::Unknown
+        } else {
+            Value::Bool(true)
+        };
+        Node::new(value, span)
+    }
+
+    fn template(&self, t: &Template, file: FileId, b: &Bindings) -> Value {
         let mut out = String::new();
         for element in t.iter() {
             match element {
                 Element::Literal(s) => out.push_str(s.value()),
-                Element::Interpolation(i) => match self.convert(&i.expr, file).value {
-                    Value::Str(s) => out.push_str(&s),
-                    Value::Int(n) => out.push_str(&n.to_string()),
-                    Value::Float(n) => out.push_str(&n.to_string()),
-                    Value::Bool(b) => out.push_str(&b.to_string()),
-                    _ => return Value::Unknown,
+                Element::Interpolation(i) => match functions::to_text(&self.eval(&i.expr, file, b))
+                {
+                    Some(s) => out.push_str(&s),
+                    None => return Value::Unknown,
                 },
                 Element::Directive(_) => return Value::Unknown,
             }
         }
         Value::Str(out)
+    }
+
+    fn for_expr(&self, f: &ForExpr, file: FileId, span: Span, b: &Bindings) -> Node {
+        let collection = self.eval(&f.intro.collection_expr, file, b);
+        let Some(pairs) = functions::entries(&collection) else {
+            return Node::new(Value::Unknown, span);
+        };
+        let key_var = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
+        let value_var = f.intro.value_var.as_str().to_string();
+        let mut list = Vec::new();
+        let mut map: BTreeMap<String, Node> = BTreeMap::new();
+        for (key, value) in pairs {
+            let mut inner = b.clone();
+            if let Some(k) = &key_var {
+                inner.insert(k.clone(), key);
+            }
+            inner.insert(value_var.clone(), value);
+            if let Some(cond) = &f.cond {
+                match self.eval(&cond.expr, file, &inner).value {
+                    Value::Bool(true) => {}
+                    Value::Bool(false) => continue,
+                    _ => return Node::new(Value::Unknown, span),
+                }
+            }
+            let item = self.eval(&f.value_expr, file, &inner);
+            match &f.key_expr {
+                None => list.push(item),
+                Some(k) => {
+                    let Some(name) = key_string(&self.eval(k, file, &inner).value) else {
+                        return Node::new(Value::Unknown, span);
+                    };
+                    if f.grouping {
+                        let group = map
+                            .entry(name)
+                            .or_insert_with(|| Node::new(Value::List(Vec::new()), item.span));
+                        if let Value::List(items) = &mut group.value {
+                            items.push(item);
+                        }
+                    } else if map.insert(name, item).is_some() {
+                        return self.fail(span);
+                    }
+                }
+            }
+        }
+        let value = match f.key_expr {
+            None => Value::List(list),
+            Some(_) => Value::Map(map),
+        };
+        Node::new(value, span)
+    }
+
+    /// The value of a bare name: a binding, or the `path`/`terraform` objects.
+    fn root(&self, name: &str, b: &Bindings) -> Option<Node> {
+        if let Some(node) = b.get(name) {
+            return Some(node.clone());
+        }
+        let text = |s: &str| Node::new(Value::Str(s.to_string()), Span::default());
+        let object = |entries: &[(&str, &str)]| {
+            let map = entries
+                .iter()
+                .map(|(k, v)| (k.to_string(), text(v)))
+                .collect();
+            Node::new(Value::Map(map), Span::default())
+        };
+        match name {
+            "path" => Some(object(&[
+                ("module", &self.module_path),
+                ("root", "."),
+                ("cwd", "."),
+            ])),
+            "terraform" => Some(object(&[("workspace", "default")])),
+            _ => None,
+        }
     }
 
     fn traversal(
@@ -135,60 +337,269 @@ impl Scope {
         ops: &[hcl_edit::Decorated<TraversalOperator>],
         file: FileId,
         span: Span,
+        b: &Bindings,
     ) -> Node {
+        let ops: Vec<&TraversalOperator> = ops.iter().map(|o| o.value()).collect();
         let unknown = || Node::new(Value::Unknown, span);
-        let Expression::Variable(root) = root else {
-            return unknown();
+        let Expression::Variable(name) = root else {
+            let base = self.eval(root, file, b);
+            return self.apply(base, &ops, file, span, b).at(span);
         };
-        let attr = |i: usize| match ops.get(i).map(|o| o.value()) {
-            Some(TraversalOperator::GetAttr(name)) => Some(name.as_str()),
-            _ => None,
+        let name = name.as_str();
+        if let Some(node) = self.root(name, b) {
+            return self.apply(node, &ops, file, span, b).at(span);
+        }
+        let attr = match ops.first() {
+            Some(TraversalOperator::GetAttr(a)) => a.as_str(),
+            _ => return unknown(),
         };
-        let (value, rest) = match (root.as_str(), attr(0)) {
-            ("var", Some(name)) => match self.variables.get(name) {
-                Some(Some((default, def_file))) => {
-                    let node = self.convert(default, *def_file);
-                    (supplied(node, span, format!("var.{name}")), 1)
+        let mut keep_spans = false;
+        let (node, used) = match name {
+            "var" => match self.variables.get(attr) {
+                Some((node, Supply::Set)) => {
+                    (supplied(node.clone(), span, &format!("var.{attr}")), 1)
                 }
-                _ => return unknown(),
+                Some((node, Supply::Input)) => {
+                    let origin = Arc::new(Origin {
+                        span,
+                        label: format!("var.{attr} used here, in {}", self.module_name()),
+                    });
+                    keep_spans = true;
+                    (with_origin(node.clone(), &origin), 1)
+                }
+                None => return self.fail(span),
             },
-            ("local", Some(name)) => match self.local(name) {
-                Some(node) => (supplied(node, span, format!("local.{name}")), 1),
+            "local" => match self.local(attr) {
+                Some(node) => (supplied(node, span, &format!("local.{attr}")), 1),
                 None => return unknown(),
             },
-            (ty, Some(name)) if self.resources.contains(&format!("{ty}.{name}")) => {
-                let mut i = 1;
-                while let Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)) =
-                    ops.get(i).map(|o| o.value())
-                {
-                    i += 1;
-                }
-                let reference = Reference {
-                    address: format!("{ty}.{name}"),
-                    attribute: attr(i).unwrap_or("id").to_string(),
-                };
-                return Node::new(Value::Ref(reference), span);
+            "module" => match self.module_output(attr, &ops, file, b) {
+                Some((node, used)) => (node, used),
+                None => return unknown(),
+            },
+            ty if self.resources.contains_key(&format!("{ty}.{attr}")) => {
+                return self.resource_ref(&format!("{ty}.{attr}"), &ops, file, span, b)
             }
             _ => return unknown(),
         };
-        let mut node = value;
-        for op in &ops[rest..] {
-            let next = match op.value() {
+        let result = self.apply(node, &ops[used..], file, span, b);
+        if keep_spans {
+            // A module input keeps pointing at the caller, where it was written.
+            return result;
+        }
+        result.at(span)
+    }
+
+    fn module_name(&self) -> String {
+        let name = self.prefix.trim_end_matches('.');
+        if name.is_empty() {
+            "the root module".to_string()
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// `module.NAME[KEY].OUTPUT`: the output's value and how many operators it used.
+    fn module_output(
+        &self,
+        name: &str,
+        ops: &[&TraversalOperator],
+        file: FileId,
+        b: &Bindings,
+    ) -> Option<(Node, usize)> {
+        let mut key = name.to_string();
+        let mut used = 1;
+        if let Some(TraversalOperator::Index(e)) = ops.get(1) {
+            key.push_str(&instance_key(&self.eval(e, file, b).value)?);
+            used = 2;
+        }
+        let child = self.children.get(&key)?;
+        let TraversalOperator::GetAttr(output) = ops.get(used)? else {
+            return None;
+        };
+        let code = child.outputs.get(output.as_str())?;
+        Some((child.code(*code, &Bindings::new()), used + 1))
+    }
+
+    /// A reference to a resource of this module, e.g. `aws_subnet.private[0].id`.
+    fn resource_ref(
+        &self,
+        local: &str,
+        ops: &[&TraversalOperator],
+        file: FileId,
+        span: Span,
+        b: &Bindings,
+    ) -> Node {
+        let unknown = || Node::new(Value::Unknown, span);
+        let base = format!("{}{local}", self.prefix);
+        let reference = |address: String, rest: &[&TraversalOperator]| match rest {
+            [] => Some(Value::Ref(Reference {
+                address,
+                attribute: "id".into(),
+            })),
+            [TraversalOperator::GetAttr(a)] => Some(Value::Ref(Reference {
+                address,
+                attribute: a.to_string(),
+            })),
+            _ => None,
+        };
+        let (address, rest) = match ops.get(1) {
+            Some(TraversalOperator::Index(e)) => match instance_key(&self.eval(e, file, b).value) {
+                // An instance that does not exist is an error (what `try` catches).
+                Some(k) if self.has_instance(local, &k) == Some(false) => return self.fail(span),
+                Some(k) => (format!("{base}{k}"), &ops[2..]),
+                None => return unknown(),
+            },
+            Some(TraversalOperator::LegacyIndex(i)) => {
+                (format!("{base}[{}]", i.value()), &ops[2..])
+            }
+            Some(TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_)) => {
+                let Some(keys) = self.instances(local) else {
+                    return unknown();
+                };
+                let items: Option<Vec<Node>> = keys
+                    .into_iter()
+                    .map(|(k, _)| reference(format!("{base}{k}"), &ops[2..]))
+                    .map(|v| v.map(|v| Node::new(v, span)))
+                    .collect();
+                return items.map_or_else(unknown, |l| Node::new(Value::List(l), span));
+            }
+            _ => (base, &ops[1..]),
+        };
+        reference(address, rest).map_or_else(unknown, |v| Node::new(v, span))
+    }
+
+    /// Whether a resource has the instance `key`; `None` when not known.
+    fn has_instance(&self, local: &str, key: &str) -> Option<bool> {
+        if let Some(keys) = self.instance_keys.borrow().get(local) {
+            return keys.as_ref().map(|k| k.iter().any(|k| k == key));
+        }
+        let keys = self
+            .instances(local)
+            .map(|i| i.into_iter().map(|(k, _)| k).collect::<Vec<_>>());
+        let found = keys.as_ref().map(|k| k.iter().any(|k| k == key));
+        self.instance_keys
+            .borrow_mut()
+            .insert(local.to_string(), keys);
+        found
+    }
+
+    /// The instance keys (`[0]`, `["a"]`, or one empty key) of a resource of
+    /// this module with the `count.*`/`each.*` bindings of each; `None` when
+    /// the collection is unknown.
+    pub fn instances(&self, local: &str) -> Option<Vec<(String, Bindings)>> {
+        self.repeat(self.resources.get(local).copied().flatten())
+    }
+
+    /// Instances of a repeated block; `None` when the collection is unknown.
+    pub fn repeat(&self, repeat: Option<Repeat>) -> Option<Vec<(String, Bindings)>> {
+        let text = |s: String| Node::new(Value::Str(s), Span::default());
+        match repeat {
+            None => Some(vec![(String::new(), Bindings::new())]),
+            Some(Repeat::Count(code)) => {
+                let n = match self.code(code, &Bindings::new()).value {
+                    Value::Int(n) => n.max(0),
+                    _ => return None,
+                };
+                Some(
+                    (0..n)
+                        .map(|i| {
+                            let index = Node::new(Value::Int(i), Span::default());
+                            let count = BTreeMap::from([("index".to_string(), index)]);
+                            let b = Bindings::from([(
+                                "count".to_string(),
+                                Node::new(Value::Map(count), Span::default()),
+                            )]);
+                            (format!("[{i}]"), b)
+                        })
+                        .collect(),
+                )
+            }
+            Some(Repeat::ForEach(code)) => {
+                let collection = self.code(code, &Bindings::new());
+                let pairs: Vec<(String, Node)> = match collection.value {
+                    Value::Map(m) => m.into_iter().collect(),
+                    Value::List(items) => items
+                        .into_iter()
+                        .map(|n| n.as_str().map(|s| (s.to_string(), n.clone())))
+                        .collect::<Option<_>>()?,
+                    _ => return None,
+                };
+                Some(
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| {
+                            let each = BTreeMap::from([
+                                ("key".to_string(), text(k.clone())),
+                                ("value".to_string(), v),
+                            ]);
+                            let b = Bindings::from([(
+                                "each".to_string(),
+                                Node::new(Value::Map(each), Span::default()),
+                            )]);
+                            (format!("[{}]", quoted(&k)), b)
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    /// Applies attribute access, indexing and splats to a value; the result
+    /// keeps its own span.
+    fn apply(
+        &self,
+        mut node: Node,
+        ops: &[&TraversalOperator],
+        file: FileId,
+        span: Span,
+        b: &Bindings,
+    ) -> Node {
+        for (i, op) in ops.iter().enumerate() {
+            if matches!(node.value, Value::Unknown | Value::Ref(_)) {
+                return Node::new(Value::Unknown, span);
+            }
+            let next = match op {
                 TraversalOperator::GetAttr(name) => node.get(name.as_str()).cloned(),
-                TraversalOperator::Index(index) => match self.convert(index, file).value {
-                    Value::Int(i) => node.as_list().and_then(|l| l.get(i as usize)).cloned(),
-                    Value::Str(s) => node.get(&s).cloned(),
-                    _ => None,
-                },
+                TraversalOperator::Index(index) => {
+                    match (&node.value, self.eval(index, file, b).value) {
+                        (_, Value::Unknown | Value::Ref(_)) => {
+                            return Node::new(Value::Unknown, span)
+                        }
+                        (Value::List(l), Value::Int(i)) => {
+                            usize::try_from(i).ok().and_then(|i| l.get(i)).cloned()
+                        }
+                        (Value::List(l), Value::Str(s)) => {
+                            s.parse::<usize>().ok().and_then(|i| l.get(i)).cloned()
+                        }
+                        (Value::Map(m), key) => key_string(&key).and_then(|k| m.get(&k)).cloned(),
+                        _ => None,
+                    }
+                }
                 TraversalOperator::LegacyIndex(i) => node
                     .as_list()
                     .and_then(|l| l.get(*i.value() as usize))
                     .cloned(),
-                _ => None,
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    let items = match node.value {
+                        Value::List(items) => items,
+                        Value::Null => Vec::new(),
+                        _ => vec![node],
+                    };
+                    let rest = &ops[i + 1..];
+                    let items = items
+                        .into_iter()
+                        .map(|n| {
+                            let at = n.span;
+                            self.apply(n, rest, file, at, b)
+                        })
+                        .collect();
+                    return Node::new(Value::List(items), span);
+                }
             };
             node = match next {
-                Some(n) => n.at(span),
-                None => return unknown(),
+                Some(n) => n,
+                None => return self.fail(span),
             };
         }
         node
@@ -199,11 +610,11 @@ impl Scope {
         if let Some(v) = self.local_values.borrow().get(name) {
             return Some(v.clone());
         }
-        let (expr, file) = self.locals.get(name)?;
+        let code = *self.locals.get(name)?;
         if !self.resolving.borrow_mut().insert(name.to_string()) {
             return None;
         }
-        let node = self.convert(expr, *file);
+        let node = self.code(code, &Bindings::new());
         self.resolving.borrow_mut().remove(name);
         self.local_values
             .borrow_mut()
@@ -212,24 +623,50 @@ impl Scope {
     }
 }
 
-/// A value set elsewhere, used at `span`: every node points at the use, and
-/// remembers where the value was set.
-fn supplied(node: Node, span: Span, what: String) -> Node {
-    let origin = Arc::new(Origin {
-        span: node.span,
-        label: format!("value set here ({what})"),
-    });
-    respan(node, span, &origin)
+/// A span from an hcl-edit byte range.
+pub fn span_in(range: Option<std::ops::Range<usize>>, file: FileId) -> Span {
+    range.map_or(Span::new(file, 0, 0), |r| Span::new(file, r.start, r.end))
 }
 
-fn respan(node: Node, span: Span, origin: &Arc<Origin>) -> Node {
+/// The instance key of an address: `[0]` or `["a"]`.
+pub fn instance_key(key: &Value) -> Option<String> {
+    match key {
+        Value::Int(i) => Some(format!("[{i}]")),
+        Value::Str(s) => Some(format!("[{}]", quoted(s))),
+        _ => None,
+    }
+}
+
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+/// A map key from a value (numbers and booleans convert like Terraform does).
+pub fn key_string(value: &Value) -> Option<String> {
+    match value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Bool(v) => Some(v.to_string()),
+        _ => None,
+    }
+}
+
+/// A value set elsewhere, used at `span`: every node points at the use, and
+/// remembers where it was set.
+fn supplied(node: Node, span: Span, what: &str) -> Node {
+    let origin = node.origin.clone().unwrap_or_else(|| {
+        Arc::new(Origin {
+            span: node.span,
+            label: format!("value set here ({what})"),
+        })
+    });
     let value = match node.value {
         Value::List(items) => {
-            Value::List(items.into_iter().map(|n| respan(n, span, origin)).collect())
+            Value::List(items.into_iter().map(|n| supplied(n, span, what)).collect())
         }
         Value::Map(m) => Value::Map(
             m.into_iter()
-                .map(|(k, n)| (k, respan(n, span, origin)))
+                .map(|(k, n)| (k, supplied(n, span, what)))
                 .collect(),
         ),
         other => other,
@@ -238,22 +675,89 @@ fn respan(node: Node, span: Span, origin: &Arc<Origin>) -> Node {
         value,
         span,
         key_span: None,
-        origin: Some(node.origin.unwrap_or_else(|| origin.clone())),
+        origin: Some(origin),
     }
+}
+
+/// Spans inside a `.tf.json` template become the string's span.
+fn fix_spans(node: &mut Node, span: Span) {
+    if node.span.file == JSON_TEMPLATE {
+        node.span = span;
+        node.key_span = None;
+    }
+    if let Some(o) = &node.origin {
+        if o.span.file == JSON_TEMPLATE {
+            node.origin = Some(Arc::new(Origin {
+                span,
+                label: o.label.clone(),
+            }));
+        }
+    }
+    match &mut node.value {
+        Value::List(items) => items.iter_mut().for_each(|n| fix_spans(n, span)),
+        Value::Map(m) => m.values_mut().for_each(|n| fix_spans(n, span)),
+        _ => {}
+    }
+}
+
+/// The same value with `origin` on every node that has none yet.
+fn with_origin(mut node: Node, origin: &Arc<Origin>) -> Node {
+    node.origin.get_or_insert_with(|| origin.clone());
+    node.value = match node.value {
+        Value::List(items) => {
+            Value::List(items.into_iter().map(|n| with_origin(n, origin)).collect())
+        }
+        Value::Map(m) => Value::Map(
+            m.into_iter()
+                .map(|(k, n)| (k, with_origin(n, origin)))
+                .collect(),
+        ),
+        other => other,
+    };
+    node
 }
 
 fn binary(op: BinaryOperator, lhs: Value, rhs: Value) -> Value {
     use BinaryOperator as B;
     use Value as V;
     let known = |v: &Value| !matches!(v, V::Unknown | V::Ref(_));
+    let number = |v: &Value| match v {
+        V::Int(i) => Some(*i as f64),
+        V::Float(f) => Some(*f),
+        _ => None,
+    };
     match (op, &lhs, &rhs) {
+        (B::And, V::Bool(false), _) | (B::And, _, V::Bool(false)) => V::Bool(false),
+        (B::Or, V::Bool(true), _) | (B::Or, _, V::Bool(true)) => V::Bool(true),
         (B::And, V::Bool(a), V::Bool(b)) => V::Bool(*a && *b),
         (B::Or, V::Bool(a), V::Bool(b)) => V::Bool(*a || *b),
-        (B::Eq, a, b) if known(a) && known(b) => V::Bool(a == b),
-        (B::NotEq, a, b) if known(a) && known(b) => V::Bool(a != b),
+        (B::Eq, a, b) if known(a) && known(b) => V::Bool(functions::same(a, b)),
+        (B::NotEq, a, b) if known(a) && known(b) => V::Bool(!functions::same(a, b)),
         (B::Plus, V::Int(a), V::Int(b)) => a.checked_add(*b).map_or(V::Unknown, V::Int),
         (B::Minus, V::Int(a), V::Int(b)) => a.checked_sub(*b).map_or(V::Unknown, V::Int),
         (B::Mul, V::Int(a), V::Int(b)) => a.checked_mul(*b).map_or(V::Unknown, V::Int),
+        (B::Mod, V::Int(a), V::Int(b)) if *b != 0 => V::Int(a % b),
+        (B::Div, a, b) => match (number(a), number(b)) {
+            (Some(a), Some(b)) if b != 0.0 => functions::number(a / b),
+            _ => V::Unknown,
+        },
+        (B::Less | B::LessEq | B::Greater | B::GreaterEq, a, b) => match (number(a), number(b)) {
+            (Some(a), Some(b)) => V::Bool(match op {
+                B::Less => a < b,
+                B::LessEq => a <= b,
+                B::Greater => a > b,
+                _ => a >= b,
+            }),
+            _ => V::Unknown,
+        },
+        (B::Plus | B::Minus | B::Mul, a, b) => match (number(a), number(b)) {
+            (Some(a), Some(b)) => functions::number(match op {
+                B::Plus => a + b,
+                B::Minus => a - b,
+                _ => a * b,
+            }),
+            _ => V::Unknown,
+        },
         _ => V::Unknown,
     }
 }

@@ -1,23 +1,59 @@
 //! Terraform: HCL files of one folder (one module) into the model's resources.
 
 mod expr;
+mod functions;
+mod json;
+pub mod modules;
+pub mod plan;
+#[cfg(test)]
+mod tests;
+
+mod vars;
 
 use crate::diag::Problem;
-use crate::model::{fold, iam, Format, Node, Resource, Unit, Value};
+use crate::model::{iam, Format, Node, Resource, Value};
 use crate::source::{FileId, SourceFile, Span};
-use expr::Scope;
+use expr::{span_in, Bindings, Scope};
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::Span as _;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-/// A parsed `.tf` file.
-pub struct ParsedFile<'a> {
+pub use modules::{Inputs, Project};
+
+/// A parsed `.tf` or `.tf.json` file.
+pub struct ParsedFile {
     pub id: FileId,
-    pub source: &'a SourceFile,
+    pub source: Arc<SourceFile>,
+    /// The HCL body (empty for a `.tf.json` file).
     pub body: Body,
+    /// The document of a `.tf.json` file.
+    pub json: Option<Node>,
 }
 
-/// Parses one `.tf` file.
+/// True for the files Terraform reads as configuration.
+pub fn is_terraform_file(path: &std::path::Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".tf") || n.ends_with(".tf.json"))
+}
+
+/// Parses a `.tf` or `.tf.json` file.
+pub fn parse(source: Arc<SourceFile>, id: FileId) -> Result<ParsedFile, Problem> {
+    let (body, json) = if source.name.ends_with(".json") {
+        (Body::new(), Some(crate::json::parse(&source.text, id)?))
+    } else {
+        (parse_file(&source, id)?, None)
+    };
+    Ok(ParsedFile {
+        id,
+        source,
+        body,
+        json,
+    })
+}
+
+/// Parses HCL text (a `.tf` or `.tfvars` file).
 pub fn parse_file(source: &SourceFile, id: FileId) -> Result<Body, Problem> {
     hcl_edit::parser::parse_body(&source.text).map_err(|e| {
         let at = e.location().offset();
@@ -39,61 +75,38 @@ const META_ARGUMENTS: &[&str] = &[
 /// Attributes that hold IAM policy documents as JSON strings.
 const DOCUMENT_ATTRIBUTES: &[&str] = &["policy", "assume_role_policy"];
 
-/// The resources of one module (the `.tf` files of one folder).
-pub fn normalize_module(files: &[ParsedFile]) -> Unit {
-    let mut scope = Scope::default();
-    for f in files {
-        for block in f.body.iter().filter_map(Structure::as_block) {
-            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-            match (block.ident.as_str(), labels.as_slice()) {
-                ("resource", [ty, name]) => scope.declare_resource(format!("{ty}.{name}")),
-                ("variable", [name]) => {
-                    let default = block
-                        .body
-                        .get_attribute("default")
-                        .map(|a| (a.value.clone(), f.id));
-                    scope.declare_variable(name, default);
-                }
-                ("locals", []) => {
-                    for attr in block.body.iter().filter_map(Structure::as_attribute) {
-                        scope.declare_local(attr.key.as_str(), attr.value.clone(), f.id);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut unit = Unit::default();
-    for f in files {
-        for block in f.body.iter().filter_map(Structure::as_block) {
-            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-            if let ("resource", [ty, name]) = (block.ident.as_str(), labels.as_slice()) {
-                unit.resources.push(resource(&scope, f, block, ty, name));
-            }
-        }
-    }
-    fold::fold_split_resources(&mut unit);
-    unit
-}
-
-fn resource(scope: &Scope, f: &ParsedFile, block: &Block, ty: &str, name: &str) -> Resource {
-    let block_span = span_of(block.span(), f.id);
+/// One resource instance of a module scope.
+fn resource(
+    scope: &Scope,
+    f: &ParsedFile,
+    block: &Block,
+    ty: &str,
+    address: String,
+    b: &Bindings,
+) -> Resource {
+    let block_span = span_in(block.span(), f.id);
     let header_end = block
         .labels
         .last()
         .and_then(|l| l.span())
         .map_or(block_span.end as usize, |r| r.end);
     let span = Span::new(f.id, block_span.start as usize, header_end);
-    let native = body_node(scope, f, &block.body, block_span);
+    let native = body_node(scope, f, &block.body, block_span, b);
+    finish(native, f, ty, address, span)
+}
+
+/// A resource from its native properties: meta-arguments dropped and policy
+/// documents decoded in the canonical view.
+fn finish(native: Node, f: &ParsedFile, ty: &str, address: String, span: Span) -> Resource {
     let mut props = native.clone();
     if let Some(map) = props.map_mut() {
         for meta in META_ARGUMENTS {
             map.remove(*meta);
         }
     }
-    decode_documents(&mut props, f);
+    decode_documents(&mut props, f.id, &f.source.text);
     Resource {
-        address: format!("{ty}.{name}"),
+        address,
         native_type: ty.to_string(),
         canonical_type: ty.to_string(),
         format: Format::Terraform,
@@ -103,47 +116,42 @@ fn resource(scope: &Scope, f: &ParsedFile, block: &Block, ty: &str, name: &str) 
     }
 }
 
-fn span_of(range: Option<std::ops::Range<usize>>, file: FileId) -> Span {
-    range.map_or(Span::new(file, 0, 0), |r| Span::new(file, r.start, r.end))
-}
-
-/// A body as a map: attributes by name, nested blocks as lists of maps.
-fn body_node(scope: &Scope, f: &ParsedFile, body: &Body, span: Span) -> Node {
+/// A body as a map: attributes by name, nested blocks as lists of maps
+/// (`dynamic` blocks expanded when their collection is known).
+fn body_node(scope: &Scope, f: &ParsedFile, body: &Body, span: Span, b: &Bindings) -> Node {
     let mut map: BTreeMap<String, Node> = BTreeMap::new();
     for structure in body.iter() {
         match structure {
             Structure::Attribute(attr) => {
-                let mut node = scope.convert(&attr.value, f.id);
-                node.key_span = Some(span_of(attr.key.span(), f.id));
+                let mut node = scope.eval(&attr.value, f.id, b);
+                // In Terraform an attribute set to null is an attribute left unset.
+                if node.value == Value::Null {
+                    continue;
+                }
+                if node.span.file == f.id {
+                    node.key_span = Some(span_in(attr.key.span(), f.id));
+                }
                 map.insert(attr.key.as_str().to_string(), node);
             }
             Structure::Block(block) => {
-                let block_span = span_of(block.span(), f.id);
-                let (key, inner) = match (block.ident.as_str(), block.labels.first()) {
-                    ("dynamic", Some(label)) => {
-                        let content = block
-                            .body
-                            .iter()
-                            .filter_map(Structure::as_block)
-                            .find(|b| b.ident.as_str() == "content");
-                        let node = match content {
-                            Some(c) => body_node(scope, f, &c.body, block_span),
-                            None => Node::new(Value::Unknown, block_span),
-                        };
-                        (label.as_str().to_string(), node)
-                    }
+                let block_span = span_in(block.span(), f.id);
+                let (key, items) = match (block.ident.as_str(), block.labels.first()) {
+                    ("dynamic", Some(label)) => (
+                        label.as_str().to_string(),
+                        dynamic(scope, f, block, label.as_str(), b),
+                    ),
                     (ident, _) => (
                         ident.to_string(),
-                        body_node(scope, f, &block.body, block_span),
+                        vec![body_node(scope, f, &block.body, block_span, b)],
                     ),
                 };
                 let entry = map.entry(key).or_insert_with(|| {
                     let mut list = Node::new(Value::List(Vec::new()), block_span);
-                    list.key_span = Some(span_of(block.ident.span(), f.id));
+                    list.key_span = Some(span_in(block.ident.span(), f.id));
                     list
                 });
-                if let Value::List(items) = &mut entry.value {
-                    items.push(inner);
+                if let Value::List(list) = &mut entry.value {
+                    list.extend(items);
                 }
             }
         }
@@ -151,39 +159,77 @@ fn body_node(scope: &Scope, f: &ParsedFile, body: &Body, span: Span) -> Node {
     Node::new(Value::Map(map), span)
 }
 
+/// The blocks a `dynamic "label"` block generates: one per element when the
+/// collection is known, else one whose iterator values are unknown.
+fn dynamic(scope: &Scope, f: &ParsedFile, block: &Block, label: &str, b: &Bindings) -> Vec<Node> {
+    let block_span = span_in(block.span(), f.id);
+    let Some(content) = block
+        .body
+        .iter()
+        .filter_map(Structure::as_block)
+        .find(|c| c.ident.as_str() == "content")
+    else {
+        return vec![Node::new(Value::Unknown, block_span)];
+    };
+    let iterator = match block.body.get_attribute("iterator").map(|a| &a.value) {
+        Some(hcl_edit::expr::Expression::Variable(v)) => v.as_str().to_string(),
+        _ => label.to_string(),
+    };
+    let collection = block
+        .body
+        .get_attribute("for_each")
+        .map(|a| scope.eval(&a.value, f.id, b));
+    let entries = collection.as_ref().and_then(functions::entries);
+    let pairs = entries.unwrap_or_else(|| {
+        let unknown = Node::new(Value::Unknown, block_span);
+        vec![(unknown.clone(), unknown)]
+    });
+    pairs
+        .into_iter()
+        .map(|(key, value)| {
+            let object = BTreeMap::from([("key".to_string(), key), ("value".to_string(), value)]);
+            let mut inner = b.clone();
+            inner.insert(iterator.clone(), Node::new(Value::Map(object), block_span));
+            body_node(scope, f, &content.body, block_span, &inner)
+        })
+        .collect()
+}
+
 /// JSON strings in policy attributes become normalized policy documents.
-fn decode_documents(node: &mut Node, f: &ParsedFile) {
+fn decode_documents(node: &mut Node, file: FileId, written: &str) {
     match &mut node.value {
         Value::Map(map) => {
             for (key, value) in map.iter_mut() {
                 if DOCUMENT_ATTRIBUTES.contains(&key.as_str()) {
-                    if let Some(doc) = decode_json_string(value, f) {
+                    if let Some(doc) = decode_json_string(value, file, written) {
                         *value = doc;
                     } else if matches!(value.value, Value::Map(_)) {
                         *value = iam::normalize_document(value);
                     }
                 } else {
-                    decode_documents(value, f);
+                    decode_documents(value, file, written);
                 }
             }
         }
-        Value::List(items) => items.iter_mut().for_each(|i| decode_documents(i, f)),
+        Value::List(items) => items
+            .iter_mut()
+            .for_each(|i| decode_documents(i, file, written)),
         _ => {}
     }
 }
 
 /// Parses a JSON string value; spans point into the file when the string was
 /// written verbatim (a heredoc), else at the whole value.
-fn decode_json_string(value: &Node, f: &ParsedFile) -> Option<Node> {
+fn decode_json_string(value: &Node, file: FileId, written: &str) -> Option<Node> {
     let text = value.as_str()?;
     if !text.trim_start().starts_with('{') {
         return None;
     }
-    let mut doc = crate::json::parse(text, f.id).ok()?;
-    let written = &f.source.text;
+    let mut doc = crate::json::parse(text, value.span.file).ok()?;
     let start = value.span.start as usize;
     let offset = written
         .get(start..value.span.end as usize)
+        .filter(|_| value.span.file == file)
         .and_then(|s| s.find(text))
         .map(|i| start + i);
     shift_spans(&mut doc, offset, value.span);

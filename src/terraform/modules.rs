@@ -1,0 +1,619 @@
+//! Terraform configurations as Terraform sees them: root modules, the local
+//! modules they call (and those `terraform init` downloaded), variables
+//! assigned from files, flags and the environment, and one scope per module
+//! instance.
+//!
+//! A folder that another scanned folder calls as a module is linted through
+//! its callers, with the inputs they pass, and not again on its own: its
+//! findings carry the caller's values and module addresses, and appear once.
+
+use super::expr::{span_in, Bindings, Code, Repeat, Scope, Supply};
+use super::json;
+use super::vars::{self, Assigned};
+use super::{parse, resource, ParsedFile};
+use crate::diag::Problem;
+use crate::model::{fold, Node, Unit, Value};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Block, Structure};
+use hcl_edit::Span as _;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Component, Path, PathBuf};
+
+/// Modules nested deeper than this are refused (a module calling itself).
+pub const MAX_DEPTH: usize = 16;
+
+/// Module call arguments that are not inputs.
+const MODULE_META: &[&str] = &[
+    "source",
+    "version",
+    "count",
+    "for_each",
+    "providers",
+    "depends_on",
+];
+
+/// Every parsed folder of a run and what was assigned to root variables.
+#[derive(Default)]
+pub struct Project {
+    pub folders: BTreeMap<PathBuf, Vec<ParsedFile>>,
+    /// Per root folder: module keys (`vpc`, `vpc.subnets`) to the folders
+    /// `terraform init` downloaded them to (`.terraform/modules/modules.json`).
+    installed: HashMap<PathBuf, HashMap<String, PathBuf>>,
+    /// Per root folder: values for its variables, lowest precedence first.
+    assigned: HashMap<PathBuf, Vec<Assigned>>,
+}
+
+/// Variables given on the command line and in the environment.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    /// `--var-file` files, in order.
+    pub var_files: Vec<PathBuf>,
+    /// `--var NAME=VALUE`, in order.
+    pub vars: Vec<(String, String)>,
+    /// `TF_VAR_NAME` environment variables (name without the prefix).
+    pub env: Vec<(String, String)>,
+}
+
+/// The result of loading: the project, its root folders and the problems met.
+pub struct Loaded {
+    pub project: Project,
+    pub roots: Vec<PathBuf>,
+    /// Files read beyond those discovered (called modules, variables files).
+    pub extra_files: Vec<PathBuf>,
+    pub problems: Vec<Problem>,
+}
+
+/// Parses the discovered folders, reads the local modules they call (and
+/// installed ones), decides the roots and collects their variable values.
+pub fn load(
+    discovered: Vec<(PathBuf, Vec<FileId>)>,
+    sources: &mut SourceMap,
+    inputs: &Inputs,
+    read: &(dyn Fn(&Path) -> Result<String, String> + Sync),
+) -> Loaded {
+    let mut loaded = Loaded {
+        project: Project::default(),
+        roots: Vec::new(),
+        extra_files: Vec::new(),
+        problems: Vec::new(),
+    };
+    let scanned: BTreeSet<PathBuf> = discovered.iter().map(|(d, _)| d.clone()).collect();
+    let mut pending = discovered;
+    let mut called: BTreeSet<PathBuf> = BTreeSet::new();
+    while !pending.is_empty() {
+        let parsed: Vec<(PathBuf, Vec<Result<ParsedFile, Problem>>)> = pending
+            .par_iter()
+            .map(|(dir, ids)| {
+                let files = ids
+                    .iter()
+                    .map(|&id| parse(sources.get(id).clone(), id))
+                    .collect();
+                (dir.clone(), files)
+            })
+            .collect();
+        let mut next = Vec::new();
+        for (dir, files) in parsed {
+            let mut ok = Vec::new();
+            for f in files {
+                match f {
+                    Ok(f) => ok.push(f),
+                    Err(p) => loaded.problems.push(p),
+                }
+            }
+            if let Some(installed) = installed_modules(&dir) {
+                for target in installed.values() {
+                    next.push(target.clone());
+                }
+                loaded.project.installed.insert(dir.clone(), installed);
+            }
+            for target in local_calls(&dir, &ok) {
+                if target != dir {
+                    called.insert(target.clone());
+                }
+                next.push(target);
+            }
+            loaded.project.folders.insert(dir, ok);
+        }
+        next.sort();
+        next.dedup();
+        pending = Vec::new();
+        for dir in next {
+            if loaded.project.folders.contains_key(&dir) || pending.iter().any(|(d, _)| *d == dir) {
+                continue;
+            }
+            let ids = read_folder(&dir, sources, read, &mut loaded);
+            pending.push((dir, ids));
+        }
+    }
+    loaded.roots = scanned
+        .into_iter()
+        .filter(|d| !called.contains(d))
+        .collect();
+    for root in loaded.roots.clone() {
+        let assigned = root_values(&root, sources, inputs, read, &mut loaded);
+        loaded.project.assigned.insert(root, assigned);
+    }
+    loaded
+}
+
+/// Reads the Terraform files of a folder not discovered by the walk.
+fn read_folder(
+    dir: &Path,
+    sources: &mut SourceMap,
+    read: &(dyn Fn(&Path) -> Result<String, String> + Sync),
+    loaded: &mut Loaded,
+) -> Vec<FileId> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && super::is_terraform_file(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|p| add_file(&p, sources, read, loaded))
+        .collect()
+}
+
+fn add_file(
+    path: &Path,
+    sources: &mut SourceMap,
+    read: &(dyn Fn(&Path) -> Result<String, String> + Sync),
+    loaded: &mut Loaded,
+) -> Option<FileId> {
+    let path = clean(path);
+    let name = path.display().to_string();
+    match read(&path) {
+        Ok(text) => {
+            loaded.extra_files.push(path.clone());
+            Some(sources.add(SourceFile::new(name, path, text)))
+        }
+        Err(message) => {
+            let id = sources.add(SourceFile::new(name, path, String::new()));
+            loaded
+                .problems
+                .push(Problem::new(Span::new(id, 0, 0), message));
+            None
+        }
+    }
+}
+
+/// Values assigned to a root module's variables, lowest precedence first,
+/// like Terraform: environment, `terraform.tfvars`, `terraform.tfvars.json`,
+/// `*.auto.tfvars(.json)` in name order, then `--var-file` and `--var`.
+fn root_values(
+    root: &Path,
+    sources: &mut SourceMap,
+    inputs: &Inputs,
+    read: &(dyn Fn(&Path) -> Result<String, String> + Sync),
+    loaded: &mut Loaded,
+) -> Vec<Assigned> {
+    let mut out: Vec<Assigned> = Vec::new();
+    for (name, value) in &inputs.env {
+        let id = sources.add(SourceFile::new(
+            format!("TF_VAR_{name}"),
+            PathBuf::new(),
+            value.clone(),
+        ));
+        out.push(Assigned::raw(name, sources.get(id), id));
+    }
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(root)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .filter(|p| {
+                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                        n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    auto.sort();
+    let mut files: Vec<PathBuf> = ["terraform.tfvars", "terraform.tfvars.json"]
+        .iter()
+        .map(|n| root.join(n))
+        .filter(|p| p.is_file())
+        .collect();
+    files.extend(auto);
+    files.extend(inputs.var_files.iter().cloned());
+    for path in files {
+        let Some(id) = add_file(&path, sources, read, loaded) else {
+            continue;
+        };
+        match vars::parse_file(sources.get(id), id) {
+            Ok(values) => out.extend(values),
+            Err(p) => loaded.problems.push(p),
+        }
+    }
+    for (name, value) in &inputs.vars {
+        let id = sources.add(SourceFile::new(
+            format!("--var {name}"),
+            PathBuf::new(),
+            value.clone(),
+        ));
+        out.push(Assigned::raw(name, sources.get(id), id));
+    }
+    out
+}
+
+/// `.terraform/modules/modules.json` of a folder: module keys to folders.
+fn installed_modules(dir: &Path) -> Option<HashMap<String, PathBuf>> {
+    let text = std::fs::read_to_string(dir.join(".terraform/modules/modules.json")).ok()?;
+    let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let modules = doc.get("Modules")?.as_array()?;
+    Some(
+        modules
+            .iter()
+            .filter_map(|m| {
+                let key = m.get("Key")?.as_str()?;
+                let target = m.get("Dir")?.as_str()?;
+                (!key.is_empty()).then(|| (key.to_string(), clean(&dir.join(target))))
+            })
+            .collect(),
+    )
+}
+
+/// The `source` of a module call, when it is a string literal.
+fn source_of(block: &Block) -> Option<String> {
+    match &block.body.get_attribute("source")?.value {
+        Expression::String(s) => Some(s.value().to_string()),
+        _ => None,
+    }
+}
+
+fn is_local(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../")
+}
+
+/// Folders of the local modules a folder calls.
+fn local_calls(dir: &Path, files: &[ParsedFile]) -> Vec<PathBuf> {
+    files
+        .iter()
+        .flat_map(|f| f.body.iter().filter_map(Structure::as_block))
+        .filter(|b| b.ident.as_str() == "module")
+        .filter_map(source_of)
+        .filter(|s| is_local(s))
+        .map(|s| clean(&dir.join(s)))
+        .collect()
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system.
+pub fn clean(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if out
+                    .components()
+                    .next_back()
+                    .is_some_and(|l| matches!(l, Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+impl Project {
+    /// A project of one folder's files, without modules or variable files.
+    pub fn single(files: Vec<ParsedFile>) -> Project {
+        let mut project = Project::default();
+        project.folders.insert(PathBuf::new(), files);
+        project
+    }
+
+    /// Every file of the project.
+    pub fn file_ids(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.folders.values().flatten().map(|f| f.id)
+    }
+
+    /// The resources of a root module and of the modules it calls; notes
+    /// on modules that were not followed are returned apart from problems.
+    pub fn normalize(&self, root: &Path) -> (Unit, Vec<Problem>, Vec<Problem>) {
+        let mut build = Build {
+            project: self,
+            root,
+            unit: Unit::default(),
+            problems: Vec::new(),
+            notes: Vec::new(),
+        };
+        let assigned = self.assigned.get(root).map_or(&[][..], Vec::as_slice);
+        let mut inputs: HashMap<String, (Node, Supply)> = HashMap::new();
+        for a in assigned {
+            inputs.insert(
+                a.name().to_string(),
+                (a.clone().into_node(None), Supply::Set),
+            );
+        }
+        build.module(
+            root,
+            String::new(),
+            "",
+            Given {
+                values: inputs,
+                assigned,
+            },
+            0,
+        );
+        fold::fold_split_resources(&mut build.unit);
+        (build.unit, build.problems, build.notes)
+    }
+}
+
+/// Values given to one module instance.
+struct Given<'a> {
+    values: HashMap<String, (Node, Supply)>,
+    /// Raw root assignments, re-read with the declared type.
+    assigned: &'a [Assigned],
+}
+
+struct Build<'p> {
+    project: &'p Project,
+    root: &'p Path,
+    unit: Unit,
+    problems: Vec<Problem>,
+    notes: Vec<Problem>,
+}
+
+impl<'p> Build<'p> {
+    /// Builds the scope of one module instance, adding its resources (and
+    /// those of its children) to the unit.
+    fn module(
+        &mut self,
+        dir: &Path,
+        prefix: String,
+        key: &str,
+        inputs: Given,
+        depth: usize,
+    ) -> Scope<'p> {
+        let files = self.project.folders.get(dir).map_or(&[][..], Vec::as_slice);
+        let mut scope = Scope::default();
+        scope.prefix = prefix;
+        scope.module_path = dir.display().to_string();
+        let blocks = || {
+            files.iter().flat_map(|f| {
+                f.body
+                    .iter()
+                    .filter_map(Structure::as_block)
+                    .map(move |b| (f, b))
+            })
+        };
+        // (name, default, type, where declared)
+        let mut declared: Vec<(&str, Option<Code>, Option<Expression>, Span)> = Vec::new();
+        for (f, block) in blocks() {
+            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+            match (block.ident.as_str(), labels.as_slice()) {
+                ("resource", [ty, name]) => {
+                    scope
+                        .resources
+                        .insert(format!("{ty}.{name}"), repeat(block, f.id));
+                }
+                ("variable", [name]) => declared.push((
+                    name,
+                    block
+                        .body
+                        .get_attribute("default")
+                        .map(|d| Code::Hcl(&d.value, f.id)),
+                    block.body.get_attribute("type").map(|a| a.value.clone()),
+                    span_in(block.span(), f.id),
+                )),
+                ("locals", []) => {
+                    for attr in block.body.iter().filter_map(Structure::as_attribute) {
+                        scope
+                            .locals
+                            .insert(attr.key.to_string(), Code::Hcl(&attr.value, f.id));
+                    }
+                }
+                ("output", [name]) => {
+                    if let Some(v) = block.body.get_attribute("value") {
+                        scope
+                            .outputs
+                            .insert(name.to_string(), Code::Hcl(&v.value, f.id));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for doc in files.iter().filter_map(|f| f.json.as_ref()) {
+            for (ty, name, body) in json::resources(doc) {
+                scope
+                    .resources
+                    .insert(format!("{ty}.{name}"), json::repeat(body));
+            }
+            for (name, body) in json::blocks(doc, "variable") {
+                let ty = body
+                    .get("type")
+                    .and_then(Node::as_str)
+                    .and_then(|t| hcl_edit::parser::parse_expr(t).ok());
+                let at = body.key_span.unwrap_or(body.span);
+                declared.push((name, body.get("default").map(Code::Json), ty, at));
+            }
+            for (name, value) in json::locals(doc) {
+                scope.locals.insert(name.to_string(), Code::Json(value));
+            }
+            for (name, body) in json::blocks(doc, "output") {
+                if let Some(v) = body.get("value") {
+                    scope.outputs.insert(name.to_string(), Code::Json(v));
+                }
+            }
+        }
+        for (name, default, ty, at) in declared {
+            let ty = ty.as_ref();
+            let given = inputs
+                .assigned
+                .iter()
+                .rev()
+                .find(|a| a.name() == name)
+                .map(|a| (a.clone().into_node(ty), Supply::Set))
+                .or_else(|| inputs.values.get(name).cloned());
+            let value = match given {
+                Some((node, supply)) => (vars::apply_type(node, ty), supply),
+                None => match default {
+                    Some(d) => {
+                        let node = scope.code(d, &Bindings::new());
+                        (vars::apply_type(node, ty), Supply::Set)
+                    }
+                    None => (Node::new(Value::Unknown, at), Supply::Set),
+                },
+            };
+            scope.variables.insert(name.to_string(), value);
+        }
+        for (f, block) in blocks() {
+            if let ("module", [name]) = (
+                block.ident.as_str(),
+                block
+                    .labels
+                    .iter()
+                    .map(|l| l.as_str())
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+            ) {
+                self.call(&mut scope, dir, key, name, f, block, depth);
+            }
+        }
+        for (f, block) in blocks() {
+            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+            let ("resource", [ty, name]) = (block.ident.as_str(), labels.as_slice()) else {
+                continue;
+            };
+            let local = format!("{ty}.{name}");
+            let instances = scope
+                .instances(&local)
+                .unwrap_or_else(|| vec![(String::new(), Bindings::new())]);
+            for (instance, b) in instances {
+                let address = format!("{}{local}{instance}", scope.prefix);
+                self.unit
+                    .resources
+                    .push(resource(&scope, f, block, ty, address, &b));
+            }
+        }
+        for f in files {
+            let Some(doc) = &f.json else { continue };
+            for (ty, name, body) in json::resources(doc) {
+                let local = format!("{ty}.{name}");
+                let instances = scope
+                    .instances(&local)
+                    .unwrap_or_else(|| vec![(String::new(), Bindings::new())]);
+                for (instance, b) in instances {
+                    let address = format!("{}{local}{instance}", scope.prefix);
+                    let r = json::resource(&scope, f, ty, body, address, &b);
+                    self.unit.resources.push(r);
+                }
+            }
+        }
+        scope
+    }
+
+    /// Follows one `module` block: each instance becomes a child scope.
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &mut self,
+        scope: &mut Scope<'p>,
+        dir: &Path,
+        key: &str,
+        name: &str,
+        f: &'p ParsedFile,
+        block: &'p Block,
+        depth: usize,
+    ) {
+        let at = span_in(block.span(), f.id);
+        let Some(source) = source_of(block) else {
+            self.notes.push(Problem::new(
+                at,
+                format!("module \"{name}\": source is not a string; not followed"),
+            ));
+            return;
+        };
+        let module_key = if key.is_empty() {
+            name.to_string()
+        } else {
+            format!("{key}.{name}")
+        };
+        let target = if is_local(&source) {
+            clean(&dir.join(&source))
+        } else {
+            match self
+                .project
+                .installed
+                .get(self.root)
+                .and_then(|m| m.get(&module_key))
+            {
+                Some(t) => t.clone(),
+                None => {
+                    self.notes.push(Problem::new(
+                        at,
+                        format!(
+                            "module \"{name}\": source \"{source}\" is not local and not installed \
+                             (run `terraform init`); its resources are not checked"
+                        ),
+                    ));
+                    return;
+                }
+            }
+        };
+        if depth >= MAX_DEPTH {
+            self.problems.push(Problem::new(
+                at,
+                format!(
+                    "module \"{name}\": modules nested deeper than {MAX_DEPTH} levels \
+                     (does a module call itself?); not followed"
+                ),
+            ));
+            return;
+        }
+        let Some(instances) = scope.repeat(repeat(block, f.id)) else {
+            self.notes.push(Problem::new(
+                at,
+                format!(
+                    "module \"{name}\": count/for_each is not known before apply; not followed"
+                ),
+            ));
+            return;
+        };
+        for (instance, b) in instances {
+            let mut values = HashMap::new();
+            for attr in block.body.iter().filter_map(Structure::as_attribute) {
+                if MODULE_META.contains(&attr.key.as_str()) {
+                    continue;
+                }
+                let node = scope.eval(&attr.value, f.id, &b);
+                values.insert(attr.key.to_string(), (node, Supply::Input));
+            }
+            let prefix = format!("{}module.{name}{instance}.", scope.prefix);
+            let child = self.module(
+                &target,
+                prefix,
+                &module_key,
+                Given {
+                    values,
+                    assigned: &[],
+                },
+                depth + 1,
+            );
+            scope.children.insert(format!("{name}{instance}"), child);
+        }
+    }
+}
+
+/// The `count` or `for_each` of a block.
+fn repeat(block: &Block, file: FileId) -> Option<Repeat<'_>> {
+    if let Some(c) = block.body.get_attribute("count") {
+        return Some(Repeat::Count(Code::Hcl(&c.value, file)));
+    }
+    block
+        .body
+        .get_attribute("for_each")
+        .map(|e| Repeat::ForEach(Code::Hcl(&e.value, file)))
+}

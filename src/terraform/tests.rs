@@ -1,0 +1,262 @@
+//! Evaluation of Terraform expressions, checked on the resulting model.
+
+use super::{parse, Project};
+use crate::model::{Node, Resource, Value};
+use crate::source::{FileId, SourceFile};
+use std::path::Path;
+use std::sync::Arc;
+
+fn resources(text: &str) -> Vec<Resource> {
+    let source = Arc::new(SourceFile::new(
+        "main.tf".into(),
+        "main.tf".into(),
+        text.into(),
+    ));
+    let file = parse(source, FileId(0)).expect("parses");
+    let (unit, problems, _) = Project::single(vec![file]).normalize(Path::new(""));
+    assert!(problems.is_empty(), "{problems:?}");
+    unit.resources
+}
+
+/// A compact rendering: JSON-like, `?` for unknown, `&addr.attr` for references.
+fn show(n: &Node) -> String {
+    match &n.value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Str(s) => format!("{s:?}"),
+        Value::List(l) => format!("[{}]", l.iter().map(show).collect::<Vec<_>>().join(",")),
+        Value::Map(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{k}:{}", show(v)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        Value::Unknown => "?".into(),
+        Value::Ref(r) => format!("&{}.{}", r.address, r.attribute),
+    }
+}
+
+/// The properties of the only resource, one line per attribute.
+fn props(text: &str) -> Vec<String> {
+    let rs = resources(text);
+    assert_eq!(rs.len(), 1);
+    match &rs[0].props.value {
+        Value::Map(m) => m.iter().map(|(k, v)| format!("{k}={}", show(v))).collect(),
+        _ => panic!("not a map"),
+    }
+}
+
+#[test]
+fn locals_conditionals_templates_and_for_expressions() {
+    let got = props(
+        r#"
+        variable "env" { default = "prod" }
+        variable "subnets" {
+          default = [{ name = "a", public = true }, { name = "b", public = false }]
+        }
+        locals {
+          prod   = var.env == "prod"
+          prefix = "${var.env}-app"
+          names  = [for s in var.subnets : upper(s.name) if s.public]
+          by     = { for s in var.subnets : s.name => s.public }
+          all    = var.subnets[*].name
+        }
+        resource "x" "y" {
+          a = local.prod ? 1 : 2
+          b = local.prefix
+          c = local.names
+          d = local.by
+          e = local.all
+          f = local.by["b"]
+          g = var.subnets[0].name
+        }
+        "#,
+    );
+    assert_eq!(
+        got,
+        [
+            "a=1",
+            "b=\"prod-app\"",
+            "c=[\"A\"]",
+            "d={a:true,b:false}",
+            "e=[\"a\",\"b\"]",
+            "f=false",
+            "g=\"a\"",
+        ]
+    );
+}
+
+#[test]
+fn functions() {
+    let got = props(
+        r#"
+        resource "x" "y" {
+          concat   = concat(["a"], ["b", "c"])
+          merge    = merge({ a = 1 }, { b = 2, a = 3 })
+          lookup   = lookup({ a = 1 }, "b", 9)
+          coalesce = coalesce("", "x")
+          flatten  = flatten([["a"], [["b"]]])
+          toset    = toset(["b", "a", "b"])
+          json     = jsondecode("{\"k\": [1, true]}")
+          format   = format("%s:%d", "p", 80)
+          join     = join(",", split("-", "a-b"))
+          length   = length({ a = 1, b = 2 })
+          contains = contains(["a"], "a")
+          cidr     = cidrsubnet("10.0.0.0/16", 8, 3)
+          element  = element(["a", "b"], 3)
+          try      = try({ a = 1 }.b, "fallback")
+          can      = can({ a = 1 }.b)
+          keys     = keys({ b = 1, a = 2 })
+          range    = range(3)
+          zip      = zipmap(["a"], [1])
+        }
+        "#,
+    );
+    assert_eq!(
+        got,
+        [
+            "can=false",
+            "cidr=\"10.0.3.0/24\"",
+            "coalesce=\"x\"",
+            "concat=[\"a\",\"b\",\"c\"]",
+            "contains=true",
+            "element=\"b\"",
+            "flatten=[\"a\",\"b\"]",
+            "format=\"p:80\"",
+            "join=\"a,b\"",
+            "json={k:[1,true]}",
+            "keys=[\"a\",\"b\"]",
+            "length=2",
+            "lookup=9",
+            "merge={a:3,b:2}",
+            "range=[0,1,2]",
+            "toset=[\"a\",\"b\"]",
+            "try=\"fallback\"",
+            "zip={a:1}",
+        ]
+    );
+}
+
+#[test]
+fn apply_time_values_are_unknown_never_guessed() {
+    let rs = resources(
+        r#"
+        variable "missing" { type = string }
+        data "aws_ami" "a" {}
+        resource "aws_vpc" "v" {}
+        resource "x" "y" {
+          var     = var.missing
+          data    = data.aws_ami.a.id
+          ref     = aws_vpc.v.id
+          upper   = upper(var.missing)
+          concat  = concat(["a"], [aws_vpc.v.arn])
+          cond    = var.missing == "a" ? 1 : 2
+          tmpl    = "x-${data.aws_ami.a.id}"
+          partial = try(var.missing, "default")
+        }
+        "#,
+    );
+    let y = &rs[1];
+    let Value::Map(m) = &y.props.value else {
+        panic!()
+    };
+    let got: Vec<String> = m.iter().map(|(k, v)| format!("{k}={}", show(v))).collect();
+    assert_eq!(
+        got,
+        [
+            "concat=[\"a\",&aws_vpc.v.arn]",
+            "cond=?",
+            "data=?",
+            "partial=?",
+            "ref=&aws_vpc.v.id",
+            "tmpl=?",
+            "upper=?",
+            "var=?",
+        ]
+    );
+}
+
+#[test]
+fn count_and_for_each_expand_instances_and_references() {
+    let rs = resources(
+        r#"
+        variable "zones" { default = { a = "10.0.1.0/24", b = "10.0.2.0/24" } }
+        resource "aws_subnet" "s" {
+          for_each   = var.zones
+          cidr_block = each.value
+          tags       = { Name = "subnet-${each.key}" }
+        }
+        resource "aws_eip" "e" {
+          count = 2
+          tags  = { Index = count.index }
+        }
+        resource "aws_x" "r" {
+          subnets = [for k, s in var.zones : k]
+          eips    = aws_eip.e[*].id
+          one     = aws_subnet.s["a"].arn
+          first   = try(aws_eip.e[5].id, aws_eip.e[0].id)
+        }
+        "#,
+    );
+    let addresses: Vec<&str> = rs.iter().map(|r| r.address.as_str()).collect();
+    assert_eq!(
+        addresses,
+        [
+            "aws_subnet.s[\"a\"]",
+            "aws_subnet.s[\"b\"]",
+            "aws_eip.e[0]",
+            "aws_eip.e[1]",
+            "aws_x.r"
+        ]
+    );
+    assert_eq!(
+        show(rs[1].props.get("cidr_block").unwrap()),
+        "\"10.0.2.0/24\""
+    );
+    assert_eq!(
+        show(rs[1].props.get("tags").unwrap()),
+        "{Name:\"subnet-b\"}"
+    );
+    assert_eq!(show(rs[3].props.get("tags").unwrap()), "{Index:1}");
+    let r = &rs[4].props;
+    assert_eq!(
+        show(r.get("eips").unwrap()),
+        "[&aws_eip.e[0].id,&aws_eip.e[1].id]"
+    );
+    assert_eq!(show(r.get("one").unwrap()), "&aws_subnet.s[\"a\"].arn");
+    assert_eq!(show(r.get("first").unwrap()), "&aws_eip.e[0].id");
+    assert_eq!(show(r.get("subnets").unwrap()), "[\"a\",\"b\"]");
+}
+
+#[test]
+fn unknown_count_gives_one_resource_and_dynamic_blocks_expand() {
+    let rs = resources(
+        r#"
+        data "aws_availability_zones" "a" {}
+        variable "rules" {
+          type = list(object({ port = number, cidrs = optional(list(string), ["10.0.0.0/8"]) }))
+          default = [{ port = "22" }, { port = 443, cidrs = ["0.0.0.0/0"] }]
+        }
+        resource "aws_subnet" "s" {
+          count = length(data.aws_availability_zones.a.names)
+        }
+        resource "aws_security_group" "g" {
+          dynamic "ingress" {
+            for_each = var.rules
+            content {
+              from_port   = ingress.value.port
+              cidr_blocks = ingress.value.cidrs
+            }
+          }
+        }
+        "#,
+    );
+    assert_eq!(rs[0].address, "aws_subnet.s");
+    assert_eq!(
+        show(rs[1].props.get("ingress").unwrap()),
+        "[{cidr_blocks:[\"10.0.0.0/8\"],from_port:22},{cidr_blocks:[\"0.0.0.0/0\"],from_port:443}]"
+    );
+}

@@ -1,0 +1,242 @@
+//! Terraform evaluated like Terraform: the real binary over fixtures in
+//! tests/fixtures/terraform, with exact findings and positions.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+const FIXTURES: &str = "tests/fixtures/terraform";
+
+/// Runs `tenken check --format json` with extra arguments and environment,
+/// with the SSH/RDP policy and the fixtures' own policies only.
+fn check(args: &[&str], env: &[(&str, &str)]) -> (Value, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tenken"))
+        .arg("check")
+        .arg("--format")
+        .arg("json")
+        .args(["--only", "TKN-NET-001", "--only", "TEST-*"])
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("tenken runs");
+    let doc = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (doc, stderr, out.status.code().unwrap_or(-1))
+}
+
+/// `rule resource file:line:col` of each finding, with `<- file:line:col`
+/// for each related location.
+fn findings(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let mut s = format!(
+                "{} {} {}:{}:{}",
+                f["rule_id"].as_str().unwrap(),
+                f["resource"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"]
+            );
+            for r in f["related"].as_array().unwrap() {
+                s.push_str(&format!(
+                    " <- {}:{}:{}",
+                    r["file"].as_str().unwrap(),
+                    r["line"],
+                    r["column"]
+                ));
+            }
+            s
+        })
+        .collect()
+}
+
+fn fixture(name: &str) -> String {
+    format!("{FIXTURES}/{name}")
+}
+
+#[test]
+fn cidr_from_tfvars_points_at_the_attribute_and_the_tfvars_line() {
+    let (doc, _, code) = check(&[&fixture("tfvars")], &[]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 aws_security_group.admin tests/fixtures/terraform/tfvars/main.tf:13:5 \
+          <- tests/fixtures/terraform/tfvars/terraform.tfvars:2:15"
+        ]
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn var_flags_override_tfvars_and_the_environment_does_not() {
+    let (doc, _, _) = check(
+        &[&fixture("tfvars"), "--var", "admin_cidrs=[\"10.1.0.0/16\"]"],
+        &[],
+    );
+    assert_eq!(findings(&doc), Vec::<String>::new());
+    let closed = fixture("tfvars/closed.tfvars");
+    let (doc, _, _) = check(&[&fixture("tfvars"), "--var-file", &closed], &[]);
+    assert_eq!(findings(&doc), Vec::<String>::new());
+    // terraform.tfvars takes precedence over TF_VAR_ variables.
+    let env = [("TF_VAR_admin_cidrs", "[\"10.2.0.0/16\"]")];
+    let (doc, _, _) = check(&[&fixture("tfvars")], &env);
+    assert_eq!(findings(&doc).len(), 1);
+}
+
+#[test]
+fn json_var_file_points_into_the_json() {
+    let open = fixture("tfvars/open.tfvars.json");
+    let (doc, _, _) = check(&[&fixture("tfvars"), "--var-file", &open], &[]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 aws_security_group.admin tests/fixtures/terraform/tfvars/main.tf:13:5 \
+          <- tests/fixtures/terraform/tfvars/open.tfvars.json:2:18"
+        ]
+    );
+}
+
+#[test]
+fn module_input_points_at_the_caller_and_the_module() {
+    let (doc, stderr, _) = check(&[&fixture("module")], &[]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 module.bastion.aws_security_group.this \
+             tests/fixtures/terraform/module/main.tf:5:19 \
+             <- tests/fixtures/terraform/module/modules/sg/main.tf:17:19",
+            // A rule attached through a module output folds into the module's group.
+            "TKN-NET-001 module.internal.aws_security_group.this \
+             tests/fixtures/terraform/module/main.tf:25:3",
+        ]
+    );
+    // The module folder is linted through its callers only: two instances
+    // (the rule is folded into its group).
+    assert_eq!(doc["summary"]["resources"], 2);
+    assert!(
+        stderr.contains(
+            "note: tests/fixtures/terraform/module/main.tf:14:1: module \"remote\": source \
+             \"terraform-aws-modules/security-group/aws\" is not local"
+        ),
+        "{stderr}"
+    );
+    assert!(doc["errors"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn count_expands_instances_and_names_the_public_one() {
+    let policies = fixture("policies");
+    let (doc, _, _) = check(&[&fixture("count"), "--policies", &policies], &[]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TEST-SUBNET-001 aws_subnet.private[1] tests/fixtures/terraform/count/main.tf:16:3 \
+          <- tests/fixtures/terraform/count/main.tf:3:33"
+        ]
+    );
+    // One VPC and three subnets.
+    assert_eq!(doc["summary"]["resources"], 4);
+    assert_eq!(
+        doc["findings"][0]["message"],
+        "aws_subnet.private[1] maps public IP addresses on launch"
+    );
+}
+
+#[test]
+fn unknown_values_give_no_finding_unless_strict() {
+    let (doc, _, code) = check(&[&fixture("unknown")], &[]);
+    assert_eq!(findings(&doc), Vec::<String>::new());
+    assert_eq!(code, 0);
+    let (doc, _, _) = check(&[&fixture("unknown"), "--strict"], &[]);
+    let undecided: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        undecided,
+        [
+            "aws_security_group.from_variable",
+            "aws_security_group.from_data"
+        ]
+    );
+    assert!(doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["severity"] == "info"));
+}
+
+#[test]
+fn a_module_calling_itself_stops_with_an_error() {
+    let (doc, _, code) = check(&[&fixture("recursive")], &[]);
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("modules nested deeper than 16 levels"));
+    assert_eq!(code, 2);
+}
+
+/// The published VPC module and its examples: no crash, no parse error.
+#[test]
+fn real_world_vpc_module_is_read_without_errors() {
+    let corpus = "../shared/corpus/terraform-aws-vpc";
+    if !Path::new(env!("CARGO_MANIFEST_DIR")).join(corpus).is_dir() {
+        eprintln!("note: {corpus} is absent; skipped");
+        return;
+    }
+    let (doc, _, code) = check(&[corpus], &[]);
+    assert_eq!(doc["errors"], serde_json::json!([]));
+    assert!(doc["summary"]["resources"].as_u64().unwrap() > 300);
+    for f in findings(&doc) {
+        eprintln!("{f}");
+    }
+    assert!(code == 0 || code == 1);
+}
+
+#[test]
+fn plan_json_findings_name_addresses_and_point_at_resource_objects() {
+    let plan = fixture("plan/plan.json");
+    let (doc, stderr, _) = check(&[&plan], &[]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 aws_security_group.admin tests/fixtures/terraform/plan/plan.json:7:9",
+            "TKN-NET-001 module.bastion.aws_security_group.this[0] \
+             tests/fixtures/terraform/plan/plan.json:31:13",
+        ]
+    );
+    assert!(
+        stderr.contains("a plan carries no source positions"),
+        "{stderr}"
+    );
+    // A CIDR known only after apply is undecided, not a finding.
+    let (doc, _, _) = check(&[&plan, "--strict"], &[]);
+    assert_eq!(
+        doc["findings"][2]["resource"],
+        "module.bastion.aws_security_group.later[0]"
+    );
+    assert_eq!(doc["findings"][2]["severity"], "info");
+}
+
+#[test]
+fn tf_json_files_evaluate_like_hcl() {
+    let (doc, _, _) = check(&[&fixture("json")], &[]);
+    assert_eq!(
+        findings(&doc),
+        ["TKN-NET-001 aws_security_group.admin[0] tests/fixtures/terraform/json/main.tf.json:21:13 \
+          <- tests/fixtures/terraform/json/main.tf.json:5:18"]
+    );
+    assert_eq!(doc["summary"]["resources"], 2);
+    assert_eq!(
+        doc["findings"][0]["message"],
+        "port 22-22 is open to the internet"
+    );
+}
