@@ -170,7 +170,7 @@ struct LintArgs {
     strict: bool,
     /// Set a CloudFormation parameter, `Key=Value` (repeatable; pseudo
     /// parameters too, e.g. `AWS::Region=eu-west-1`).
-    #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = tenken::cfn::parameters::parse_argument)]
+    #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_var)]
     parameters: Vec<(String, String)>,
     /// Read CloudFormation parameter values from a file (repeatable): AWS CLI
     /// `[{"ParameterKey", "ParameterValue"}]`, `["Key=Value"]` or `{"Key": "Value"}`.
@@ -184,7 +184,7 @@ struct LintArgs {
     vars: Vec<(String, String)>,
 }
 
-/// `NAME=VALUE` of `--var`.
+/// `NAME=VALUE` of `--var` and `--parameter`.
 fn parse_var(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
         .map(|(n, v)| (n.trim().to_string(), v.to_string()))
@@ -426,6 +426,7 @@ fn rules(args: RulesArgs) -> i32 {
         skip: args.skip,
         min_severity: args.min_severity,
         packs: args.pack.iter().cloned().collect(),
+        ..Default::default()
     };
     let chosen: Vec<&policy::Policy> = policies
         .iter()

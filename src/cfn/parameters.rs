@@ -33,8 +33,8 @@ const PSEUDO_UNKNOWN: &[&str] = &[
 /// where it was written; one without came from `--parameter`.
 pub type Overrides = BTreeMap<String, Node>;
 
-/// Parses one `--parameter Key=Value` argument.
-pub fn parse_argument(arg: &str) -> Result<(String, String), String> {
+/// Parses one `Name=Value` entry of a parameters file.
+fn parse_argument(arg: &str) -> Result<(String, String), String> {
     match arg.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
         _ => Err(format!("expected Key=Value, got '{arg}'")),

@@ -262,6 +262,7 @@ mod tests {
             span: Span::default(),
             props: node(map(props)),
             native: node(map(Vec::new())),
+            metadata: None,
         }
     }
 
