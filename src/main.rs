@@ -41,6 +41,8 @@ enum Command {
         #[arg(long, value_name = "ID")]
         only: Vec<String>,
     },
+    /// Run the Language Server (LSP over stdin/stdout) for editors.
+    Lsp,
 }
 
 #[derive(clap::Args)]
@@ -106,6 +108,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => rules(args),
         Command::Explain { id, policy_dirs } => explain(&id, &policy_dirs),
         Command::Test { dir, only } => test(dir, only),
+        Command::Lsp => tenken::lsp::run(),
     };
     ExitCode::from(code as u8)
 }

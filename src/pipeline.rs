@@ -291,7 +291,7 @@ fn read_files(found: &Discovered, out: &mut Outcome) -> Vec<Job> {
 }
 
 /// Reads a file as text; a UTF-8 byte order mark is dropped.
-fn read_text(path: &Path) -> Result<String, String> {
+pub fn read_text(path: &Path) -> Result<String, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20));
