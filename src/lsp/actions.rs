@@ -142,8 +142,9 @@ mod tests {
         };
         let uri: Uri = "file:///w/x".parse().unwrap();
         let action = suppress(&doc, &uri, &diagnostic)?;
-        let mut changes = action.edit?.changes?;
-        changes.remove(&uri)?.pop()
+        let (target, mut edits) = action.edit?.changes?.into_iter().next()?;
+        assert_eq!(target, uri);
+        edits.pop()
     }
 
     #[test]
