@@ -49,6 +49,11 @@ fn lints_buffers_as_they_are_edited() {
     let d = &diags[0];
     assert_eq!(d["code"], "TKN-NET-001");
     assert_eq!(d["source"], "tenken");
+    assert_eq!(
+        d["message"],
+        "Security group allows SSH or RDP from the internet: \
+         port 22-22 is open to the internet (aws_security_group.web)"
+    );
     assert_eq!(d["severity"], 1);
     // `cidr_blocks = /* 😀 é */ var.open`: 32 characters but 33 UTF-16 units.
     assert_eq!(d["range"], range(9, 4, 9, 37));

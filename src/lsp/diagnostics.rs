@@ -72,9 +72,18 @@ fn finding(sources: &SourceMap, f: &Finding, rules: &Rules) -> Diagnostic {
         code: Some(NumberOrString::String(f.rule_id.clone())),
         code_description: href.map(|href| CodeDescription { href }),
         source: Some(SOURCE.into()),
-        message: format!("{} ({})", f.message, f.resource),
+        message: message(f),
         related_information: (!related.is_empty()).then_some(related),
         ..Default::default()
+    }
+}
+
+/// The title, the finding's own message when it says more, and the resource.
+fn message(f: &Finding) -> String {
+    if f.message == f.title {
+        format!("{} ({})", f.title, f.resource)
+    } else {
+        format!("{}: {} ({})", f.title, f.message, f.resource)
     }
 }
 
