@@ -157,6 +157,18 @@ fn lints_buffers_as_they_are_edited() {
     assert_eq!(diags[0].get("code"), None);
     assert_eq!(diags[0]["range"]["start"]["line"], 2);
 
+    // Closing a buffer clears its diagnostics.
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": cfn}}),
+    );
+    let closed = client.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == cfn
+            && m["params"]["version"].is_null()
+    });
+    assert_eq!(closed["params"]["diagnostics"], json!([]));
+
     // YAML that is not a template: no diagnostics, no errors.
     let other = uri(&root.join("docker-compose.yml"));
     client.open(&other, "yaml", "services:\n  web: {image: nginx\n");

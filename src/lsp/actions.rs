@@ -128,6 +128,7 @@ mod tests {
         let path = std::path::PathBuf::from(format!("/w/{name}"));
         let kind = crate::discover::kind_of(&path).unwrap();
         let doc = Document {
+            opened: 1,
             path,
             kind,
             version: 1,

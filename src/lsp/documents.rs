@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 /// One open buffer.
 #[derive(Clone, Debug)]
 pub struct Document {
+    /// Tells this opening of the file from earlier ones (versions restart on reopening).
+    pub opened: u64,
     pub path: PathBuf,
     pub kind: Kind,
     pub version: i32,
@@ -20,6 +22,7 @@ pub struct Document {
 #[derive(Default)]
 pub struct Documents {
     open: BTreeMap<Uri, Document>,
+    openings: u64,
 }
 
 impl Documents {
@@ -27,7 +30,9 @@ impl Documents {
     pub fn open(&mut self, uri: Uri, version: i32, text: String) -> Option<&Document> {
         let path = to_path(&uri)?;
         let kind = kind_of(&path)?;
+        self.openings += 1;
         let doc = Document {
+            opened: self.openings,
             path,
             kind,
             version,

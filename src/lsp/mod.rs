@@ -251,12 +251,9 @@ impl Server {
                     return;
                 };
                 let d = p.text_document;
-                if self
-                    .documents
-                    .open(d.uri.clone(), d.version, d.text)
-                    .is_some()
-                {
-                    self.published.track(&d.uri, d.version);
+                let opened = self.documents.open(d.uri.clone(), d.version, d.text);
+                if let Some(opened) = opened.map(|doc| doc.opened) {
+                    self.published.track(&d.uri, opened, d.version);
                     self.schedule(&d.uri);
                 }
             }
@@ -265,12 +262,9 @@ impl Server {
                     return;
                 };
                 let d = p.text_document;
-                if self
-                    .documents
-                    .change(&d.uri, d.version, p.content_changes)
-                    .is_some()
-                {
-                    self.published.track(&d.uri, d.version);
+                let changed = self.documents.change(&d.uri, d.version, p.content_changes);
+                if let Some(opened) = changed.map(|doc| doc.opened) {
+                    self.published.track(&d.uri, opened, d.version);
                     self.schedule(&d.uri);
                 }
             }
@@ -329,6 +323,7 @@ impl Server {
         };
         let snapshot = |(uri, d): (&Uri, &documents::Document)| Snapshot {
             uri: uri.clone(),
+            opened: d.opened,
             version: d.version,
             path: d.path.clone(),
             text: d.text.clone(),

@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 /// A buffer's text at one version.
 pub struct Snapshot {
     pub uri: Uri,
+    /// Which opening of the file (see [`super::documents::Document::opened`]).
+    pub opened: u64,
     pub version: i32,
     pub path: PathBuf,
     pub text: String,
@@ -36,22 +38,25 @@ pub struct Task {
     pub rules: Arc<Rules>,
 }
 
-/// The latest version of every open buffer and the diagnostics last published for it.
+/// An open buffer's newest (opening, version) and the diagnostics last published for it.
+type Entry = ((u64, i32), Vec<Diagnostic>);
+
+/// What the editor shows for every open buffer.
 #[derive(Default)]
 pub struct Published {
-    map: Mutex<HashMap<Uri, (i32, Vec<Diagnostic>)>>,
+    map: Mutex<HashMap<Uri, Entry>>,
 }
 
 impl Published {
-    fn lock(&self) -> MutexGuard<'_, HashMap<Uri, (i32, Vec<Diagnostic>)>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Uri, Entry>> {
         self.map.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Records the buffer's newest version: results for older versions are dropped.
-    pub fn track(&self, uri: &Uri, version: i32) {
+    /// Records the buffer's newest version: results for older ones are dropped.
+    pub fn track(&self, uri: &Uri, opened: u64, version: i32) {
         let mut map = self.lock();
         let entry = map.entry(uri.clone()).or_default();
-        entry.0 = version;
+        entry.0 = (opened, version);
     }
 
     /// Forgets a closed buffer.
@@ -67,17 +72,18 @@ impl Published {
             .unwrap_or_default()
     }
 
-    /// Publishes the diagnostics if `version` is still the buffer's newest.
-    fn publish(&self, out: &Sender<Message>, uri: &Uri, version: i32, list: Vec<Diagnostic>) {
+    /// Publishes the diagnostics if the snapshot is still the buffer's newest version.
+    fn publish(&self, out: &Sender<Message>, doc: &Snapshot, list: Vec<Diagnostic>) {
         let mut map = self.lock();
-        let Some(entry) = map.get_mut(uri).filter(|e| e.0 == version) else {
+        let newest = |e: &&mut Entry| e.0 == (doc.opened, doc.version);
+        let Some(entry) = map.get_mut(&doc.uri).filter(newest) else {
             return;
         };
         entry.1 = list.clone();
         let params = PublishDiagnosticsParams {
-            uri: uri.clone(),
+            uri: doc.uri.clone(),
             diagnostics: list,
-            version: Some(version),
+            version: Some(doc.version),
         };
         let _ = out.send(Notification::new(PublishDiagnostics::METHOD.into(), params).into());
     }
@@ -165,7 +171,7 @@ fn execute(task: &Task, out: &Sender<Message>, published: &Published) {
     };
     for doc in &task.docs {
         let list = results.remove(&doc.path).unwrap_or_default();
-        published.publish(out, &doc.uri, doc.version, list);
+        published.publish(out, doc, list);
     }
 }
 
