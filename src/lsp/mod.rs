@@ -301,6 +301,16 @@ impl Server {
                     others.iter().for_each(|u| self.schedule(u));
                 }
             }
+            note::DidChangeConfiguration::METHOD => {
+                let Ok(p) = params::<lsp_types::DidChangeConfigurationParams>(n) else {
+                    return;
+                };
+                if let Some(options) = ClientOptions::from_settings(p.settings) {
+                    self.options = options;
+                    self.reload();
+                    self.schedule_all();
+                }
+            }
             note::DidChangeWatchedFiles::METHOD => {
                 let Ok(p) = params::<DidChangeWatchedFilesParams>(n) else {
                     return;

@@ -25,6 +25,24 @@ pub struct ClientOptions {
     pub debounce_ms: Option<u64>,
 }
 
+impl ClientOptions {
+    /// The options in `workspace/didChangeConfiguration` settings: under a
+    /// `tenken` key, or at the top when they hold tenken's keys; `None` if absent.
+    pub fn from_settings(settings: serde_json::Value) -> Option<ClientOptions> {
+        let ours = |v: &serde_json::Value| {
+            ["policies", "strict", "debounceMs"]
+                .iter()
+                .any(|k| v.get(k).is_some())
+        };
+        let value = match settings.get("tenken") {
+            Some(v) => v.clone(),
+            None if ours(&settings) => settings,
+            None => return None,
+        };
+        serde_json::from_value(value).ok()
+    }
+}
+
 /// Everything that decides how buffers are linted.
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
@@ -105,5 +123,20 @@ impl Rules {
 
     pub fn find(&self, id: &str) -> Option<&Policy> {
         self.policies.iter().find(|p| p.spec.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn options_from_configuration_settings() {
+        let nested = ClientOptions::from_settings(json!({"tenken": {"policies": ["p"]}}));
+        assert_eq!(nested.unwrap().policies, vec![PathBuf::from("p")]);
+        let flat = ClientOptions::from_settings(json!({"strict": true}));
+        assert!(flat.unwrap().strict);
+        assert!(ClientOptions::from_settings(json!({"yaml": {}})).is_none());
     }
 }
