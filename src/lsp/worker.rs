@@ -191,7 +191,10 @@ pub fn lint(task: &Task) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
         .map(|d| add(&d.path, d.text.clone()))
         .collect();
     let job = match task.kind {
-        Kind::Template => Job::Template(ids[0]),
+        Kind::Template => match ids.first() {
+            Some(&id) => Job::Template(id),
+            None => return BTreeMap::new(),
+        },
         Kind::Terraform => {
             for path in module_files(&task.key) {
                 if task.docs.iter().all(|d| d.path != path) {
