@@ -24,13 +24,17 @@ pub struct Discovered {
     pub errors: Vec<(PathBuf, String)>,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
+/// What a file is linted as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A `.tf` file, linted with the rest of its folder.
     Terraform,
+    /// A YAML/JSON file that may be a CloudFormation template.
     Template,
 }
 
-fn kind_of(path: &Path) -> Option<Kind> {
+/// The kind of a file from its name; `None` for files tenken does not lint.
+pub fn kind_of(path: &Path) -> Option<Kind> {
     if crate::terraform::is_terraform_file(path) {
         return Some(Kind::Terraform);
     }
@@ -102,24 +106,30 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
     }
     // Every module folder is read whole: variables and other files give context.
     for (dir, files) in found.terraform.iter_mut() {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir.as_path()
-        };
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            let mut tf: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .map(|e| clean(&e.path()))
-                .filter(|p| p.is_file() && kind_of(p) == Some(Kind::Terraform))
-                .collect();
-            tf.sort();
-            *files = tf;
-        }
+        *files = module_files(dir);
     }
     found.templates.sort();
     found.templates.dedup();
     found
+}
+
+/// The `.tf` files of a module folder, sorted (`""` is the current folder).
+pub fn module_files(dir: &Path) -> Vec<PathBuf> {
+    let read = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(read) else {
+        return Vec::new();
+    };
+    let mut tf: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| clean(&e.path()))
+        .filter(|p| p.is_file() && kind_of(p) == Some(Kind::Terraform))
+        .collect();
+    tf.sort();
+    tf
 }
 
 /// `./a/b` → `a/b`.

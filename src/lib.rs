@@ -12,6 +12,7 @@ pub mod diag;
 pub mod discover;
 pub mod engine;
 pub mod json;
+pub mod lsp;
 pub mod model;
 pub mod pipeline;
 pub mod policy;

@@ -51,6 +51,8 @@ enum Command {
         #[arg(long, value_name = "ID")]
         only: Vec<String>,
     },
+    /// Run the Language Server (LSP over stdin/stdout) for editors.
+    Lsp,
 }
 
 #[derive(Subcommand)]
@@ -201,6 +203,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => rules(args),
         Command::Explain { id, policy_dirs } => explain(&id, &policy_dirs),
         Command::Test { dir, only } => test(dir, only),
+        Command::Lsp => tenken::lsp::run(),
     };
     ExitCode::from(code as u8)
 }

@@ -221,11 +221,9 @@ pub fn run(options: &Options) -> Outcome {
     out.resources = linted.resources;
     out.errors.extend(linted.problems);
     out.notes.extend(linted.notes);
-    let ran: BTreeSet<String> = selected.iter().map(|p| p.spec.id.clone()).collect();
-    drop(selected);
     let findings = options.overrides.apply(&out.sources, linted.findings);
-    let today = chrono::Local::now().date_naive();
-    let applied = suppress::apply(findings, &linted.directives, &policies, &ran, today);
+    let applied = apply_suppressions(findings, &linted.directives, &policies, &selected);
+    drop(selected);
     let sources = &out.sources;
     let reported = |span: &Span| found.reported.contains(&sources.get(span.file).path);
     let findings = applied.findings.into_iter().filter(|f| reported(&f.span));
@@ -319,6 +317,19 @@ pub fn lint(
         strict,
         &cfn::Inputs::default(),
     )
+}
+
+/// Applies the suppressions written in the linted files, as of today:
+/// `policies` are all the loaded ones, `selected` those that ran.
+pub fn apply_suppressions(
+    findings: Vec<Finding>,
+    directives: &[Directive],
+    policies: &[Policy],
+    selected: &[&Policy],
+) -> suppress::Applied {
+    let ran: BTreeSet<String> = selected.iter().map(|p| p.spec.id.clone()).collect();
+    let today = chrono::Local::now().date_naive();
+    suppress::apply(findings, directives, policies, &ran, today)
 }
 
 /// What linting jobs produced.
@@ -471,7 +482,7 @@ fn read_files(
 }
 
 /// Reads a file as text; a UTF-8 byte order mark is dropped.
-fn read_text(path: &Path) -> Result<String, String> {
+pub fn read_text(path: &Path) -> Result<String, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20));

@@ -91,6 +91,14 @@ impl SourceFile {
         }
     }
 
+    /// 0-based line and UTF-16 code unit column of a byte offset: an LSP position.
+    pub fn utf16_position(&self, offset: usize) -> (u32, u32) {
+        let offset = self.clamp(offset);
+        let (line, start) = self.line_of(offset);
+        let column = self.text[start..offset].encode_utf16().count();
+        (line as u32, column as u32)
+    }
+
     /// Byte offset of a 1-based line and character column (clamped to the text).
     pub fn offset_of(&self, line: usize, column: usize) -> usize {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
@@ -157,6 +165,14 @@ mod tests {
         assert_eq!(f.offset_of(2, 4), x);
         let z = f.text.find('z').unwrap();
         assert_eq!(f.line_col(z), LineCol { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn utf16_position_counts_code_units() {
+        let f = SourceFile::new("x".into(), "x".into(), "a\n😀é x\n".into());
+        let x = f.text.find('x').unwrap();
+        assert_eq!(f.utf16_position(x), (1, 4));
+        assert_eq!(f.utf16_position(f.text.len()), (2, 0));
     }
 
     #[test]

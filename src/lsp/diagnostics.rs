@@ -1,0 +1,111 @@
+//! Findings and problems of a lint as LSP diagnostics, file by file.
+
+use super::documents::to_uri;
+use super::settings::Rules;
+use crate::diag::Problem;
+use crate::engine::Finding;
+use crate::policy::Severity;
+use crate::source::{SourceFile, SourceMap, Span};
+use lsp_types::{
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location,
+    NumberOrString, Position, Range,
+};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The `source` of every diagnostic.
+pub const SOURCE: &str = "tenken";
+
+/// The diagnostics of one lint, by file path, in source order.
+pub fn by_file(
+    sources: &SourceMap,
+    findings: &[Finding],
+    problems: &[Problem],
+    rules: &Rules,
+) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
+    let mut out: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
+    for f in findings {
+        let file = sources.get(f.span.file);
+        out.entry(file.path.clone())
+            .or_default()
+            .push(finding(sources, f, rules));
+    }
+    for p in problems {
+        let file = sources.get(p.span.file);
+        out.entry(file.path.clone()).or_default().push(Diagnostic {
+            range: range(file, p.span),
+            severity: Some(DiagnosticSeverity::ERROR),
+            source: Some(SOURCE.into()),
+            message: p.message.clone(),
+            ..Default::default()
+        });
+    }
+    for list in out.values_mut() {
+        list.sort_by_key(|d| (d.range.start, d.range.end));
+    }
+    out
+}
+
+fn finding(sources: &SourceMap, f: &Finding, rules: &Rules) -> Diagnostic {
+    let file = sources.get(f.span.file);
+    let href = rules
+        .find(&f.rule_id)
+        .and_then(|p| p.spec.references.first())
+        .and_then(|r| r.parse().ok());
+    let related: Vec<DiagnosticRelatedInformation> = f
+        .related
+        .iter()
+        .filter_map(|(span, label)| {
+            let other = sources.get(span.file);
+            Some(DiagnosticRelatedInformation {
+                location: Location {
+                    uri: to_uri(&other.path)?,
+                    range: range(other, *span),
+                },
+                message: label.clone(),
+            })
+        })
+        .collect();
+    Diagnostic {
+        range: range(file, f.span),
+        severity: Some(severity(f.severity, f.undecided)),
+        code: Some(NumberOrString::String(f.rule_id.clone())),
+        code_description: href.map(|href| CodeDescription { href }),
+        source: Some(SOURCE.into()),
+        message: message(f),
+        related_information: (!related.is_empty()).then_some(related),
+        ..Default::default()
+    }
+}
+
+/// The title, the finding's own message when it says more, and the resource.
+fn message(f: &Finding) -> String {
+    if f.message == f.title {
+        format!("{} ({})", f.title, f.resource)
+    } else {
+        format!("{}: {} ({})", f.title, f.message, f.resource)
+    }
+}
+
+/// Critical and high findings are errors, medium and low warnings, info
+/// (and checks that could not be decided) information.
+pub fn severity(s: Severity, undecided: bool) -> DiagnosticSeverity {
+    match s {
+        _ if undecided => DiagnosticSeverity::INFORMATION,
+        Severity::Critical | Severity::High => DiagnosticSeverity::ERROR,
+        Severity::Medium | Severity::Low => DiagnosticSeverity::WARNING,
+        Severity::Info => DiagnosticSeverity::INFORMATION,
+    }
+}
+
+/// The LSP range (UTF-16 columns) of a span.
+pub fn range(file: &SourceFile, span: Span) -> Range {
+    let at = |offset: u32| {
+        let (line, character) = file.utf16_position(offset as usize);
+        Position { line, character }
+    };
+    Range {
+        start: at(span.start),
+        end: at(span.end),
+    }
+}

@@ -1,0 +1,249 @@
+//! Drives the real `tenken lsp` binary over stdio the way an editor does.
+
+#[path = "support/lsp_client.rs"]
+mod lsp_client;
+
+use lsp_client::{range, uri, Client};
+use serde_json::{json, Value};
+
+const MAIN_TF: &str = r#"# Réseau « web »
+resource "aws_security_group" "web" {
+  description = "accès web"
+
+  ingress {
+    description = "SSH — 😀"
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = /* 😀 é */ var.open
+  }
+}
+"#;
+
+const VARIABLES_TF: &str = "variable \"open\" {\n  default = [\"0.0.0.0/0\"]\n}\n";
+
+const TEMPLATE: &str = r#"AWSTemplateFormatVersion: "2010-09-09"
+Description: Réseau « web »
+Resources:
+  WebSG:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: accès web
+      SecurityGroupIngress:
+        - {Description: "SSH — 😀", IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+"#;
+
+#[test]
+fn lints_buffers_as_they_are_edited() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("main.tf"), MAIN_TF).unwrap();
+    std::fs::write(root.join("variables.tf"), VARIABLES_TF).unwrap();
+    let mut client = Client::start(&root, json!({}));
+
+    // Terraform: the value comes from variables.tf, read from disk.
+    let tf = uri(&root.join("main.tf"));
+    client.open(&tf, "terraform", MAIN_TF);
+    let diags = client.diagnostics(&tf, 1);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    let d = &diags[0];
+    assert_eq!(d["code"], "TKN-NET-001");
+    assert_eq!(d["source"], "tenken");
+    assert_eq!(
+        d["message"],
+        "Security group allows SSH or RDP from the internet: \
+         port 22-22 is open to the internet (aws_security_group.web)"
+    );
+    assert_eq!(d["severity"], 1);
+    // `cidr_blocks = /* 😀 é */ var.open`: 32 characters but 33 UTF-16 units.
+    assert_eq!(d["range"], range(9, 4, 9, 37));
+    assert!(d["codeDescription"]["href"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://docs.aws.amazon.com/"));
+    let related = &d["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], uri(&root.join("variables.tf")));
+    assert_eq!(related["location"]["range"]["start"]["line"], 1);
+    assert!(related["message"].as_str().unwrap().contains("var.open"));
+
+    // CloudFormation: 78 characters, 79 UTF-16 units before `CidrIp`.
+    let cfn = uri(&root.join("template.yaml"));
+    client.open(&cfn, "yaml", TEMPLATE);
+    let diags = client.diagnostics(&cfn, 1);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "TKN-NET-001");
+    assert_eq!(diags[0]["range"], range(8, 79, 8, 96));
+
+    // Hover on the diagnostic explains the rule.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": cfn}, "position": {"line": 8, "character": 85}}),
+    );
+    let text = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert_eq!(hover["result"]["contents"]["kind"], "markdown");
+    assert!(text.contains("TKN-NET-001"), "{text}");
+    assert!(text.contains("first line of defence"), "{text}");
+    assert!(text.contains("CidrIp: 10.0.0.0/16"), "{text}");
+    let nothing = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": cfn}, "position": {"line": 0, "character": 1}}),
+    );
+    assert_eq!(nothing["result"], Value::Null);
+
+    // Code actions insert the suppression above the resource.
+    for (doc, line, text) in [
+        (&cfn, 3, "  # tenken:ignore TKN-NET-001 <reason>\n"),
+        (&tf, 1, "# tenken:ignore TKN-NET-001 <reason>\n"),
+    ] {
+        let at = if doc == &cfn {
+            range(8, 79, 8, 96)
+        } else {
+            range(9, 4, 9, 37)
+        };
+        let actions = client.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": doc}, "range": at, "context": {"diagnostics": []}}),
+        );
+        let action = &actions["result"][0];
+        assert_eq!(action["title"], "Suppress TKN-NET-001 for this resource");
+        assert_eq!(action["kind"], "quickfix");
+        let edit = &action["edit"]["changes"][doc.as_str()][0];
+        assert_eq!(edit["range"], range(line, 0, line, 0));
+        assert_eq!(edit["newText"], text);
+    }
+
+    // Incremental edit to the fixed form (UTF-16 positions): cleared.
+    client.change(
+        &cfn,
+        2,
+        json!([{"range": range(8, 87, 8, 96), "text": "10.0.0.0/16"}]),
+    );
+    assert_eq!(client.diagnostics(&cfn, 2), Vec::<Value>::new());
+
+    // An unsaved variables.tf overrides the file on disk for main.tf.
+    let vars = uri(&root.join("variables.tf"));
+    client.open(&vars, "terraform", VARIABLES_TF);
+    assert_eq!(client.diagnostics(&vars, 1), Vec::<Value>::new());
+    assert_eq!(client.diagnostics(&tf, 1).len(), 1);
+    client.change(
+        &vars,
+        2,
+        json!([{"text": VARIABLES_TF.replace("0.0.0.0/0", "10.0.0.0/8")}]),
+    );
+    assert_eq!(client.diagnostics(&tf, 1), Vec::<Value>::new());
+
+    // Two quick edits: only the newest version is published.
+    client.change(&cfn, 3, json!([{"text": TEMPLATE}]));
+    client.change(&cfn, 4, json!([{"text": TEMPLATE.replace("22", "443")}]));
+    assert_eq!(client.diagnostics(&cfn, 4), Vec::<Value>::new());
+    let stale = client
+        .seen
+        .iter()
+        .any(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 3);
+    assert!(
+        !stale,
+        "a result for version 3 was published after version 4"
+    );
+
+    // A parse error is a diagnostic at its position.
+    client.change(
+        &cfn,
+        5,
+        json!([{"text": "AWSTemplateFormatVersion: \"2010-09-09\"\nResources: [\n"}]),
+    );
+    let diags = client.diagnostics(&cfn, 5);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["severity"], 1);
+    assert_eq!(diags[0].get("code"), None);
+    assert_eq!(diags[0]["range"]["start"]["line"], 2);
+
+    // Closing a buffer clears its diagnostics.
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": cfn}}),
+    );
+    let closed = client.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == cfn
+            && m["params"]["version"].is_null()
+    });
+    assert_eq!(closed["params"]["diagnostics"], json!([]));
+
+    // YAML that is not a template: no diagnostics, no errors.
+    let other = uri(&root.join("docker-compose.yml"));
+    client.open(&other, "yaml", "services:\n  web: {image: nginx\n");
+    assert_eq!(client.diagnostics(&other, 1), Vec::<Value>::new());
+
+    client.shutdown();
+}
+
+#[test]
+fn survives_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let mut client = Client::start(&root, json!({}));
+    client.send_raw(b"{not json");
+    client.send(json!({"jsonrpc": "2.0", "id": "x", "method": "textDocument/hover", "params": 7}));
+    let invalid = client.wait(|m| m["id"] == "x");
+    assert_eq!(invalid["error"]["code"], -32602);
+    let unknown = client.request("tenken/unknown", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601);
+    client.notify("textDocument/didOpen", json!({"nonsense": true}));
+    let cfn = uri(&root.join("t.json"));
+    client.open(
+        &cfn,
+        "json",
+        "{\"Resources\": {\"B\": {\"Type\": \"AWS::S3::Bucket\"",
+    );
+    let diags = client.diagnostics(&cfn, 1);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["severity"], 1);
+    client.shutdown();
+}
+
+const USER_POLICY: &str = r#"id: ACME-001
+title: Security groups need a description
+severity: low
+checklist: house rule
+rationale: Reviewers need to know what a security group is for.
+remediation: Describe the security group.
+resource_types: [aws_security_group]
+assert: resource.?description.orValue("") != "temporary"
+at: resource.description
+"#;
+
+#[test]
+fn user_policies_apply_and_reload_when_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join("policies")).unwrap();
+    let policy = root.join("policies/acme-001.yaml");
+    std::fs::write(&policy, USER_POLICY).unwrap();
+    let mut client = Client::start(&root, json!({"policies": ["policies"], "debounceMs": 20}));
+    let registration = client.wait(|m| m["method"] == "client/registerCapability");
+    let watchers = &registration["params"]["registrations"][0]["registerOptions"]["watchers"];
+    assert!(watchers.to_string().contains(".tenken.yaml"));
+
+    let tf = uri(&root.join("main.tf"));
+    let text = "resource \"aws_security_group\" \"x\" {\n  description = \"temporary\"\n}\n";
+    client.open(&tf, "terraform", text);
+    let diags = client.diagnostics(&tf, 1);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "ACME-001");
+    assert_eq!(diags[0]["severity"], 2);
+    assert_eq!(diags[0]["range"], range(1, 2, 1, 27));
+
+    std::fs::write(
+        &policy,
+        USER_POLICY.replace("severity: low", "severity: critical"),
+    )
+    .unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&policy), "type": 2}]}),
+    );
+    let diags = client.diagnostics(&tf, 1);
+    assert_eq!(diags[0]["code"], "ACME-001");
+    assert_eq!(diags[0]["severity"], 1);
+    client.shutdown();
+}

@@ -1,0 +1,171 @@
+//! A minimal LSP client that drives the real `tenken lsp` binary over stdio
+//! (shared by the integration test and the latency benchmark).
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+/// How long to wait for any one answer.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// An editor's side of the connection to `tenken lsp`.
+pub struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    incoming: Receiver<Value>,
+    /// Messages read while waiting for something else.
+    pub seen: Vec<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    pub fn start(root: &Path, options: Value) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tenken"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tenken lsp");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, incoming) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(n) = line.strip_prefix("Content-Length: ") {
+                        length = n.parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut client = Client {
+            child,
+            stdin,
+            incoming,
+            seen: Vec::new(),
+            next_id: 0,
+        };
+        let init = client.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": uri(root),
+                "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}},
+                "initializationOptions": options,
+            }),
+        );
+        let caps = &init["result"]["capabilities"];
+        assert_eq!(caps["textDocumentSync"]["change"], 2, "incremental sync");
+        assert_eq!(caps["hoverProvider"], true);
+        assert_eq!(caps["codeActionProvider"], true);
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n", bytes.len()).unwrap();
+        self.stdin.write_all(bytes).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    pub fn send(&mut self, message: Value) {
+        self.send_raw(message.to_string().as_bytes());
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Sends a request and returns the whole response.
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait(|m| m["id"] == id && m.get("method").is_none())
+    }
+
+    /// The first message (already seen or arriving) that matches; answers
+    /// the server's own requests on the way.
+    pub fn wait(&mut self, matches: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.seen.iter().position(&matches) {
+            return self.seen.remove(i);
+        }
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let message = self
+                .incoming
+                .recv_timeout(left)
+                .expect("server answered in time");
+            if message.get("method").is_some() && message.get("id").is_some() {
+                let id = message["id"].clone();
+                self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+            }
+            if matches(&message) {
+                return message;
+            }
+            self.seen.push(message);
+        }
+    }
+
+    /// The diagnostics published for `uri` at `version`.
+    pub fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
+        let m = self.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"] == version
+        });
+        m["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
+    pub fn open(&mut self, uri: &str, language: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}}),
+        );
+    }
+
+    pub fn change(&mut self, uri: &str, version: i64, changes: Value) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": changes}),
+        );
+    }
+
+    pub fn shutdown(mut self) {
+        let response = self.request("shutdown", Value::Null);
+        assert_eq!(response["result"], Value::Null);
+        assert!(response.get("error").is_none());
+        self.notify("exit", Value::Null);
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "exit code after shutdown: {status}");
+    }
+}
+
+pub fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+pub fn range(sl: u64, sc: u64, el: u64, ec: u64) -> Value {
+    json!({"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}})
+}
