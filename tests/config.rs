@@ -20,7 +20,8 @@ fn project(config: &str) -> tempfile::TempDir {
 
 /// `(rule, resource, severity)` of every finding of a JSON report.
 fn findings(out: &std::process::Output) -> Vec<(String, String, String)> {
-    let doc: serde_json::Value = serde_json::from_str(&stdout(out)).unwrap_or_else(|_| panic!("{}", stderr(out)));
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout(out)).unwrap_or_else(|_| panic!("{}", stderr(out)));
     doc["findings"]
         .as_array()
         .unwrap()
