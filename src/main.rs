@@ -385,14 +385,7 @@ fn baseline_create(args: LintArgs, output: &Path) -> i32 {
     };
     let outcome = run_with_progress(&options);
     if !outcome.errors.is_empty() {
-        let style = report::human::Style {
-            color: report::human::use_color(std::io::stderr().is_terminal()),
-            quiet: true,
-            ..Default::default()
-        };
-        let mut only_errors = outcome;
-        only_errors.findings.clear();
-        eprint!("{}", report::human::render_with(&only_errors, style));
+        print_problems(outcome.sources, outcome.errors);
         return 2;
     }
     let b = Baseline::of(&outcome.sources, &outcome.findings);

@@ -18,14 +18,20 @@ fn fixtures() -> PathBuf {
 }
 
 fn sarif() -> Value {
-    let out = tenken(&fixtures(), &["check", ".", "--format", "sarif"]);
+    let out = tenken(
+        &fixtures(),
+        &["check", "tf", "cfn/template.yaml", "--format", "sarif"],
+    );
     assert_eq!(out.status.code(), Some(1));
     serde_json::from_str(&stdout(&out)).expect("SARIF is JSON")
 }
 
 #[test]
 fn sarif_is_valid_against_the_official_schema() {
-    let out = tenken(&fixtures(), &["check", ".", "--format", "sarif"]);
+    let out = tenken(
+        &fixtures(),
+        &["check", "tf", "cfn/template.yaml", "--format", "sarif"],
+    );
     let errors = schema_errors(
         &root().join("tests/schemas/sarif-schema-2.1.0.json"),
         &stdout(&out),
@@ -135,7 +141,10 @@ fn fingerprints_survive_unrelated_line_shifts() {
 
 #[test]
 fn json_is_valid_against_the_published_schema() {
-    let out = tenken(&fixtures(), &["check", ".", "--format", "json"]);
+    let out = tenken(
+        &fixtures(),
+        &["check", "tf", "cfn/template.yaml", "--format", "json"],
+    );
     let text = stdout(&out);
     let errors = schema_errors(&root().join("docs/schemas/report.schema.json"), &text);
     assert!(errors.is_empty(), "{errors:#?}");
@@ -159,7 +168,10 @@ fn json_is_valid_against_the_published_schema() {
 
 #[test]
 fn junit_has_a_case_per_policy_and_resource() {
-    let out = tenken(&fixtures(), &["check", ".", "--format", "junit"]);
+    let out = tenken(
+        &fixtures(),
+        &["check", "tf", "cfn/template.yaml", "--format", "junit"],
+    );
     let xml = stdout(&out);
     // Parsed by a real XML parser (Python's standard library).
     let python = common::python_with("jsonschema", &["jsonschema==4.*"]);
@@ -231,7 +243,7 @@ fn several_formats_in_one_run() {
         &fixtures(),
         &[
             "check",
-            "cfn",
+            "cfn/template.yaml",
             "--format",
             "human",
             "--format",
@@ -282,7 +294,10 @@ fn output_takes_the_format_without_a_file() {
 
 #[test]
 fn an_unknown_format_is_a_usage_error() {
-    let out = tenken(&fixtures(), &["check", ".", "--format", "xml"]);
+    let out = tenken(
+        &fixtures(),
+        &["check", "tf", "cfn/template.yaml", "--format", "xml"],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(common::stderr(&out).contains("unknown format 'xml'"));
 }
