@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Files larger than this are refused with an error.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Files larger than this are refused with an error (CloudFormation itself
+/// accepts templates of at most 1 MB).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// What to lint and with which policies.
 #[derive(Clone, Debug, Default)]
@@ -138,9 +139,25 @@ pub enum Job {
     Module(Vec<FileId>),
 }
 
+/// Stack size of the worker threads: parsers and the expression evaluator
+/// recurse (within their nesting limits), so workers get more than the default.
+const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Sets up the global thread pool (once; `RAYON_NUM_THREADS` still applies).
+fn init_workers() {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        // Fails only if the pool already exists, which is fine.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .stack_size(WORKER_STACK_BYTES)
+            .build_global();
+    });
+}
+
 /// Runs the whole check.
 pub fn run(options: &Options) -> Outcome {
     let start = Instant::now();
+    init_workers();
     let mut out = Outcome::default();
     let policies = load_policies(&options.policy_dirs, &mut out.sources, &mut out.errors);
     let mut selected = Vec::new();
@@ -197,6 +214,7 @@ pub fn lint(
     env: &Arc<cel::Env>,
     strict: bool,
 ) -> (usize, Vec<Finding>, Vec<Problem>) {
+    init_workers();
     let results: Vec<(usize, engine::Evaluation)> = jobs
         .par_iter()
         .map(|job| {
@@ -255,7 +273,7 @@ fn read_files(found: &Discovered, out: &mut Outcome) -> Vec<Job> {
     }
     let mut paths: Vec<&PathBuf> = found.templates.iter().collect();
     paths.extend(found.terraform.values().flatten());
-    let texts: Vec<(PathBuf, Result<String, String>)> = paths
+    let texts: Vec<_> = paths
         .par_iter()
         .map(|p| ((*p).clone(), read_text(p)))
         .collect();
@@ -264,11 +282,11 @@ fn read_files(found: &Discovered, out: &mut Outcome) -> Vec<Job> {
         let name = path.display().to_string();
         let id = match text {
             Ok(text) => out.sources.add(SourceFile::new(name, path.clone(), text)),
-            Err(message) => {
-                let id = out
-                    .sources
-                    .add(SourceFile::new(name, path.clone(), String::new()));
-                out.errors.push(Problem::new(Span::new(id, 0, 0), message));
+            Err((message, text)) => {
+                let (text, at) = text.unwrap_or_default();
+                let id = out.sources.add(SourceFile::new(name, path.clone(), text));
+                out.errors
+                    .push(Problem::new(Span::new(id, at, at), message));
                 continue;
             }
         };
@@ -290,19 +308,33 @@ fn read_files(found: &Discovered, out: &mut Outcome) -> Vec<Job> {
     jobs
 }
 
-/// Reads a file as text; a UTF-8 byte order mark is dropped.
-fn read_text(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+/// Reads a file as text; a UTF-8 byte order mark is dropped. Invalid UTF-8
+/// keeps its (lossily decoded) text so the error can point into it.
+fn read_text(path: &Path) -> Result<String, (String, Option<(String, usize)>)> {
+    let cannot_read = |e: std::io::Error| (format!("cannot read: {e}"), None);
+    let meta = std::fs::metadata(path).map_err(cannot_read)?;
     if meta.len() > MAX_FILE_BYTES {
-        return Err(format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20));
+        let message = format!(
+            "file is larger than {} MiB, not linted",
+            MAX_FILE_BYTES >> 20
+        );
+        return Err((message, None));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to()))?;
-    Ok(text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text))
+    let bytes = std::fs::read(path).map_err(cannot_read)?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err((
+            format!("binary file (NUL byte at offset {at}), not linted"),
+            None,
+        ));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            Err(("not valid UTF-8".into(), Some((text, e.valid_up_to()))))
+        }
+    }
 }
 
 /// Parses and normalizes one job into a unit of resources.

@@ -8,13 +8,23 @@ use crate::source::{FileId, Span};
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Element, Template};
 use hcl_edit::Span as _;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
+
+/// How much `var.*` and `local.*` substitutions may copy in one module
+/// (nodes, plus string bytes / 64), and the longest string a template may
+/// build: beyond, values are unknown, so locals that double at every step
+/// cannot exhaust memory.
+const COPY_BUDGET: usize = 1_000_000;
+const MAX_STRING: usize = 1 << 20;
+/// Locals referring to locals deeper than this are unknown (bounds recursion).
+const MAX_LOCAL_DEPTH: usize = 64;
 
 /// What names mean inside one module.
 #[derive(Default)]
 pub struct Scope {
+    copied: Cell<usize>,
     variables: HashMap<String, Option<(Expression, FileId)>>,
     locals: HashMap<String, (Expression, FileId)>,
     resources: HashSet<String>,
@@ -125,6 +135,9 @@ impl Scope {
                 },
                 Element::Directive(_) => return Value::Unknown,
             }
+            if out.len() > MAX_STRING {
+                return Value::Unknown;
+            }
         }
         Value::Str(out)
     }
@@ -171,6 +184,9 @@ impl Scope {
             }
             _ => return unknown(),
         };
+        if !self.spend(&value) {
+            return unknown();
+        }
         let mut node = value;
         for op in &ops[rest..] {
             let next = match op.value() {
@@ -194,13 +210,31 @@ impl Scope {
         node
     }
 
-    /// The value of `local.name`, evaluated once; a cycle is unknown.
+    /// Charges a substituted value to the copy budget; false once it is spent.
+    fn spend(&self, node: &Node) -> bool {
+        fn weight(node: &Node) -> usize {
+            1 + match &node.value {
+                Value::Str(s) => s.len() / 64,
+                Value::List(items) => items.iter().map(weight).sum(),
+                Value::Map(map) => map.values().map(weight).sum(),
+                _ => 0,
+            }
+        }
+        let total = self.copied.get().saturating_add(weight(node));
+        self.copied.set(total);
+        total <= COPY_BUDGET
+    }
+
+    /// The value of `local.name`, evaluated once; a cycle or a chain deeper
+    /// than [`MAX_LOCAL_DEPTH`] is unknown.
     fn local(&self, name: &str) -> Option<Node> {
         if let Some(v) = self.local_values.borrow().get(name) {
             return Some(v.clone());
         }
         let (expr, file) = self.locals.get(name)?;
-        if !self.resolving.borrow_mut().insert(name.to_string()) {
+        if self.resolving.borrow().len() >= MAX_LOCAL_DEPTH
+            || !self.resolving.borrow_mut().insert(name.to_string())
+        {
             return None;
         }
         let node = self.convert(expr, *file);
