@@ -119,17 +119,37 @@ impl Selection {
 
     /// True if the policy runs under this selection.
     pub fn selects(&self, p: &Policy) -> Result<bool, String> {
+        Ok(self.matcher()?.selects(p))
+    }
+
+    /// The selection with its globs built, to test many policies.
+    pub fn matcher(&self) -> Result<Matcher<'_>, String> {
+        Ok(Matcher {
+            selection: self,
+            only: glob_set(&self.only)?,
+            skip: glob_set(&self.skip)?,
+        })
+    }
+}
+
+/// A [`Selection`] with its globs built once.
+pub struct Matcher<'a> {
+    selection: &'a Selection,
+    only: GlobSet,
+    skip: GlobSet,
+}
+
+impl Matcher<'_> {
+    /// True if the policy runs under this selection.
+    pub fn selects(&self, p: &Policy) -> bool {
         let id = p.spec.id.as_str();
-        let only = glob_set(&self.only)?;
-        if !self.only.is_empty() && !only.is_match(id) {
-            return Ok(false);
-        }
-        if glob_set(&self.skip)?.is_match(id) {
-            return Ok(false);
+        let s = self.selection;
+        if (!s.only.is_empty() && !self.only.is_match(id)) || self.skip.is_match(id) {
+            return false;
         }
         let in_pack =
-            p.spec.pack == "default" || self.packs.contains(&p.spec.pack) || only.is_match(id);
-        Ok(in_pack && self.min_severity.is_none_or(|m| p.spec.severity >= m))
+            p.spec.pack == "default" || s.packs.contains(&p.spec.pack) || self.only.is_match(id);
+        in_pack && s.min_severity.is_none_or(|m| p.spec.severity >= m)
     }
 }
 
@@ -160,22 +180,18 @@ pub fn run(options: &Options) -> Outcome {
     init_workers();
     let mut out = Outcome::default();
     let policies = load_policies(&options.policy_dirs, &mut out.sources, &mut out.errors);
-    let mut selected = Vec::new();
-    for p in &policies {
-        match options.selection.selects(p) {
-            Ok(true) => selected.push(p),
-            Ok(false) => {}
-            Err(e) => {
-                let id = out.sources.add(SourceFile::new(
-                    "<arguments>".into(),
-                    PathBuf::new(),
-                    String::new(),
-                ));
-                out.errors.push(Problem::new(Span::new(id, 0, 0), e));
-                break;
-            }
+    let selected: Vec<&Policy> = match options.selection.matcher() {
+        Ok(matcher) => policies.iter().filter(|p| matcher.selects(p)).collect(),
+        Err(e) => {
+            let id = out.sources.add(SourceFile::new(
+                "<arguments>".into(),
+                PathBuf::new(),
+                String::new(),
+            ));
+            out.errors.push(Problem::new(Span::new(id, 0, 0), e));
+            Vec::new()
         }
-    }
+    };
     let exclude = match glob_set(&options.exclude) {
         Ok(set) => set,
         Err(e) => {
