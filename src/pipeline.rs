@@ -183,24 +183,14 @@ pub fn run(options: &Options) -> Outcome {
     let selected: Vec<&Policy> = match options.selection.matcher() {
         Ok(matcher) => policies.iter().filter(|p| matcher.selects(p)).collect(),
         Err(e) => {
-            let id = out.sources.add(SourceFile::new(
-                "<arguments>".into(),
-                PathBuf::new(),
-                String::new(),
-            ));
-            out.errors.push(Problem::new(Span::new(id, 0, 0), e));
+            argument_error(&mut out, e);
             Vec::new()
         }
     };
     let exclude = match glob_set(&options.exclude) {
         Ok(set) => set,
         Err(e) => {
-            let id = out.sources.add(SourceFile::new(
-                "<arguments>".into(),
-                PathBuf::new(),
-                String::new(),
-            ));
-            out.errors.push(Problem::new(Span::new(id, 0, 0), e));
+            argument_error(&mut out, e);
             GlobSet::empty()
         }
     };
@@ -351,6 +341,16 @@ fn read_text(path: &Path) -> Result<String, (String, Option<(String, usize)>)> {
             Err(("not valid UTF-8".into(), Some((text, e.valid_up_to()))))
         }
     }
+}
+
+/// An error in the command-line arguments (an invalid glob).
+fn argument_error(out: &mut Outcome, message: String) {
+    let id = out.sources.add(SourceFile::new(
+        "<arguments>".into(),
+        PathBuf::new(),
+        String::new(),
+    ));
+    out.errors.push(Problem::new(Span::new(id, 0, 0), message));
 }
 
 /// Parses and normalizes one job into a unit of resources.

@@ -29,36 +29,38 @@ struct Run {
 }
 
 impl Run {
-    fn errors(&self) -> Vec<(String, String, u64, u64)> {
-        self.json["errors"]
+    /// `(fields...)` of every entry of the `key` array, the last two as numbers.
+    fn rows(&self, key: &str, fields: [&str; 4]) -> Vec<(String, String, u64, u64)> {
+        self.json[key]
             .as_array()
             .unwrap()
             .iter()
             .map(|e| {
                 (
-                    e["file"].as_str().unwrap().to_string(),
-                    e["message"].as_str().unwrap().to_string(),
-                    e["line"].as_u64().unwrap(),
-                    e["column"].as_u64().unwrap(),
+                    e[fields[0]].as_str().unwrap().to_string(),
+                    e[fields[1]].as_str().unwrap().to_string(),
+                    e[fields[2]].as_u64().unwrap(),
+                    e[fields[3]].as_u64().unwrap(),
                 )
             })
             .collect()
     }
 
-    fn findings(&self) -> Vec<(String, String, u64, u64)> {
-        self.json["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                (
-                    f["rule_id"].as_str().unwrap().to_string(),
-                    f["file"].as_str().unwrap().to_string(),
-                    f["line"].as_u64().unwrap(),
-                    f["column"].as_u64().unwrap(),
-                )
-            })
+    fn errors(&self) -> Vec<(String, String, u64, u64)> {
+        self.rows("errors", ["file", "message", "line", "column"])
+    }
+
+    /// `(file, line, column)` of every error; the run failed with exit code 2.
+    fn error_positions(&self) -> Vec<(String, u64, u64)> {
+        assert_eq!(self.code, 2, "{:#?}", self.json);
+        self.errors()
+            .into_iter()
+            .map(|(f, _, l, c)| (f, l, c))
             .collect()
+    }
+
+    fn findings(&self) -> Vec<(String, String, u64, u64)> {
+        self.rows("findings", ["rule_id", "file", "line", "column"])
     }
 
     /// The valid module's finding is there.
@@ -362,14 +364,8 @@ fn tabs_and_duplicate_keys_are_errors_with_positions() {
         b"resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"a\"\n  bucket = \"b\"\n}\n",
     );
     let run = check(dir.path(), &["."]);
-    assert_eq!(run.code, 2);
-    let errors: Vec<(String, u64, u64)> = run
-        .errors()
-        .into_iter()
-        .map(|(f, _, l, c)| (f, l, c))
-        .collect();
     assert_eq!(
-        errors,
+        run.error_positions(),
         [
             ("dup.json".into(), 3, 2),
             ("dup.yaml".into(), 5, 3),
@@ -469,14 +465,8 @@ fn a_broken_policy_file_does_not_stop_the_others() {
         policy("MINE-001", "false").as_bytes(),
     );
     let run = check(dir.path(), &["good", "--policies", "policies"]);
-    assert_eq!(run.code, 2);
-    let errors: Vec<(String, u64, u64)> = run
-        .errors()
-        .into_iter()
-        .map(|(f, _, l, c)| (f, l, c))
-        .collect();
     assert_eq!(
-        errors,
+        run.error_positions(),
         [
             ("policies/BAD-CEL-001.yaml".into(), 8, 25),
             ("policies/BROKEN-001.yaml".into(), 2, 8),
