@@ -20,8 +20,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Files larger than this are refused with an error.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Files larger than this are refused with an error (CloudFormation itself
+/// accepts templates of at most 1 MB).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// What to lint and with which policies.
 #[derive(Clone, Debug, Default)]
@@ -148,19 +149,42 @@ impl Selection {
 
     /// True if the policy runs under this selection.
     pub fn selects(&self, p: &Policy) -> Result<bool, String> {
+        Ok(self.matcher()?.selects(p))
+    }
+
+    /// The selection with its globs built, to test many policies.
+    pub fn matcher(&self) -> Result<Matcher<'_>, String> {
+        Ok(Matcher {
+            selection: self,
+            only: glob_set(&self.only)?,
+            skip: glob_set(&self.skip)?,
+            enable: glob_set(&self.enable)?,
+        })
+    }
+}
+
+/// A [`Selection`] with its globs built once.
+pub struct Matcher<'a> {
+    selection: &'a Selection,
+    only: GlobSet,
+    skip: GlobSet,
+    enable: GlobSet,
+}
+
+impl Matcher<'_> {
+    /// True if the policy runs under this selection.
+    pub fn selects(&self, p: &Policy) -> bool {
         let id = p.spec.id.as_str();
-        let only = glob_set(&self.only)?;
-        if !self.only.is_empty() && !only.is_match(id) {
-            return Ok(false);
-        }
-        if glob_set(&self.skip)?.is_match(id) || self.skip_packs.contains(&p.spec.pack) {
-            return Ok(false);
+        let s = self.selection;
+        let skipped = self.skip.is_match(id) || s.skip_packs.contains(&p.spec.pack);
+        if (!s.only.is_empty() && !self.only.is_match(id)) || skipped {
+            return false;
         }
         let in_pack = p.spec.pack == "default"
-            || self.packs.contains(&p.spec.pack)
-            || only.is_match(id)
-            || glob_set(&self.enable)?.is_match(id);
-        Ok(in_pack && self.min_severity.is_none_or(|m| p.spec.severity >= m))
+            || s.packs.contains(&p.spec.pack)
+            || self.only.is_match(id)
+            || self.enable.is_match(id);
+        in_pack && s.min_severity.is_none_or(|m| p.spec.severity >= m)
     }
 }
 
@@ -172,36 +196,38 @@ pub enum Job {
     Terraform(Arc<terraform::Project>, PathBuf),
 }
 
+/// Stack size of the worker threads: parsers and the expression evaluator
+/// recurse (within their nesting limits), so workers get more than the default.
+const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Sets up the global thread pool (once; `RAYON_NUM_THREADS` still applies).
+fn init_workers() {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        // Fails only if the pool already exists, which is fine.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .stack_size(WORKER_STACK_BYTES)
+            .build_global();
+    });
+}
+
 /// Runs the whole check.
 pub fn run(options: &Options) -> Outcome {
     let start = Instant::now();
+    init_workers();
     let mut out = Outcome::default();
     let policies = load_policies(&options.policy_dirs, &mut out.sources, &mut out.errors);
-    let mut selected = Vec::new();
-    for p in &policies {
-        match options.selection.selects(p) {
-            Ok(true) => selected.push(p),
-            Ok(false) => {}
-            Err(e) => {
-                let id = out.sources.add(SourceFile::new(
-                    "<arguments>".into(),
-                    PathBuf::new(),
-                    String::new(),
-                ));
-                out.errors.push(Problem::new(Span::new(id, 0, 0), e));
-                break;
-            }
+    let selected: Vec<&Policy> = match options.selection.matcher() {
+        Ok(matcher) => policies.iter().filter(|p| matcher.selects(p)).collect(),
+        Err(e) => {
+            argument_error(&mut out, e);
+            Vec::new()
         }
-    }
+    };
     let exclude = match glob_set(&options.exclude) {
         Ok(set) => set,
         Err(e) => {
-            let id = out.sources.add(SourceFile::new(
-                "<arguments>".into(),
-                PathBuf::new(),
-                String::new(),
-            ));
-            out.errors.push(Problem::new(Span::new(id, 0, 0), e));
+            argument_error(&mut out, e);
             GlobSet::empty()
         }
     };
@@ -354,6 +380,7 @@ pub fn lint_all(
     strict: bool,
     inputs: &cfn::Inputs,
 ) -> Linted {
+    init_workers();
     let results: Vec<(usize, engine::Evaluation, Vec<Problem>, Vec<Directive>)> = jobs
         .par_iter()
         .map(|job| {
@@ -430,20 +457,20 @@ fn read_files(
     }
     let mut paths: Vec<&PathBuf> = found.templates.iter().collect();
     paths.extend(found.terraform.values().flatten());
-    let texts: Vec<(PathBuf, Result<String, String>)> = paths
+    let texts: Vec<_> = paths
         .par_iter()
-        .map(|p| ((*p).clone(), read_text(p)))
+        .map(|p| ((*p).clone(), read_source(p)))
         .collect();
     let mut ids = std::collections::HashMap::new();
     for (path, text) in texts {
         let name = path.display().to_string();
         let id = match text {
             Ok(text) => out.sources.add(SourceFile::new(name, path.clone(), text)),
-            Err(message) => {
-                let id = out
-                    .sources
-                    .add(SourceFile::new(name, path.clone(), String::new()));
-                out.errors.push(Problem::new(Span::new(id, 0, 0), message));
+            Err((message, text)) => {
+                let (text, at) = text.unwrap_or_default();
+                let id = out.sources.add(SourceFile::new(name, path.clone(), text));
+                out.errors
+                    .push(Problem::new(Span::new(id, at, at), message));
                 continue;
             }
         };
@@ -481,19 +508,48 @@ fn read_files(
     (jobs, loaded.extra_files)
 }
 
-/// Reads a file as text; a UTF-8 byte order mark is dropped.
+/// Reads a file as text; a UTF-8 byte order mark is dropped; the error is a message.
 pub fn read_text(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    read_source(path).map_err(|(message, _)| message)
+}
+
+/// Reads a file as text; a UTF-8 byte order mark is dropped. Invalid UTF-8
+/// keeps its (lossily decoded) text so the error can point into it.
+fn read_source(path: &Path) -> Result<String, (String, Option<(String, usize)>)> {
+    let cannot_read = |e: std::io::Error| (format!("cannot read: {e}"), None);
+    let meta = std::fs::metadata(path).map_err(cannot_read)?;
     if meta.len() > MAX_FILE_BYTES {
-        return Err(format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20));
+        let message = format!(
+            "file is larger than {} MiB, not linted",
+            MAX_FILE_BYTES >> 20
+        );
+        return Err((message, None));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to()))?;
-    Ok(text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text))
+    let bytes = std::fs::read(path).map_err(cannot_read)?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err((
+            format!("binary file (NUL byte at offset {at}), not linted"),
+            None,
+        ));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            Err(("not valid UTF-8".into(), Some((text, e.valid_up_to()))))
+        }
+    }
+}
+
+/// An error in the command-line arguments (an invalid glob).
+fn argument_error(out: &mut Outcome, message: String) {
+    let id = out.sources.add(SourceFile::new(
+        "<arguments>".into(),
+        PathBuf::new(),
+        String::new(),
+    ));
+    out.errors.push(Problem::new(Span::new(id, 0, 0), message));
 }
 
 /// Parses and normalizes one job into a unit of resources, with problems and notes.

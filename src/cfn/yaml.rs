@@ -167,7 +167,7 @@ impl Builder<'_> {
         if self.nodes > NODE_BUDGET {
             return Err(Problem::new(
                 self.span(at, at),
-                format!("document expands to more than {NODE_BUDGET} nodes (alias bomb?)"),
+                format!("document has more than {NODE_BUDGET} nodes, counting alias expansions"),
             ));
         }
         Ok(())
@@ -361,7 +361,7 @@ mod tests {
             ));
         }
         let err = parse(&text, FileId(0)).unwrap_err();
-        assert!(err.message.contains("alias bomb"), "{}", err.message);
+        assert!(err.message.contains("alias expansions"), "{}", err.message);
     }
 
     #[test]

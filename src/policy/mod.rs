@@ -1,5 +1,6 @@
 //! Policies: YAML files with a CEL assertion, compiled once per run.
 
+pub mod cost;
 pub mod paths;
 
 use crate::diag::Problem;
@@ -231,6 +232,7 @@ pub fn compile(
         let msg = first.map_or_else(|| errs.to_string(), |e| e.msg.clone());
         Problem::new(span, format!("invalid CEL in `assert`: {msg}"))
     })?;
+    cost::check(&assert).map_err(|e| Problem::new(assert_at, format!("`assert`: {e}")))?;
     let parse_paths = |field: &str, v: &OneOrMany| {
         v.to_vec()
             .iter()
@@ -298,6 +300,7 @@ fn compile_message(template: &str, env: &cel::Env) -> Result<Vec<MessagePart>, S
         }
         let src = &rest[open + 1..open + close];
         let program = env.compile(src).map_err(|e| format!("{{{src}}}: {e}"))?;
+        cost::check(&program).map_err(|e| format!("{{{src}}}: {e}"))?;
         parts.push(MessagePart::Expr(program));
         rest = &rest[open + close + 1..];
     }

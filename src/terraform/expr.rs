@@ -75,6 +75,8 @@ pub struct Scope<'p> {
     /// Instance keys of resources, once computed (`None`: not known).
     instance_keys: RefCell<HashMap<String, Option<Vec<String>>>>,
     resolving: RefCell<HashSet<String>>,
+    /// Nodes the module's locals hold so far (see [`COPY_BUDGET`]).
+    copied: Cell<usize>,
     /// Set when evaluation met a definite error (what `try` and `can` catch).
     failed: Cell<bool>,
 }
@@ -761,15 +763,38 @@ impl<'p> Scope<'p> {
             return Some(v.clone());
         }
         let code = *self.locals.get(name)?;
-        if !self.resolving.borrow_mut().insert(name.to_string()) {
+        if self.resolving.borrow().len() >= MAX_LOCAL_DEPTH
+            || !self.resolving.borrow_mut().insert(name.to_string())
+        {
             return None;
         }
-        let node = self.code(code, &Bindings::new());
+        let mut node = self.code(code, &Bindings::new());
         self.resolving.borrow_mut().remove(name);
+        self.copied
+            .set(self.copied.get().saturating_add(node_count(&node)));
+        if self.copied.get() > COPY_BUDGET {
+            node = Node::new(Value::Unknown, node.span);
+        }
         self.local_values
             .borrow_mut()
             .insert(name.to_string(), node.clone());
         Some(node)
+    }
+}
+
+/// Locals referring to locals deeper than this are unknown (bounds recursion).
+const MAX_LOCAL_DEPTH: usize = 64;
+/// Nodes the locals of one module may hold in all: beyond, they are unknown,
+/// so locals that double at every step cannot exhaust memory.
+const COPY_BUDGET: usize = 1_000_000;
+
+/// Nodes in a value, plus one per 64 bytes of string.
+fn node_count(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Str(s) => s.len() / 64,
+        Value::List(items) => items.iter().map(node_count).sum(),
+        Value::Map(m) => m.values().map(node_count).sum(),
+        _ => 0,
     }
 }
 

@@ -1,0 +1,49 @@
+//! The whole pipeline (parse, normalize, evaluate every built-in policy,
+//! sort) on one in-memory file; the first byte picks Terraform, YAML or JSON.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use std::sync::{Arc, OnceLock};
+use tenken::pipeline::{self, Job};
+use tenken::policy::{self, Policy};
+use tenken::source::{SourceFile, SourceMap};
+
+struct Loaded {
+    policies: Vec<Policy>,
+    env: Arc<cel::Env>,
+}
+
+fn loaded() -> &'static Loaded {
+    static LOADED: OnceLock<Loaded> = OnceLock::new();
+    LOADED.get_or_init(|| {
+        let mut sources = SourceMap::default();
+        let mut errors = Vec::new();
+        let policies = pipeline::load_policies(&[], &mut sources, &mut errors);
+        assert!(errors.is_empty(), "built-in policies must load");
+        Loaded {
+            policies,
+            env: Arc::new(policy::cel_env()),
+        }
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&kind, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let name = ["main.tf", "t.yaml", "t.json"][kind as usize % 3];
+    let mut sources = SourceMap::default();
+    let id = sources.add(SourceFile::new(name.into(), name.into(), text.to_string()));
+    let job = if name.ends_with(".tf") {
+        Job::Module(vec![id])
+    } else {
+        Job::Template(id)
+    };
+    let loaded = loaded();
+    let policies: Vec<&Policy> = loaded.policies.iter().collect();
+    let (_, mut findings, mut errors) = pipeline::lint(&sources, &[job], &policies, &loaded.env, true);
+    pipeline::sort(&sources, &mut findings, &mut errors);
+});
