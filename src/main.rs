@@ -84,6 +84,9 @@ struct RulesArgs {
     /// Only policies of at least this severity.
     #[arg(long, value_enum)]
     min_severity: Option<Severity>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: rules::ListFormat,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, ValueEnum)]
@@ -430,7 +433,7 @@ fn rules(args: RulesArgs) -> i32 {
             selection.selects_any_pack(p) && args.pack.as_ref().is_none_or(|k| &p.spec.pack == k)
         })
         .collect();
-    print!("{}", rules::list(&chosen));
+    print!("{}", rules::render(&chosen, args.format));
     0
 }
 

@@ -33,11 +33,8 @@ fn findings(out: &std::process::Output) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// Runs a check in `dir`; the fixture's rules have no descriptions, and the
-/// policy asking for them (TKN-NET-006) is left out: these tests are about
-/// configuration, not about it.
 fn check(dir: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["check", ".", "--format", "json", "--skip", "TKN-NET-006"];
+    let mut args = vec!["check", ".", "--format", "json"];
     args.extend(extra);
     tenken(dir, &args)
 }

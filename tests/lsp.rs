@@ -31,6 +31,8 @@ Resources:
       GroupDescription: accès web
       SecurityGroupIngress:
         - {Description: "SSH — 😀", IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+      SecurityGroupEgress:
+        - {Description: "HTTPS out", IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8}
 "#;
 
 #[test]

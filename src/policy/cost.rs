@@ -7,8 +7,9 @@
 
 use cel::common::ast::{EntryExpr, Expr, IdedExpr};
 
-/// Assumed length of a list or map read from the model.
-const DATA_LIST_LEN: u64 = 100;
+/// Assumed length of a list or map read from the model (the bound is meant to
+/// catch nesting that explodes whatever the data, not to price joins).
+const DATA_LIST_LEN: u64 = 10;
 
 /// The highest estimated cost (evaluation steps for one resource) accepted.
 pub const MAX_COST: u64 = 10_000_000;

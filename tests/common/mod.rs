@@ -7,10 +7,26 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
-/// Runs `tenken` with `args` in `dir`.
+/// Runs `tenken` with `args` in `dir`. The fixtures of these tests are about
+/// TKN-NET-001: `check` and `baseline create` run only it unless the
+/// arguments pick policies themselves (`--only`, `--pack`).
 pub fn tenken(dir: &Path, args: &[&str]) -> Output {
+    let picks = args.iter().any(|a| *a == "--only" || *a == "--pack");
+    let command = match args.first() {
+        Some(&"check") if !picks => 1,
+        Some(&"baseline") if !picks => 2,
+        _ => 0,
+    };
+    let (head, tail) = args.split_at(command.min(args.len()));
+    let only: &[&str] = if command > 0 {
+        &["--only", "TKN-NET-001"]
+    } else {
+        &[]
+    };
     Command::new(env!("CARGO_BIN_EXE_tenken"))
-        .args(args)
+        .args(head)
+        .args(only)
+        .args(tail)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .output()
