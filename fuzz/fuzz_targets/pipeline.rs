@@ -44,6 +44,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let loaded = loaded();
     let policies: Vec<&Policy> = loaded.policies.iter().collect();
-    let (_, mut findings, mut errors) = pipeline::lint(&sources, &[job], &policies, &loaded.env, true);
+    let linted = pipeline::lint(&sources, &[job], &policies, &loaded.env, true);
+    let (mut findings, mut errors) = (linted.findings, linted.problems);
     pipeline::sort(&sources, &mut findings, &mut errors);
 });

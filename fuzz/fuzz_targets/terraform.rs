@@ -2,17 +2,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use std::path::Path;
+use std::sync::Arc;
 use tenken::source::{FileId, SourceFile};
-use tenken::terraform::{self, ParsedFile};
+use tenken::terraform;
 
 fuzz_target!(|text: &str| {
     let source = SourceFile::new("main.tf".into(), "main.tf".into(), text.to_string());
-    if let Ok(body) = terraform::parse_file(&source, FileId(0)) {
-        let parsed = [ParsedFile {
-            id: FileId(0),
-            source: &source,
-            body,
-        }];
-        let _ = terraform::normalize_module(&parsed);
+    if let Ok(parsed) = terraform::parse(Arc::new(source), FileId(0)) {
+        let _ = terraform::Project::single(vec![parsed]).normalize(Path::new(""));
     }
 });
