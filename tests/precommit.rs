@@ -104,7 +104,9 @@ fn pre_commit_hook_blocks_a_vulnerable_commit_and_passes_a_fixed_one() {
     std::fs::write(
         dir.join(".pre-commit-config.yaml"),
         format!(
-            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: tenken\n",
+            // The snippets below are about SSH open to the internet; the
+            // hook's `args` narrow the run the way a user's config would.
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: tenken\n        args: [--only, TKN-NET-001]\n",
             root().display()
         ),
     )
