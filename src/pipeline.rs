@@ -90,7 +90,6 @@ pub fn load_policies(
     sources: &mut SourceMap,
     errors: &mut Vec<Problem>,
 ) -> Vec<Policy> {
-    let env = policy::cel_env();
     let mut ids: Vec<(FileId, bool)> = policy::builtin_sources(sources)
         .into_iter()
         .map(|id| (id, true))
@@ -108,9 +107,18 @@ pub fn load_policies(
             }
         }
     }
+    // Compiling CEL is most of a small run's start-up: use both cores.
+    init_workers();
+    let shared: &SourceMap = sources;
+    let compiled: Vec<(FileId, Result<Policy, Problem>)> = ids
+        .par_iter()
+        .map_init(policy::cel_env, |env, &(id, builtin)| {
+            (id, policy::compile(shared.get(id), id, env, builtin))
+        })
+        .collect();
     let mut policies: Vec<Policy> = Vec::new();
-    for (id, builtin) in ids {
-        match policy::compile(sources.get(id), id, &env, builtin) {
+    for (id, result) in compiled {
+        match result {
             Ok(p) => {
                 policies.retain(|q| q.spec.id != p.spec.id || !q.builtin || p.builtin);
                 if policies.iter().any(|q| q.spec.id == p.spec.id) {

@@ -332,7 +332,9 @@ impl<'a> Resolver<'a> {
     }
 
     fn to_json_string(&self, arg: &Node) -> Value {
-        to_json(&self.value(arg)).map_or(Value::Unknown, |j| Value::Str(j.to_string()))
+        self.value(arg)
+            .to_json()
+            .map_or(Value::Unknown, |j| Value::Str(j.to_string()))
     }
 }
 
@@ -341,25 +343,6 @@ fn placed(mut node: Node, at: &Node) -> Node {
     node.span = at.span;
     node.key_span = at.key_span;
     node
-}
-
-/// A fully known value as JSON.
-fn to_json(node: &Node) -> Option<serde_json::Value> {
-    use serde_json::Value as J;
-    Some(match &node.value {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int(i) => J::from(*i),
-        Value::Float(f) => J::from(*f),
-        Value::Str(s) => J::String(s.clone()),
-        Value::List(l) => J::Array(l.iter().map(to_json).collect::<Option<_>>()?),
-        Value::Map(m) => J::Object(
-            m.iter()
-                .map(|(k, v)| Some((k.clone(), to_json(v)?)))
-                .collect::<Option<_>>()?,
-        ),
-        Value::Unknown | Value::Ref(_) => return None,
-    })
 }
 
 #[cfg(test)]

@@ -82,6 +82,25 @@ impl Node {
         }
     }
 
+    /// The value as JSON, if it is fully known (no unknowns, no references).
+    pub fn to_json(&self) -> Option<serde_json::Value> {
+        use serde_json::Value as J;
+        Some(match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => J::from(*f),
+            Value::Str(s) => J::String(s.clone()),
+            Value::List(l) => J::Array(l.iter().map(Node::to_json).collect::<Option<_>>()?),
+            Value::Map(m) => J::Object(
+                m.iter()
+                    .map(|(k, v)| Some((k.clone(), v.to_json()?)))
+                    .collect::<Option<_>>()?,
+            ),
+            Value::Unknown | Value::Ref(_) => return None,
+        })
+    }
+
     /// The span to underline: key and value of a map entry, else the value.
     pub fn label_span(&self) -> Span {
         match self.key_span {

@@ -433,7 +433,7 @@ pub fn to_text(n: &Node) -> Option<String> {
         Value::Int(i) => Some(i.to_string()),
         Value::Float(f) => Some(f.to_string()),
         Value::Bool(b) => Some(b.to_string()),
-        Value::List(_) | Value::Map(_) => to_json(n).map(|j| j.to_string()),
+        Value::List(_) | Value::Map(_) => n.to_json().map(|j| j.to_string()),
         Value::Null | Value::Unknown | Value::Ref(_) => None,
     }
 }
@@ -453,25 +453,6 @@ pub fn same(a: &Value, b: &Value) -> bool {
         (Value::Int(i), Value::Float(f)) | (Value::Float(f), Value::Int(i)) => *i as f64 == *f,
         _ => a == b,
     }
-}
-
-/// A fully known value as JSON.
-pub fn to_json(n: &Node) -> Option<serde_json::Value> {
-    use serde_json::Value as J;
-    Some(match &n.value {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int(i) => J::from(*i),
-        Value::Float(f) => J::from(*f),
-        Value::Str(s) => J::String(s.clone()),
-        Value::List(l) => J::Array(l.iter().map(to_json).collect::<Option<_>>()?),
-        Value::Map(m) => J::Object(
-            m.iter()
-                .map(|(k, v)| to_json(v).map(|v| (k.clone(), v)))
-                .collect::<Option<_>>()?,
-        ),
-        Value::Unknown | Value::Ref(_) => return None,
-    })
 }
 
 /// A JSON value as a node written at `span`.

@@ -181,7 +181,8 @@ fn optional_default(ty: &Expression, span: Span) -> Option<Node> {
     Some(match args.as_slice() {
         [inner, default] => {
             let value = Scope::default().eval(default, span.file, &Bindings::new());
-            let value = super::functions::to_json(&value)
+            let value = value
+                .to_json()
                 .map_or(Node::new(Value::Unknown, span), |j| {
                     super::functions::from_json(&j, span)
                 });
