@@ -64,7 +64,15 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
         if root.is_file() {
             match kind_of(root) {
                 Some(kind) => add(&mut found, root.clone(), kind),
-                None => continue,
+                // A changed variables file (as pre-commit passes it) changes
+                // what its module's files mean: they are linted and reported.
+                None if is_variables_file(root) => {
+                    let dir = root.parent().map(Path::to_path_buf).unwrap_or_default();
+                    for tf in module_files(&dir) {
+                        add(&mut found, tf, Kind::Terraform);
+                    }
+                }
+                None => {}
             }
             continue;
         }
@@ -111,6 +119,13 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
     found.templates.sort();
     found.templates.dedup();
     found
+}
+
+/// `terraform.tfvars`, `*.auto.tfvars`, `*.tfvars.json`, ...
+fn is_variables_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".tfvars") || n.ends_with(".tfvars.json"))
 }
 
 /// The `.tf` files of a module folder, sorted (`""` is the current folder).

@@ -72,6 +72,20 @@ fn cidr_from_tfvars_points_at_the_attribute_and_the_tfvars_line() {
 }
 
 #[test]
+fn a_variables_file_alone_lints_its_module() {
+    // What pre-commit does when only terraform.tfvars changed.
+    let (doc, _, code) = check(&[&fixture("tfvars/terraform.tfvars")], &[]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 aws_security_group.admin tests/fixtures/terraform/tfvars/main.tf:13:5 \
+          <- tests/fixtures/terraform/tfvars/terraform.tfvars:2:15"
+        ]
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
 fn var_flags_override_tfvars_and_the_environment_does_not() {
     let (doc, _, _) = check(
         &[&fixture("tfvars"), "--var", "admin_cidrs=[\"10.1.0.0/16\"]"],
