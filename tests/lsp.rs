@@ -247,5 +247,17 @@ fn user_policies_apply_and_reload_when_changed() {
     let diags = client.diagnostics(&tf, 1);
     assert_eq!(diags[0]["code"], "ACME-001");
     assert_eq!(diags[0]["severity"], 1);
+
+    // The project configuration applies too: a severity override, then the rule off.
+    let config = root.join(".tenken.yaml");
+    std::fs::write(&config, "severity:\n  ACME-001: info\n").unwrap();
+    let changed = json!({"changes": [{"uri": uri(&config), "type": 1}]});
+    client.notify("workspace/didChangeWatchedFiles", changed.clone());
+    let diags = client.diagnostics(&tf, 1);
+    assert_eq!(diags[0]["code"], "ACME-001");
+    assert_eq!(diags[0]["severity"], 3);
+    std::fs::write(&config, "rules:\n  disable: [ACME-001]\n").unwrap();
+    client.notify("workspace/didChangeWatchedFiles", changed);
+    assert_eq!(client.diagnostics(&tf, 1), Vec::<Value>::new());
     client.shutdown();
 }

@@ -1,6 +1,7 @@
 //! What the server lints with: the settings gathered from the workspace and
 //! the client, and the policies they select, compiled once per change.
 
+use crate::config::{self, Overrides};
 use crate::diag::Problem;
 use crate::pipeline::{self, Selection};
 use crate::policy::{self, Policy};
@@ -54,10 +55,9 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The one place where settings are gathered: the client's options,
-    /// resolved against the workspace root. The project configuration
-    /// (`.tenken.yaml` at the root) is merged here as well, so a change to
-    /// it only needs [`Settings::resolve`] to run again.
+    /// The client's options, resolved against the workspace root. The
+    /// project configuration (`.tenken.yaml` from the root) is read by
+    /// [`Rules::load`], so a change to it only needs a reload.
     pub fn resolve(root: Option<PathBuf>, options: &ClientOptions) -> Settings {
         let base = root.clone().unwrap_or_default();
         Settings {
@@ -83,6 +83,8 @@ pub struct Rules {
     selected: Vec<usize>,
     pub env: Arc<cel::Env>,
     pub strict: bool,
+    /// Severity changes and rules off per path, from `.tenken.yaml`.
+    pub overrides: Overrides,
     /// The policy files (spans of `errors` point into them).
     pub sources: SourceMap,
     /// Problems with user policies or the selection.
@@ -90,14 +92,34 @@ pub struct Rules {
 }
 
 impl Rules {
-    /// Loads the built-in policies and those of `settings`.
+    /// Loads the built-in policies and those of `settings` and of the
+    /// project configuration.
     pub fn load(settings: &Settings) -> Rules {
         let mut sources = SourceMap::default();
         let mut errors = Vec::new();
-        let policies = pipeline::load_policies(&settings.policy_dirs, &mut sources, &mut errors);
+        let mut policy_dirs = settings.policy_dirs.clone();
+        let mut selection = settings.selection.clone();
+        let mut overrides = Overrides::default();
+        // The project configuration, as `tenken check` finds it from the root.
+        if let Some(path) = settings.root.as_deref().and_then(config::find) {
+            match config::load(&path, &mut sources) {
+                Ok(loaded) => {
+                    let c = &loaded.config;
+                    policy_dirs.extend(c.policies.iter().map(|p| loaded.dir.join(p)));
+                    selection.skip.extend(c.rules.disable.iter().cloned());
+                    selection.enable.extend(c.rules.enable.iter().cloned());
+                    selection.packs.extend(c.packs.enable.iter().cloned());
+                    selection.skip_packs.extend(c.packs.disable.iter().cloned());
+                    selection.min_severity = selection.min_severity.or(c.min_severity);
+                    overrides = loaded.overrides();
+                }
+                Err(problem) => errors.push(problem),
+            }
+        }
+        let policies = pipeline::load_policies(&policy_dirs, &mut sources, &mut errors);
         let mut selected = Vec::new();
         for (i, p) in policies.iter().enumerate() {
-            match settings.selection.selects(p) {
+            match selection.selects(p) {
                 Ok(true) => selected.push(i),
                 Ok(false) => {}
                 Err(e) => {
@@ -111,6 +133,7 @@ impl Rules {
             selected,
             env: Arc::new(policy::cel_env()),
             strict: settings.strict,
+            overrides,
             sources,
             errors,
         }

@@ -210,12 +210,9 @@ pub fn lint(task: &Task) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
     let selected = rules.selected();
     let linted = pipeline::lint(&sources, &[job], &selected, &rules.env, rules.strict);
     // Suppressions written in the buffer apply as they do on the command line.
-    let applied = pipeline::apply_suppressions(
-        linted.findings,
-        &linted.directives,
-        &rules.policies,
-        &selected,
-    );
+    let findings = rules.overrides.apply(&sources, linted.findings);
+    let applied =
+        pipeline::apply_suppressions(findings, &linted.directives, &rules.policies, &selected);
     let (mut findings, mut problems) = (applied.findings, linted.problems);
     pipeline::sort(&sources, &mut findings, &mut problems);
     diagnostics::by_file(&sources, &findings, &problems, rules)
