@@ -214,8 +214,9 @@ impl Check<'_> {
             })
     }
 
-    /// The node to point at: the first `at` path that exists, else the first
-    /// value the assertion reads, else the item, else the resource header.
+    /// The node to point at: the first `at` path that exists (when the policy
+    /// has `at`), else the first value the assertion reads, else the item,
+    /// else the resource header.
     fn target(&self, item: Option<&Node>) -> Option<Node> {
         let base = |p: &Path| match p.root.as_str() {
             "item" => item,
@@ -223,7 +224,14 @@ impl Check<'_> {
             "native" => Some(&self.resource.native),
             _ => None,
         };
-        for path in self.policy.at.iter().chain(&self.policy.reads) {
+        // With `at`, the policy says where to point: when none of its paths
+        // exists, the element or the resource itself is the place.
+        let paths = if self.policy.at.is_empty() {
+            &self.policy.reads
+        } else {
+            &self.policy.at
+        };
+        for path in paths {
             let Some(node) = base(path) else { continue };
             let mut found = Vec::new();
             path.resolve(node, &mut found);

@@ -399,7 +399,13 @@ pub fn lint_all(
             let files: BTreeSet<FileId> = unit.resources.iter().map(|r| r.span.file).collect();
             let files: Vec<FileId> = files.into_iter().collect();
             let directives = suppress::collect(&unit, &files, sources);
-            (unit.resources.len(), eval, notes, directives)
+            // Template parameters are linted like resources but not counted as such.
+            let resources = unit
+                .resources
+                .iter()
+                .filter(|r| r.native_type != cfn::PARAMETER_TYPE)
+                .count();
+            (resources, eval, notes, directives)
         })
         .collect();
     let mut out = Linted::default();

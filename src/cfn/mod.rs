@@ -14,7 +14,7 @@ mod template;
 mod yaml;
 
 pub use dynamic::is_dynamic_reference;
-pub use template::{looks_like_template, normalize_template};
+pub use template::{looks_like_template, normalize_template, PARAMETER_TYPE};
 
 use crate::diag::Problem;
 use crate::model::{Node, Unit};

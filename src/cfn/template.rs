@@ -47,6 +47,31 @@ pub(super) fn normalize(
     (unit, problems)
 }
 
+/// The native type given to template parameters, which are linted as
+/// resources of the canonical type `cloudformation_parameter` (so a policy can
+/// ask, e.g., that a password parameter is `NoEcho`).
+pub const PARAMETER_TYPE: &str = "AWS::CloudFormation::Parameter";
+
+/// Adds the declarations of `Parameters` to `unit` as resources.
+fn add_parameters(doc: &Node, prefix: &str, unit: &mut Unit) {
+    let Some(Value::Map(decls)) = doc.get("Parameters").map(|p| &p.value) else {
+        return;
+    };
+    for (name, decl) in decls {
+        let (_, props) = canonical::from_cloudformation(PARAMETER_TYPE, decl);
+        unit.resources.push(Resource {
+            address: format!("{prefix}{name}"),
+            native_type: PARAMETER_TYPE.to_string(),
+            canonical_type: "cloudformation_parameter".to_string(),
+            format: Format::CloudFormation,
+            span: decl.key_span.unwrap_or(decl.span),
+            props,
+            native: decl.clone(),
+            metadata: None,
+        });
+    }
+}
+
 /// Adds the resources of `doc` to `unit`, their addresses prefixed with
 /// `prefix`; returns the resolved `Outputs` when `prefix` is not empty (a nested stack).
 pub(super) fn add_resources(
@@ -65,6 +90,7 @@ pub(super) fn add_resources(
         _ => Cow::Borrowed(&empty),
     };
     let params = parameters::values(doc, supplied, problems);
+    add_parameters(doc, prefix, unit);
     if foreach::has_loops(&resources) {
         let resolver = Resolver::new(doc, params.clone(), BTreeSet::new(), prefix);
         resources = Cow::Owned(foreach::expand(&resources, &resolver));
