@@ -261,3 +261,33 @@ fn user_policies_apply_and_reload_when_changed() {
     assert_eq!(client.diagnostics(&tf, 1), Vec::<Value>::new());
     client.shutdown();
 }
+
+#[test]
+fn terraform_buffers_follow_local_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join("sg")).unwrap();
+    std::fs::write(
+        root.join("sg/main.tf"),
+        "variable \"cidrs\" {}\n\nresource \"aws_security_group\" \"this\" {\n  ingress {\n    description = \"SSH\"\n    from_port   = 22\n    to_port     = 22\n    protocol    = \"tcp\"\n    cidr_blocks = var.cidrs\n  }\n}\n",
+    )
+    .unwrap();
+    let caller = "module \"bastion\" {\n  source = \"./sg\"\n  cidrs  = [\"0.0.0.0/0\"]\n}\n";
+    std::fs::write(root.join("main.tf"), caller).unwrap();
+    let mut client = Client::start(&root, json!({"debounceMs": 20}));
+    let tf = uri(&root.join("main.tf"));
+    // The unsaved buffer is what counts: open it with the open range.
+    client.open(&tf, "terraform", caller);
+    let diags = client.diagnostics(&tf, 1);
+    let ssh: Vec<&Value> = diags
+        .iter()
+        .filter(|d| d["code"] == "TKN-NET-001")
+        .collect();
+    assert_eq!(ssh.len(), 1, "{diags:?}");
+    assert_eq!(ssh[0]["range"]["start"]["line"], 2, "{diags:?}");
+    assert!(ssh[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("module.bastion.aws_security_group.this"));
+    client.shutdown();
+}

@@ -7,13 +7,14 @@ use super::settings::Rules;
 use crate::discover::{module_files, Kind};
 use crate::pipeline::{self, Job};
 use crate::source::{SourceFile, SourceMap};
+use crate::terraform;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use lsp_server::{Message, Notification};
 use lsp_types::notification::{Notification as _, PublishDiagnostics};
 use lsp_types::{Diagnostic, DiagnosticSeverity, PublishDiagnosticsParams, Range, Uri};
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{self, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -190,9 +191,10 @@ pub fn lint(task: &Task) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
         .iter()
         .map(|d| add(&d.path, d.text.clone()))
         .collect();
-    let job = match task.kind {
+    let mut problems = Vec::new();
+    let jobs = match task.kind {
         Kind::Template => match ids.first() {
-            Some(&id) => Job::Template(id),
+            Some(&id) => vec![Job::Template(id)],
             None => return BTreeMap::new(),
         },
         Kind::Terraform => {
@@ -203,17 +205,33 @@ pub fn lint(task: &Task) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
                     }
                 }
             }
-            Job::Module(ids)
+            // Local modules and variables files are read like `tenken check`
+            // does, the open buffers' text winning over the disk.
+            let read = |path: &Path| match task.docs.iter().find(|d| d.path == path) {
+                Some(doc) => Ok(doc.text.clone()),
+                None => pipeline::read_text(path),
+            };
+            let folders = vec![(task.key.clone(), ids)];
+            let loaded =
+                terraform::modules::load(folders, &mut sources, &Default::default(), &read);
+            problems = loaded.problems;
+            let project = Arc::new(loaded.project);
+            loaded
+                .roots
+                .into_iter()
+                .map(|root| Job::Terraform(project.clone(), root))
+                .collect()
         }
     };
     let rules = &task.rules;
     let selected = rules.selected();
-    let linted = pipeline::lint(&sources, &[job], &selected, &rules.env, rules.strict);
+    let linted = pipeline::lint(&sources, &jobs, &selected, &rules.env, rules.strict);
     // Suppressions written in the buffer apply as they do on the command line.
     let findings = rules.overrides.apply(&sources, linted.findings);
     let applied =
         pipeline::apply_suppressions(findings, &linted.directives, &rules.policies, &selected);
-    let (mut findings, mut problems) = (applied.findings, linted.problems);
+    let mut findings = applied.findings;
+    problems.extend(linted.problems);
     pipeline::sort(&sources, &mut findings, &mut problems);
     diagnostics::by_file(&sources, &findings, &problems, rules)
 }
