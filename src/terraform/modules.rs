@@ -197,14 +197,14 @@ fn root_values(
     read: &(dyn Fn(&Path) -> Result<String, String> + Sync),
     loaded: &mut Loaded,
 ) -> Vec<Assigned> {
+    // A value given outside any file is a source of its own, named after where it came from.
+    let raw = |sources: &mut SourceMap, label: String, name: &str, value: &str| {
+        let id = sources.add(SourceFile::new(label, PathBuf::new(), value.to_string()));
+        Assigned::raw(name, sources.get(id), id)
+    };
     let mut out: Vec<Assigned> = Vec::new();
     for (name, value) in &inputs.env {
-        let id = sources.add(SourceFile::new(
-            format!("TF_VAR_{name}"),
-            PathBuf::new(),
-            value.clone(),
-        ));
-        out.push(Assigned::raw(name, sources.get(id), id));
+        out.push(raw(sources, format!("TF_VAR_{name}"), name, value));
     }
     let mut auto: Vec<PathBuf> = std::fs::read_dir(root)
         .map(|entries| {
@@ -238,12 +238,7 @@ fn root_values(
         }
     }
     for (name, value) in &inputs.vars {
-        let id = sources.add(SourceFile::new(
-            format!("--var {name}"),
-            PathBuf::new(),
-            value.clone(),
-        ));
-        out.push(Assigned::raw(name, sources.get(id), id));
+        out.push(raw(sources, format!("--var {name}"), name, value));
     }
     out
 }
