@@ -160,6 +160,11 @@ fn glob_set(globs: &[String]) -> GlobSet {
 }
 
 impl Loaded {
+    /// The configuration's policy folders, relative to the file's folder.
+    pub fn policy_dirs(&self) -> impl Iterator<Item = PathBuf> + '_ {
+        self.config.policies.iter().map(|p| self.dir.join(p))
+    }
+
     /// The overrides this configuration makes (globs were checked by [`load`]).
     pub fn overrides(&self) -> Overrides {
         Overrides {

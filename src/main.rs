@@ -247,25 +247,23 @@ fn options(args: LintArgs) -> Result<(Options, Option<Severity>), i32> {
         .map(|l| &l.config)
         .cloned()
         .unwrap_or_default();
-    let dir = loaded.as_ref().map_or(Path::new("."), |l| l.dir.as_path());
-    let join = |a: Vec<String>, b: Vec<String>| a.into_iter().chain(b).collect::<Vec<_>>();
+    let mut selection = Selection {
+        only: args.only,
+        skip: args.skip,
+        packs: args.pack,
+        min_severity: args.min_severity,
+        ..Default::default()
+    };
+    selection.add_config(&c);
     let options = Options {
         paths: args.paths,
-        exclude: join(c.exclude, args.exclude),
-        policy_dirs: c
-            .policies
+        exclude: c.exclude.iter().cloned().chain(args.exclude).collect(),
+        policy_dirs: loaded
             .iter()
-            .map(|p| dir.join(p))
+            .flat_map(|l| l.policy_dirs())
             .chain(args.policy_dirs)
             .collect(),
-        selection: Selection {
-            only: args.only,
-            skip: join(c.rules.disable, args.skip),
-            packs: join(c.packs.enable, args.pack),
-            skip_packs: c.packs.disable,
-            enable: c.rules.enable,
-            min_severity: args.min_severity.or(c.min_severity),
-        },
+        selection,
         strict: args.strict,
         overrides: loaded.as_ref().map(|l| l.overrides()).unwrap_or_default(),
         baseline: None,

@@ -4,7 +4,7 @@
 //! severities per path), suppressions, the reported files, the baseline.
 
 use crate::baseline::Baseline;
-use crate::config::Overrides;
+use crate::config::{Config, Overrides};
 use crate::diag::Problem;
 use crate::discover::{discover, Discovered};
 use crate::engine::{self, Checked, Finding};
@@ -146,6 +146,16 @@ fn glob_set(patterns: &[String]) -> Result<GlobSet, String> {
 }
 
 impl Selection {
+    /// Adds the rules and packs a project configuration turns on and off;
+    /// a minimum severity already set wins over the configuration's.
+    pub fn add_config(&mut self, c: &Config) {
+        self.skip.extend(c.rules.disable.iter().cloned());
+        self.enable.extend(c.rules.enable.iter().cloned());
+        self.packs.extend(c.packs.enable.iter().cloned());
+        self.skip_packs.extend(c.packs.disable.iter().cloned());
+        self.min_severity = self.min_severity.or(c.min_severity);
+    }
+
     /// Like [`Selection::selects`], but counting every pack as selected; a bad glob selects nothing.
     pub fn selects_any_pack(&self, p: &Policy) -> bool {
         let all = Selection {

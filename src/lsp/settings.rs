@@ -104,30 +104,23 @@ impl Rules {
         if let Some(path) = settings.root.as_deref().and_then(config::find) {
             match config::load(&path, &mut sources) {
                 Ok(loaded) => {
-                    let c = &loaded.config;
-                    policy_dirs.extend(c.policies.iter().map(|p| loaded.dir.join(p)));
-                    selection.skip.extend(c.rules.disable.iter().cloned());
-                    selection.enable.extend(c.rules.enable.iter().cloned());
-                    selection.packs.extend(c.packs.enable.iter().cloned());
-                    selection.skip_packs.extend(c.packs.disable.iter().cloned());
-                    selection.min_severity = selection.min_severity.or(c.min_severity);
+                    policy_dirs.extend(loaded.policy_dirs());
+                    selection.add_config(&loaded.config);
                     overrides = loaded.overrides();
                 }
                 Err(problem) => errors.push(problem),
             }
         }
         let policies = pipeline::load_policies(&policy_dirs, &mut sources, &mut errors);
-        let mut selected = Vec::new();
-        for (i, p) in policies.iter().enumerate() {
-            match selection.selects(p) {
-                Ok(true) => selected.push(i),
-                Ok(false) => {}
-                Err(e) => {
-                    errors.push(Problem::new(Default::default(), e));
-                    break;
-                }
+        let selected = match selection.matcher() {
+            Ok(matcher) => (0..policies.len())
+                .filter(|&i| matcher.selects(&policies[i]))
+                .collect(),
+            Err(e) => {
+                errors.push(Problem::new(Default::default(), e));
+                Vec::new()
             }
-        }
+        };
         Rules {
             policies,
             selected,

@@ -148,17 +148,7 @@ fn read_folder(
     read: &(dyn Fn(&Path) -> Result<String, String> + Sync),
     loaded: &mut Loaded,
 ) -> Vec<FileId> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && super::is_terraform_file(p))
-                .collect()
-        })
-        .unwrap_or_default();
-    paths.sort();
-    paths
+    crate::discover::module_files(dir)
         .into_iter()
         .filter_map(|p| add_file(&p, sources, read, loaded))
         .collect()
