@@ -3,11 +3,12 @@
 
 use crate::diag::Problem;
 use crate::model::{Node, Resource, Unit, Value};
-use crate::policy::{paths::Path, paths::Seg, MessagePart, Policy, Severity};
+use crate::policy::{self, paths::Path, paths::Seg, Compiled, MessagePart, Policy, Severity};
 use crate::source::Span;
 use cel::objects::{Key, Map};
 use cel::Context;
-use std::collections::HashMap;
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// A failed assertion on one resource (or one element of it).
@@ -46,19 +47,33 @@ pub struct Evaluation {
     pub checked: Vec<Checked>,
 }
 
-/// Evaluates `policies` on every resource of `unit`.
-pub fn evaluate(
-    unit: &Unit,
-    policies: &[&Policy],
-    env: &Arc<cel::Env>,
-    strict: bool,
-) -> Evaluation {
+/// Evaluates `policies` on every resource of `unit`; the policies its
+/// resources meet are compiled first (those not compiled yet, in parallel).
+pub fn evaluate(unit: &Unit, policies: &[&Policy], strict: bool) -> Evaluation {
     let mut out = Evaluation::default();
-    let mut root = Context::with_env(env.clone());
+    let types: HashSet<&str> = unit
+        .resources
+        .iter()
+        .map(|r| r.canonical_type.as_str())
+        .collect();
+    let met: Vec<&Policy> = policies
+        .iter()
+        .copied()
+        .filter(|p| types.iter().any(|t| p.applies_to(t)))
+        .collect();
+    let compiled: Vec<_> = met.par_iter().map(|p| p.compiled()).collect();
+    let mut ready: Vec<(&Policy, &Compiled)> = Vec::new();
+    for (policy, result) in met.into_iter().zip(compiled) {
+        match result {
+            Ok(c) => ready.push((policy, c)),
+            Err(problem) => out.problems.push(problem.clone()),
+        }
+    }
+    let mut root = Context::with_env(policy::cel_env());
     let _ = root.add_function("refers_to", refers_to);
     let _ = root.add_function("is_dynamic_reference", is_dynamic_reference);
     let values: Vec<cel::Value> = unit.resources.iter().map(|r| to_cel(&r.props)).collect();
-    if policies.iter().any(|p| p.uses_resources) {
+    if ready.iter().any(|(_, c)| c.uses_resources) {
         let list: Vec<cel::Value> = unit
             .resources
             .iter()
@@ -72,14 +87,9 @@ pub fn evaluate(
         root.add_variable_from_value("resources", cel::Value::List(Arc::new(list)));
     }
     for (resource, value) in unit.resources.iter().zip(values) {
-        let applicable: Vec<&&Policy> = policies
+        let applicable: Vec<&(&Policy, &Compiled)> = ready
             .iter()
-            .filter(|p| {
-                p.spec
-                    .resource_types
-                    .iter()
-                    .any(|t| t == &resource.canonical_type || t == "*")
-            })
+            .filter(|(p, _)| p.applies_to(&resource.canonical_type))
             .collect();
         if applicable.is_empty() {
             continue;
@@ -92,10 +102,10 @@ pub fn evaluate(
                 map: Arc::new(meta(resource)),
             }),
         );
-        if applicable.iter().any(|p| p.uses_native) {
+        if applicable.iter().any(|(_, c)| c.uses_native) {
             scope.add_variable_from_value("native", to_cel(&resource.native));
         }
-        for policy in applicable {
+        for &&(policy, compiled) in &applicable {
             out.checked.push(Checked {
                 rule_id: policy.spec.id.clone(),
                 resource: resource.address.clone(),
@@ -105,6 +115,7 @@ pub fn evaluate(
                 unit,
                 resource,
                 policy,
+                compiled,
             };
             check.run(&scope, strict, &mut out);
         }
@@ -116,15 +127,16 @@ struct Check<'a> {
     unit: &'a Unit,
     resource: &'a Resource,
     policy: &'a Policy,
+    compiled: &'a Compiled,
 }
 
 impl Check<'_> {
     fn run(&self, scope: &Context, strict: bool, out: &mut Evaluation) {
-        let items: Vec<Option<&Node>> = if self.policy.for_each.is_empty() {
+        let items: Vec<Option<&Node>> = if self.compiled.for_each.is_empty() {
             vec![None]
         } else {
             let mut nodes = Vec::new();
-            for path in &self.policy.for_each {
+            for path in &self.compiled.for_each {
                 if path.root == "resource" {
                     path.resolve(&self.resource.props, &mut nodes);
                 }
@@ -147,7 +159,7 @@ impl Check<'_> {
                 }
                 ctx.add_variable_from_value("item", to_cel(item));
             }
-            match self.policy.assert.execute(&ctx) {
+            match cel::Value::resolve(&self.compiled.assert, &ctx) {
                 Ok(cel::Value::Bool(true)) => {}
                 result if self.reads_unknown(item) => {
                     let _ = result;
@@ -190,7 +202,7 @@ impl Check<'_> {
 
     /// True if a value the assertion reads is unknown.
     fn reads_unknown(&self, item: Option<&Node>) -> bool {
-        self.policy
+        self.compiled
             .reads
             .iter()
             .any(|path| match path.root.as_str() {
@@ -226,10 +238,10 @@ impl Check<'_> {
         };
         // With `at`, the policy says where to point: when none of its paths
         // exists, the element or the resource itself is the place.
-        let paths = if self.policy.at.is_empty() {
-            &self.policy.reads
+        let paths = if self.compiled.at.is_empty() {
+            &self.compiled.reads
         } else {
-            &self.policy.at
+            &self.compiled.at
         };
         for path in paths {
             let Some(node) = base(path) else { continue };
@@ -260,7 +272,7 @@ impl Check<'_> {
             message: if undecided {
                 String::new()
             } else {
-                render_message(&self.policy.message, ctx)
+                render_message(&self.compiled.message, ctx)
             },
             resource: self.resource.address.clone(),
             resource_type: self.resource.native_type.clone(),
@@ -276,7 +288,7 @@ fn render_message(parts: &[MessagePart], ctx: &Context) -> String {
     for part in parts {
         match part {
             MessagePart::Text(t) => out.push_str(t),
-            MessagePart::Expr(p) => match p.execute(ctx) {
+            MessagePart::Expr(e) => match cel::Value::resolve(e, ctx) {
                 Ok(cel::Value::String(s)) => out.push_str(&s),
                 Ok(cel::Value::Int(i)) => out.push_str(&i.to_string()),
                 Ok(cel::Value::UInt(i)) => out.push_str(&i.to_string()),

@@ -84,7 +84,9 @@ pub struct Outcome {
 }
 
 /// Loads the built-in policies, then those in `dirs` (a user policy with a
-/// built-in's id replaces it).
+/// built-in's id replaces it). User policies are compiled now, so their
+/// mistakes are reported whatever is linted; built-in ones (whose tests
+/// compile them all) when first needed.
 pub fn load_policies(
     dirs: &[PathBuf],
     sources: &mut SourceMap,
@@ -107,23 +109,26 @@ pub fn load_policies(
             }
         }
     }
-    // Compiling CEL is most of a small run's start-up: use both cores.
     init_workers();
     let shared: &SourceMap = sources;
-    let compiled: Vec<(FileId, Result<Policy, Problem>)> = ids
+    let loaded: Vec<Result<Policy, Problem>> = ids
         .par_iter()
-        .map_init(policy::cel_env, |env, &(id, builtin)| {
-            (id, policy::compile(shared.get(id), id, env, builtin))
+        .map(|&(id, builtin)| {
+            let p = policy::load(shared.get(id), id, builtin)?;
+            if !builtin {
+                p.compiled().map_err(Problem::clone)?;
+            }
+            Ok(p)
         })
         .collect();
     let mut policies: Vec<Policy> = Vec::new();
-    for (id, result) in compiled {
+    for result in loaded {
         match result {
             Ok(p) => {
                 policies.retain(|q| q.spec.id != p.spec.id || !q.builtin || p.builtin);
                 if policies.iter().any(|q| q.spec.id == p.spec.id) {
                     errors.push(Problem::new(
-                        Span::new(id, 0, 0),
+                        Span::new(p.file, 0, 0),
                         format!("duplicate policy id {}", p.spec.id),
                     ));
                 } else {
@@ -253,15 +258,7 @@ pub fn run(options: &Options) -> Outcome {
     let (mut jobs, extra) = read_files(&found, &options.terraform, &mut out);
     found.reported.extend(extra);
     let inputs = cfn_inputs(options, &mut jobs, &mut found, &mut out);
-    let env = Arc::new(policy::cel_env());
-    let linted = lint_all(
-        &out.sources,
-        &jobs,
-        &selected,
-        &env,
-        options.strict,
-        &inputs,
-    );
+    let linted = lint_all(&out.sources, &jobs, &selected, options.strict, &inputs);
     out.resources = linted.resources;
     out.errors.extend(linted.problems);
     out.notes.extend(linted.notes);
@@ -346,21 +343,8 @@ fn cfn_inputs(
 
 /// Parses, normalizes and evaluates every job (in parallel), and collects
 /// the suppressions written in them.
-pub fn lint(
-    sources: &SourceMap,
-    jobs: &[Job],
-    policies: &[&Policy],
-    env: &Arc<cel::Env>,
-    strict: bool,
-) -> Linted {
-    lint_all(
-        sources,
-        jobs,
-        policies,
-        env,
-        strict,
-        &cfn::Inputs::default(),
-    )
+pub fn lint(sources: &SourceMap, jobs: &[Job], policies: &[&Policy], strict: bool) -> Linted {
+    lint_all(sources, jobs, policies, strict, &cfn::Inputs::default())
 }
 
 /// Applies the suppressions written in the linted files, as of today:
@@ -394,7 +378,6 @@ pub fn lint_all(
     sources: &SourceMap,
     jobs: &[Job],
     policies: &[&Policy],
-    env: &Arc<cel::Env>,
     strict: bool,
     inputs: &cfn::Inputs,
 ) -> Linted {
@@ -403,7 +386,7 @@ pub fn lint_all(
         .par_iter()
         .map(|job| {
             let (unit, mut problems, notes) = normalize(job, sources, inputs);
-            let mut eval = engine::evaluate(&unit, policies, env, strict);
+            let mut eval = engine::evaluate(&unit, policies, strict);
             problems.append(&mut eval.problems);
             eval.problems = problems;
             let files: BTreeSet<FileId> = unit.resources.iter().map(|r| r.span.file).collect();

@@ -5,7 +5,6 @@ use crate::pipeline::{self, Job};
 use crate::policy::{Expectation, Policy, TestCase};
 use crate::source::{SourceFile, SourceMap};
 use std::fmt::Write;
-use std::sync::Arc;
 
 /// Results of a test run.
 #[derive(Default)]
@@ -17,13 +16,12 @@ pub struct TestReport {
 
 /// Runs every test case of `policies`.
 pub fn run(policies: &[&Policy]) -> TestReport {
-    let env = Arc::new(crate::policy::cel_env());
     let mut report = TestReport::default();
     for policy in policies {
         let mut failures = String::new();
         let mut passed = 0;
         for case in &policy.spec.tests {
-            match run_case(policy, case, &env) {
+            match run_case(policy, case) {
                 Ok(()) => passed += 1,
                 Err(diff) => {
                     let _ = writeln!(failures, "  FAIL {}\n{diff}", case.name);
@@ -50,7 +48,7 @@ pub fn run(policies: &[&Policy]) -> TestReport {
     report
 }
 
-fn run_case(policy: &Policy, case: &TestCase, env: &Arc<cel::Env>) -> Result<(), String> {
+fn run_case(policy: &Policy, case: &TestCase) -> Result<(), String> {
     let mut sources = SourceMap::default();
     let (name, text, module) = match (&case.terraform, &case.cloudformation) {
         (Some(tf), None) => ("main.tf", tf, true),
@@ -65,7 +63,7 @@ fn run_case(policy: &Policy, case: &TestCase, env: &Arc<cel::Env>) -> Result<(),
     } else {
         Job::Template(snippet)
     };
-    let linted = pipeline::lint(&sources, &[job], &[policy], env, false);
+    let linted = pipeline::lint(&sources, &[job], &[policy], false);
     let (findings, errors) = (linted.findings, linted.problems);
     if let Some(e) = errors.first() {
         // Problems of the policy itself point into the policy file, which this map does not hold.

@@ -23,6 +23,10 @@ fn builtin() -> Vec<Policy> {
     let mut errors = Vec::new();
     let policies = tenken::pipeline::load_policies(&[], &mut sources, &mut errors);
     assert!(errors.is_empty(), "built-in policies fail to load");
+    // Built-in policies are compiled when first needed: they must all compile.
+    for p in &policies {
+        assert!(p.compiled().is_ok(), "{}: {:?}", p.spec.id, p.compiled().err());
+    }
     policies
 }
 

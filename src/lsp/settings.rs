@@ -4,11 +4,10 @@
 use crate::config::{self, Overrides};
 use crate::diag::Problem;
 use crate::pipeline::{self, Selection};
-use crate::policy::{self, Policy};
+use crate::policy::Policy;
 use crate::source::SourceMap;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Quiet time after the last edit before a buffer is linted again.
@@ -81,7 +80,6 @@ pub struct Rules {
     pub policies: Vec<Policy>,
     /// Indexes into `policies` of the ones that run.
     selected: Vec<usize>,
-    pub env: Arc<cel::Env>,
     pub strict: bool,
     /// Severity changes and rules off per path, from `.tenken.yaml`.
     pub overrides: Overrides,
@@ -124,7 +122,6 @@ impl Rules {
         Rules {
             policies,
             selected,
-            env: Arc::new(policy::cel_env()),
             strict: settings.strict,
             overrides,
             sources,

@@ -225,7 +225,7 @@ pub fn lint(task: &Task) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
     };
     let rules = &task.rules;
     let selected = rules.selected();
-    let linted = pipeline::lint(&sources, &jobs, &selected, &rules.env, rules.strict);
+    let linted = pipeline::lint(&sources, &jobs, &selected, rules.strict);
     // Suppressions written in the buffer apply as they do on the command line.
     let findings = rules.overrides.apply(&sources, linted.findings);
     let applied =

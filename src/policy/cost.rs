@@ -46,9 +46,9 @@ fn entry_parts(entry: &cel::common::ast::IdedEntryExpr) -> Vec<&IdedExpr> {
     }
 }
 
-/// An error message if `program` may cost more than [`MAX_COST`].
-pub fn check(program: &cel::Program) -> Result<(), String> {
-    let cost = estimate(program.expression());
+/// An error message if `expr` may cost more than [`MAX_COST`].
+pub fn check(expr: &IdedExpr) -> Result<(), String> {
+    let cost = estimate(expr);
     if cost > MAX_COST {
         return Err(format!(
             "expression too expensive: about {cost} evaluation steps per resource \
@@ -63,7 +63,7 @@ mod tests {
     use super::*;
 
     fn cost(src: &str) -> u64 {
-        estimate(cel::Env::stdlib().compile(src).unwrap().expression())
+        estimate(&crate::policy::parse_cel(src).unwrap())
     }
 
     #[test]
@@ -84,12 +84,12 @@ mod tests {
         for v in 0..9 {
             src = format!("{ten}.all(x{v}, {src})");
         }
-        let program = cel::Env::stdlib().compile(&src).unwrap();
-        let err = check(&program).unwrap_err();
+        let err = check(&crate::policy::parse_cel(&src).unwrap()).unwrap_err();
         assert!(err.contains("too expensive"), "{err}");
-        let fine = cel::Env::stdlib()
-            .compile("resource.ingress.all(i, i.cidr_blocks.all(c, c != '0.0.0.0/0'))")
-            .unwrap();
+        let fine = crate::policy::parse_cel(
+            "resource.ingress.all(i, i.cidr_blocks.all(c, c != '0.0.0.0/0'))",
+        )
+        .unwrap();
         assert_eq!(check(&fine), Ok(()));
     }
 }

@@ -225,8 +225,8 @@ mod tests {
     use super::*;
 
     fn paths(src: &str) -> Vec<String> {
-        let program = cel::Env::stdlib().compile(src).unwrap();
-        read_paths(program.expression(), &["resource", "item"])
+        let expr = crate::policy::parse_cel(src).unwrap();
+        read_paths(&expr, &["resource", "item"])
             .iter()
             .map(ToString::to_string)
             .collect()
