@@ -39,6 +39,15 @@ pub struct Checked {
     pub span: Span,
 }
 
+/// How to evaluate.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Settings {
+    /// Report undecided checks (a needed value is unknown) as `info` findings.
+    pub strict: bool,
+    /// Keep every policy × resource evaluated ([`Evaluation::checked`]).
+    pub record_checks: bool,
+}
+
 /// Results of evaluating one unit.
 #[derive(Default)]
 pub struct Evaluation {
@@ -49,7 +58,7 @@ pub struct Evaluation {
 
 /// Evaluates `policies` on every resource of `unit`; the policies its
 /// resources meet are compiled first (those not compiled yet, in parallel).
-pub fn evaluate(unit: &Unit, policies: &[&Policy], strict: bool) -> Evaluation {
+pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evaluation {
     let mut out = Evaluation::default();
     let types: HashSet<&str> = unit
         .resources
@@ -106,18 +115,20 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], strict: bool) -> Evaluation {
             scope.add_variable_from_value("native", to_cel(&resource.native));
         }
         for &&(policy, compiled) in &applicable {
-            out.checked.push(Checked {
-                rule_id: policy.spec.id.clone(),
-                resource: resource.address.clone(),
-                span: resource.span,
-            });
+            if settings.record_checks {
+                out.checked.push(Checked {
+                    rule_id: policy.spec.id.clone(),
+                    resource: resource.address.clone(),
+                    span: resource.span,
+                });
+            }
             let check = Check {
                 unit,
                 resource,
                 policy,
                 compiled,
             };
-            check.run(&scope, strict, &mut out);
+            check.run(&scope, settings.strict, &mut out);
         }
     }
     out

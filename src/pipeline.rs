@@ -15,7 +15,7 @@ use crate::suppress::{self, Directive, Suppressed};
 use crate::{cfn, terraform};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,8 +31,8 @@ pub struct Options {
     pub exclude: Vec<String>,
     pub policy_dirs: Vec<PathBuf>,
     pub selection: Selection,
-    /// Report undecided checks (a needed value is unknown) as `info` findings.
-    pub strict: bool,
+    /// Strictness, and whether to keep every check (for reports listing passes).
+    pub engine: engine::Settings,
     /// Terraform variables from `--var-file`, `--var` and `TF_VAR_` variables.
     pub terraform: terraform::Inputs,
     /// CloudFormation parameter values given as `Key=Value` arguments.
@@ -258,7 +258,7 @@ pub fn run(options: &Options) -> Outcome {
     let (mut jobs, extra) = read_files(&found, &options.terraform, &mut out);
     found.reported.extend(extra);
     let inputs = cfn_inputs(options, &mut jobs, &mut found, &mut out);
-    let linted = lint_all(&out.sources, &jobs, &selected, options.strict, &inputs);
+    let linted = lint_all(&out.sources, &jobs, &selected, options.engine, &inputs);
     out.resources = linted.resources;
     out.errors.extend(linted.problems);
     out.notes.extend(linted.notes);
@@ -266,7 +266,12 @@ pub fn run(options: &Options) -> Outcome {
     let applied = apply_suppressions(findings, &linted.directives, &policies, &selected);
     drop(selected);
     let sources = &out.sources;
-    let reported = |span: &Span| found.reported.contains(&sources.get(span.file).path);
+    let reported: HashSet<FileId> = sources
+        .iter()
+        .filter(|(_, f)| found.reported.contains(&f.path))
+        .map(|(id, _)| id)
+        .collect();
+    let reported = |span: &Span| reported.contains(&span.file);
     let findings = applied.findings.into_iter().filter(|f| reported(&f.span));
     out.findings = match &options.baseline {
         Some(b) => {
@@ -343,8 +348,13 @@ fn cfn_inputs(
 
 /// Parses, normalizes and evaluates every job (in parallel), and collects
 /// the suppressions written in them.
-pub fn lint(sources: &SourceMap, jobs: &[Job], policies: &[&Policy], strict: bool) -> Linted {
-    lint_all(sources, jobs, policies, strict, &cfn::Inputs::default())
+pub fn lint(
+    sources: &SourceMap,
+    jobs: &[Job],
+    policies: &[&Policy],
+    settings: engine::Settings,
+) -> Linted {
+    lint_all(sources, jobs, policies, settings, &cfn::Inputs::default())
 }
 
 /// Applies the suppressions written in the linted files, as of today:
@@ -378,7 +388,7 @@ pub fn lint_all(
     sources: &SourceMap,
     jobs: &[Job],
     policies: &[&Policy],
-    strict: bool,
+    settings: engine::Settings,
     inputs: &cfn::Inputs,
 ) -> Linted {
     init_workers();
@@ -386,7 +396,7 @@ pub fn lint_all(
         .par_iter()
         .map(|job| {
             let (unit, mut problems, notes) = normalize(job, sources, inputs);
-            let mut eval = engine::evaluate(&unit, policies, strict);
+            let mut eval = engine::evaluate(&unit, policies, settings);
             problems.append(&mut eval.problems);
             eval.problems = problems;
             let files: BTreeSet<FileId> = unit.resources.iter().map(|r| r.span.file).collect();

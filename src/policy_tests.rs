@@ -63,7 +63,7 @@ fn run_case(policy: &Policy, case: &TestCase) -> Result<(), String> {
     } else {
         Job::Template(snippet)
     };
-    let linted = pipeline::lint(&sources, &[job], &[policy], false);
+    let linted = pipeline::lint(&sources, &[job], &[policy], Default::default());
     let (findings, errors) = (linted.findings, linted.problems);
     if let Some(e) = errors.first() {
         // Problems of the policy itself point into the policy file, which this map does not hold.

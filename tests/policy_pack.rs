@@ -25,7 +25,12 @@ fn builtin() -> Vec<Policy> {
     assert!(errors.is_empty(), "built-in policies fail to load");
     // Built-in policies are compiled when first needed: they must all compile.
     for p in &policies {
-        assert!(p.compiled().is_ok(), "{}: {:?}", p.spec.id, p.compiled().err());
+        assert!(
+            p.compiled().is_ok(),
+            "{}: {:?}",
+            p.spec.id,
+            p.compiled().err()
+        );
     }
     policies
 }

@@ -7,7 +7,7 @@ use super::settings::Rules;
 use crate::discover::{module_files, Kind};
 use crate::pipeline::{self, Job};
 use crate::source::{SourceFile, SourceMap};
-use crate::terraform;
+use crate::{engine, terraform};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use lsp_server::{Message, Notification};
 use lsp_types::notification::{Notification as _, PublishDiagnostics};
@@ -225,7 +225,15 @@ pub fn lint(task: &Task) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
     };
     let rules = &task.rules;
     let selected = rules.selected();
-    let linted = pipeline::lint(&sources, &jobs, &selected, rules.strict);
+    let linted = pipeline::lint(
+        &sources,
+        &jobs,
+        &selected,
+        engine::Settings {
+            strict: rules.strict,
+            record_checks: false,
+        },
+    );
     // Suppressions written in the buffer apply as they do on the command line.
     let findings = rules.overrides.apply(&sources, linted.findings);
     let applied =

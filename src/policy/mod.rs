@@ -5,11 +5,13 @@ pub mod paths;
 
 use crate::diag::Problem;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
+use cel::common::types::{CelBool, CelString};
 use cel::parser::Expression;
 use include_dir::{include_dir, Dir};
 use paths::Path;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, LazyLock, OnceLock};
 
@@ -174,10 +176,45 @@ pub struct Compiled {
     pub uses_native: bool,
 }
 
-/// The CEL environment policies run in (the standard library), built once.
+/// The CEL environment policies run in, built once: the standard library,
+/// with a `matches` that compiles each pattern once per thread (the cel
+/// crate's compiles it on every call, which dominated runs with such policies).
 pub fn cel_env() -> Arc<cel::Env> {
-    static ENV: LazyLock<Arc<cel::Env>> = LazyLock::new(|| Arc::new(cel::Env::stdlib()));
+    static ENV: LazyLock<Arc<cel::Env>> = LazyLock::new(|| {
+        let mut env = cel::Env::stdlib();
+        let added = cel::add_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>, id = "matches")
+            .and_then(|()| cel::add_member_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>));
+        added.expect("`matches` is not in a standard library built without regex");
+        Arc::new(env)
+    });
     ENV.clone()
+}
+
+/// Regular expressions compiled so far on this thread, by pattern; emptied
+/// when it grows past this many (patterns built from data could be endless).
+const REGEX_CACHE_LEN: usize = 256;
+
+/// CEL's `matches`: whether the RE2-syntax `pattern` matches part of `text`.
+fn matches(text: &CelString<'_>, pattern: &CelString<'_>) -> Result<CelBool, cel::ExecutionError> {
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, regex::Regex>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with_borrow_mut(|cache| {
+        let pattern = pattern.inner();
+        if !cache.contains_key(pattern) {
+            let re = regex::Regex::new(pattern).map_err(|e| {
+                cel::ExecutionError::function_error(
+                    "matches",
+                    format!("'{pattern}' not a valid regex:\n{e}"),
+                )
+            })?;
+            if cache.len() >= REGEX_CACHE_LEN {
+                cache.clear();
+            }
+            cache.insert(pattern.to_string(), re);
+        }
+        Ok(CelBool::from(cache[pattern].is_match(text.inner())))
+    })
 }
 
 /// Parses a CEL expression, optional syntax (`a.?b`) included, with the cel
@@ -373,4 +410,41 @@ pub fn user_sources(dir: &std::path::Path, sources: &mut SourceMap) -> Result<Ve
         ids.push(sources.add(SourceFile::new(path.display().to_string(), path, text)));
     }
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(src: &str) -> Result<cel::Value, cel::ExecutionError> {
+        let ctx = cel::Context::with_env(cel_env());
+        cel::Value::resolve(&parse_cel(src).unwrap(), &ctx)
+    }
+
+    #[test]
+    fn matches_works_as_a_function_and_a_method_and_reports_bad_patterns() {
+        assert_eq!(
+            eval("'TLSv1.2'.matches('^TLSv1\\\\.[23]')"),
+            Ok(true.into())
+        );
+        assert_eq!(
+            eval("matches('TLSv1', '^TLSv1\\\\.[23]')"),
+            Ok(false.into())
+        );
+        // The same pattern again comes from the cache, with the same answer.
+        assert_eq!(
+            eval("'TLSv1.3'.matches('^TLSv1\\\\.[23]')"),
+            Ok(true.into())
+        );
+        let err = eval("'x'.matches('(')").unwrap_err().to_string();
+        assert!(err.contains("'(' not a valid regex"), "{err}");
+    }
+
+    #[test]
+    fn matches_stays_right_when_the_cache_is_emptied() {
+        for i in 0..REGEX_CACHE_LEN + 10 {
+            let src = format!("'a{i}b'.matches('^a{i}b$') && !'a{i}'.matches('^a{i}b$')");
+            assert_eq!(eval(&src), Ok(true.into()), "{src}");
+        }
+    }
 }
