@@ -85,13 +85,16 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 /// `sources` so the problem can point into it.
 pub fn load(path: &Path, sources: &mut SourceMap) -> Result<Loaded, Problem> {
     let text = std::fs::read_to_string(path);
+    let error = text.as_ref().err().map(|e| format!("cannot read: {e}"));
     let id = sources.add(SourceFile::new(
         path.display().to_string(),
         path.to_path_buf(),
-        text.as_ref().cloned().unwrap_or_default(),
+        text.unwrap_or_default(),
     ));
-    let text = text.map_err(|e| Problem::new(Span::new(id, 0, 0), format!("cannot read: {e}")))?;
-    let config = parse(&text, sources.get(id), id)?;
+    if let Some(message) = error {
+        return Err(Problem::new(Span::new(id, 0, 0), message));
+    }
+    let config = parse(sources.get(id), id)?;
     let dir = path
         .parent()
         .map(Path::to_path_buf)
@@ -99,7 +102,9 @@ pub fn load(path: &Path, sources: &mut SourceMap) -> Result<Loaded, Problem> {
     Ok(Loaded { config, dir })
 }
 
-fn parse(text: &str, file: &SourceFile, id: FileId) -> Result<Config, Problem> {
+/// Parses and checks a configuration's text (an empty file is the default).
+pub fn parse(file: &SourceFile, id: FileId) -> Result<Config, Problem> {
+    let text = &file.text;
     if text.trim().is_empty() {
         return Ok(Config::default());
     }

@@ -3,27 +3,20 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
+use tenken::engine::Settings;
 use tenken::pipeline::{self, Job};
-use tenken::policy::{self, Policy};
+use tenken::policy::Policy;
 use tenken::source::{SourceFile, SourceMap};
 
-struct Loaded {
-    policies: Vec<Policy>,
-    env: Arc<cel::Env>,
-}
-
-fn loaded() -> &'static Loaded {
-    static LOADED: OnceLock<Loaded> = OnceLock::new();
+fn loaded() -> &'static [Policy] {
+    static LOADED: OnceLock<Vec<Policy>> = OnceLock::new();
     LOADED.get_or_init(|| {
         let mut sources = SourceMap::default();
         let mut errors = Vec::new();
         let policies = pipeline::load_policies(&[], &mut sources, &mut errors);
         assert!(errors.is_empty(), "built-in policies must load");
-        Loaded {
-            policies,
-            env: Arc::new(policy::cel_env()),
-        }
+        policies
     })
 }
 
@@ -42,9 +35,12 @@ fuzz_target!(|data: &[u8]| {
     } else {
         Job::Template(id)
     };
-    let loaded = loaded();
-    let policies: Vec<&Policy> = loaded.policies.iter().collect();
-    let linted = pipeline::lint(&sources, &[job], &policies, &loaded.env, true);
+    let policies: Vec<&Policy> = loaded().iter().collect();
+    let settings = Settings {
+        strict: true,
+        record_checks: true,
+    };
+    let linted = pipeline::lint(&sources, &[job], &policies, settings);
     let (mut findings, mut errors) = (linted.findings, linted.problems);
     pipeline::sort(&sources, &mut findings, &mut errors);
 });

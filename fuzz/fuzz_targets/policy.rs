@@ -2,13 +2,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use std::sync::OnceLock;
+use std::sync::Arc;
 use tenken::policy;
 use tenken::source::{FileId, SourceFile};
 
 fuzz_target!(|text: &str| {
-    static ENV: OnceLock<cel::Env> = OnceLock::new();
-    let env = ENV.get_or_init(policy::cel_env);
-    let file = SourceFile::new("p.yaml".into(), "p.yaml".into(), text.to_string());
-    let _ = policy::compile(&file, FileId(0), env, false);
+    let file = Arc::new(SourceFile::new("p.yaml".into(), "p.yaml".into(), text.to_string()));
+    if let Ok(p) = policy::load(&file, FileId(0), false) {
+        let _ = p.compiled();
+    }
 });

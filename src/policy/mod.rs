@@ -261,20 +261,42 @@ pub fn is_policy_file(name: &str) -> bool {
     (name.ends_with(".yaml") || name.ends_with(".yml")) && !name.contains("README")
 }
 
+// The built-in policies converted to JSON by `build.rs` (`BUILTIN_SPECS`).
+include!(concat!(env!("OUT_DIR"), "/builtin_specs.rs"));
+
+/// The JSON form of the built-in policy at `path` (relative to `policies/`).
+fn builtin_json(path: &std::path::Path) -> Option<&'static str> {
+    let name = path.to_str()?;
+    let i = BUILTIN_SPECS
+        .binary_search_by(|(n, _)| (*n).cmp(name))
+        .ok()?;
+    Some(BUILTIN_SPECS[i].1)
+}
+
 /// Reads one policy file; its CEL is compiled by [`Policy::compiled`].
+/// Built-in ones are read from their JSON form (the `assert` position is
+/// then unknown; their tests compile them all).
 pub fn load(source: &Arc<SourceFile>, id: FileId, builtin: bool) -> Result<Policy, Problem> {
-    let spec: PolicySpec = serde_saphyr::from_str(&source.text).map_err(|e| {
-        let span = e.location().map_or(Span::new(id, 0, 0), |l| {
-            at_start(source, id, l.line() as usize, l.column() as usize)
-        });
-        Problem::new(span, e.without_snippet().to_string())
-    })?;
+    let json = builtin.then(|| builtin_json(&source.path)).flatten();
+    let spec = match json.and_then(|j| serde_json::from_str(j).ok()) {
+        Some(spec) => spec,
+        None => read_yaml(source, id)?,
+    };
     Ok(Policy {
         spec,
         file: id,
         builtin,
         source: source.clone(),
         compiled: OnceLock::new(),
+    })
+}
+
+fn read_yaml(source: &SourceFile, id: FileId) -> Result<PolicySpec, Problem> {
+    serde_saphyr::from_str(&source.text).map_err(|e| {
+        let span = e.location().map_or(Span::new(id, 0, 0), |l| {
+            at_start(source, id, l.line() as usize, l.column() as usize)
+        });
+        Problem::new(span, e.without_snippet().to_string())
     })
 }
 
@@ -419,6 +441,22 @@ mod tests {
     fn eval(src: &str) -> Result<cel::Value, cel::ExecutionError> {
         let ctx = cel::Context::with_env(cel_env());
         cel::Value::resolve(&parse_cel(src).unwrap(), &ctx)
+    }
+
+    #[test]
+    fn builtin_policies_read_the_same_from_json_as_from_yaml() {
+        let mut files = Vec::new();
+        collect_embedded(&BUILTIN, &mut files);
+        assert_eq!(files.len(), BUILTIN_SPECS.len());
+        for (name, text) in files {
+            let source = SourceFile::new(name.clone(), name.clone().into(), text);
+            let yaml = read_yaml(&source, FileId(0)).unwrap();
+            let json = builtin_json(&source.path).expect(&name);
+            let mut json: PolicySpec = serde_json::from_str(json).expect(&name);
+            assert_eq!(json.assert.value, yaml.assert.value, "{name}");
+            json.assert = yaml.assert.clone();
+            assert_eq!(format!("{json:?}"), format!("{yaml:?}"), "{name}");
+        }
     }
 
     #[test]
