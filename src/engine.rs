@@ -201,9 +201,10 @@ impl Check<'_> {
         }
     }
 
+    /// A policy that fails to evaluate, at the resource that made it fail.
     fn problem(&self, message: String) -> Problem {
         Problem::new(
-            Span::new(self.policy.file, 0, 0),
+            self.resource.span,
             format!(
                 "policy {} failed on {} ({}): {message}",
                 self.policy.spec.id, self.resource.address, self.resource.native_type

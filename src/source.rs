@@ -137,7 +137,7 @@ impl<'a> CharIndex<'a> {
 }
 
 /// All files read in one run; a [`FileId`] indexes into it.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     files: Vec<Arc<SourceFile>>,
 }

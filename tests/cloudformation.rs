@@ -187,6 +187,28 @@ fn values_outside_allowed_values_are_errors_with_a_position() {
     assert_eq!(code, 2);
 }
 
+/// Found by the pipeline fuzz target: text in a `Number` parameter reached
+/// the policies, which failed comparing it with port numbers.
+#[test]
+fn text_for_a_number_parameter_is_an_error_at_the_value_not_a_policy_failure() {
+    let (doc, code) = check(&[
+        &fixture("parameters.yaml"),
+        "--parameter",
+        "SshPort=double22",
+    ]);
+    assert_eq!(
+        errors(&doc),
+        ["parameters.yaml:11:3 'double22' (value from --parameter SshPort) is not a number, which parameter SshPort of Type Number needs"]
+    );
+    assert_eq!(code, 2);
+    let (doc, _) = check(&[
+        &fixture("parameters.yaml"),
+        "--parameter",
+        "SshPort= 2.5e1 ",
+    ]);
+    assert_eq!(errors(&doc), Vec::<String>::new());
+}
+
 #[test]
 fn malformed_parameter_arguments_and_files_are_refused() {
     let out = Command::new(env!("CARGO_BIN_EXE_tenken"))

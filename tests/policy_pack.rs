@@ -305,7 +305,12 @@ fn policy_error_in_a_case_is_a_failure_not_a_crash() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("FAIL USER-002 (0/4 cases)\n"), "{text}");
     assert!(
-        text.contains("    error: policy USER-002 failed on aws_subnet.app (aws_subnet): "),
+        text.contains("    error at 1:1: policy USER-002 failed on aws_subnet.app (aws_subnet): "),
+        "{text}"
+    );
+    // A failure points at the resource that made the policy fail.
+    assert!(
+        text.contains("    error at 2:3: policy USER-002 failed on App (AWS::EC2::Subnet): "),
         "{text}"
     );
 }

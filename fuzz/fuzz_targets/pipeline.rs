@@ -9,14 +9,16 @@ use tenken::pipeline::{self, Job};
 use tenken::policy::Policy;
 use tenken::source::{SourceFile, SourceMap};
 
-fn loaded() -> &'static [Policy] {
-    static LOADED: OnceLock<Vec<Policy>> = OnceLock::new();
+/// The built-in policies, and the source map holding their files (problems
+/// of a policy point into it, as in a real run).
+fn loaded() -> &'static (SourceMap, Vec<Policy>) {
+    static LOADED: OnceLock<(SourceMap, Vec<Policy>)> = OnceLock::new();
     LOADED.get_or_init(|| {
         let mut sources = SourceMap::default();
         let mut errors = Vec::new();
         let policies = pipeline::load_policies(&[], &mut sources, &mut errors);
         assert!(errors.is_empty(), "built-in policies must load");
-        policies
+        (sources, policies)
     })
 }
 
@@ -28,14 +30,15 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let name = ["main.tf", "t.yaml", "t.json"][kind as usize % 3];
-    let mut sources = SourceMap::default();
+    let (policy_sources, policies) = loaded();
+    let mut sources = policy_sources.clone();
     let id = sources.add(SourceFile::new(name.into(), name.into(), text.to_string()));
     let job = if name.ends_with(".tf") {
         Job::Module(vec![id])
     } else {
         Job::Template(id)
     };
-    let policies: Vec<&Policy> = loaded().iter().collect();
+    let policies: Vec<&Policy> = policies.iter().collect();
     let settings = Settings {
         strict: true,
         record_checks: true,

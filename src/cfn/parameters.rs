@@ -161,7 +161,9 @@ pub fn values(
             }
             (None, None) => Node::new(Value::Unknown, header),
         };
-        if let Some(problem) = check_allowed(name, decl, &value) {
+        let problem =
+            check_allowed(name, decl, &value).or_else(|| check_number(name, decl, &value));
+        if let Some(problem) = problem {
             problems.push(problem);
             out.insert(name.clone(), Node::new(Value::Unknown, header));
             continue;
@@ -182,10 +184,7 @@ fn check_allowed(name: &str, decl: &Node, value: &Node) -> Option<Problem> {
         return None;
     }
     let list: Vec<String> = allowed.iter().filter_map(scalar_text).collect();
-    let (span, from) = match &value.origin {
-        Some(o) => (o.span, o.label.as_str()),
-        None => (decl.key_span.unwrap_or(decl.span), "the value"),
-    };
+    let (span, from) = source_of(decl, value);
     Some(Problem::new(
         span,
         format!(
@@ -193,6 +192,32 @@ fn check_allowed(name: &str, decl: &Node, value: &Node) -> Option<Problem> {
             list.join(", ")
         ),
     ))
+}
+
+/// An error when a known value of a `Number` parameter is not a number
+/// (CloudFormation refuses the stack; policies would compare text with numbers).
+fn check_number(name: &str, decl: &Node, value: &Node) -> Option<Problem> {
+    if decl.get("Type").and_then(Node::as_str) != Some("Number") {
+        return None;
+    }
+    let text = match &value.value {
+        Value::Int(_) | Value::Float(_) | Value::Unknown => return None,
+        Value::Str(s) if s.trim().parse::<f64>().is_ok() => return None,
+        _ => scalar_text(value).unwrap_or_else(|| "a list or map".into()),
+    };
+    let (span, from) = source_of(decl, value);
+    Some(Problem::new(
+        span,
+        format!("'{text}' ({from}) is not a number, which parameter {name} of Type Number needs"),
+    ))
+}
+
+/// Where a parameter's value comes from, and how to say it.
+fn source_of<'a>(decl: &Node, value: &'a Node) -> (Span, &'a str) {
+    match &value.origin {
+        Some(o) => (o.span, o.label.as_str()),
+        None => (decl.key_span.unwrap_or(decl.span), "the value"),
+    }
 }
 
 /// List-typed parameters (`CommaDelimitedList`, `List<...>`) become lists;

@@ -6,7 +6,7 @@ use super::diagnostics;
 use super::settings::Rules;
 use crate::discover::{module_files, Kind};
 use crate::pipeline::{self, Job};
-use crate::source::{SourceFile, SourceMap};
+use crate::source::SourceFile;
 use crate::{engine, terraform};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use lsp_server::{Message, Notification};
@@ -178,7 +178,9 @@ fn execute(task: &Task, out: &Sender<Message>, published: &Published) {
 
 /// The diagnostics of a task's buffers, by path.
 pub fn lint(task: &Task) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
-    let mut sources = SourceMap::default();
+    // The policies' files come first, as in `tenken check`: a problem of a
+    // policy points into its file.
+    let mut sources = task.rules.sources.clone();
     let mut add = |path: &PathBuf, text: String| {
         sources.add(SourceFile::new(
             path.display().to_string(),
