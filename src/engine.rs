@@ -1,10 +1,14 @@
 //! Evaluation: every resource of a unit against the policies for its type.
 //! Each resource becomes a CEL value once and every policy runs against it.
 
+mod shared;
+
 use crate::diag::Problem;
 use crate::model::{Node, Resource, Unit, Value};
 use crate::policy::{self, paths::Path, paths::Seg, Compiled, MessagePart, Policy, Severity};
 use crate::source::Span;
+use cel::common::types::CelList;
+use cel::common::value::Val;
 use cel::objects::{Key, Map};
 use cel::Context;
 use rayon::prelude::*;
@@ -81,19 +85,21 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
     let mut root = Context::with_env(policy::cel_env());
     let _ = root.add_function("refers_to", refers_to);
     let _ = root.add_function("is_dynamic_reference", is_dynamic_reference);
-    let values: Vec<cel::Value> = unit.resources.iter().map(|r| to_cel(&r.props)).collect();
+    // Each resource's properties are converted once and shared by
+    // `resource` and `resources` (see `shared`).
+    let values: Vec<Box<dyn Val>> = unit
+        .resources
+        .iter()
+        .map(|r| shared::share(to_cel(&r.props)))
+        .collect();
     if ready.iter().any(|(_, c)| c.uses_resources) {
-        let list: Vec<cel::Value> = unit
+        let list: Vec<Box<dyn Val>> = unit
             .resources
             .iter()
             .zip(&values)
-            .map(|(r, props)| {
-                let mut m = meta(r);
-                m.insert(key("props"), props.clone());
-                cel::Value::Map(Map { map: Arc::new(m) })
-            })
+            .map(|(r, props)| shared::with_entry(meta(r), "props", props.as_ref()))
             .collect();
-        root.add_variable_from_value("resources", cel::Value::List(Arc::new(list)));
+        root.add_variable_as_val("resources", Box::new(CelList::from(list)));
     }
     for (resource, value) in unit.resources.iter().zip(values) {
         let applicable: Vec<&(&Policy, &Compiled)> = ready
@@ -104,13 +110,8 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
             continue;
         }
         let mut scope = root.new_inner_scope();
-        scope.add_variable_from_value("resource", value);
-        scope.add_variable_from_value(
-            "meta",
-            cel::Value::Map(Map {
-                map: Arc::new(meta(resource)),
-            }),
-        );
+        scope.add_variable_as_val("resource", value);
+        scope.add_variable_from_value("meta", meta(resource));
         if applicable.iter().any(|(_, c)| c.uses_native) {
             scope.add_variable_from_value("native", to_cel(&resource.native));
         }
@@ -331,8 +332,8 @@ fn key(s: &str) -> Key {
     Key::String(Arc::new(s.to_string()))
 }
 
-fn meta(r: &Resource) -> HashMap<Key, cel::Value> {
-    HashMap::from([
+fn meta(r: &Resource) -> cel::Value {
+    let map = HashMap::from([
         (key("address"), cel::Value::from(r.address.clone())),
         (key("type"), cel::Value::from(r.canonical_type.clone())),
         (key("native_type"), cel::Value::from(r.native_type.clone())),
@@ -340,7 +341,8 @@ fn meta(r: &Resource) -> HashMap<Key, cel::Value> {
             key("format"),
             cel::Value::from(r.format.as_str().to_string()),
         ),
-    ])
+    ]);
+    cel::Value::Map(Map { map: Arc::new(map) })
 }
 
 /// A model node as a CEL value. Unknown values are `null` (the engine checks
