@@ -7,12 +7,15 @@ use crate::diag::Problem;
 use crate::model::{Node, Resource, Unit, Value};
 use crate::policy::{self, paths::Path, paths::Seg, Compiled, MessagePart, Policy, Severity};
 use crate::source::Span;
-use cel::common::types::CelList;
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString,
+};
 use cel::common::value::Val;
-use cel::objects::{Key, Map};
+use cel::objects::Key;
 use cel::Context;
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use shared::SharedMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 /// A failed assertion on one resource (or one element of it).
@@ -90,14 +93,21 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
     let values: Vec<Box<dyn Val>> = unit
         .resources
         .iter()
-        .map(|r| shared::share(to_cel(&r.props)))
+        .map(|r| match &r.props.value {
+            Value::Map(m) => Box::new(SharedMap::new(to_map(m))),
+            _ => to_val(&r.props),
+        })
         .collect();
     if ready.iter().any(|(_, c)| c.uses_resources) {
         let list: Vec<Box<dyn Val>> = unit
             .resources
             .iter()
             .zip(&values)
-            .map(|(r, props)| shared::with_entry(meta(r), "props", props.as_ref()))
+            .map(|(r, props)| {
+                let mut entries = meta(r);
+                entries.insert(map_key("props"), props.clone_as_boxed());
+                Box::new(SharedMap::new(CelMap::from(entries))) as Box<dyn Val>
+            })
             .collect();
         root.add_variable_as_val("resources", Box::new(CelList::from(list)));
     }
@@ -111,9 +121,9 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
         }
         let mut scope = root.new_inner_scope();
         scope.add_variable_as_val("resource", value);
-        scope.add_variable_from_value("meta", meta(resource));
+        scope.add_variable_as_val("meta", Box::new(CelMap::from(meta(resource))));
         if applicable.iter().any(|(_, c)| c.uses_native) {
-            scope.add_variable_from_value("native", to_cel(&resource.native));
+            scope.add_variable_as_val("native", to_val(&resource.native));
         }
         for &&(policy, compiled) in &applicable {
             if settings.record_checks {
@@ -169,7 +179,7 @@ impl Check<'_> {
                     self.undecided(item, strict, out);
                     continue;
                 }
-                ctx.add_variable_from_value("item", to_cel(item));
+                ctx.add_variable_as_val("item", to_val(item));
             }
             match cel::Value::resolve(&self.compiled.assert, &ctx) {
                 Ok(cel::Value::Bool(true)) => {}
@@ -332,38 +342,50 @@ fn key(s: &str) -> Key {
     Key::String(Arc::new(s.to_string()))
 }
 
-fn meta(r: &Resource) -> cel::Value {
-    let map = HashMap::from([
-        (key("address"), cel::Value::from(r.address.clone())),
-        (key("type"), cel::Value::from(r.canonical_type.clone())),
-        (key("native_type"), cel::Value::from(r.native_type.clone())),
-        (
-            key("format"),
-            cel::Value::from(r.format.as_str().to_string()),
-        ),
-    ]);
-    cel::Value::Map(Map { map: Arc::new(map) })
+type Entries = HashMap<CelMapKey<'static>, Box<dyn Val>>;
+
+fn map_key(s: &str) -> CelMapKey<'static> {
+    CelMapKey::from(s.to_string())
 }
 
-/// A model node as a CEL value. Unknown values are `null` (the engine checks
-/// for them separately); references are `{"ref": address, "attribute": name}`.
-pub fn to_cel(node: &Node) -> cel::Value {
+fn text(s: &str) -> Box<dyn Val> {
+    Box::new(CelString::from(s.to_string()))
+}
+
+fn to_map(m: &BTreeMap<String, Node>) -> CelMap<'static> {
+    CelMap::from(
+        m.iter()
+            .map(|(k, v)| (map_key(k), to_val(v)))
+            .collect::<Entries>(),
+    )
+}
+
+/// `meta`: what a policy may want to know of a resource besides its properties.
+fn meta(r: &Resource) -> Entries {
+    HashMap::from([
+        (map_key("address"), text(&r.address)),
+        (map_key("type"), text(&r.canonical_type)),
+        (map_key("native_type"), text(&r.native_type)),
+        (map_key("format"), text(r.format.as_str())),
+    ])
+}
+
+/// A model node as a CEL value, built directly in the cel crate's own
+/// representation. Unknown values are `null` (the engine checks for them
+/// separately); references are `{"ref": address, "attribute": name}`.
+pub fn to_val(node: &Node) -> Box<dyn Val> {
     match &node.value {
-        Value::Null | Value::Unknown => cel::Value::Null,
-        Value::Bool(b) => cel::Value::Bool(*b),
-        Value::Int(i) => cel::Value::Int(*i),
-        Value::Float(f) => cel::Value::Float(*f),
-        Value::Str(s) => cel::Value::from(s.clone()),
-        Value::List(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
-        Value::Map(m) => cel::Value::Map(Map {
-            map: Arc::new(m.iter().map(|(k, v)| (key(k), to_cel(v))).collect()),
-        }),
-        Value::Ref(r) => cel::Value::Map(Map {
-            map: Arc::new(HashMap::from([
-                (key("ref"), cel::Value::from(r.address.clone())),
-                (key("attribute"), cel::Value::from(r.attribute.clone())),
-            ])),
-        }),
+        Value::Null | Value::Unknown => Box::new(CelNull),
+        Value::Bool(b) => Box::new(CelBool::from(*b)),
+        Value::Int(i) => Box::new(CelInt::from(*i)),
+        Value::Float(f) => Box::new(CelDouble::from(*f)),
+        Value::Str(s) => text(s),
+        Value::List(items) => Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>())),
+        Value::Map(m) => Box::new(to_map(m)),
+        Value::Ref(r) => Box::new(CelMap::from(HashMap::from([
+            (map_key("ref"), text(&r.address)),
+            (map_key("attribute"), text(&r.attribute)),
+        ]))),
     }
 }
 

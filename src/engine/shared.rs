@@ -5,41 +5,19 @@
 //! 3 s). A [`SharedMap`] behaves as the map it holds; copying it is cheap.
 
 use cel::common::traits::{Container, Indexer, Iterable, Sizer, Zeroer};
-use cel::common::types::{CelMap, CelMapKey, CelNull, Type};
+use cel::common::types::{CelMap, Type};
 use cel::common::value::{Builtin, BuiltinRef, Val};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A map value whose copies share one set of entries.
 #[derive(Clone, Debug)]
 pub struct SharedMap(Arc<CelMap<'static>>);
 
-/// `value` as the cel crate's own representation; a map is shared.
-pub fn share(value: cel::Value) -> Box<dyn Val> {
-    let boxed = to_val(value);
-    if !matches!(boxed.as_builtin(), BuiltinRef::Map(_)) {
-        return boxed;
+impl SharedMap {
+    /// Shares `map`.
+    pub fn new(map: CelMap<'static>) -> SharedMap {
+        SharedMap(Arc::new(map))
     }
-    match boxed.into_builtin() {
-        Some(Builtin::Map(map)) => Box::new(SharedMap(Arc::new(map))),
-        _ => Box::new(CelNull),
-    }
-}
-
-/// The map `value` with one more entry, `key`, holding `extra`, shared.
-pub fn with_entry(value: cel::Value, key: &str, extra: &(dyn Val + 'static)) -> Box<dyn Val> {
-    let mut map = match to_val(value).into_builtin() {
-        Some(Builtin::Map(map)) => map.into_inner(),
-        _ => HashMap::new(),
-    };
-    map.insert(CelMapKey::from(key.to_string()), extra.clone_as_boxed());
-    Box::new(SharedMap(Arc::new(CelMap::from(map))))
-}
-
-/// Our values always convert (only functions would not): `null` otherwise.
-fn to_val(value: cel::Value) -> Box<dyn Val> {
-    let converted: Result<Box<dyn Val>, _> = value.try_into();
-    converted.unwrap_or_else(|_| Box::new(CelNull))
 }
 
 impl Val for SharedMap {
@@ -113,28 +91,34 @@ impl Val for SharedMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cel::common::types::CelList;
     use cel::Context;
+    use std::collections::HashMap;
 
     #[test]
     fn a_shared_map_behaves_as_the_map_it_holds() {
-        let map = cel::Value::Map(cel::objects::Map {
-            map: Arc::new(HashMap::from([
-                ("a".to_string().into(), cel::Value::Int(1)),
-                ("b".to_string().into(), cel::Value::from("x".to_string())),
-            ])),
-        });
+        let map = || {
+            let value = cel::Value::Map(cel::objects::Map {
+                map: Arc::new(HashMap::from([
+                    ("a".to_string().into(), cel::Value::Int(1)),
+                    ("b".to_string().into(), cel::Value::from("x".to_string())),
+                ])),
+            });
+            let boxed: Box<dyn Val> = value.try_into().unwrap();
+            match boxed.into_builtin() {
+                Some(Builtin::Map(m)) => Box::new(SharedMap::new(m)) as Box<dyn Val>,
+                _ => panic!("a map"),
+            }
+        };
         let mut ctx = Context::with_env(crate::policy::cel_env());
-        ctx.add_variable_as_val("m", share(map.clone()));
-        ctx.add_variable_as_val(
-            "e",
-            with_entry(map, "c", share(cel::Value::Int(2)).as_ref()),
-        );
+        ctx.add_variable_as_val("m", map());
+        ctx.add_variable_as_val("l", Box::new(CelList::from(vec![map(), map()])));
         for src in [
             "m.a == 1 && m['b'] == 'x' && m.?z.orValue(3) == 3",
             "type(m) == map && size(m) == 2 && 'a' in m && has(m.b) && !has(m.z)",
             "m == {'a': 1, 'b': 'x'} && {'a': 1, 'b': 'x'} == m && m != {'a': 1}",
-            "m.exists(k, k == 'b') && m.all(k, m[k] != null) && [m, m].all(x, x.a == 1)",
-            "e.c == 2 && e.a == 1 && size(e) == 3",
+            "m.exists(k, k == 'b') && m.all(k, m[k] != null) && l.all(x, x.a == 1)",
+            "l[0] == l[1] && l.exists(x, x == m) && size(l.filter(x, x.b == 'x')) == 2",
         ] {
             let expr = crate::policy::parse_cel(src).unwrap();
             assert_eq!(cel::Value::resolve(&expr, &ctx), Ok(true.into()), "{src}");
