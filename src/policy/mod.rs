@@ -459,6 +459,34 @@ mod tests {
         }
     }
 
+    /// The Pratt parser must build what the cel crate's reference (ANTLR)
+    /// parser builds for every built-in assertion (node ids aside).
+    #[test]
+    fn pratt_and_antlr_parsers_agree_on_the_builtin_policies() {
+        let strip_ids = |tree: String| {
+            let parts: Vec<&str> = tree.split("id: ").collect();
+            let rest = parts[1..]
+                .iter()
+                .map(|p| p.trim_start_matches(|c: char| c.is_ascii_digit()));
+            std::iter::once(parts[0])
+                .chain(rest)
+                .collect::<Vec<_>>()
+                .join("id:")
+        };
+        let antlr = cel::Env::stdlib().with_optional_support(true);
+        for (name, json) in BUILTIN_SPECS {
+            let spec: PolicySpec = serde_json::from_str(json).unwrap();
+            let src = &spec.assert.value;
+            let reference = antlr.compile(src).expect(name);
+            let pratt = parse_cel(src).expect(name);
+            assert_eq!(
+                strip_ids(format!("{:?}", reference.expression())),
+                strip_ids(format!("{pratt:?}")),
+                "{name}"
+            );
+        }
+    }
+
     #[test]
     fn matches_works_as_a_function_and_a_method_and_reports_bad_patterns() {
         assert_eq!(
