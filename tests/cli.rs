@@ -166,6 +166,26 @@ fn human_output_points_at_the_offending_value() {
 }
 
 #[test]
+fn human_output_counts_columns_in_characters_like_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.yaml");
+    std::fs::write(
+        &path,
+        "Resources:\n  Web:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      \
+         SecurityGroupIngress: [{Description: \"ééé日本\", IpProtocol: tcp, \
+         FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}]\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let (_, doc) = json(&["check", "--only", "TKN-NET-001", "--format", "json", path]);
+    let column = doc["findings"][0]["column"].as_u64().unwrap();
+    assert_eq!((doc["findings"][0]["line"].as_u64(), column), (Some(5), 96));
+    let out = tenken(&["check", "--only", "TKN-NET-001", path]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(&format!("t.yaml:5:{column}]")), "{text}");
+}
+
+#[test]
 fn fail_on_sets_the_threshold() {
     let args = [
         "check",

@@ -12,7 +12,8 @@ use miette::{
 };
 use std::fmt;
 
-/// A file's text with its name, for miette.
+/// A file's text with its name, for miette, which would count columns in
+/// bytes: here they count characters, as in every other report.
 struct Named<'a>(&'a SourceFile);
 
 impl SourceCode for Named<'_> {
@@ -23,12 +24,13 @@ impl SourceCode for Named<'_> {
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let inner = self.0.text.read_span(span, before, after)?;
+        let column = self.0.line_col(inner.span().offset()).column - 1;
         Ok(Box::new(MietteSpanContents::new_named(
             self.0.name.clone(),
             inner.data(),
             *inner.span(),
             inner.line(),
-            inner.column(),
+            column,
             inner.line_count(),
         )))
     }
