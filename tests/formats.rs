@@ -39,6 +39,26 @@ fn sarif_is_valid_against_the_official_schema() {
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
+/// Code scanning resolves URIs against the checkout: an absolute path under
+/// the working directory becomes relative, one outside it a `file:` URI.
+#[test]
+fn sarif_uris_of_absolute_paths() {
+    let uri = |cwd: &std::path::Path, path: &std::path::Path| {
+        let out = tenken(cwd, &["check", path.to_str().unwrap(), "--format", "sarif"]);
+        let log: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let tf = fixtures().join("tf");
+    assert_eq!(uri(&fixtures(), &tf), "tf/main.tf");
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::copy(tf.join("main.tf"), outside.path().join("main.tf")).unwrap();
+    let expected = format!("file://{}/main.tf", outside.path().display());
+    assert_eq!(uri(&fixtures(), outside.path()), expected);
+}
+
 #[test]
 fn sarif_has_rules_regions_fingerprints_and_suppressions() {
     let log = sarif();

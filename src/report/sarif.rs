@@ -16,6 +16,8 @@ use crate::source::{SourceMap, Span};
 use crate::suppress::Suppressed;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -40,12 +42,25 @@ fn security_severity(s: Severity) -> Option<&'static str> {
     }
 }
 
-/// A relative URI with forward slashes; characters not allowed in a URI are
-/// percent-encoded.
+/// A file's URI: relative, with forward slashes, when its path is relative
+/// or under the working directory (code scanning resolves it against the
+/// checkout), else an absolute `file:` URI. Characters not allowed in a URI
+/// are percent-encoded.
 pub fn artifact_uri(name: &str) -> String {
+    static CWD: LazyLock<Option<PathBuf>> = LazyLock::new(|| std::env::current_dir().ok());
+    let path = Path::new(name);
+    let (scheme, name) = match CWD.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()) {
+        Some(relative) if path.is_absolute() => ("", relative.to_string_lossy().into_owned()),
+        _ if path.is_absolute() => ("file://", name.to_string()),
+        _ => ("", name.to_string()),
+    };
     let name = name.replace('\\', "/");
     let name = name.strip_prefix("./").unwrap_or(&name);
-    let mut out = String::with_capacity(name.len());
+    let mut out = String::with_capacity(name.len() + 8);
+    out.push_str(scheme);
+    if !scheme.is_empty() && !name.starts_with('/') {
+        out.push('/');
+    }
     for b in name.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
             out.push(b as char);
