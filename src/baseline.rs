@@ -86,7 +86,8 @@ impl Baseline {
 
     /// Reads a baseline file.
     pub fn read(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::gate::Gate::default()
+            .read_text(path, crate::gate::Trust::Named)
             .map_err(|e| format!("{}: cannot read baseline: {e}", path.display()))?;
         let b: Baseline = serde_json::from_str(&text).map_err(|e| {
             format!(

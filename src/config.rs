@@ -4,6 +4,7 @@
 
 use crate::diag::Problem;
 use crate::engine::Finding;
+use crate::gate::{Gate, Trust};
 use crate::policy::Severity;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -73,25 +74,32 @@ pub struct Loaded {
     pub dir: PathBuf,
 }
 
-/// The first `.tenken.yaml` in `start` or a folder above it.
-pub fn find(start: &Path) -> Option<PathBuf> {
-    start
+/// The first `.tenken.yaml` in `start` or a folder above it, up to the
+/// scan root (never beyond it).
+pub fn find(start: &Path, gate: &Gate) -> Option<PathBuf> {
+    crate::gate::absolute(start)
         .ancestors()
+        .take_while(|d| gate.covers(d))
         .map(|d| d.join(FILE_NAME))
-        .find(|p| p.is_file())
+        .find(|p| std::fs::symlink_metadata(p).is_ok())
 }
 
-/// Reads and checks a configuration file. On error the file is added to
-/// `sources` so the problem can point into it.
-pub fn load(path: &Path, sources: &mut SourceMap) -> Result<Loaded, Problem> {
-    let text = std::fs::read_to_string(path);
-    let error = text.as_ref().err().map(|e| format!("cannot read: {e}"));
+/// Reads and checks a configuration file through the gate: its policy
+/// folders must be inside the scan root, whoever named the file. On error
+/// the file is added to `sources` so the problem can point into it.
+pub fn load(
+    path: &Path,
+    trust: Trust,
+    gate: &Gate,
+    sources: &mut SourceMap,
+) -> Result<Loaded, Problem> {
+    let text = gate.read_text(path, trust);
     let id = sources.add(SourceFile::new(
         path.display().to_string(),
         path.to_path_buf(),
-        text.unwrap_or_default(),
+        text.clone().unwrap_or_default(),
     ));
-    if let Some(message) = error {
+    if let Err(message) = text {
         return Err(Problem::new(Span::new(id, 0, 0), message));
     }
     let config = parse(sources.get(id), id)?;
@@ -99,7 +107,16 @@ pub fn load(path: &Path, sources: &mut SourceMap) -> Result<Loaded, Problem> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    Ok(Loaded { config, dir })
+    let loaded = Loaded { config, dir };
+    for (folder, written) in loaded.policy_dirs().zip(&loaded.config.policies) {
+        if let Err(e) = gate.confine(&folder) {
+            let file = sources.get(id);
+            let at = file.text.find(&*written.to_string_lossy()).unwrap_or(0);
+            let message = format!("policy folder {}: {e}", written.display());
+            return Err(Problem::new(Span::new(id, at, at), message));
+        }
+    }
+    Ok(loaded)
 }
 
 /// Parses and checks a configuration's text (an empty file is the default).

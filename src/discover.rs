@@ -20,6 +20,8 @@ pub struct Discovered {
     pub templates: Vec<PathBuf>,
     /// Files findings are reported on (the ones asked for).
     pub reported: BTreeSet<PathBuf>,
+    /// Files named on the command line (read wherever they are).
+    pub named: BTreeSet<PathBuf>,
     /// Paths that do not exist or could not be walked.
     pub errors: Vec<(PathBuf, String)>,
 }
@@ -43,7 +45,8 @@ pub fn kind_of(path: &Path) -> Option<Kind> {
 }
 
 /// Walks `paths` (files or folders), skipping `.git`, `.terraform`,
-/// `node_modules`, hidden folders and anything matching `exclude`.
+/// `node_modules`, hidden folders and anything matching `exclude`. Nothing
+/// is opened here: what is read is decided by [`crate::gate`].
 pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
     let mut found = Discovered::default();
     let add = |found: &mut Discovered, path: PathBuf, kind: Kind| {
@@ -61,7 +64,8 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
         }
     };
     for root in paths {
-        if root.is_file() {
+        if root.exists() && !root.is_dir() {
+            found.named.insert(clean(root));
             match kind_of(root) {
                 Some(kind) => add(&mut found, root.clone(), kind),
                 // A changed variables file (as pre-commit passes it) changes
@@ -96,7 +100,9 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
             });
         for entry in walker {
             match entry {
-                Ok(e) if e.file_type().is_file() => {
+                // Links to files, FIFOs and devices are handed to the gate,
+                // which decides; links to folders are not followed.
+                Ok(e) if !e.file_type().is_dir() && leads_to_file(e.path()) => {
                     if let Some(kind) = kind_of(e.path()) {
                         add(&mut found, e.into_path(), kind);
                     }
@@ -128,7 +134,8 @@ fn is_variables_file(path: &Path) -> bool {
         .is_some_and(|n| n.ends_with(".tfvars") || n.ends_with(".tfvars.json"))
 }
 
-/// The `.tf` files of a module folder, sorted (`""` is the current folder).
+/// The `.tf` files of a module folder, sorted (`""` is the current folder);
+/// links and special files among them are left to the gate to refuse.
 pub fn module_files(dir: &Path) -> Vec<PathBuf> {
     let read = if dir.as_os_str().is_empty() {
         Path::new(".")
@@ -141,10 +148,15 @@ pub fn module_files(dir: &Path) -> Vec<PathBuf> {
     let mut tf: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| clean(&e.path()))
-        .filter(|p| p.is_file() && kind_of(p) == Some(Kind::Terraform))
+        .filter(|p| leads_to_file(p) && kind_of(p) == Some(Kind::Terraform))
         .collect();
     tf.sort();
     tf
+}
+
+/// True for anything but a folder, a link to one, or a broken link.
+fn leads_to_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_dir())
 }
 
 /// `./a/b` → `a/b`.

@@ -11,6 +11,7 @@ pub mod config;
 pub mod diag;
 pub mod discover;
 pub mod engine;
+pub mod gate;
 pub mod json;
 pub mod lsp;
 pub mod model;

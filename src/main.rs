@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tenken::baseline::{self, Baseline};
 use tenken::config;
+use tenken::gate::{Gate, Trust};
 use tenken::pipeline::{self, Options, Selection};
 use tenken::policy::{self, Severity};
 use tenken::{engine, policy_tests, report, rules, source};
@@ -230,12 +231,17 @@ fn print_problems(sources: source::SourceMap, errors: Vec<tenken::diag::Problem>
 /// The run's options: the configuration file, then the command line on top
 /// (lists are joined, single values replace). Also the configured `fail_on`.
 fn options(args: LintArgs) -> Result<(Options, Option<Severity>), i32> {
+    let mut gate = Gate::for_paths(&args.paths);
+    for dir in &args.policy_dirs {
+        gate.add_root(dir);
+    }
     let path = match &args.config {
-        Some(p) => Some(p.clone()),
-        None => std::env::current_dir().ok().and_then(|d| config::find(&d)),
+        Some(p) => Some((p.clone(), Trust::Named)),
+        None => config::find(Path::new("."), &gate).map(|p| (p, Trust::Confined)),
     };
     let mut sources = source::SourceMap::default();
-    let loaded = match path.map(|p| config::load(&p, &mut sources)).transpose() {
+    let loaded = path.map(|(p, trust)| config::load(&p, trust, &gate, &mut sources));
+    let loaded = match loaded.transpose() {
         Ok(loaded) => loaded,
         Err(problem) => {
             print_problems(sources, vec![problem]);
@@ -257,6 +263,7 @@ fn options(args: LintArgs) -> Result<(Options, Option<Severity>), i32> {
     selection.add_config(&c);
     let options = Options {
         paths: args.paths,
+        gate,
         exclude: c.exclude.iter().cloned().chain(args.exclude).collect(),
         policy_dirs: loaded
             .iter()
@@ -414,7 +421,11 @@ fn baseline_create(args: LintArgs, output: &Path) -> i32 {
 fn load(dirs: &[PathBuf]) -> Option<(source::SourceMap, Vec<policy::Policy>)> {
     let mut sources = source::SourceMap::default();
     let mut errors = Vec::new();
-    let policies = pipeline::load_policies(dirs, &mut sources, &mut errors);
+    let mut gate = Gate::default();
+    for dir in dirs {
+        gate.add_root(dir);
+    }
+    let policies = pipeline::load_policies(dirs, &gate, &mut sources, &mut errors);
     if errors.is_empty() {
         return Some((sources, policies));
     }

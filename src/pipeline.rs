@@ -8,6 +8,7 @@ use crate::config::{Config, Overrides};
 use crate::diag::Problem;
 use crate::discover::{discover, Discovered};
 use crate::engine::{self, Checked, Finding};
+use crate::gate::{Gate, Trust};
 use crate::model::Unit;
 use crate::policy::{self, Policy, Severity};
 use crate::source::{FileId, LineCol, SourceFile, SourceMap, Span};
@@ -20,14 +21,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Files larger than this are refused with an error (CloudFormation itself
-/// accepts templates of at most 1 MB).
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
-
 /// What to lint and with which policies.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     pub paths: Vec<PathBuf>,
+    /// What may be read: the scan roots and the policy folders the command line names.
+    pub gate: Gate,
     pub exclude: Vec<String>,
     pub policy_dirs: Vec<PathBuf>,
     pub selection: Selection,
@@ -83,12 +82,13 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
-/// Loads the built-in policies, then those in `dirs` (a user policy with a
-/// built-in's id replaces it). User policies are compiled now, so their
-/// mistakes are reported whatever is linted; built-in ones (whose tests
-/// compile them all) when first needed.
+/// Loads the built-in policies, then those in `dirs`, read through `gate`
+/// (a user policy with a built-in's id replaces it). User policies are
+/// compiled now, so their mistakes are reported whatever is linted;
+/// built-in ones (whose tests compile them all) when first needed.
 pub fn load_policies(
     dirs: &[PathBuf],
+    gate: &Gate,
     sources: &mut SourceMap,
     errors: &mut Vec<Problem>,
 ) -> Vec<Policy> {
@@ -97,8 +97,11 @@ pub fn load_policies(
         .map(|id| (id, true))
         .collect();
     for dir in dirs {
-        match policy::user_sources(dir, sources) {
-            Ok(found) => ids.extend(found.into_iter().map(|id| (id, false))),
+        match policy::user_sources(dir, sources, |p| gate.read_text(p, Trust::Confined)) {
+            Ok((found, refused)) => {
+                ids.extend(found.into_iter().map(|id| (id, false)));
+                errors.extend(refused);
+            }
             Err(message) => {
                 let id = sources.add(SourceFile::new(
                     dir.display().to_string(),
@@ -239,7 +242,13 @@ pub fn run(options: &Options) -> Outcome {
     let start = Instant::now();
     init_workers();
     let mut out = Outcome::default();
-    let policies = load_policies(&options.policy_dirs, &mut out.sources, &mut out.errors);
+    let gate = &options.gate;
+    let policies = load_policies(
+        &options.policy_dirs,
+        gate,
+        &mut out.sources,
+        &mut out.errors,
+    );
     let selected: Vec<&Policy> = match options.selection.matcher() {
         Ok(matcher) => policies.iter().filter(|p| matcher.selects(p)).collect(),
         Err(e) => {
@@ -255,7 +264,7 @@ pub fn run(options: &Options) -> Outcome {
         }
     };
     let mut found = discover(&options.paths, &exclude);
-    let (mut jobs, extra) = read_files(&found, &options.terraform, &mut out);
+    let (mut jobs, extra) = read_files(&found, gate, &options.terraform, &mut out);
     found.reported.extend(extra);
     let inputs = cfn_inputs(options, &mut jobs, &mut found, &mut out);
     let linted = lint_all(&out.sources, &jobs, &selected, options.engine, &inputs);
@@ -312,7 +321,7 @@ fn cfn_inputs(
     let mut inputs = cfn::Inputs::default();
     for path in &options.parameter_files {
         let name = path.display().to_string();
-        let (text, error) = match read_text(path) {
+        let (text, error) = match options.gate.read_text(path, Trust::Named) {
             Ok(text) => (text, None),
             Err(e) => (String::new(), Some(e)),
         };
@@ -336,7 +345,9 @@ fn cfn_inputs(
             _ => None,
         })
         .collect();
-    let ahead = cfn::nested::read_ahead(&mut out.sources, &templates, read_text);
+    let ahead = cfn::nested::read_ahead(&mut out.sources, &templates, |p| {
+        options.gate.read_text(p, Trust::Confined)
+    });
     jobs.retain(|j| !matches!(j, Job::Template(id) if ahead.children.contains(id)));
     for &child in &ahead.children {
         found.reported.insert(out.sources.get(child).path.clone());
@@ -460,6 +471,7 @@ pub fn sort_problems(sources: &SourceMap, errors: &mut Vec<Problem>) {
 /// returns the files read beyond those (called modules, variables files).
 fn read_files(
     found: &Discovered,
+    gate: &Gate,
     inputs: &terraform::Inputs,
     out: &mut Outcome,
 ) -> (Vec<Job>, Vec<PathBuf>) {
@@ -476,14 +488,20 @@ fn read_files(
     paths.extend(found.terraform.values().flatten());
     let texts: Vec<_> = paths
         .par_iter()
-        .map(|p| ((*p).clone(), read_source(p)))
+        .map(|&p| {
+            let trust = match found.named.contains(p) {
+                true => Trust::Named,
+                false => Trust::Confined,
+            };
+            (p.clone(), gate.read(p, trust))
+        })
         .collect();
     let mut ids = std::collections::HashMap::new();
     for (path, text) in texts {
         let name = path.display().to_string();
         let id = match text {
             Ok(text) => out.sources.add(SourceFile::new(name, path.clone(), text)),
-            Err((message, text)) => {
+            Err(crate::gate::ReadError { message, text }) => {
                 let (text, at) = text.unwrap_or_default();
                 let id = out.sources.add(SourceFile::new(name, path.clone(), text));
                 out.errors
@@ -512,7 +530,8 @@ fn read_files(
     if folders.is_empty() {
         return (jobs, Vec::new());
     }
-    let loaded = terraform::modules::load(folders, &mut out.sources, inputs, &read_text);
+    let read = |p: &Path, trust| gate.read_text(p, trust);
+    let loaded = terraform::modules::load(folders, &mut out.sources, inputs, gate, &read);
     out.errors.extend(loaded.problems);
     out.files += loaded.extra_files.len();
     let project = Arc::new(loaded.project);
@@ -523,40 +542,6 @@ fn read_files(
             .map(|root| Job::Terraform(project.clone(), root)),
     );
     (jobs, loaded.extra_files)
-}
-
-/// Reads a file as text; a UTF-8 byte order mark is dropped; the error is a message.
-pub fn read_text(path: &Path) -> Result<String, String> {
-    read_source(path).map_err(|(message, _)| message)
-}
-
-/// Reads a file as text; a UTF-8 byte order mark is dropped. Invalid UTF-8
-/// keeps its (lossily decoded) text so the error can point into it.
-fn read_source(path: &Path) -> Result<String, (String, Option<(String, usize)>)> {
-    let cannot_read = |e: std::io::Error| (format!("cannot read: {e}"), None);
-    let meta = std::fs::metadata(path).map_err(cannot_read)?;
-    if meta.len() > MAX_FILE_BYTES {
-        let message = format!(
-            "file is larger than {} MiB, not linted",
-            MAX_FILE_BYTES >> 20
-        );
-        return Err((message, None));
-    }
-    let bytes = std::fs::read(path).map_err(cannot_read)?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    if let Some(at) = bytes.iter().position(|&b| b == 0) {
-        return Err((
-            format!("binary file (NUL byte at offset {at}), not linted"),
-            None,
-        ));
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_string()),
-        Err(e) => {
-            let text = String::from_utf8_lossy(bytes).into_owned();
-            Err(("not valid UTF-8".into(), Some((text, e.valid_up_to()))))
-        }
-    }
 }
 
 /// An error in the command-line arguments (an invalid glob).

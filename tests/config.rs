@@ -7,11 +7,12 @@ mod common;
 use common::{root, schema_errors, stderr, stdout, tenken};
 use std::path::Path;
 
-/// A project with the CI fixture's Terraform under `infra/` and a config.
+/// A repository with the CI fixture's Terraform under `infra/` and a config.
 fn project(config: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let infra = dir.path().join("infra");
     std::fs::create_dir_all(&infra).unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
     let tf = std::fs::read_to_string(root().join("tests/fixtures/ci/tf/main.tf")).unwrap();
     std::fs::write(infra.join("main.tf"), tf).unwrap();
     std::fs::write(dir.path().join(".tenken.yaml"), config).unwrap();
@@ -45,6 +46,10 @@ fn found_by_walking_up_from_the_working_directory() {
     let out = check(&p.path().join("infra"), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(findings(&out).is_empty());
+    // Not beyond the repository: outside a git checkout, the folder given is the root.
+    std::fs::remove_dir(p.path().join(".git")).unwrap();
+    let out = check(&p.path().join("infra"), &[]);
+    assert_eq!(findings(&out).len(), 3);
     // Without the file the same run finds them.
     std::fs::remove_file(p.path().join(".tenken.yaml")).unwrap();
     let out = check(&p.path().join("infra"), &[]);

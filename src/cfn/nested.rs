@@ -8,7 +8,7 @@ use crate::diag::Problem;
 use crate::model::{Node, Origin, Unit, Value};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub(super) const STACK: &str = "AWS::CloudFormation::Stack";
@@ -76,22 +76,24 @@ pub fn read_ahead(
                 continue;
             };
             let child = match out.templates.get(&path) {
-                Some(&child) => child,
-                None => match read(&path) {
-                    Ok(text) => {
-                        let name = path.display().to_string();
-                        let child = sources.add(SourceFile::new(name, path.clone(), text));
-                        out.templates.insert(path, child);
-                        child
-                    }
-                    Err(e) => {
-                        out.problems.push(Problem::new(
-                            span,
-                            format!("nested stack template {}: {e}", path.display()),
-                        ));
-                        continue;
-                    }
-                },
+                Some(&child) => Ok(child),
+                None => read(&path).map(|text| {
+                    let name = path.display().to_string();
+                    let child = sources.add(SourceFile::new(name, path.clone(), text));
+                    out.templates.insert(path.clone(), child);
+                    child
+                }),
+            };
+            let child = child.and_then(|c| is_template(&path, &sources.get(c).text).map(|()| c));
+            let child = match child {
+                Ok(child) => child,
+                Err(e) => {
+                    out.problems.push(Problem::new(
+                        span,
+                        format!("nested stack template {}: {e}", path.display()),
+                    ));
+                    continue;
+                }
             };
             out.children.insert(child);
             edges.entry(id).or_default().push(child);
@@ -102,6 +104,16 @@ pub fn read_ahead(
     }
     out.reachable_from_roots(&edges);
     out
+}
+
+/// A nested template must be named and written like one; any other file
+/// is refused without showing its content.
+fn is_template(path: &Path, text: &str) -> Result<(), String> {
+    let named = crate::discover::kind_of(path) == Some(crate::discover::Kind::Template);
+    match named && super::might_be_template(text) {
+        true => Ok(()),
+        false => Err("not a CloudFormation template, not read".into()),
+    }
 }
 
 /// Literal `TemplateURL`s of the nested stacks of a template (and `Location`s
@@ -131,20 +143,9 @@ fn local_path(parent: &Path, url: &str) -> Option<PathBuf> {
     if url.contains("://") || url.is_empty() {
         return None;
     }
-    let joined = parent.parent().unwrap_or(Path::new("")).join(url);
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    Some(out)
+    Some(crate::gate::normalize(
+        &parent.parent().unwrap_or(Path::new("")).join(url),
+    ))
 }
 
 /// Follows nested stacks while a template is normalized, tracking the chain

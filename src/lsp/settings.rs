@@ -3,6 +3,7 @@
 
 use crate::config::{self, Overrides};
 use crate::diag::Problem;
+use crate::gate::{Gate, Trust};
 use crate::pipeline::{self, Selection};
 use crate::policy::Policy;
 use crate::source::SourceMap;
@@ -87,6 +88,8 @@ pub struct Rules {
     pub sources: SourceMap,
     /// Problems with user policies or the selection.
     pub errors: Vec<Problem>,
+    /// What may be read: the workspace folder (else the working directory).
+    pub gate: Gate,
 }
 
 impl Rules {
@@ -98,9 +101,15 @@ impl Rules {
         let mut policy_dirs = settings.policy_dirs.clone();
         let mut selection = settings.selection.clone();
         let mut overrides = Overrides::default();
+        let mut gate = Gate::default();
+        gate.add_root(settings.root.as_deref().unwrap_or(Path::new(".")));
         // The project configuration, as `tenken check` finds it from the root.
-        if let Some(path) = settings.root.as_deref().and_then(config::find) {
-            match config::load(&path, &mut sources) {
+        let found = settings
+            .root
+            .as_deref()
+            .and_then(|r| config::find(r, &gate));
+        if let Some(path) = found {
+            match config::load(&path, Trust::Confined, &gate, &mut sources) {
                 Ok(loaded) => {
                     policy_dirs.extend(loaded.policy_dirs());
                     selection.add_config(&loaded.config);
@@ -109,7 +118,7 @@ impl Rules {
                 Err(problem) => errors.push(problem),
             }
         }
-        let policies = pipeline::load_policies(&policy_dirs, &mut sources, &mut errors);
+        let policies = pipeline::load_policies(&policy_dirs, &gate, &mut sources, &mut errors);
         let selected = match selection.matcher() {
             Ok(matcher) => (0..policies.len())
                 .filter(|&i| matcher.selects(&policies[i]))
@@ -126,6 +135,7 @@ impl Rules {
             overrides,
             sources,
             errors,
+            gate,
         }
     }
 

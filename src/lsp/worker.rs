@@ -5,6 +5,7 @@
 use super::diagnostics;
 use super::settings::Rules;
 use crate::discover::{module_files, Kind};
+use crate::gate::Trust;
 use crate::pipeline::{self, Job};
 use crate::source::SourceFile;
 use crate::{engine, terraform};
@@ -200,22 +201,23 @@ pub fn lint(task: &Task) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
             None => return BTreeMap::new(),
         },
         Kind::Terraform => {
+            let gate = &task.rules.gate;
             for path in module_files(&task.key) {
                 if task.docs.iter().all(|d| d.path != path) {
-                    if let Ok(text) = pipeline::read_text(&path) {
+                    if let Ok(text) = gate.read_text(&path, Trust::Confined) {
                         ids.push(add(&path, text));
                     }
                 }
             }
             // Local modules and variables files are read like `tenken check`
             // does, the open buffers' text winning over the disk.
-            let read = |path: &Path| match task.docs.iter().find(|d| d.path == path) {
+            let read = |path: &Path, trust| match task.docs.iter().find(|d| d.path == path) {
                 Some(doc) => Ok(doc.text.clone()),
-                None => pipeline::read_text(path),
+                None => gate.read_text(path, trust),
             };
             let folders = vec![(task.key.clone(), ids)];
-            let loaded =
-                terraform::modules::load(folders, &mut sources, &Default::default(), &read);
+            let inputs = Default::default();
+            let loaded = terraform::modules::load(folders, &mut sources, &inputs, gate, &read);
             problems = loaded.problems;
             let project = Arc::new(loaded.project);
             loaded

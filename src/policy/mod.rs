@@ -412,8 +412,13 @@ fn compile_message(template: &str) -> Result<Vec<MessagePart>, String> {
     Ok(parts)
 }
 
-/// Loads every policy file under `dir` (recursively) into `sources`.
-pub fn user_sources(dir: &std::path::Path, sources: &mut SourceMap) -> Result<Vec<FileId>, String> {
+/// Loads every policy file under `dir` (recursively) into `sources`, each
+/// read with `read`; a file that cannot be read is a problem of its own.
+pub fn user_sources(
+    dir: &std::path::Path,
+    sources: &mut SourceMap,
+    read: impl Fn(&std::path::Path) -> Result<String, String>,
+) -> Result<(Vec<FileId>, Vec<Problem>), String> {
     if !dir.is_dir() {
         return Err(format!("policy folder '{}' does not exist", dir.display()));
     }
@@ -421,17 +426,22 @@ pub fn user_sources(dir: &std::path::Path, sources: &mut SourceMap) -> Result<Ve
     let mut entries: Vec<_> = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && is_policy_file(&e.file_name().to_string_lossy()))
+        .filter(|e| !e.file_type().is_dir() && is_policy_file(&e.file_name().to_string_lossy()))
         .map(|e| e.into_path())
         .collect();
     entries.sort();
+    let mut problems = Vec::new();
     for path in entries {
-        let text = std::fs::read(&path)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default();
-        ids.push(sources.add(SourceFile::new(path.display().to_string(), path, text)));
+        let name = path.display().to_string();
+        match read(&path) {
+            Ok(text) => ids.push(sources.add(SourceFile::new(name, path, text))),
+            Err(e) => {
+                let id = sources.add(SourceFile::new(name, path, String::new()));
+                problems.push(Problem::new(Span::new(id, 0, 0), e));
+            }
+        }
     }
-    Ok(ids)
+    Ok((ids, problems))
 }
 
 #[cfg(test)]

@@ -33,9 +33,10 @@ pub struct ParsedFile {
 
 /// True for the files Terraform reads as configuration.
 pub fn is_terraform_file(path: &std::path::Path) -> bool {
+    // Bytes, not text: a name that is not valid UTF-8 is still linted.
     path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.ends_with(".tf") || n.ends_with(".tf.json"))
+        .map(|n| n.as_encoded_bytes())
+        .is_some_and(|n| n.ends_with(b".tf") || n.ends_with(b".tf.json"))
 }
 
 /// Parses a `.tf` or `.tf.json` file.

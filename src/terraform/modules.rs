@@ -12,6 +12,7 @@ use super::json;
 use super::vars::{self, Assigned};
 use super::{parse, resource, ParsedFile};
 use crate::diag::Problem;
+use crate::gate::{normalize, Gate, Trust};
 use crate::model::{fold, Node, Unit, Value};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use hcl_edit::expr::Expression;
@@ -19,7 +20,7 @@ use hcl_edit::structure::{Block, Structure};
 use hcl_edit::Span as _;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Modules nested deeper than this are refused (a module calling itself).
 pub const MAX_DEPTH: usize = 16;
@@ -59,6 +60,9 @@ pub struct Inputs {
     pub env: Vec<(String, String)>,
 }
 
+/// Reads a file through the gate (an editor reads its open buffers first).
+pub type Read<'a> = dyn Fn(&Path, Trust) -> Result<String, String> + Sync + 'a;
+
 /// The result of loading: the project, its root folders and the problems met.
 pub struct Loaded {
     pub project: Project,
@@ -69,12 +73,14 @@ pub struct Loaded {
 }
 
 /// Parses the discovered folders, reads the local modules they call (and
-/// installed ones), decides the roots and collects their variable values.
+/// installed ones) when the gate lets them, decides the roots and collects
+/// their variable values.
 pub fn load(
     discovered: Vec<(PathBuf, Vec<FileId>)>,
     sources: &mut SourceMap,
     inputs: &Inputs,
-    read: &(dyn Fn(&Path) -> Result<String, String> + Sync),
+    gate: &Gate,
+    read: &Read<'_>,
 ) -> Loaded {
     let mut loaded = Loaded {
         project: Project::default(),
@@ -105,13 +111,19 @@ pub fn load(
                     Err(p) => loaded.problems.push(p),
                 }
             }
-            if let Some(installed) = installed_modules(&dir) {
+            if let Some(installed) = installed_modules(&dir, gate, read, sources, &mut loaded) {
                 for target in installed.values() {
                     next.push(target.clone());
                 }
                 loaded.project.installed.insert(dir.clone(), installed);
             }
-            for target in local_calls(&dir, &ok) {
+            for (target, at) in local_calls(&dir, &ok) {
+                if let Err(e) = gate.confine(&target) {
+                    let source = target.display();
+                    let message = format!("module source {source}: {e}");
+                    loaded.problems.push(Problem::new(at, message));
+                    continue;
+                }
                 if target != dir {
                     called.insert(target.clone());
                 }
@@ -145,24 +157,26 @@ pub fn load(
 fn read_folder(
     dir: &Path,
     sources: &mut SourceMap,
-    read: &(dyn Fn(&Path) -> Result<String, String> + Sync),
+    read: &Read<'_>,
     loaded: &mut Loaded,
 ) -> Vec<FileId> {
     crate::discover::module_files(dir)
         .into_iter()
-        .filter_map(|p| add_file(&p, sources, read, loaded))
+        .filter_map(|p| add_file(&p, Trust::Confined, sources, read, loaded))
         .collect()
 }
 
+/// Reads a file into `sources`; on error, the problem points at it.
 fn add_file(
     path: &Path,
+    trust: Trust,
     sources: &mut SourceMap,
-    read: &(dyn Fn(&Path) -> Result<String, String> + Sync),
+    read: &Read<'_>,
     loaded: &mut Loaded,
 ) -> Option<FileId> {
-    let path = clean(path);
+    let path = normalize(path);
     let name = path.display().to_string();
-    match read(&path) {
+    match read(&path, trust) {
         Ok(text) => {
             loaded.extra_files.push(path.clone());
             Some(sources.add(SourceFile::new(name, path, text)))
@@ -184,7 +198,7 @@ fn root_values(
     root: &Path,
     sources: &mut SourceMap,
     inputs: &Inputs,
-    read: &(dyn Fn(&Path) -> Result<String, String> + Sync),
+    read: &Read<'_>,
     loaded: &mut Loaded,
 ) -> Vec<Assigned> {
     // A value given outside any file is a source of its own, named after where it came from.
@@ -201,7 +215,7 @@ fn root_values(
             entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.is_file())
+                .filter(|p| !p.is_dir())
                 .filter(|p| {
                     p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
                         n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
@@ -211,15 +225,16 @@ fn root_values(
         })
         .unwrap_or_default();
     auto.sort();
-    let mut files: Vec<PathBuf> = ["terraform.tfvars", "terraform.tfvars.json"]
+    let mut files: Vec<(PathBuf, Trust)> = ["terraform.tfvars", "terraform.tfvars.json"]
         .iter()
         .map(|n| root.join(n))
-        .filter(|p| p.is_file())
+        .filter(|p| std::fs::symlink_metadata(p).is_ok())
+        .chain(auto)
+        .map(|p| (p, Trust::Confined))
         .collect();
-    files.extend(auto);
-    files.extend(inputs.var_files.iter().cloned());
-    for path in files {
-        let Some(id) = add_file(&path, sources, read, loaded) else {
+    files.extend(inputs.var_files.iter().map(|p| (p.clone(), Trust::Named)));
+    for (path, trust) in files {
+        let Some(id) = add_file(&path, trust, sources, read, loaded) else {
             continue;
         };
         match vars::parse_file(sources.get(id), id) {
@@ -234,20 +249,41 @@ fn root_values(
 }
 
 /// `.terraform/modules/modules.json` of a folder: module keys to folders.
-fn installed_modules(dir: &Path) -> Option<HashMap<String, PathBuf>> {
-    let text = std::fs::read_to_string(dir.join(".terraform/modules/modules.json")).ok()?;
-    let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let modules = doc.get("Modules")?.as_array()?;
-    Some(
-        modules
-            .iter()
-            .filter_map(|m| {
-                let key = m.get("Key")?.as_str()?;
-                let target = m.get("Dir")?.as_str()?;
-                (!key.is_empty()).then(|| (key.to_string(), clean(&dir.join(target))))
-            })
-            .collect(),
-    )
+/// A folder the gate refuses is an error at its `Dir`.
+fn installed_modules(
+    dir: &Path,
+    gate: &Gate,
+    read: &Read<'_>,
+    sources: &mut SourceMap,
+    loaded: &mut Loaded,
+) -> Option<HashMap<String, PathBuf>> {
+    let path = dir.join(".terraform/modules/modules.json");
+    std::fs::symlink_metadata(&path).ok()?;
+    let id = add_file(&path, Trust::Confined, sources, read, loaded)?;
+    let doc = crate::json::parse(&sources.get(id).text, id).ok()?;
+    let mut installed = HashMap::new();
+    for m in doc.get("Modules")?.as_list()? {
+        let (Some(key), Some(target)) = (m.get("Key"), m.get("Dir")) else {
+            continue;
+        };
+        let (Some(key), Some(name)) = (key.as_str(), target.as_str()) else {
+            continue;
+        };
+        let folder = normalize(&dir.join(name));
+        if key.is_empty() {
+            continue;
+        }
+        match gate.confine(&folder) {
+            Ok(_) => {
+                installed.insert(key.to_string(), folder);
+            }
+            Err(e) => {
+                let message = format!("installed module {key} in {name}: {e}");
+                loaded.problems.push(Problem::new(target.span, message));
+            }
+        }
+    }
+    Some(installed)
 }
 
 /// The `source` of a module call, when it is a string literal.
@@ -262,13 +298,13 @@ fn is_local(source: &str) -> bool {
     source.starts_with("./") || source.starts_with("../")
 }
 
-/// Folders of the local modules a folder calls.
-fn local_calls(dir: &Path, files: &[ParsedFile]) -> Vec<PathBuf> {
+/// Folders of the local modules a folder calls, with where each is named.
+fn local_calls(dir: &Path, files: &[ParsedFile]) -> Vec<(PathBuf, Span)> {
     module_calls(files)
         .into_iter()
-        .filter_map(|c| c.source)
-        .filter(|s| is_local(s))
-        .map(|s| clean(&dir.join(s)))
+        .filter_map(|c| Some((c.source?, c.source_at)))
+        .filter(|(s, _)| is_local(s))
+        .map(|(s, at)| (normalize(&dir.join(s)), at))
         .collect()
 }
 
@@ -278,6 +314,8 @@ struct Call<'p> {
     at: Span,
     /// The source, when it is a string literal.
     source: Option<String>,
+    /// Where the source is written (the block when it is missing).
+    source_at: Span,
     repeat: Option<Repeat<'p>>,
     /// The arguments that are inputs.
     inputs: Vec<(&'p str, Code<'p>)>,
@@ -302,10 +340,15 @@ fn module_calls(files: &[ParsedFile]) -> Vec<Call<'_>> {
                 .filter(|a| !MODULE_META.contains(&a.key.as_str()))
                 .map(|a| (a.key.as_str(), Code::Hcl(&a.value, f.id)))
                 .collect();
+            let at = span_in(block.span(), f.id);
             calls.push(Call {
                 name: name.as_str(),
-                at: span_in(block.span(), f.id),
+                at,
                 source: source_of(block),
+                source_at: block
+                    .body
+                    .get_attribute("source")
+                    .map_or(at, |a| span_in(a.value.span(), f.id)),
                 repeat: repeat(block, f.id),
                 inputs,
             });
@@ -324,39 +367,19 @@ fn module_calls(files: &[ParsedFile]) -> Vec<Call<'_>> {
                     .collect(),
                 _ => Vec::new(),
             };
+            let at = body.key_span.unwrap_or(body.span);
+            let source = body.get("source");
             calls.push(Call {
                 name,
-                at: body.key_span.unwrap_or(body.span),
-                source: body
-                    .get("source")
-                    .and_then(Node::as_str)
-                    .map(str::to_string),
+                at,
+                source: source.and_then(Node::as_str).map(str::to_string),
+                source_at: source.map_or(at, |s| s.span),
                 repeat: json::repeat(body),
                 inputs,
             });
         }
     }
     calls
-}
-
-/// `a/./b/../c` → `a/c`, without touching the file system.
-fn clean(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir
-                if out
-                    .components()
-                    .next_back()
-                    .is_some_and(|l| matches!(l, Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 impl Project {
@@ -494,7 +517,7 @@ impl<'p> Build<'p> {
             format!("{key}.{name}")
         };
         let target = if is_local(&source) {
-            clean(&dir.join(&source))
+            normalize(&dir.join(&source))
         } else {
             match self
                 .project

@@ -3,6 +3,8 @@
 //! `jsonschema` validator, `pre-commit`).
 #![allow(dead_code)]
 
+pub mod guarded;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;

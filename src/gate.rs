@@ -1,0 +1,317 @@
+//! One gate for every file read. What the command line names is trusted;
+//! what a file names (a nested stack, a module source, `modules.json`, a
+//! variables file, a policy folder in `.tenken.yaml`) or what a folder walk
+//! finds must resolve inside a scan root: the git top level above a path
+//! given, else the folder given. Version-control folders are never read,
+//! only regular files are opened (a FIFO or a device given on the command
+//! line excepted), and the size limit counts the bytes actually read.
+
+use std::fs::{File, Metadata};
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+/// Files larger than this are refused with an error (CloudFormation itself
+/// accepts templates of at most 1 MB).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Folders whose content is never read.
+const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn"];
+
+/// Who named a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trust {
+    /// The command line: read wherever it is (a FIFO or standard input too).
+    Named,
+    /// A file, or a folder walk: read only inside a scan root.
+    Confined,
+}
+
+/// Why a file was not read: a message, and for text that is not valid UTF-8
+/// the lossily decoded text and the offset of the first bad byte.
+#[derive(Debug)]
+pub struct ReadError {
+    pub message: String,
+    pub text: Option<(String, usize)>,
+}
+
+impl From<String> for ReadError {
+    fn from(message: String) -> ReadError {
+        ReadError {
+            message,
+            text: None,
+        }
+    }
+}
+
+/// The scan roots, as given (made absolute) and with links resolved.
+#[derive(Clone, Debug, Default)]
+pub struct Gate {
+    roots: Vec<Root>,
+}
+
+#[derive(Clone, Debug)]
+struct Root {
+    lexical: PathBuf,
+    canonical: PathBuf,
+}
+
+impl Root {
+    /// A path inside this root is read unless it is in a version-control
+    /// folder or reached through a linked folder.
+    fn admits(&self, abs: &Path, canonical: &Path) -> Result<(), String> {
+        let inside = canonical.strip_prefix(&self.canonical).unwrap_or(canonical);
+        if inside
+            .components()
+            .any(|c| matches!(c, Component::Normal(n) if VCS_DIRS.iter().any(|v| n == *v)))
+        {
+            return Err("refused: version-control folders are not read".into());
+        }
+        let Ok(rest) = abs.strip_prefix(&self.lexical) else {
+            return Err("refused: a linked folder is not followed".into());
+        };
+        let mut at = self.lexical.clone();
+        let mut parts = rest.components().peekable();
+        while let Some(part) = parts.next() {
+            at.push(part);
+            let linked = std::fs::symlink_metadata(&at).is_ok_and(|m| m.is_symlink());
+            if linked && (parts.peek().is_some() || at.is_dir()) {
+                return Err("refused: a linked folder is not followed".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Gate {
+    /// The scan roots of the paths given on the command line.
+    pub fn for_paths(paths: &[PathBuf]) -> Gate {
+        let mut gate = Gate::default();
+        for path in paths {
+            let dir = if path.is_file() {
+                path.parent().unwrap_or(Path::new(""))
+            } else {
+                path
+            };
+            let abs = absolute(dir);
+            let top = abs
+                .ancestors()
+                .find(|d| d.join(".git").exists())
+                .map(Path::to_path_buf);
+            if let Some(top) = top {
+                gate.add_root(&top);
+            }
+            // The folder itself too: a link given on the command line is followed.
+            gate.add_root(&abs);
+        }
+        gate
+    }
+
+    /// Adds a folder whose files may be read (a scan root, or a policy
+    /// folder given on the command line).
+    pub fn add_root(&mut self, dir: &Path) {
+        let lexical = absolute(dir);
+        let canonical = std::fs::canonicalize(&lexical).unwrap_or_else(|_| lexical.clone());
+        if !self.roots.iter().any(|r| r.canonical == canonical) {
+            self.roots.push(Root { lexical, canonical });
+        }
+    }
+
+    /// True if `dir` is a scan root or inside one (by name, as written).
+    pub fn covers(&self, dir: &Path) -> bool {
+        let abs = absolute(dir);
+        self.roots.iter().any(|r| abs.starts_with(&r.lexical))
+    }
+
+    /// Checks that `path`, named by a file or found by a walk, resolves
+    /// inside a scan root without passing through a linked folder or a
+    /// version-control folder; returns the resolved path.
+    pub fn confine(&self, path: &Path) -> Result<PathBuf, String> {
+        let abs = absolute(path);
+        let canonical = std::fs::canonicalize(&abs).map_err(|e| format!("cannot read: {e}"))?;
+        let mut verdict = Err("refused: it is outside the repository".to_string());
+        for root in self
+            .roots
+            .iter()
+            .filter(|r| canonical.starts_with(&r.canonical))
+        {
+            verdict = root.admits(&abs, &canonical).map(|()| canonical.clone());
+            if verdict.is_ok() {
+                break;
+            }
+        }
+        verdict
+    }
+
+    /// Reads a file as text, at most [`MAX_FILE_BYTES`]; a UTF-8 byte order
+    /// mark is dropped. A refused file is never opened, and its content
+    /// never appears in the error.
+    pub fn read(&self, path: &Path, trust: Trust) -> Result<String, ReadError> {
+        let open = match trust {
+            Trust::Named => path.to_path_buf(),
+            Trust::Confined => self.confine(path)?,
+        };
+        let meta = std::fs::metadata(&open).map_err(|e| format!("cannot read: {e}"))?;
+        refuse_kind(&open, &meta, trust)?;
+        let mut bytes = Vec::new();
+        File::open(&open)
+            .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(|e| format!("cannot read: {e}"))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            let mib = MAX_FILE_BYTES >> 20;
+            return Err(format!("file is larger than {mib} MiB, not linted").into());
+        }
+        decode(bytes)
+    }
+
+    /// Like [`Gate::read`], with the error as a message.
+    pub fn read_text(&self, path: &Path, trust: Trust) -> Result<String, String> {
+        self.read(path, trust).map_err(|e| e.message)
+    }
+}
+
+/// Only regular files are opened; the command line may also name a FIFO or
+/// a character device (`--var-file <(...)`, `/dev/stdin`). Nothing under
+/// `/proc` or `/sys` is read but such a FIFO.
+fn refuse_kind(path: &Path, meta: &Metadata, trust: Trust) -> Result<(), String> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        return Err("is a folder".into());
+    }
+    let special = kind.is_fifo() || kind.is_char_device();
+    if trust == Trust::Named && special {
+        return Ok(());
+    }
+    let system =
+        std::fs::canonicalize(path).is_ok_and(|p| p.starts_with("/proc") || p.starts_with("/sys"));
+    if !kind.is_file() || system {
+        return Err("refused: not a regular file".into());
+    }
+    Ok(())
+}
+
+/// Bytes to text: a byte order mark is dropped; NUL bytes are refused;
+/// invalid UTF-8 keeps its lossily decoded text so the error can point into it.
+fn decode(mut bytes: Vec<u8>) -> Result<String, ReadError> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(format!("binary file (NUL byte at offset {at}), not linted").into());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        ReadError {
+            message: "not valid UTF-8".into(),
+            text: Some((String::from_utf8_lossy(e.as_bytes()).into_owned(), at)),
+        }
+    })
+}
+
+/// `path` made absolute against the working directory, with `.` and `..`
+/// resolved by name, without touching the file system.
+pub fn absolute(path: &Path) -> PathBuf {
+    let joined = match std::env::current_dir() {
+        Ok(cwd) if path.is_relative() => cwd.join(path),
+        _ => path.to_path_buf(),
+    };
+    normalize(&joined)
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo() -> (tempfile::TempDir, Gate) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("repo/.git")).unwrap();
+        std::fs::create_dir_all(dir.path().join("repo/sub")).unwrap();
+        std::fs::write(dir.path().join("repo/sub/a.yaml"), "a: 1").unwrap();
+        std::fs::write(dir.path().join("outside.yaml"), "secret: 1").unwrap();
+        let gate = Gate::for_paths(&[dir.path().join("repo/sub")]);
+        (dir, gate)
+    }
+
+    #[test]
+    fn the_root_is_the_git_top_level() {
+        let (dir, gate) = repo();
+        let root = std::fs::canonicalize(dir.path().join("repo")).unwrap();
+        assert_eq!(gate.roots[0].canonical, root);
+    }
+
+    #[test]
+    fn reads_outside_the_root_are_refused_unless_named() {
+        let (dir, gate) = repo();
+        let inside = dir.path().join("repo/sub/a.yaml");
+        assert_eq!(gate.read_text(&inside, Trust::Confined).unwrap(), "a: 1");
+        let chain = dir.path().join("repo/sub/../../outside.yaml");
+        let err = gate.read_text(&chain, Trust::Confined).unwrap_err();
+        assert!(err.contains("outside the repository"), "{err}");
+        assert!(!err.contains("secret"));
+        assert_eq!(gate.read_text(&chain, Trust::Named).unwrap(), "secret: 1");
+    }
+
+    #[test]
+    fn links_to_files_inside_are_followed_links_to_folders_are_not() {
+        let (dir, gate) = repo();
+        let repo = dir.path().join("repo");
+        std::os::unix::fs::symlink(repo.join("sub/a.yaml"), repo.join("link.yaml")).unwrap();
+        std::os::unix::fs::symlink(repo.join("sub"), repo.join("dirlink")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside.yaml"), repo.join("out.yaml")).unwrap();
+        assert!(gate.read(&repo.join("link.yaml"), Trust::Confined).is_ok());
+        let err = gate
+            .read_text(&repo.join("dirlink/a.yaml"), Trust::Confined)
+            .unwrap_err();
+        assert!(err.contains("linked folder"), "{err}");
+        let err = gate
+            .read_text(&repo.join("out.yaml"), Trust::Confined)
+            .unwrap_err();
+        assert!(err.contains("outside"), "{err}");
+    }
+
+    #[test]
+    fn version_control_folders_and_special_files_are_refused() {
+        let (dir, gate) = repo();
+        let repo = dir.path().join("repo");
+        std::fs::write(repo.join(".git/config"), "x").unwrap();
+        let err = gate
+            .read_text(&repo.join(".git/config"), Trust::Confined)
+            .unwrap_err();
+        assert!(err.contains("version-control"), "{err}");
+        let fifo = repo.join("pipe.tf");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let err = gate.read_text(&fifo, Trust::Confined).unwrap_err();
+            assert!(err.contains("not a regular file"), "{err}");
+        }
+        let err = Gate::default()
+            .read_text(Path::new("/proc/self/environ"), Trust::Named)
+            .unwrap_err();
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn decoding_drops_the_bom_and_points_at_bad_bytes() {
+        assert_eq!(decode(b"\xEF\xBB\xBFa".to_vec()).unwrap(), "a");
+        let err = decode(b"ab\xFFc".to_vec()).unwrap_err();
+        assert_eq!(err.text.unwrap().1, 2);
+        assert!(decode(b"a\0".to_vec()).unwrap_err().message.contains("NUL"));
+    }
+}
