@@ -297,3 +297,16 @@ fn a_broken_tfvars_file_is_an_error_and_the_module_is_still_linted() {
     );
     assert_eq!(code, 2);
 }
+
+#[test]
+fn plan_json_links_resources_through_configuration_references_and_known_ids() {
+    let plan = fixture("plan/links.json");
+    let (doc, stderr, code) = check(&[&plan, "--only", "TKN-NET-002"], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    // `each.value.id` over `for_each = aws_vpc.env` names the "blue" VPC;
+    // a plain reference names `single`; the known id names `legacy`.
+    assert_eq!(
+        findings(&doc),
+        ["TKN-NET-002 aws_vpc.env[\"green\"] tests/fixtures/terraform/plan/links.json:21:11"]
+    );
+}

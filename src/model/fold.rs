@@ -66,6 +66,7 @@ pub fn fold_split_resources(unit: &mut Unit) {
         .enumerate()
         .map(|(i, r)| (r.address.clone(), i))
         .collect();
+    let by_name = bucket_names(unit);
     let mut moves = Vec::new();
     for (child, r) in unit.resources.iter().enumerate() {
         let Some(&(_, ref_attr, parent_type, parent_attr)) =
@@ -78,6 +79,7 @@ pub fn fold_split_resources(unit: &mut Unit) {
                 .get(&target.address)
                 .copied()
                 .filter(|&p| unit.resources[p].canonical_type == parent_type),
+            Some(Value::Str(name)) if parent_type == BUCKET => by_name.get(name.as_str()).copied(),
             _ => None,
         };
         let attr = if parent_attr.is_empty() {
@@ -130,6 +132,30 @@ pub fn fold_split_resources(unit: &mut Unit) {
         i += 1;
         !folded.contains(&(i - 1))
     });
+}
+
+const BUCKET: &str = "aws_s3_bucket";
+
+/// Buckets by their literal name, so a split setting that names its bucket
+/// (`bucket = "logs"`, or a local holding it) folds like one that refers to
+/// it; a name two buckets share folds into neither.
+fn bucket_names(unit: &Unit) -> HashMap<&str, usize> {
+    let mut by_name: HashMap<&str, Option<usize>> = HashMap::new();
+    for (i, r) in unit.resources.iter().enumerate() {
+        if r.canonical_type != BUCKET {
+            continue;
+        }
+        if let Some(name) = r.props.get("bucket").and_then(Node::as_str) {
+            by_name
+                .entry(name)
+                .and_modify(|seen| *seen = None)
+                .or_insert(Some(i));
+        }
+    }
+    by_name
+        .into_iter()
+        .filter_map(|(name, i)| Some((name, i?)))
+        .collect()
 }
 
 /// `egress` for security group rules of type `egress` and network ACL rules with `egress = true`.

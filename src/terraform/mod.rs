@@ -5,6 +5,7 @@ mod functions;
 mod json;
 pub mod modules;
 pub mod plan;
+mod plan_links;
 #[cfg(test)]
 mod tests;
 

@@ -4,6 +4,8 @@
 //! and a note says so.
 
 use super::decode_documents;
+use super::expr::instance_key;
+use super::plan_links::{self, Planned};
 use crate::diag::Problem;
 use crate::model::{fold, Format, Node, Resource, Unit, Value};
 use crate::source::Span;
@@ -23,9 +25,11 @@ pub fn normalize(doc: &Node, written: &str) -> (Unit, Vec<Problem>) {
         .get("planned_values")
         .or_else(|| doc.get("values"))
         .and_then(|v| v.get("root_module"));
+    let mut planned = Vec::new();
     if let Some(root) = root {
-        module(root, &unknown, written, &mut unit);
+        module(root, &unknown, written, &mut unit, &mut planned);
     }
+    plan_links::link(&mut unit.resources, &planned, doc.get("configuration"));
     fold::fold_split_resources(&mut unit);
     let note = Problem::new(
         doc.span,
@@ -47,7 +51,17 @@ fn after_unknown(doc: &Node) -> HashMap<String, Node> {
         .collect()
 }
 
-fn module(m: &Node, unknown: &HashMap<String, Node>, written: &str, unit: &mut Unit) {
+fn module(
+    m: &Node,
+    unknown: &HashMap<String, Node>,
+    written: &str,
+    unit: &mut Unit,
+    planned: &mut Vec<Planned>,
+) {
+    let prefix = m
+        .get("address")
+        .and_then(Node::as_str)
+        .map_or(String::new(), |a| format!("{a}."));
     for r in m
         .get("resources")
         .and_then(Node::as_list)
@@ -56,12 +70,22 @@ fn module(m: &Node, unknown: &HashMap<String, Node>, written: &str, unit: &mut U
         if r.get("mode").and_then(Node::as_str) != Some("managed") {
             continue;
         }
-        let (Some(address), Some(ty)) = (
+        let (Some(address), Some(ty), Some(name)) = (
             r.get("address").and_then(Node::as_str),
             r.get("type").and_then(Node::as_str),
+            r.get("name").and_then(Node::as_str),
         ) else {
             continue;
         };
+        planned.push(Planned {
+            config_module: without_keys(&prefix),
+            module: prefix.clone(),
+            config_address: format!("{ty}.{name}"),
+            key: r
+                .get("index")
+                .and_then(|i| instance_key(&i.value))
+                .unwrap_or_default(),
+        });
         let mut props = r
             .get("values")
             .cloned()
@@ -90,8 +114,25 @@ fn module(m: &Node, unknown: &HashMap<String, Node>, written: &str, unit: &mut U
         .and_then(Node::as_list)
         .unwrap_or_default()
     {
-        module(child, unknown, written, unit);
+        module(child, unknown, written, unit, planned);
     }
+}
+
+/// `module.a["x"].module.b[0].` → `module.a.module.b.`
+fn without_keys(address: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    let mut quoted = false;
+    for c in address.chars() {
+        match c {
+            '"' if depth > 0 => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Values known only after apply become unknown (`after_unknown` is `true`).
