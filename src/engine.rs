@@ -4,7 +4,7 @@
 mod shared;
 
 use crate::diag::Problem;
-use crate::model::{Node, Resource, Unit, Value};
+use crate::model::{mask, Node, Resource, Secret, Unit, Value};
 use crate::policy::{self, paths::Path, paths::Seg, Compiled, MessagePart, Policy, Severity};
 use crate::source::Span;
 use cel::common::types::{
@@ -34,6 +34,9 @@ pub struct Finding {
     pub related: Vec<(Span, String)>,
     /// True when the check could not be decided because a value is unknown (`--strict`).
     pub undecided: bool,
+    /// Values no report may show (already masked in `message`); anything
+    /// that prints values of the finding masks these.
+    pub secrets: Vec<Secret>,
 }
 
 /// One policy evaluated on one resource (passed or not), for reports that
@@ -284,10 +287,16 @@ impl Check<'_> {
         let target = self.target(item);
         let span = target.as_ref().map_or(self.resource.span, Node::label_span);
         let related = target
-            .and_then(|t| t.origin)
+            .as_ref()
+            .and_then(|t| t.origin.clone())
             .map(|o| vec![(o.span, o.label.clone())])
             .unwrap_or_default();
         let spec = &self.policy.spec;
+        let mut secrets = Vec::new();
+        if let Some(t) = &target {
+            t.secrets(spec.secret, &mut secrets);
+        }
+        self.resource.props.secrets(false, &mut secrets);
         Finding {
             rule_id: spec.id.clone(),
             severity: spec.severity,
@@ -295,13 +304,14 @@ impl Check<'_> {
             message: if undecided {
                 String::new()
             } else {
-                render_message(&self.compiled.message, ctx)
+                mask(&render_message(&self.compiled.message, ctx), &secrets)
             },
             resource: self.resource.address.clone(),
             resource_type: self.resource.native_type.clone(),
             span,
             related,
             undecided,
+            secrets,
         }
     }
 }

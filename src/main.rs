@@ -214,23 +214,28 @@ fn main() -> ExitCode {
 
 /// Prints problems (with their source) on standard error.
 fn print_problems(sources: source::SourceMap, errors: Vec<tenken::diag::Problem>) {
-    let outcome = pipeline::Outcome {
+    print_outcome(&pipeline::Outcome {
         sources,
         errors,
         ..Default::default()
-    };
+    });
+}
+
+/// Prints the errors of an outcome on standard error.
+fn print_outcome(outcome: &pipeline::Outcome) {
     let color = report::human::use_color(std::io::stderr().is_terminal());
     let style = report::human::Style {
         color,
         quiet: true,
         ..Default::default()
     };
-    eprint!("{}", report::human::render_with(&outcome, style));
+    eprint!("{}", report::human::render_with(outcome, style));
 }
 
 /// The run's options: the configuration file, then the command line on top
-/// (lists are joined, single values replace). Also the configured `fail_on`.
-fn options(args: LintArgs) -> Result<(Options, Option<Severity>), i32> {
+/// (lists are joined, single values replace). Also the configured `fail_on`;
+/// or the outcome of a run stopped by an invalid configuration.
+fn options(args: LintArgs) -> Result<(Options, Option<Severity>), Box<pipeline::Outcome>> {
     let mut gate = Gate::for_paths(&args.paths);
     for dir in &args.policy_dirs {
         gate.add_root(dir);
@@ -244,8 +249,11 @@ fn options(args: LintArgs) -> Result<(Options, Option<Severity>), i32> {
     let loaded = match loaded.transpose() {
         Ok(loaded) => loaded,
         Err(problem) => {
-            print_problems(sources, vec![problem]);
-            return Err(2);
+            return Err(Box::new(pipeline::Outcome {
+                sources,
+                errors: vec![problem],
+                ..Default::default()
+            }))
         }
     };
     let c = loaded
@@ -321,9 +329,10 @@ fn run_with_progress(options: &Options) -> pipeline::Outcome {
 }
 
 fn check(args: CheckArgs) -> i32 {
-    let (mut options, fail_on) = match options(args.lint) {
-        Ok(o) => o,
-        Err(code) => return code,
+    let (mut options, fail_on, outcome) = match options(args.lint) {
+        Ok((options, fail_on)) => (options, fail_on, None),
+        // An invalid configuration is reported in every requested format.
+        Err(outcome) => (Options::default(), None, Some(*outcome)),
     };
     if let Some(path) = &args.baseline {
         match Baseline::read(path) {
@@ -339,7 +348,12 @@ fn check(args: CheckArgs) -> i32 {
         .format
         .iter()
         .any(|f| matches!(f.format, OutputFormat::Junit | OutputFormat::Sarif));
-    let outcome = run_with_progress(&options);
+    // A run that could not start says why on standard error too.
+    let not_started = outcome.is_some();
+    let outcome = outcome.unwrap_or_else(|| run_with_progress(&options));
+    if not_started {
+        print_outcome(&outcome);
+    }
     for note in &outcome.notes {
         let file = outcome.sources.get(note.span.file);
         let at = file.line_col(note.span.start as usize);
@@ -363,6 +377,9 @@ fn check(args: CheckArgs) -> i32 {
     let mut code = report::exit_code(&outcome, args.fail_on.or(fail_on).unwrap_or(Severity::Low));
     for f in formats {
         let target = f.file.or_else(|| args.output.clone());
+        if not_started && target.is_none() && matches!(f.format, OutputFormat::Human) {
+            continue;
+        }
         let text = match f.format {
             OutputFormat::Human => report::human::render_with(
                 &outcome,
@@ -397,7 +414,10 @@ fn check(args: CheckArgs) -> i32 {
 fn baseline_create(args: LintArgs, output: &Path) -> i32 {
     let (options, _) = match options(args) {
         Ok(o) => o,
-        Err(code) => return code,
+        Err(outcome) => {
+            print_outcome(&outcome);
+            return 2;
+        }
     };
     let outcome = run_with_progress(&options);
     if !outcome.errors.is_empty() {

@@ -476,6 +476,7 @@ mod tests {
             span: Span::new(FileId::default(), 0, 0),
             related: Vec::new(),
             undecided: false,
+            secrets: Vec::new(),
         };
         assert!(found[0].covers(&finding("module.vpn.aws_security_group.ssh")));
         assert!(found[0].covers(&finding("module.net.module.vpn.aws_security_group.ssh")));

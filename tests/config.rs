@@ -121,7 +121,8 @@ fn unknown_keys_and_wrong_types_are_errors_with_line_and_column() {
     let err = stderr(&out);
     assert!(err.contains("unknown field `severty`"), "{err}");
     assert!(err.contains(".tenken.yaml:4:1]"), "{err}");
-    assert!(stdout(&out).is_empty());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["errors"].as_array().unwrap().len(), 1);
 
     let p = project("exclude: [a]\nfail_on: severe\n");
     let err = stderr(&check(p.path(), &[]));

@@ -161,6 +161,7 @@ pub fn values(
             }
             (None, None) => Node::new(Value::Unknown, header),
         };
+        let value = if no_echo(decl) { masked(value) } else { value };
         let problem =
             check_allowed(name, decl, &value).or_else(|| check_number(name, decl, &value));
         if let Some(problem) = problem {
@@ -171,6 +172,30 @@ pub fn values(
         out.insert(name.clone(), typed(decl, value));
     }
     out
+}
+
+/// True for a parameter declared `NoEcho: true`.
+fn no_echo(decl: &Node) -> bool {
+    decl.get("NoEcho")
+        .and_then(scalar_text)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// The value of a `NoEcho` parameter: its origin is secret, so reports mask it.
+fn masked(mut value: Node) -> Node {
+    if let Some(o) = &value.origin {
+        value.origin = Some(Arc::new(Origin::secret(o.span, &o.label)));
+    }
+    value
+}
+
+/// The text of a value for an error message: `****` for a `NoEcho` parameter.
+fn shown(decl: &Node, text: String) -> String {
+    if no_echo(decl) {
+        "****".to_string()
+    } else {
+        text
+    }
 }
 
 /// An error when a known value is not one of the parameter's `AllowedValues`.
@@ -184,6 +209,7 @@ fn check_allowed(name: &str, decl: &Node, value: &Node) -> Option<Problem> {
         return None;
     }
     let list: Vec<String> = allowed.iter().filter_map(scalar_text).collect();
+    let text = shown(decl, text);
     let (span, from) = source_of(decl, value);
     Some(Problem::new(
         span,
@@ -203,7 +229,7 @@ fn check_number(name: &str, decl: &Node, value: &Node) -> Option<Problem> {
     let text = match &value.value {
         Value::Int(_) | Value::Float(_) | Value::Unknown => return None,
         Value::Str(s) if s.trim().parse::<f64>().is_ok() => return None,
-        _ => scalar_text(value).unwrap_or_else(|| "a list or map".into()),
+        _ => scalar_text(value).map_or_else(|| "a list or map".into(), |t| shown(decl, t)),
     };
     let (span, from) = source_of(decl, value);
     Some(Problem::new(

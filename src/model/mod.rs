@@ -30,6 +30,42 @@ pub struct Origin {
     pub label: String,
 }
 
+/// Ends the label of an origin whose value must never be shown.
+const SECRET_MARK: &str = " (masked)";
+
+impl Origin {
+    /// The origin of a value that must never be shown (a `NoEcho` parameter,
+    /// a `sensitive` variable); its label says so.
+    pub fn secret(span: Span, label: &str) -> Origin {
+        Origin {
+            span,
+            label: format!("{label}{SECRET_MARK}"),
+        }
+    }
+
+    pub fn is_secret(&self) -> bool {
+        self.label.ends_with(SECRET_MARK)
+    }
+}
+
+/// A value that must never be shown, with the places it is written or used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Secret {
+    pub text: String,
+    pub spans: Vec<Span>,
+}
+
+/// `text` with every occurrence of a secret replaced by as many `*` as it has characters.
+pub fn mask(text: &str, secrets: &[Secret]) -> String {
+    let mut out = text.to_string();
+    for s in secrets.iter().filter(|s| !s.text.is_empty()) {
+        if out.contains(&s.text) {
+            out = out.replace(&s.text, &"*".repeat(s.text.chars().count()));
+        }
+    }
+    out
+}
+
 /// A JSON-like value plus `Unknown` and `Ref`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -139,6 +175,26 @@ impl Node {
 
     pub fn is_unknown(&self) -> bool {
         matches!(self.value, Value::Unknown)
+    }
+
+    /// The scalars inside this node that must never be shown: every one
+    /// when `all`, else those that came from a secret origin.
+    pub fn secrets(&self, all: bool, out: &mut Vec<Secret>) {
+        let all = all || self.origin.as_ref().is_some_and(|o| o.is_secret());
+        let text = match &self.value {
+            Value::Str(s) => s.clone(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::List(l) => return l.iter().for_each(|n| n.secrets(all, out)),
+            Value::Map(m) => return m.values().for_each(|n| n.secrets(all, out)),
+            Value::Null | Value::Unknown | Value::Ref(_) => return,
+        };
+        if all {
+            let mut spans = vec![self.span];
+            spans.extend(self.origin.as_ref().map(|o| o.span));
+            out.push(Secret { text, spans });
+        }
     }
 
     /// True if this node or anything inside it is unknown.

@@ -86,6 +86,9 @@ pub struct PolicySpec {
     /// Policies outside the `default` pack run only when their pack is selected.
     #[serde(default = "default_pack")]
     pub pack: String,
+    /// The values a finding points at are secrets: reports mask them.
+    #[serde(default)]
+    pub secret: bool,
     /// The AWS Security Checklist or VPC best-practice item the policy encodes.
     pub checklist: String,
     pub rationale: String,

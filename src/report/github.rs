@@ -4,6 +4,7 @@
 use crate::diag::Problem;
 use crate::pipeline::Outcome;
 use crate::policy::Severity;
+use crate::report::excerpt::escape;
 use crate::report::json::region;
 use crate::source::{SourceMap, Span};
 
@@ -16,11 +17,14 @@ fn command(s: Severity) -> &'static str {
     }
 }
 
-/// Escapes a message (`%`, CR, LF), as GitHub's toolkit does.
+/// Escapes a message (`%`, CR, LF), as GitHub's toolkit does; other
+/// control characters are shown escaped (`\u{1b}`).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    escape(&s, false).into_owned()
 }
 
 /// Escapes a property value: as a message, plus `:` and `,`.
@@ -92,5 +96,6 @@ mod tests {
     fn escapes_like_the_toolkit() {
         assert_eq!(escape_data("50%\r\nok: a,b"), "50%25%0D%0Aok: a,b");
         assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+        assert_eq!(escape_data("\u{1b}]0;x\u{7}"), "\\u{1b}]0;x\\u{7}");
     }
 }

@@ -2,6 +2,7 @@
 //! snippet and a label on the offending value, then a one-line summary.
 
 use super::counts;
+use super::excerpt::{escape, masked, Excerpt, CONTEXT_LINES};
 use crate::engine::Finding;
 use crate::pipeline::Outcome;
 use crate::policy::{Policy, Severity};
@@ -12,24 +13,29 @@ use miette::{
 };
 use std::fmt;
 
-/// A file's text with its name, for miette, which would count columns in
-/// bytes: here they count characters, as in every other report.
-struct Named<'a>(&'a SourceFile);
+/// What a report shows of a file (see [`Excerpt`]), with the file's name
+/// escaped. Columns count characters in the file, as in every other report.
+struct Shown<'a> {
+    name: String,
+    file: &'a SourceFile,
+    excerpt: Excerpt,
+}
 
-impl SourceCode for Named<'_> {
+impl SourceCode for Shown<'_> {
     fn read_span<'b>(
         &'b self,
         span: &SourceSpan,
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner = self.0.text.read_span(span, before, after)?;
-        let column = self.0.line_col(inner.span().offset()).column - 1;
+        let inner = self.excerpt.text.read_span(span, before, after)?;
+        let offset = inner.span().offset();
+        let column = self.file.line_col(self.excerpt.file_offset(offset)).column - 1;
         Ok(Box::new(MietteSpanContents::new_named(
-            self.0.name.clone(),
+            self.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line(),
+            self.excerpt.line_of(offset),
             column,
             inner.line_count(),
         )))
@@ -42,7 +48,50 @@ struct Report<'a> {
     severity: miette::Severity,
     help: Option<String>,
     labels: Vec<LabeledSpan>,
-    source: Named<'a>,
+    source: Shown<'a>,
+}
+
+/// A label: its text, where it is, and whether it is the primary one.
+type Label = (Option<String>, Span, bool);
+
+impl<'a> Report<'a> {
+    /// A report on `file`: texts escaped, label spans mapped into the
+    /// excerpt, the `masked` byte ranges hidden.
+    fn new(
+        message: &str,
+        code: &str,
+        severity: miette::Severity,
+        help: Option<String>,
+        labels: Vec<Label>,
+        file: &'a SourceFile,
+        masked: &[(usize, usize)],
+    ) -> Report<'a> {
+        let spans: Vec<Span> = labels.iter().map(|l| l.1).collect();
+        let excerpt = Excerpt::new(file, &spans, masked);
+        let labels = labels
+            .into_iter()
+            .map(|(text, span, primary)| {
+                let text = text.map(|t| escape(&t, false).into_owned());
+                let span = SourceSpan::from(excerpt.span(span));
+                match primary {
+                    true => LabeledSpan::new_primary_with_span(text, span),
+                    false => LabeledSpan::new_with_span(text, span),
+                }
+            })
+            .collect();
+        Report {
+            message: escape(message, false).into_owned(),
+            code: Some(escape(code, false).into_owned()),
+            severity,
+            help: help.map(|h| escape(&h, true).into_owned()),
+            labels,
+            source: Shown {
+                name: escape(&file.name, false).into_owned(),
+                file,
+                excerpt,
+            },
+        }
+    }
 }
 
 impl fmt::Debug for Report<'_> {
@@ -79,13 +128,6 @@ impl Diagnostic for Report<'_> {
     fn source_code(&self) -> Option<&dyn SourceCode> {
         Some(&self.source)
     }
-}
-
-fn source_span(span: Span) -> SourceSpan {
-    SourceSpan::new(
-        (span.start as usize).into(),
-        (span.end - span.start) as usize,
-    )
 }
 
 fn miette_severity(s: Severity) -> miette::Severity {
@@ -129,7 +171,9 @@ pub fn render_with(outcome: &Outcome, style: Style) -> String {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_context_lines(CONTEXT_LINES);
     let mut out = String::new();
     for f in &outcome.findings {
         let _ = handler.render_report(&mut out, &finding_report(outcome, f, None));
@@ -157,24 +201,20 @@ pub fn render_with(outcome: &Outcome, style: Style) -> String {
         .filter(|_| !style.quiet)
         .map(|w| (w, miette::Severity::Warning));
     for (e, severity) in problems.chain(warnings) {
-        let report = Report {
-            message: e.message.clone(),
-            code: Some(
-                if severity == miette::Severity::Error {
-                    "error"
-                } else {
-                    "warning"
-                }
-                .into(),
-            ),
-            severity,
-            help: None,
-            labels: vec![LabeledSpan::new_primary_with_span(
-                None,
-                source_span(e.span),
-            )],
-            source: Named(outcome.sources.get(e.span.file)),
+        let code = if severity == miette::Severity::Error {
+            "error"
+        } else {
+            "warning"
         };
+        let report = Report::new(
+            &e.message,
+            code,
+            severity,
+            None,
+            vec![(None, e.span, true)],
+            outcome.sources.get(e.span.file),
+            &[],
+        );
         let _ = handler.render_report(&mut out, &report);
     }
     if !style.quiet {
@@ -188,17 +228,11 @@ fn finding_report<'a>(outcome: &'a Outcome, f: &Finding, suppressed: Option<Stri
     let sources = &outcome.sources;
     let file = sources.get(f.span.file);
     let policy = outcome.policies.iter().find(|p| p.spec.id == f.rule_id);
-    let mut labels = vec![LabeledSpan::new_primary_with_span(
-        Some(label_text(&f.message, &f.title)),
-        source_span(f.span),
-    )];
+    let mut labels = vec![(Some(label_text(&f.message, &f.title)), f.span, true)];
     let mut notes = Vec::new();
     for (span, text) in &f.related {
         if span.file == f.span.file {
-            labels.push(LabeledSpan::new_with_span(
-                Some(text.clone()),
-                source_span(*span),
-            ));
+            labels.push((Some(text.clone()), *span, false));
         } else {
             let other = sources.get(span.file);
             let at = other.line_col(span.start as usize);
@@ -209,14 +243,15 @@ fn finding_report<'a>(outcome: &'a Outcome, f: &Finding, suppressed: Option<Stri
         Some(why) => (miette::Severity::Advice, Some(why)),
         None => (miette_severity(f.severity), help_text(policy, &notes)),
     };
-    Report {
-        message: format!("[{}] {} ({})", f.severity, f.title, f.resource),
-        code: Some(f.rule_id.clone()),
+    Report::new(
+        &format!("[{}] {} ({})", f.severity, f.title, f.resource),
+        &f.rule_id,
         severity,
         help,
         labels,
-        source: Named(file),
-    }
+        file,
+        &masked(sources, &f.secrets, f.span.file),
+    )
 }
 
 fn label_text(message: &str, title: &str) -> String {

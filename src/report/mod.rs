@@ -1,6 +1,7 @@
 //! Rendering an outcome for people (miette), for programs (JSON) and for CI
 //! systems (SARIF, JUnit XML, GitHub workflow commands).
 
+pub mod excerpt;
 pub mod github;
 pub mod human;
 pub mod json;

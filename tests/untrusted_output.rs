@@ -1,0 +1,281 @@
+//! Reports of untrusted files on the real binary: long lines and control
+//! characters do not break the human or GitHub output, secrets appear in no
+//! format, and an invalid configuration is reported in every format. Each run
+//! has a memory limit and, beside the hostile file, a valid module that must
+//! still be linted.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+/// A module with one SSH-open security group: TKN-NET-001 at line 6, column 5.
+const GOOD_TF: &str = r#"resource "aws_security_group" "web" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"#;
+
+/// Address space the binary may use (its worker stacks are reserved, not used).
+const MEMORY_LIMIT_KB: u64 = 2 * 1024 * 1024;
+/// Only a hang comes near this.
+const HANG_SECONDS: u64 = 600;
+
+const FORMATS: [&str; 5] = ["human", "json", "sarif", "junit", "github"];
+
+/// The fake secret: in no policy text, so any occurrence in a report is a leak.
+const SECRET: &str = "Tk9-fake-SECRET-value";
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "good/main.tf", GOOD_TF.as_bytes());
+    dir
+}
+
+fn write(root: &Path, name: &str, bytes: &[u8]) {
+    let path = root.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Runs `tenken check <args>` in `dir` under the memory limit: exit code,
+/// standard output and standard error.
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {MEMORY_LIMIT_KB} && exec timeout {HANG_SECONDS} \"$0\" check \"$@\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_tenken"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let code = out
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("killed: {stderr}"));
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (code, String::from_utf8(out.stdout).unwrap(), stderr)
+}
+
+/// Exit code and standard output of `tenken check <args>`.
+fn check(dir: &Path, args: &[&str]) -> (i32, String) {
+    let (code, out, _) = run(dir, args);
+    (code, out)
+}
+
+/// `(rule, file, line, column)` of every finding of a JSON report.
+fn findings(json: &str) -> Vec<(String, String, u64, u64)> {
+    let v: Value = serde_json::from_str(json).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn assert_good_linted(json: &str) {
+    let good = ("TKN-NET-001".to_string(), "good/main.tf".to_string(), 6, 5);
+    assert!(findings(json).contains(&good), "{json}");
+}
+
+#[test]
+fn a_finding_on_a_very_long_line_is_shown() {
+    let dir = workspace();
+    let template = serde_json::json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "x".repeat(100_000),
+        "Resources": { "SG": {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {
+                "GroupDescription": "web",
+                "SecurityGroupIngress": [{
+                    "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0",
+                    "Description": "ssh"
+                }]
+            }
+        }}
+    });
+    write(dir.path(), "min.json", template.to_string().as_bytes());
+    let (code, human) = check(dir.path(), &["."]);
+    assert_eq!(code, 1, "{human}");
+    assert!(human.contains("[min.json:1:"), "{human}");
+    assert!(
+        human.contains("port 22-22 is open to the internet"),
+        "{human}"
+    );
+    assert!(human.contains("[good/main.tf:6:5]"), "{human}");
+    let longest = human.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(longest < 400, "a line of {longest} characters");
+
+    let (_, json) = check(dir.path(), &["--format", "json", "."]);
+    let column = findings(&json)
+        .into_iter()
+        .find(|f| f.0 == "TKN-NET-001" && f.1 == "min.json")
+        .map(|f| f.3)
+        .unwrap();
+    assert!(column > 100_000, "{column}");
+    assert_good_linted(&json);
+}
+
+#[test]
+fn control_characters_are_escaped() {
+    let dir = workspace();
+    let hostile = "Resources:\n  SG:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: web\n      SecurityGroupIngress:\n        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0, Description: \"\x1b]0;pwned\x07 \r x\"}\n";
+    write(dir.path(), "sg\x1b[31m.yaml", hostile.as_bytes());
+    write(dir.path(), "bad\x1b]0;x\x07.yaml", b"Resources: [\x00\r\n");
+    for format in ["human", "github"] {
+        let (code, out) = check(dir.path(), &["--format", format, "."]);
+        assert_eq!(code, 2, "{out}");
+        let control = out.chars().find(|&c| c.is_control() && c != '\n');
+        assert_eq!(control, None, "{format}: {out:?}");
+        assert!(out.contains("sg\\u{1b}[31m.yaml"), "{format}: {out}");
+        assert!(out.contains("bad\\u{1b}]0;x\\u{7}.yaml"), "{format}: {out}");
+        assert!(out.contains("good/main.tf"), "{format}: {out}");
+    }
+    let (_, human) = check(dir.path(), &["."]);
+    assert!(human.contains("\\u{1b}]0;pwned\\u{7} \\r x"), "{human}");
+}
+
+#[test]
+fn secrets_appear_in_no_format() {
+    let dir = workspace();
+    let tf = format!(
+        r#"variable "db_password" {{
+  type      = string
+  sensitive = true
+  default   = "{SECRET}"
+}}
+
+resource "aws_db_instance" "literal" {{
+  username = "admin"
+  password = "{SECRET}"
+}}
+
+resource "aws_rds_cluster" "from_variable" {{
+  master_username = "admin"
+  master_password = var.db_password
+}}
+
+resource "aws_lambda_function" "fn" {{
+  function_name = "fn"
+  environment {{
+    variables = {{
+      API_KEY = "{SECRET}"
+    }}
+  }}
+}}
+"#
+    );
+    write(dir.path(), "db/main.tf", tf.as_bytes());
+    let cfn = format!(
+        "Parameters:\n  DbPassword:\n    Type: String\n    NoEcho: true\n    Default: {SECRET}\n  \
+         BucketAcl:\n    Type: String\n    NoEcho: true\n    Default: PublicReadWrite\n\
+         Resources:\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      \
+         MasterUsername: admin\n      MasterUserPassword: !Ref DbPassword\n  \
+         Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      AccessControl: !Ref BucketAcl\n"
+    );
+    write(dir.path(), "stack.yaml", cfn.as_bytes());
+    for format in FORMATS {
+        let (code, out) = check(dir.path(), &["--format", format, "."]);
+        assert_eq!(code, 1, "{out}");
+        assert!(!out.contains(SECRET), "{format}: {out}");
+        assert!(out.contains("TKN-SEC-001"), "{format}: {out}");
+    }
+    let (_, human) = check(dir.path(), &["."]);
+    assert!(human.contains(&format!("password = \"{}\"", "*".repeat(SECRET.len()))));
+    assert!(human.contains("Default: ***************"), "{human}");
+
+    let (_, json) = check(dir.path(), &["--format", "json", "."]);
+    let found = findings(&json);
+    for expected in [
+        ("TKN-SEC-001", "db/main.tf", 9, 3),
+        ("TKN-SEC-001", "db/main.tf", 14, 3),
+        ("TKN-SEC-002", "db/main.tf", 20, 5),
+        ("TKN-SEC-001", "stack.yaml", 15, 7),
+    ] {
+        let expected = (
+            expected.0.to_string(),
+            expected.1.to_string(),
+            expected.2,
+            expected.3,
+        );
+        assert!(found.contains(&expected), "{expected:?} in {found:#?}");
+    }
+    // A policy not about secrets still masks a value from a NoEcho parameter.
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let acl = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "TKN-DATA-016")
+        .unwrap();
+    assert_eq!(acl["message"], "the bucket ACL is *****************");
+    assert_good_linted(&json);
+}
+
+#[test]
+fn an_invalid_configuration_is_reported_in_every_format() {
+    let dir = workspace();
+    write(dir.path(), ".tenken.yaml", b"fail_on: [nope\n");
+    let (code, json) = check(
+        dir.path(),
+        &[
+            "--format",
+            "sarif=out.sarif",
+            "--format",
+            "junit=out.xml",
+            "--format",
+            "json",
+            ".",
+        ],
+    );
+    assert_eq!(code, 2, "{json}");
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{json}");
+    assert!(errors[0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with(".tenken.yaml"));
+    assert_eq!(errors[0]["line"], 1);
+
+    let sarif: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out.sarif")).unwrap()).unwrap();
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let text = invocation["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(text.contains("invalid configuration"), "{text}");
+
+    let junit = std::fs::read_to_string(dir.path().join("out.xml")).unwrap();
+    assert!(junit.contains("errors=\"1\""), "{junit}");
+    assert!(
+        junit.contains("<error message=\"invalid configuration"),
+        "{junit}"
+    );
+
+    let (code, out) = check(dir.path(), &["--format", "github", "."]);
+    assert_eq!(code, 2);
+    assert!(out.starts_with("::error file="), "{out}");
+    assert!(out.contains(".tenken.yaml,line=1,col=10,"), "{out}");
+    // The human report of a run that could not start is on standard error.
+    let (code, out, err) = run(dir.path(), &["."]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("invalid configuration"), "{err}");
+}
