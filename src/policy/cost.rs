@@ -2,7 +2,8 @@
 //!
 //! At load, an expression longer than [`MAX_SOURCE_BYTES`] or nested deeper
 //! than [`MAX_DEPTH`] is refused, so neither the parser nor the evaluator
-//! (both recursive) can exhaust the stack.
+//! (both recursive) can exhaust the stack; so is one whose [`estimate`], with
+//! short data lists, is above [`MAX_COST`]: it would run out of budget anyway.
 //!
 //! At run time, each check (one policy on one resource) has a budget of
 //! [`MAX_STEPS`] evaluation steps. [`instrument`] rewrites an expression so
@@ -33,6 +34,12 @@ pub const MAX_DEPTH: usize = 48;
 
 /// Evaluation steps one check may take.
 pub const MAX_STEPS: u64 = 4_000_000;
+
+/// Assumed length of a list or map read from the model by [`estimate`].
+const DATA_LIST_LEN: u64 = 10;
+
+/// The highest [`estimate`] accepted at load.
+pub const MAX_COST: u64 = 10_000_000;
 
 /// The function a comprehension's range goes through: `@loop(range, body size)`.
 const LOOP: &str = "@loop";
@@ -99,6 +106,43 @@ fn entry_parts(entry: &EntryExpr) -> Vec<&IdedExpr> {
         EntryExpr::MapEntry(m) => vec![&m.key, &m.value],
         EntryExpr::StructField(f) => vec![&f.value],
     }
+}
+
+/// The estimated number of evaluation steps of `e` for one resource,
+/// saturating: each comprehension multiplies its body by the length of its
+/// range, known for a literal and assumed [`DATA_LIST_LEN`] for data.
+pub fn estimate(e: &IdedExpr) -> u64 {
+    match &e.expr {
+        Expr::Comprehension(c) => {
+            let len = match &c.iter_range.expr {
+                Expr::List(l) => l.elements.len() as u64,
+                Expr::Map(m) => m.entries.len() as u64,
+                _ => DATA_LIST_LEN,
+            };
+            let body = estimate(&c.loop_cond).saturating_add(estimate(&c.loop_step));
+            [&c.iter_range, &c.accu_init, &c.result]
+                .into_iter()
+                .map(estimate)
+                .fold(1, u64::saturating_add)
+                .saturating_add(len.saturating_mul(body))
+        }
+        _ => children(e)
+            .into_iter()
+            .map(estimate)
+            .fold(1, u64::saturating_add),
+    }
+}
+
+/// An error message if `expr` may cost more than [`MAX_COST`] (see [`estimate`]).
+pub fn check_cost(expr: &IdedExpr) -> Result<(), String> {
+    let cost = estimate(expr);
+    if cost > MAX_COST {
+        return Err(format!(
+            "expression too expensive: about {cost} evaluation steps per resource \
+             (limit {MAX_COST}); nest fewer comprehensions over lists"
+        ));
+    }
+    Ok(())
 }
 
 /// The number of nodes of `e`.
@@ -313,6 +357,21 @@ mod tests {
         ] {
             assert_eq!(run(src), Ok(Ok(true.into())), "{src}");
         }
+    }
+
+    #[test]
+    fn estimates_multiply_by_list_length_and_refuse_explosions() {
+        let cost = |src: &str| estimate(&parse_cel(src).unwrap());
+        assert!(cost("[1, 2, 3].exists(x, x == 2)") < 50);
+        let data = cost("resource.ingress.exists(r, r.from_port == 22)");
+        assert!(data > DATA_LIST_LEN && data < 20 * DATA_LIST_LEN, "{data}");
+        let ten = "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]";
+        let mut src = "true".to_string();
+        for v in 0..9 {
+            src = format!("{ten}.all(x{v}, {src})");
+        }
+        let err = check_cost(&parse_cel(&src).unwrap()).unwrap_err();
+        assert!(err.contains("too expensive"), "{err}");
     }
 
     #[test]

@@ -347,7 +347,9 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
         let msg = first.map_or_else(|| errs.to_string(), |e| e.msg.clone());
         Problem::new(span, format!("invalid CEL in `assert`: {msg}"))
     })?;
-    cost::check_depth(&assert).map_err(refuse)?;
+    cost::check_depth(&assert)
+        .and_then(|()| cost::check_cost(&assert))
+        .map_err(refuse)?;
     let parse_paths = |field: &str, v: &OneOrMany| {
         v.to_vec()
             .iter()
@@ -415,7 +417,9 @@ fn compile_message(template: &str) -> Result<Vec<MessagePart>, String> {
         let src = &rest[open + 1..open + close];
         cost::check_source(src).map_err(|e| format!("{{...}}: {e}"))?;
         let mut program = parse_cel(src).map_err(|e| format!("{{{src}}}: {e}"))?;
-        cost::check_depth(&program).map_err(|e| format!("{{{src}}}: {e}"))?;
+        cost::check_depth(&program)
+            .and_then(|()| cost::check_cost(&program))
+            .map_err(|e| format!("{{{src}}}: {e}"))?;
         cost::instrument(&mut program);
         parts.push(MessagePart::Expr(program));
         rest = &rest[open + close + 1..];
