@@ -5,6 +5,7 @@ mod shared;
 
 use crate::diag::Problem;
 use crate::model::{mask, Node, Resource, Secret, Unit, Value};
+use crate::policy::cost::{self, OverBudget};
 use crate::policy::{self, paths::Path, paths::Seg, Compiled, MessagePart, Policy, Severity};
 use crate::source::Span;
 use cel::common::types::{
@@ -114,10 +115,13 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
             .collect();
         root.add_variable_as_val("resources", Box::new(CelList::from(list)));
     }
+    // Policies that ran out of budget on a resource skip the rest of the unit.
+    let mut over_budget = vec![false; ready.len()];
     for (resource, value) in unit.resources.iter().zip(values) {
-        let applicable: Vec<&(&Policy, &Compiled)> = ready
+        let applicable: Vec<(usize, &(&Policy, &Compiled))> = ready
             .iter()
-            .filter(|(p, _)| p.applies_to(&resource.canonical_type))
+            .enumerate()
+            .filter(|(i, (p, _))| !over_budget[*i] && p.applies_to(&resource.canonical_type))
             .collect();
         if applicable.is_empty() {
             continue;
@@ -125,10 +129,10 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
         let mut scope = root.new_inner_scope();
         scope.add_variable_as_val("resource", value);
         scope.add_variable_as_val("meta", Box::new(CelMap::from(meta(resource))));
-        if applicable.iter().any(|(_, c)| c.uses_native) {
+        if applicable.iter().any(|(_, (_, c))| c.uses_native) {
             scope.add_variable_as_val("native", to_val(&resource.native));
         }
-        for &&(policy, compiled) in &applicable {
+        for &(i, &(policy, compiled)) in &applicable {
             if settings.record_checks {
                 out.checked.push(Checked {
                     rule_id: policy.spec.id.clone(),
@@ -142,7 +146,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
                 policy,
                 compiled,
             };
-            check.run(&scope, settings.strict, &mut out);
+            over_budget[i] = !check.run(&scope, settings.strict, &mut out);
         }
     }
     out
@@ -156,7 +160,35 @@ struct Check<'a> {
 }
 
 impl Check<'_> {
-    fn run(&self, scope: &Context, strict: bool, out: &mut Evaluation) {
+    /// Evaluates the check within its budget; false if it ran out (its
+    /// findings are then dropped for an error at the policy).
+    fn run(&self, scope: &Context, strict: bool, out: &mut Evaluation) -> bool {
+        let mut own = Evaluation::default();
+        match cost::metered(|| self.evaluate(scope, strict, &mut own)) {
+            Ok(()) => {
+                out.findings.append(&mut own.findings);
+                out.problems.append(&mut own.problems);
+                true
+            }
+            Err(OverBudget) => {
+                out.problems.push(Problem::new(
+                    self.compiled.assert_at,
+                    format!(
+                        "policy {} ran out of its budget of {} evaluation steps on {} ({}): \
+                         nest fewer comprehensions over `resources` or lists, or build smaller \
+                         values; the policy is skipped for the other resources of this file",
+                        self.policy.spec.id,
+                        cost::MAX_STEPS,
+                        self.resource.address,
+                        self.resource.native_type
+                    ),
+                ));
+                false
+            }
+        }
+    }
+
+    fn evaluate(&self, scope: &Context, strict: bool, out: &mut Evaluation) {
         let items: Vec<Option<&Node>> = if self.compiled.for_each.is_empty() {
             vec![None]
         } else {

@@ -167,7 +167,10 @@ pub struct Policy {
 /// A policy's CEL programs and paths.
 #[derive(Debug)]
 pub struct Compiled {
+    /// The assertion, instrumented to pay for its work (see [`cost`]).
     pub assert: Expression,
+    /// Where the assertion starts in the policy file.
+    pub assert_at: Span,
     pub for_each: Vec<Path>,
     pub at: Vec<Path>,
     /// Paths the assertion reads.
@@ -179,15 +182,18 @@ pub struct Compiled {
     pub uses_native: bool,
 }
 
-/// The CEL environment policies run in, built once: the standard library,
-/// with a `matches` that compiles each pattern once per thread (the cel
-/// crate's compiles it on every call, about 5% of a whole-corpus run).
+/// The CEL environment policies run in, built once: the standard library
+/// (no function of it reads files or the environment), the functions that
+/// meter evaluation ([`cost::register`]), and a `matches` that compiles each
+/// pattern once per thread (the cel crate's compiles it on every call, about
+/// 5% of a whole-corpus run).
 pub fn cel_env() -> Arc<cel::Env> {
     static ENV: LazyLock<Arc<cel::Env>> = LazyLock::new(|| {
         let mut env = cel::Env::stdlib();
         let added = cel::add_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>, id = "matches")
             .and_then(|()| cel::add_member_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>));
         added.expect("`matches` is not in a standard library built without regex");
+        cost::register(&mut env).expect("the metering functions are not in the standard library");
         Arc::new(env)
     });
     ENV.clone()
@@ -197,8 +203,10 @@ pub fn cel_env() -> Arc<cel::Env> {
 /// when it grows past this many (patterns built from data could be endless).
 const REGEX_CACHE_LEN: usize = 256;
 
-/// CEL's `matches`: whether the RE2-syntax `pattern` matches part of `text`.
+/// CEL's `matches`: whether the RE2-syntax `pattern` matches part of `text`;
+/// it pays the length of both.
 fn matches(text: &CelString<'_>, pattern: &CelString<'_>) -> Result<CelBool, cel::ExecutionError> {
+    cost::charge((text.inner().len() + pattern.inner().len()) as u64)?;
     thread_local! {
         static CACHE: RefCell<HashMap<String, regex::Regex>> = RefCell::new(HashMap::new());
     }
@@ -332,7 +340,9 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
         spec.assert.referenced.line() as usize,
         spec.assert.referenced.column() as usize,
     );
-    let assert = parse_cel(&spec.assert.value).map_err(|errs| {
+    let refuse = |e: String| Problem::new(assert_at, format!("`assert`: {e}"));
+    cost::check_source(&spec.assert.value).map_err(refuse)?;
+    let mut assert = parse_cel(&spec.assert.value).map_err(|errs| {
         let first = errs.errors.first();
         let span = first
             .and_then(|e| locate_in(file, id, assert_at, &spec.assert.value, e.pos))
@@ -340,7 +350,9 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
         let msg = first.map_or_else(|| errs.to_string(), |e| e.msg.clone());
         Problem::new(span, format!("invalid CEL in `assert`: {msg}"))
     })?;
-    cost::check(&assert).map_err(|e| Problem::new(assert_at, format!("`assert`: {e}")))?;
+    cost::check_depth(&assert)
+        .and_then(|()| cost::check_cost(&assert))
+        .map_err(refuse)?;
     let parse_paths = |field: &str, v: &OneOrMany| {
         v.to_vec()
             .iter()
@@ -355,8 +367,10 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
     let reads = paths::read_paths(&assert, ROOTS);
     let uses_resources = assert.references().has_variable("resources");
     let uses_native = assert.references().has_variable("native");
+    cost::instrument(&mut assert);
     Ok(Compiled {
         assert,
+        assert_at,
         for_each,
         at,
         reads,
@@ -404,8 +418,12 @@ fn compile_message(template: &str) -> Result<Vec<MessagePart>, String> {
             parts.push(MessagePart::Text(rest[..open].to_string()));
         }
         let src = &rest[open + 1..open + close];
-        let program = parse_cel(src).map_err(|e| format!("{{{src}}}: {e}"))?;
-        cost::check(&program).map_err(|e| format!("{{{src}}}: {e}"))?;
+        cost::check_source(src).map_err(|e| format!("{{...}}: {e}"))?;
+        let mut program = parse_cel(src).map_err(|e| format!("{{{src}}}: {e}"))?;
+        cost::check_depth(&program)
+            .and_then(|()| cost::check_cost(&program))
+            .map_err(|e| format!("{{{src}}}: {e}"))?;
+        cost::instrument(&mut program);
         parts.push(MessagePart::Expr(program));
         rest = &rest[open + close + 1..];
     }
