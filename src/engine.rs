@@ -1,6 +1,7 @@
 //! Evaluation: every resource of a unit against the policies for its type.
 //! Each resource becomes a CEL value once and every policy runs against it.
 
+mod graph;
 mod shared;
 
 use crate::diag::Problem;
@@ -14,8 +15,10 @@ use cel::common::types::{
 use cel::common::value::Val;
 use cel::objects::Key;
 use cel::Context;
+use graph::Graph;
 use rayon::prelude::*;
 use shared::SharedMap;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -93,7 +96,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
     let _ = root.add_function("refers_to", refers_to);
     let _ = root.add_function("is_dynamic_reference", is_dynamic_reference);
     // Each resource's properties are converted once and shared by
-    // `resource` and `resources` (see `shared`).
+    // `resource`, `resources` and the graph's answers (see `shared`).
     let values: Vec<Box<dyn Val>> = unit
         .resources
         .iter()
@@ -102,19 +105,21 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
             _ => to_val(&r.props),
         })
         .collect();
-    if ready.iter().any(|(_, c)| c.uses_resources) {
-        let list: Vec<Box<dyn Val>> = unit
-            .resources
-            .iter()
-            .zip(&values)
-            .map(|(r, props)| {
-                let mut entries = meta(r);
-                entries.insert(map_key("props"), props.clone_as_boxed());
-                Box::new(SharedMap::new(CelMap::from(entries))) as Box<dyn Val>
-            })
-            .collect();
-        root.add_variable_as_val("resources", Box::new(CelList::from(list)));
-    }
+    let entries: Vec<SharedMap> = unit
+        .resources
+        .iter()
+        .zip(&values)
+        .map(|(r, props)| {
+            let mut entries = meta(r);
+            entries.insert(map_key("props"), props.clone_as_boxed());
+            SharedMap::new(CelMap::from(entries))
+        })
+        .collect();
+    let graph = Arc::new(Graph::new(unit, entries));
+    graph::register(&mut root, &graph);
+    let list: Vec<Box<dyn Val>> = graph.entries.iter().map(|e| e.clone_as_boxed()).collect();
+    root.add_variable_as_val("resources", Box::new(CelList::from(list)));
+    let joins = Joins::new(unit);
     // Policies that ran out of budget on a resource skip the rest of the unit.
     let mut over_budget = vec![false; ready.len()];
     for (resource, value) in unit.resources.iter().zip(values) {
@@ -128,7 +133,12 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
         }
         let mut scope = root.new_inner_scope();
         scope.add_variable_as_val("resource", value);
-        scope.add_variable_as_val("meta", Box::new(CelMap::from(meta(resource))));
+        let mut about = meta(resource);
+        about.insert(
+            map_key("referrers"),
+            graph.referrers(&resource.address).into_val(),
+        );
+        scope.add_variable_as_val("meta", Box::new(CelMap::from(about)));
         if applicable.iter().any(|(_, (_, c))| c.uses_native) {
             scope.add_variable_as_val("native", to_val(&resource.native));
         }
@@ -141,7 +151,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
                 });
             }
             let check = Check {
-                unit,
+                joins: &joins,
                 resource,
                 policy,
                 compiled,
@@ -153,7 +163,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
 }
 
 struct Check<'a> {
-    unit: &'a Unit,
+    joins: &'a Joins<'a>,
     resource: &'a Resource,
     policy: &'a Policy,
     compiled: &'a Compiled,
@@ -258,12 +268,14 @@ impl Check<'_> {
         )
     }
 
-    /// True if a value the assertion reads is unknown.
+    /// True if a value the assertion reads is unknown: in the resource, the
+    /// element, or, for a join, in a resource of a type it looks at.
     fn reads_unknown(&self, item: Option<&Node>) -> bool {
         self.compiled
             .reads
             .iter()
-            .any(|path| match path.root.as_str() {
+            .enumerate()
+            .any(|(i, path)| match path.root.as_str() {
                 "resource" => path.meets_unknown(&self.resource.props),
                 "item" => item.is_some_and(|i| path.meets_unknown(i)),
                 "native" => path.meets_unknown(&self.resource.native),
@@ -273,10 +285,7 @@ impl Check<'_> {
                             root: String::new(),
                             segs: rest.to_vec(),
                         };
-                        self.unit
-                            .resources
-                            .iter()
-                            .any(|r| rest.meets_unknown(&r.props))
+                        self.joins.meet_unknown(self.compiled, i, &rest)
                     }
                     _ => false,
                 },
@@ -346,6 +355,55 @@ impl Check<'_> {
             secrets,
         }
     }
+}
+
+/// Where the joins of a unit meet unknown values, found once per policy
+/// and path: a join is undecided only through a resource of a type it
+/// names (or of any type, when it names none).
+struct Joins<'u> {
+    unit: &'u Unit,
+    memo: RefCell<HashMap<(*const Compiled, usize), bool>>,
+}
+
+impl<'u> Joins<'u> {
+    fn new(unit: &'u Unit) -> Joins<'u> {
+        Joins {
+            unit,
+            memo: RefCell::default(),
+        }
+    }
+
+    /// Whether `path` (the `i`-th read of `policy`, under `props`) is unknown
+    /// in a resource the policy's joins look at.
+    fn meet_unknown(&self, policy: &Compiled, i: usize, path: &Path) -> bool {
+        *self
+            .memo
+            .borrow_mut()
+            .entry((policy as *const Compiled, i))
+            .or_insert_with(|| {
+                let named: HashSet<&str> = policy
+                    .mentions
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|m| is_type_name(m))
+                    .collect();
+                self.unit
+                    .resources
+                    .iter()
+                    .filter(|r| named.is_empty() || named.contains(r.canonical_type.as_str()))
+                    .any(|r| path.meets_unknown(&r.props))
+            })
+    }
+}
+
+/// `aws_flow_log`: a canonical (Terraform AWS provider) type name.
+fn is_type_name(s: &str) -> bool {
+    s.strip_prefix("aws_").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    })
 }
 
 fn render_message(parts: &[MessagePart], ctx: &Context) -> String {

@@ -75,6 +75,21 @@ fn exceeds_depth(e: &IdedExpr, left: usize) -> bool {
     }
 }
 
+/// The string literals in `e`, sorted, each once.
+pub fn string_literals(e: &IdedExpr) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut work = vec![e];
+    while let Some(e) = work.pop() {
+        if let Expr::Literal(LiteralValue::String(s)) = &e.expr {
+            out.push(s.to_string());
+        }
+        work.extend(children(e));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn children(e: &IdedExpr) -> Vec<&IdedExpr> {
     match &e.expr {
         Expr::Call(c) => c.target.iter().map(|t| t.as_ref()).chain(&c.args).collect(),

@@ -176,8 +176,9 @@ pub struct Compiled {
     /// Paths the assertion reads.
     pub reads: Vec<Path>,
     pub message: Vec<MessagePart>,
-    /// Whether the assertion looks at other resources.
-    pub uses_resources: bool,
+    /// The assertion's string literals: among them, the resource types its
+    /// joins look at (an unknown value elsewhere cannot change its result).
+    pub mentions: Vec<String>,
     /// Whether the assertion looks at the native (as written) properties.
     pub uses_native: bool,
 }
@@ -365,7 +366,7 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
     let message = compile_message(spec.message.as_deref().unwrap_or(&spec.title))
         .map_err(|e| Problem::new(Span::new(id, 0, 0), format!("`message`: {e}")))?;
     let reads = paths::read_paths(&assert, ROOTS);
-    let uses_resources = assert.references().has_variable("resources");
+    let mentions = cost::string_literals(&assert);
     let uses_native = assert.references().has_variable("native");
     cost::instrument(&mut assert);
     Ok(Compiled {
@@ -375,7 +376,7 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
         at,
         reads,
         message,
-        uses_resources,
+        mentions,
         uses_native,
     })
 }

@@ -143,13 +143,37 @@ pub fn read_paths(expr: &IdedExpr, roots: &[&str]) -> Vec<Path> {
     out
 }
 
+/// Functions whose result is resources of the unit, read like `resources`
+/// (`referrers(a)` a list of them, `target(r)` one of them).
+const GRAPH_FUNCTIONS: &[(&str, bool)] = &[("referrers", false), ("target", true)];
+
 fn path_of(e: &IdedExpr, bindings: &HashMap<String, Path>) -> Option<Path> {
+    let resources = |one: bool| Path {
+        root: "resources".into(),
+        segs: if one { vec![Seg::Each] } else { Vec::new() },
+    };
     match &e.expr {
         Expr::Ident(name) => bindings.get(name).cloned(),
         Expr::Select(s) => {
             let mut p = path_of(&s.operand, bindings)?;
+            if p.root == "meta" && p.segs.is_empty() && s.field == "referrers" {
+                return Some(resources(false));
+            }
             p.segs.push(Seg::Field(s.field.clone()));
             Some(p)
+        }
+        Expr::Call(c)
+            if c.target.is_none() && GRAPH_FUNCTIONS.iter().any(|(f, _)| *f == c.func_name) =>
+        {
+            let one = GRAPH_FUNCTIONS
+                .iter()
+                .any(|&(f, one)| f == c.func_name && one);
+            Some(resources(one))
+        }
+        // `[target(r)]`: a list of the one resource.
+        Expr::List(l) if l.elements.len() == 1 => {
+            let mut p = path_of(&l.elements[0], bindings)?;
+            (p.segs.pop() == Some(Seg::Each)).then_some(p)
         }
         Expr::Call(c)
             if matches!(
@@ -176,11 +200,18 @@ fn collect(e: &IdedExpr, bindings: &HashMap<String, Path>, out: &mut Vec<Path>) 
             out.push(p);
         }
         // Index expressions may themselves read paths.
-        if let Expr::Call(c) = &e.expr {
-            c.args
+        match &e.expr {
+            // The arguments of a graph function are read whole.
+            Expr::Call(c) if GRAPH_FUNCTIONS.iter().any(|(f, _)| *f == c.func_name) => {
+                c.args.iter().for_each(|a| collect(a, bindings, out));
+            }
+            Expr::Call(c) => c
+                .args
                 .iter()
                 .skip(1)
-                .for_each(|a| collect(a, bindings, out));
+                .for_each(|a| collect(a, bindings, out)),
+            Expr::List(l) => l.elements.iter().for_each(|a| collect(a, bindings, out)),
+            _ => {}
         }
         return;
     }
