@@ -6,6 +6,7 @@
 //! filter ([`pipeline`]) → [`report`].
 
 pub mod baseline;
+pub mod budget;
 pub mod cfn;
 pub mod config;
 pub mod diag;

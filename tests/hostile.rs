@@ -107,7 +107,7 @@ fn deep_hcl_is_refused() {
 
 #[test]
 fn long_and_exploding_locals_stay_bounded() {
-    // A chain of 100,000 locals used to overflow the stack.
+    // A chain of 100,000 locals used to overflow the stack: refused past 256 levels.
     let dir = workspace();
     let mut chain = String::from("locals {\n  l0 = \"x\"\n");
     for i in 1..100_000 {
@@ -115,7 +115,7 @@ fn long_and_exploding_locals_stay_bounded() {
     }
     chain.push_str("}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = local.l99999\n}\n");
     write(dir.path(), "chain/main.tf", chain.as_bytes());
-    // Locals that grow tenfold (lists) or double (strings) at every step.
+    // Locals that grow tenfold (lists) or double (strings) at every step: over budget.
     let mut bomb = String::from("locals {\n  l0 = [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n  s0 = \"xxxxxxxx\"\n");
     for i in 1..40 {
         if i < 10 {
@@ -132,8 +132,25 @@ fn long_and_exploding_locals_stay_bounded() {
     );
     write(dir.path(), "bomb/main.tf", bomb.as_bytes());
     let run = check(dir.path(), &["."]);
-    assert_eq!(run.code, 1, "{:#?}", run.json);
-    assert_eq!(run.errors(), []);
+    let unknown_after = "this value and those evaluated after it are unknown";
+    assert_eq!(
+        run.errors(),
+        [
+            (
+                "bomb/main.tf".into(),
+                format!("evaluation produces more than 64 MiB of text; {unknown_after}"),
+                34,
+                12
+            ),
+            (
+                "chain/main.tf".into(),
+                "evaluation nests deeper than 256 levels; the value is unknown".into(),
+                99746,
+                12
+            ),
+        ]
+    );
+    assert_eq!(run.code, 2);
     assert_eq!(run.json["summary"]["resources"], 3);
     run.assert_good_linted();
 }

@@ -194,7 +194,7 @@ fn a_module_calling_itself_stops_with_an_error() {
     assert!(errors[0]["message"]
         .as_str()
         .unwrap()
-        .contains("modules nested deeper than 16 levels"));
+        .contains("module cycle"));
     assert_eq!(code, 2);
 }
 

@@ -4,6 +4,7 @@
 
 use super::intrinsics::Resolver;
 use super::parameters::scalar_text;
+use crate::budget::INSTANCE_STEPS;
 use crate::model::{Node, Value};
 use std::collections::BTreeMap;
 
@@ -15,7 +16,8 @@ pub fn has_loops(m: &BTreeMap<String, Node>) -> bool {
 }
 
 /// The map with its loops expanded (nested loops too); a loop whose
-/// collection is unknown produces nothing.
+/// collection is unknown produces nothing, and one over the template's
+/// budget stops at the last copy it affords (each counts as an instance).
 pub fn expand(m: &BTreeMap<String, Node>, resolver: &Resolver) -> BTreeMap<String, Node> {
     let mut out = BTreeMap::new();
     for (k, v) in m {
@@ -23,18 +25,23 @@ pub fn expand(m: &BTreeMap<String, Node>, resolver: &Resolver) -> BTreeMap<Strin
             out.insert(k.clone(), v.clone());
             continue;
         }
-        let Some([id, collection, fragment]) =
+        let Some([id, collection, template]) =
             v.as_list().and_then(|l| <&[Node; 3]>::try_from(l).ok())
         else {
             continue;
         };
-        let (Some(id), Some(Value::Map(fragment))) = (id.as_str(), Some(&fragment.value)) else {
+        let (Some(id), Value::Map(fragment)) = (id.as_str(), &template.value) else {
             continue;
         };
         let Some(Value::List(items)) = resolver.resolve(collection).map(|c| c.value) else {
             continue;
         };
+        let at = v.key_span.unwrap_or(v.span);
         for item in items.iter().filter_map(scalar_text) {
+            let budget = &resolver.budget;
+            if !budget.charge(at, INSTANCE_STEPS, 0) || !budget.charge_copy(at, template) {
+                break;
+            }
             let copy: BTreeMap<String, Node> = fragment
                 .iter()
                 .map(|(k, v)| (substitute_text(k, id, &item), substitute(v, id, &item)))

@@ -3,11 +3,15 @@
 //! [`Reference`]; what only the deployment knows becomes [`Value::Unknown`]
 //! (a string with one unknown part is unknown); `AWS::NoValue` removes the
 //! property. `Fn::Base64` keeps its input readable: policies inspect the text.
+//! What goes over the template's budget is unknown.
 
 use super::cidr;
 use super::parameters::scalar_text;
+use crate::budget::Budget;
 use crate::model::{canonical::snake_case, Node, Origin, Reference, Value};
+use crate::source::Span;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// Resolves intrinsic functions in one template.
@@ -22,6 +26,8 @@ pub struct Resolver<'a> {
     pub(super) stack_outputs: BTreeMap<String, BTreeMap<String, Node>>,
     /// Prepended to resource addresses (`Stack/` inside a nested stack).
     prefix: &'a str,
+    /// Shared by the template and its nested stacks.
+    pub(super) budget: Rc<Budget>,
 }
 
 impl<'a> Resolver<'a> {
@@ -31,6 +37,7 @@ impl<'a> Resolver<'a> {
         params: BTreeMap<String, Node>,
         resources: BTreeSet<String>,
         prefix: &'a str,
+        budget: Rc<Budget>,
     ) -> Resolver<'a> {
         Resolver {
             params,
@@ -39,6 +46,7 @@ impl<'a> Resolver<'a> {
             resources,
             stack_outputs: BTreeMap::new(),
             prefix,
+            budget,
         }
     }
 
@@ -55,6 +63,10 @@ impl<'a> Resolver<'a> {
 
     /// Resolves a node; `None` means the property is removed (`AWS::NoValue`).
     pub fn resolve(&self, node: &Node) -> Option<Node> {
+        let text = node.as_str().map_or(0, str::len);
+        if !self.budget.charge(node.span, 1, text as u64) {
+            return Some(unknown(node));
+        }
         let value = match &node.value {
             Value::Map(m) if m.len() == 1 => {
                 let (name, arg) = m.iter().next().expect("one entry");
@@ -92,11 +104,11 @@ impl<'a> Resolver<'a> {
         let value = match name {
             "Ref" => return self.reference(arg, at),
             "Fn::GetAtt" => match self.stack_output(arg) {
-                Some(output) => return Some(placed(output.clone(), at)),
+                Some(output) => return Some(self.copy(output, at)),
                 None => self.get_att(arg),
             },
             "Fn::Sub" => return Some(self.sub(arg, at)),
-            "Fn::Join" => self.join(args),
+            "Fn::Join" => self.join(args, at),
             "Fn::Select" => return self.select(args, at),
             "Fn::Split" => self.split(args, at),
             "Fn::FindInMap" => return self.find_in_map(args, at),
@@ -117,13 +129,13 @@ impl<'a> Resolver<'a> {
     fn reference(&self, arg: &Node, at: &Node) -> Option<Node> {
         let target = match arg.as_str() {
             Some(t) => t,
-            None => return Some(placed(Node::new(Value::Unknown, at.span), at)),
+            None => return Some(unknown(at)),
         };
         if target == "AWS::NoValue" {
             return None;
         }
         let value = if let Some(param) = self.params.get(target) {
-            return Some(placed(param.clone(), at));
+            return Some(self.copy(param, at));
         } else if self.resources.contains(target) {
             Value::Ref(Reference {
                 address: format!("{}{target}", self.prefix),
@@ -175,44 +187,51 @@ impl<'a> Resolver<'a> {
             Value::Str(s) => (s.as_str(), None),
             Value::List(l) if !l.is_empty() => match l[0].as_str() {
                 Some(s) => (s, l.get(1)),
-                None => return placed(Node::new(Value::Unknown, at.span), at),
+                None => return unknown(at),
             },
-            _ => return placed(Node::new(Value::Unknown, at.span), at),
+            _ => return unknown(at),
         };
         let mut origin = None;
         let mut out = String::with_capacity(template.len());
         let mut rest = template;
         let mut known = true;
         while let Some(i) = rest.find("${") {
-            out.push_str(&rest[..i]);
+            known = known && self.write(&rest[..i], at.span, &mut out);
             let after = &rest[i + 2..];
             let Some(close) = after.find('}') else {
-                out.push_str(&rest[i..]);
+                known = known && self.write(&rest[i..], at.span, &mut out);
                 rest = "";
                 break;
             };
             let name = &after[..close];
             rest = &after[close + 1..];
             if let Some(literal) = name.strip_prefix('!') {
-                out.push_str("${");
-                out.push_str(literal);
-                out.push('}');
+                known = known && self.write(&format!("${{{literal}}}"), at.span, &mut out);
                 continue;
             }
             let name = name.trim();
+            let resolved;
             let value = match vars.and_then(|v| v.get(name)) {
-                Some(v) => Some(self.value(v)),
-                None => self.params.get(name).cloned(),
-            };
-            match value.as_ref().and_then(|v| scalar_text(v).map(|t| (t, v))) {
-                Some((text, v)) => {
-                    out.push_str(&text);
-                    origin = origin.or_else(|| v.origin.clone());
+                Some(v) => {
+                    resolved = self.value(v);
+                    Some(&resolved)
                 }
-                None => known = false,
-            }
+                None => self.params.get(name),
+            };
+            let scalar = |v: &&Node| {
+                matches!(
+                    v.value,
+                    Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)
+                )
+            };
+            let Some(v) = value.filter(scalar) else {
+                known = false;
+                continue;
+            };
+            origin = origin.or_else(|| v.origin.clone());
+            known = known && scalar_text(v).is_some_and(|t| self.write(&t, at.span, &mut out));
         }
-        out.push_str(rest);
+        known = known && self.write(rest, at.span, &mut out);
         let mut node = Node::new(
             if known {
                 Value::Str(out)
@@ -225,26 +244,34 @@ impl<'a> Resolver<'a> {
         placed(node, at)
     }
 
-    fn join(&self, args: &[Node]) -> Value {
+    fn join(&self, args: &[Node], at: &Node) -> Value {
         let [delim, list] = args else {
             return Value::Unknown;
         };
         let (Some(delim), Value::List(items)) = (delim.as_str(), self.value(list).value) else {
             return Value::Unknown;
         };
-        let parts: Option<Vec<String>> = items.iter().map(scalar_text).collect();
-        parts.map_or(Value::Unknown, |p| Value::Str(p.join(delim)))
+        let Some(parts) = items.iter().map(scalar_text).collect::<Option<Vec<_>>>() else {
+            return Value::Unknown;
+        };
+        let length = parts.iter().map(String::len).sum::<usize>()
+            + delim.len() * parts.len().saturating_sub(1);
+        if !self.budget.charge(at.span, 0, length as u64) {
+            return Value::Unknown;
+        }
+        Value::Str(parts.join(delim))
     }
 
     fn select(&self, args: &[Node], at: &Node) -> Option<Node> {
-        let unknown = || Some(placed(Node::new(Value::Unknown, at.span), at));
         let [index, list] = args else {
-            return unknown();
+            return Some(unknown(at));
         };
         let index = scalar_text(&self.value(index)).and_then(|t| t.trim().parse::<usize>().ok());
         match (index, self.value(list).value) {
-            (Some(i), Value::List(items)) if i < items.len() => Some(placed(items[i].clone(), at)),
-            _ => unknown(),
+            (Some(i), Value::List(mut items)) if i < items.len() => {
+                Some(placed(items.swap_remove(i), at))
+            }
+            _ => Some(unknown(at)),
         }
     }
 
@@ -264,16 +291,15 @@ impl<'a> Resolver<'a> {
 
     /// `Fn::FindInMap`; the value keeps the mapping entry as its origin.
     fn find_in_map(&self, args: &[Node], at: &Node) -> Option<Node> {
-        let unknown = || Some(placed(Node::new(Value::Unknown, at.span), at));
         if args.len() < 3 {
-            return unknown();
+            return Some(unknown(at));
         }
         let keys: Option<Vec<String>> = args[..3]
             .iter()
             .map(|k| scalar_text(&self.value(k)))
             .collect();
         let Some(keys) = keys else {
-            return unknown();
+            return Some(unknown(at));
         };
         let entry = self
             .mappings
@@ -282,7 +308,7 @@ impl<'a> Resolver<'a> {
             .and_then(|m| m.get(&keys[2]));
         match entry {
             Some(entry) => {
-                let mut node = entry.clone();
+                let mut node = self.copy(entry, entry);
                 if node.origin.is_none() {
                     node.origin = Some(Arc::new(Origin {
                         span: entry.key_span.map_or(entry.span, |k| k.to(entry.span)),
@@ -293,7 +319,7 @@ impl<'a> Resolver<'a> {
             }
             None => match args.get(3).and_then(|o| o.get("DefaultValue")) {
                 Some(default) => self.resolve(default).map(|n| placed(n, at)),
-                None => unknown(),
+                None => Some(unknown(at)),
             },
         }
     }
@@ -301,12 +327,12 @@ impl<'a> Resolver<'a> {
     /// `Fn::If`: the branch its condition selects; unknown when undecidable.
     fn branch(&self, args: &[Node], at: &Node) -> Option<Node> {
         let [cond, yes, no] = args else {
-            return Some(placed(Node::new(Value::Unknown, at.span), at));
+            return Some(unknown(at));
         };
         match cond.as_str().and_then(|c| self.condition(c)) {
             Some(true) => self.resolve(yes).map(|n| placed(n, at)),
             Some(false) => self.resolve(no).map(|n| placed(n, at)),
-            None => Some(placed(Node::new(Value::Unknown, at.span), at)),
+            None => Some(unknown(at)),
         }
     }
 
@@ -332,10 +358,34 @@ impl<'a> Resolver<'a> {
     }
 
     fn to_json_string(&self, arg: &Node) -> Value {
-        self.value(arg)
-            .to_json()
-            .map_or(Value::Unknown, |j| Value::Str(j.to_string()))
+        match self.value(arg).to_json().map(|j| j.to_string()) {
+            Some(text) if self.budget.charge(arg.span, 0, text.len() as u64) => Value::Str(text),
+            _ => Value::Unknown,
+        }
     }
+
+    /// A copy of `node`, written where `at` is; unknown when over budget.
+    fn copy(&self, node: &Node, at: &Node) -> Node {
+        if self.budget.charge_copy(at.span, node) {
+            placed(node.clone(), at)
+        } else {
+            unknown(at)
+        }
+    }
+
+    /// Appends text to a string being built at `at`; false when over budget.
+    fn write(&self, text: &str, at: Span, out: &mut String) -> bool {
+        let affordable = self.budget.charge(at, 0, text.len() as u64);
+        if affordable {
+            out.push_str(text);
+        }
+        affordable
+    }
+}
+
+/// An unknown value, written where `at` is.
+fn unknown(at: &Node) -> Node {
+    placed(Node::new(Value::Unknown, at.span), at)
 }
 
 /// The same value, written where the intrinsic function was.

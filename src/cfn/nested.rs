@@ -4,11 +4,13 @@
 
 use super::parameters::Overrides;
 use super::template;
+use crate::budget::Budget;
 use crate::diag::Problem;
 use crate::model::{Node, Origin, Unit, Value};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 
 pub(super) const STACK: &str = "AWS::CloudFormation::Stack";
@@ -149,11 +151,12 @@ fn local_path(parent: &Path, url: &str) -> Option<PathBuf> {
 }
 
 /// Follows nested stacks while a template is normalized, tracking the chain
-/// of templates to detect cycles.
+/// of templates to detect cycles; they share one budget.
 pub struct Loader<'s> {
     sources: Option<&'s SourceMap>,
     templates: Option<&'s HashMap<PathBuf, FileId>>,
     chain: Vec<FileId>,
+    pub(super) budget: Rc<Budget>,
 }
 
 impl<'s> Loader<'s> {
@@ -166,6 +169,7 @@ impl<'s> Loader<'s> {
             sources: Some(sources),
             templates: Some(templates),
             chain: vec![root],
+            budget: Rc::default(),
         }
     }
 
@@ -175,6 +179,7 @@ impl<'s> Loader<'s> {
             sources: None,
             templates: None,
             chain: Vec::new(),
+            budget: Rc::default(),
         }
     }
 

@@ -43,6 +43,7 @@ pub(super) fn normalize(
     let mut unit = Unit::default();
     let mut problems = Vec::new();
     add_resources(doc, supplied, loader, "", &mut unit, &mut problems);
+    problems.extend(loader.budget.problem());
     fold::fold_split_resources(&mut unit);
     (unit, problems)
 }
@@ -91,11 +92,13 @@ pub(super) fn add_resources(
     };
     let params = parameters::values(doc, supplied, problems);
     add_parameters(doc, prefix, unit);
+    let budget = &loader.budget;
     if foreach::has_loops(&resources) {
-        let resolver = Resolver::new(doc, params.clone(), BTreeSet::new(), prefix);
+        let resolver = Resolver::new(doc, params.clone(), BTreeSet::new(), prefix, budget.clone());
         resources = Cow::Owned(foreach::expand(&resources, &resolver));
     }
-    let mut resolver = Resolver::new(doc, params, resources.keys().cloned().collect(), prefix);
+    let names = resources.keys().cloned().collect();
+    let mut resolver = Resolver::new(doc, params, names, prefix, budget.clone());
     resolver.conditions = conditions::evaluate(doc, &resolver);
     // Nested stacks first: other resources may use their outputs.
     let (stacks, others): (Vec<_>, Vec<_>) = resources

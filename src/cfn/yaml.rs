@@ -1,16 +1,14 @@
 //! YAML templates through the `saphyr-parser` event stream, with a byte span on
 //! every key and value, CloudFormation short tags turned into their long form,
-//! and budgets against alias bombs and runaway nesting.
+//! and a budget against alias bombs (by nodes and by bytes) and runaway
+//! nesting (aliases included).
 
+use crate::budget::{self, Budget, Exceeded, Size, MAX_BYTES, MAX_DEPTH, MAX_STEPS};
 use crate::diag::Problem;
 use crate::model::{Node, Value};
 use crate::source::{CharIndex, FileId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 use std::collections::{BTreeMap, HashMap};
-
-const MAX_DEPTH: usize = 256;
-/// Nodes allowed per document, counting every alias expansion.
-const NODE_BUDGET: usize = 1_000_000;
 
 enum Frame {
     Seq {
@@ -32,8 +30,9 @@ struct Builder<'a> {
     file: FileId,
     chars: CharIndex<'a>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
-    nodes: usize,
+    anchors: HashMap<usize, (Node, Size)>,
+    /// Every node and byte of text counts, alias expansions included.
+    budget: Budget,
     root: Option<Node>,
 }
 
@@ -43,7 +42,7 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Problem> {
         chars: CharIndex::new(text),
         stack: Vec::new(),
         anchors: HashMap::new(),
-        nodes: 0,
+        budget: Budget::default(),
         root: None,
     };
     for event in Parser::new_from_str(text) {
@@ -139,10 +138,12 @@ impl Builder<'_> {
                 let (node, size) = self
                     .anchors
                     .get(&id)
-                    .cloned()
                     .ok_or_else(|| Problem::new(self.span(start, end), "unknown alias"))?;
-                self.count(size, start)?;
-                let mut node = node;
+                if self.stack.len() + size.height > MAX_DEPTH {
+                    return Err(self.too_deep(start));
+                }
+                self.count(size.nodes, size.bytes, start)?;
+                let mut node = node.clone();
                 node.key_span = None;
                 self.push(node)?;
             }
@@ -154,23 +155,29 @@ impl Builder<'_> {
 
     fn open(&mut self, start: usize) -> Result<(), Problem> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(Problem::new(
-                self.span(start, start),
-                format!("nesting deeper than {MAX_DEPTH} levels"),
-            ));
+            return Err(self.too_deep(start));
         }
         Ok(())
     }
 
-    fn count(&mut self, n: usize, at: usize) -> Result<(), Problem> {
-        self.nodes += n;
-        if self.nodes > NODE_BUDGET {
-            return Err(Problem::new(
-                self.span(at, at),
-                format!("document has more than {NODE_BUDGET} nodes, counting alias expansions"),
-            ));
-        }
-        Ok(())
+    fn too_deep(&self, at: usize) -> Problem {
+        Problem::new(
+            self.span(at, at),
+            format!("nesting deeper than {MAX_DEPTH} levels"),
+        )
+    }
+
+    /// Counts `nodes` and `bytes` of text added at `at`.
+    fn count(&self, nodes: u64, bytes: u64, at: usize) -> Result<(), Problem> {
+        let what = match self.budget.spend(nodes, bytes) {
+            Ok(()) => return Ok(()),
+            Err(Exceeded::Bytes) => format!("more than {} MiB of text", MAX_BYTES >> 20),
+            Err(_) => format!("more than {MAX_STEPS} nodes"),
+        };
+        Err(Problem::new(
+            self.span(at, at),
+            format!("document has {what}, counting alias expansions"),
+        ))
     }
 
     fn scalar(
@@ -208,10 +215,11 @@ impl Builder<'_> {
 
     /// Completes a node: records its anchor and hands it to the parent.
     fn finish(&mut self, node: Node, anchor: usize) -> Result<(), Problem> {
-        let size = subtree_size(&node);
-        self.count(1, node.span.start as usize)?;
+        let text = node.as_str().map_or(0, str::len) as u64;
+        self.count(1, text, node.span.start as usize)?;
         if anchor != 0 {
-            self.anchors.insert(anchor, (node.clone(), size));
+            self.anchors
+                .insert(anchor, (node.clone(), budget::size(&node)));
         }
         self.push(node)
     }
@@ -251,14 +259,6 @@ impl Builder<'_> {
             },
         }
         Ok(())
-    }
-}
-
-fn subtree_size(node: &Node) -> usize {
-    1 + match &node.value {
-        Value::List(l) => l.iter().map(subtree_size).sum(),
-        Value::Map(m) => m.values().map(subtree_size).sum(),
-        _ => 0,
     }
 }
 

@@ -6,6 +6,7 @@
 //! anything else only known at apply time become unknown, never a guess.
 
 use super::functions;
+use crate::budget::Budget;
 use crate::model::{Node, Origin, Reference, Value};
 use crate::source::{FileId, Span};
 use hcl_edit::expr::{
@@ -15,6 +16,7 @@ use hcl_edit::template::{Directive, Element, Strip, Template};
 use hcl_edit::Span as _;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// Names bound while evaluating one expression: `count`, `each`, `for`
@@ -75,16 +77,29 @@ pub struct Scope<'p> {
     /// Instance keys of resources, once computed (`None`: not known).
     instance_keys: RefCell<HashMap<String, Option<Vec<String>>>>,
     resolving: RefCell<HashSet<String>>,
-    /// Nodes the module's locals hold so far (see [`COPY_BUDGET`]).
-    copied: Cell<usize>,
+    /// Shared by the module instances of one configuration.
+    pub budget: Rc<Budget>,
     /// Set when evaluation met a definite error (what `try` and `can` catch).
     failed: Cell<bool>,
 }
 
 impl<'p> Scope<'p> {
-    /// Evaluates an expression written in `file`.
+    /// Evaluates an expression written in `file`; unknown when over budget.
     pub fn eval(&self, e: &Expression, file: FileId, b: &Bindings) -> Node {
         let span = span_in(e.span(), file);
+        if !self.budget.enter(span) {
+            return Node::new(Value::Unknown, span);
+        }
+        let node = if self.budget.charge(span, 1, 0) {
+            self.value(e, file, span, b)
+        } else {
+            Node::new(Value::Unknown, span)
+        };
+        self.budget.leave();
+        node
+    }
+
+    fn value(&self, e: &Expression, file: FileId, span: Span, b: &Bindings) -> Node {
         let value = match e {
             Expression::Null(_) => Value::Null,
             Expression::Bool(v) => Value::Bool(*v.value()),
@@ -112,8 +127,8 @@ impl<'p> Scope<'p> {
                 }
                 Value::Map(map)
             }
-            Expression::StringTemplate(t) => self.template(t, file, b),
-            Expression::HeredocTemplate(h) => self.template(&h.template, file, b),
+            Expression::StringTemplate(t) => self.template(t, file, span, b),
+            Expression::HeredocTemplate(h) => self.template(&h.template, file, span, b),
             Expression::Parenthesis(p) => return self.eval(p.inner(), file, b).at(span),
             Expression::Traversal(t) => {
                 return self.traversal(&t.expr, &t.operators, file, span, b)
@@ -137,8 +152,9 @@ impl<'p> Scope<'p> {
                         return Node::new(Value::Unknown, span);
                     }
                 }
-                return match functions::call(name, values, span) {
-                    Ok(node) => node,
+                return match functions::call(name, values, span, &self.budget) {
+                    Ok(node) if self.budget.charge_copy(span, &node) => node,
+                    Ok(_) => Node::new(Value::Unknown, span),
                     Err(functions::Failed) => self.fail(span),
                 };
             }
@@ -163,7 +179,7 @@ impl<'p> Scope<'p> {
                 binary(*op.operator.value(), lhs, rhs)
             }
             Expression::ForExpr(f) => return self.for_expr(f, file, span, b),
-            Expression::Variable(v) => match self.root(v.as_str(), b) {
+            Expression::Variable(v) => match self.root(v.as_str(), span, b) {
                 Some(node) => return node.at(span),
                 None => Value::Unknown,
             },
@@ -182,9 +198,13 @@ impl<'p> Scope<'p> {
     /// Evaluates a `.tf.json` value: strings with `${...}` are templates
     /// (one that is a single interpolation yields its value, like Terraform).
     pub fn eval_json(&self, node: &Node, b: &Bindings) -> Node {
+        if !self.budget.charge(node.span, 1, 0) {
+            return Node::new(Value::Unknown, node.span);
+        }
         let value = match &node.value {
             Value::Str(text) if text.contains("${") => {
                 let mut out = self.json_template(text, b);
+                self.budget.relocate(JSON_TEMPLATE, node.span);
                 fix_spans(&mut out, node.span);
                 out.span = node.span;
                 out.key_span = node.key_span;
@@ -212,7 +232,7 @@ impl<'p> Scope<'p> {
         let elements: Vec<&Element> = template.iter().collect();
         match elements.as_slice() {
             [Element::Interpolation(i)] => self.eval(&i.expr, JSON_TEMPLATE, b),
-            _ => Node::new(self.template(&template, JSON_TEMPLATE, b), at),
+            _ => Node::new(self.template(&template, JSON_TEMPLATE, at, b), at),
         }
     }
 
@@ -253,21 +273,22 @@ impl<'p> Scope<'p> {
         Node::new(value, span)
     }
 
-    fn template(&self, t: &Template, file: FileId, b: &Bindings) -> Value {
+    fn template(&self, t: &Template, file: FileId, span: Span, b: &Bindings) -> Value {
         let mut out = String::new();
-        match self.render(t, file, b, (false, false), &mut out) {
+        match self.render(t, file, span, b, (false, false), &mut out) {
             Some(()) => Value::Str(out),
             None => Value::Unknown,
         }
     }
 
-    /// Renders a template into `out`; `strip` says whether the whitespace at
-    /// its start and end is stripped (`~` on the enclosing directives).
-    /// `None` when a value is unknown.
+    /// Renders a template (written at `span`) into `out`; `strip` says
+    /// whether the whitespace at its start and end is stripped (`~` on the
+    /// enclosing directives). `None` when a value is unknown or over budget.
     fn render(
         &self,
         t: &Template,
         file: FileId,
+        span: Span,
         b: &Bindings,
         strip: (bool, bool),
         out: &mut String,
@@ -292,19 +313,27 @@ impl<'p> Scope<'p> {
                     if strip_next {
                         text = text.trim_start();
                     }
-                    out.push_str(text);
+                    self.write(text, span, out)?;
                     if strip.1 && i + 1 == elements.len() {
                         out.truncate(out.trim_end().len());
                     }
                 }
                 Element::Interpolation(e) => {
-                    out.push_str(&functions::to_text(&self.eval(&e.expr, file, b))?)
+                    let text = functions::to_text(&self.eval(&e.expr, file, b))?;
+                    self.write(&text, span, out)?
                 }
-                Element::Directive(dir) => self.directive(dir, file, b, out)?,
+                Element::Directive(dir) => self.directive(dir, file, span, b, out)?,
             }
             strip_next = after;
         }
         Some(())
+    }
+
+    /// Appends text to a template's output, within the budget.
+    fn write(&self, text: &str, span: Span, out: &mut String) -> Option<()> {
+        self.budget
+            .charge(span, 0, text.len() as u64)
+            .then(|| out.push_str(text))
     }
 
     /// Renders an `if` or `for` directive into `out`.
@@ -312,6 +341,7 @@ impl<'p> Scope<'p> {
         &self,
         dir: &Directive,
         file: FileId,
+        span: Span,
         b: &Bindings,
         out: &mut String,
     ) -> Option<()> {
@@ -323,11 +353,11 @@ impl<'p> Scope<'p> {
                     Value::Bool(true) => {
                         let last = else_strip.map_or(end_strip, |s| s.0);
                         let first = ends(d.if_expr.strip).1;
-                        self.render(&d.if_expr.template, file, b, (first, last), out)?
+                        self.render(&d.if_expr.template, file, span, b, (first, last), out)?
                     }
                     Value::Bool(false) => {
                         if let (Some(e), Some(s)) = (&d.else_expr, else_strip) {
-                            self.render(&e.template, file, b, (s.1, end_strip), out)?
+                            self.render(&e.template, file, span, b, (s.1, end_strip), out)?
                         }
                     }
                     _ => return None,
@@ -337,13 +367,9 @@ impl<'p> Scope<'p> {
                 let f = &d.for_expr;
                 let collection = self.eval(&f.collection_expr, file, b);
                 let inner_strip = (ends(f.strip).1, ends(d.endfor_expr.strip).0);
-                for (key, value) in functions::entries(&collection)? {
-                    let mut inner = b.clone();
-                    if let Some(k) = &f.key_var {
-                        inner.insert(k.as_str().to_string(), key);
-                    }
-                    inner.insert(f.value_var.as_str().to_string(), value);
-                    self.render(&f.template, file, &inner, inner_strip, out)?;
+                let key_var = f.key_var.as_ref().map(|k| k.as_str());
+                for inner in self.iterate(&collection, (key_var, f.value_var.as_str()), span, b)? {
+                    self.render(&f.template, file, span, &inner?, inner_strip, out)?;
                 }
             }
         }
@@ -352,19 +378,17 @@ impl<'p> Scope<'p> {
 
     fn for_expr(&self, f: &ForExpr, file: FileId, span: Span, b: &Bindings) -> Node {
         let collection = self.eval(&f.intro.collection_expr, file, b);
-        let Some(pairs) = functions::entries(&collection) else {
+        let key_var = f.intro.key_var.as_ref().map(|k| k.as_str());
+        let value_var = f.intro.value_var.as_str();
+        let Some(iterations) = self.iterate(&collection, (key_var, value_var), span, b) else {
             return Node::new(Value::Unknown, span);
         };
-        let key_var = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
-        let value_var = f.intro.value_var.as_str().to_string();
         let mut list = Vec::new();
         let mut map: BTreeMap<String, Node> = BTreeMap::new();
-        for (key, value) in pairs {
-            let mut inner = b.clone();
-            if let Some(k) = &key_var {
-                inner.insert(k.clone(), key);
-            }
-            inner.insert(value_var.clone(), value);
+        for inner in iterations {
+            let Some(inner) = inner else {
+                return Node::new(Value::Unknown, span);
+            };
             if let Some(cond) = &f.cond {
                 match self.eval(&cond.expr, file, &inner).value {
                     Value::Bool(true) => {}
@@ -399,10 +423,50 @@ impl<'p> Scope<'p> {
         Node::new(value, span)
     }
 
+    /// The bindings of each iteration of a `for` over `collection` (at
+    /// `span`): `b` with the key and value variables bound. `None` when the
+    /// collection is unknown or over budget; an iteration is `None` when
+    /// over budget.
+    fn iterate<'a>(
+        &'a self,
+        collection: &Node,
+        (key_var, value_var): (Option<&'a str>, &'a str),
+        span: Span,
+        b: &'a Bindings,
+    ) -> Option<impl Iterator<Item = Option<Bindings>> + 'a> {
+        if !self.budget.charge_copy(span, collection) {
+            return None;
+        }
+        let pairs = functions::entries(collection)?;
+        Some(pairs.into_iter().map(move |(key, value)| {
+            let mut inner = self.bind(b, span)?;
+            if let Some(k) = key_var {
+                inner.insert(k.to_string(), key);
+            }
+            inner.insert(value_var.to_string(), value);
+            Some(inner)
+        }))
+    }
+
+    /// A copy of bindings made at `span`; `None` when over budget.
+    fn bind(&self, b: &Bindings, span: Span) -> Option<Bindings> {
+        let affordable = b.values().all(|n| self.budget.charge_copy(span, n));
+        affordable.then(|| b.clone())
+    }
+
+    /// A copy of `node` made at `span`: unknown when over budget.
+    fn copy(&self, node: &Node, span: Span) -> Node {
+        if self.budget.charge_copy(span, node) {
+            node.clone()
+        } else {
+            Node::new(Value::Unknown, span)
+        }
+    }
+
     /// The value of a bare name: a binding, or the `path`/`terraform` objects.
-    fn root(&self, name: &str, b: &Bindings) -> Option<Node> {
+    fn root(&self, name: &str, span: Span, b: &Bindings) -> Option<Node> {
         if let Some(node) = b.get(name) {
-            return Some(node.clone());
+            return Some(self.copy(node, span));
         }
         let text = |s: &str| Node::new(Value::Str(s.to_string()), Span::default());
         let object = |entries: &[(&str, &str)]| {
@@ -438,7 +502,7 @@ impl<'p> Scope<'p> {
             return self.apply(base, &ops, file, span, b).at(span);
         };
         let name = name.as_str();
-        if let Some(node) = self.root(name, b) {
+        if let Some(node) = self.root(name, span, b) {
             return self.apply(node, &ops, file, span, b).at(span);
         }
         let attr = match ops.first() {
@@ -448,20 +512,21 @@ impl<'p> Scope<'p> {
         let (node, used) = match name {
             "var" => match self.variables.get(attr) {
                 Some((node, Supply::Set)) => {
-                    (self.supplied(node.clone(), span, &format!("var.{attr}")), 1)
+                    let node = self.copy(node, span);
+                    (self.supplied(node, span, &format!("var.{attr}")), 1)
                 }
                 Some((node, Supply::Input)) => {
                     let origin = Arc::new(Origin {
                         span,
                         label: format!("var.{attr} used here, in {}", self.module_name()),
                     });
-                    let node = with_origin(node.clone(), &origin);
+                    let node = with_origin(self.copy(node, span), &origin);
                     self.remember_inputs(&node);
                     (node, 1)
                 }
                 None => return self.fail(span),
             },
-            "local" => match self.local(attr) {
+            "local" => match self.local(attr, span) {
                 Some(node) => (self.supplied(node, span, &format!("local.{attr}")), 1),
                 None => return unknown(),
             },
@@ -757,44 +822,25 @@ impl<'p> Scope<'p> {
         node
     }
 
-    /// The value of `local.name`, evaluated once; a cycle is unknown.
-    fn local(&self, name: &str) -> Option<Node> {
+    /// The value of `local.name`, used at `span`, evaluated once; a cycle
+    /// is unknown.
+    fn local(&self, name: &str, span: Span) -> Option<Node> {
         if let Some(v) = self.local_values.borrow().get(name) {
-            return Some(v.clone());
+            return Some(self.copy(v, span));
         }
         let code = *self.locals.get(name)?;
-        if self.resolving.borrow().len() >= MAX_LOCAL_DEPTH
-            || !self.resolving.borrow_mut().insert(name.to_string())
-        {
+        if !self.resolving.borrow_mut().insert(name.to_string()) {
             return None;
         }
         let mut node = self.code(code, &Bindings::new());
         self.resolving.borrow_mut().remove(name);
-        self.copied
-            .set(self.copied.get().saturating_add(node_count(&node)));
-        if self.copied.get() > COPY_BUDGET {
-            node = Node::new(Value::Unknown, node.span);
+        if !self.budget.charge_copy(span, &node) {
+            node = Node::new(Value::Unknown, span);
         }
         self.local_values
             .borrow_mut()
             .insert(name.to_string(), node.clone());
         Some(node)
-    }
-}
-
-/// Locals referring to locals deeper than this are unknown (bounds recursion).
-const MAX_LOCAL_DEPTH: usize = 64;
-/// Nodes the locals of one module may hold in all: beyond, they are unknown,
-/// so locals that double at every step cannot exhaust memory.
-const COPY_BUDGET: usize = 1_000_000;
-
-/// Nodes in a value, plus one per 64 bytes of string.
-fn node_count(node: &Node) -> usize {
-    1 + match &node.value {
-        Value::Str(s) => s.len() / 64,
-        Value::List(items) => items.iter().map(node_count).sum(),
-        Value::Map(m) => m.values().map(node_count).sum(),
-        _ => 0,
     }
 }
 

@@ -5,9 +5,10 @@
 //! An argument that is unknown where the function needs it makes the result
 //! unknown; functions not implemented here give unknown, never a guess.
 
+use crate::budget::Budget;
 use crate::model::{Node, Value};
 use crate::source::Span;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A definite error (wrong types, index out of range): what `try` catches.
@@ -16,8 +17,10 @@ pub struct Failed;
 
 type Outcome = Result<Node, Failed>;
 
-/// Calls the function `name` with evaluated arguments.
-pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
+/// Calls the function `name` with evaluated arguments; a result that would
+/// go over `budget` is unknown (functions that repeat their arguments count
+/// their result before building it; the caller counts the others).
+pub fn call(name: &str, args: Vec<Node>, span: Span, budget: &Budget) -> Outcome {
     let unknown = Ok(Node::new(Value::Unknown, span));
     let shallow = |n: &Node| matches!(n.value, Value::Unknown | Value::Ref(_));
     // Functions that pass values through only need the outer structure known.
@@ -111,14 +114,13 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
             if items.iter().any(deep_opaque) {
                 return unknown;
             }
-            let mut out: Vec<Node> = Vec::new();
-            for item in items {
-                if !out.iter().any(|o| same(&o.value, &item.value)) {
-                    out.push(item);
-                }
-            }
+            let mut seen = HashSet::new();
+            let mut out: Vec<Node> = items
+                .into_iter()
+                .filter(|item| seen.insert(identity(&item.value)))
+                .collect();
             if name == "toset" {
-                out.sort_by_key(|n| to_text(n).unwrap_or_default());
+                out.sort_by_cached_key(|n| to_text(n).unwrap_or_default());
             }
             at(Value::List(out))
         }
@@ -158,6 +160,11 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
                 for item in list(l.clone())? {
                     parts.push(text(&item)?);
                 }
+            }
+            let length = parts.iter().map(|p| p.len() as u64).sum::<u64>()
+                + sep.len() as u64 * parts.len().saturating_sub(1) as u64;
+            if !budget.charge(span, 0, length) {
+                return unknown;
             }
             at(Value::Str(parts.join(&sep)))
         }
@@ -269,12 +276,21 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
         ("endswith", [s, p]) => at(Value::Bool(text(s)?.ends_with(&text(p)?))),
         ("replace", [s, from, to]) => {
             let (s, from, to) = (text(s)?, text(from)?, text(to)?);
-            match from.strip_prefix('/').and_then(|f| f.strip_suffix('/')) {
-                Some(pattern) => at(Value::Str(
-                    regex(pattern)?.replace_all(&s, to.as_str()).into_owned(),
-                )),
-                None => at(Value::Str(s.replace(&from, &to))),
+            let pattern = match from.strip_prefix('/').and_then(|f| f.strip_suffix('/')) {
+                Some(p) => Some(regex(p)?),
+                None => None,
+            };
+            let length = match &pattern {
+                Some(re) => regex_replaced_length(re, &s, &to),
+                None => replaced_length(&s, &from, &to),
+            };
+            if !budget.charge(span, 0, length) {
+                return unknown;
             }
+            at(Value::Str(match pattern {
+                Some(re) => re.replace_all(&s, to.as_str()).into_owned(),
+                None => s.replace(&from, &to),
+            }))
         }
         ("regex", [pattern, s]) => {
             let (re, s) = (regex(&text(pattern)?)?, text(s)?);
@@ -333,6 +349,26 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Outcome {
         ("cidrhost", [prefix, num]) => at(Value::Str(cidr_host(&text(prefix)?, int(num)?)?)),
         _ => unknown,
     }
+}
+
+/// The length of `s` with every `from` replaced by `to`.
+fn replaced_length(s: &str, from: &str, to: &str) -> u64 {
+    let count = if from.is_empty() {
+        s.chars().count() + 1
+    } else {
+        s.matches(from).count()
+    } as u64;
+    (s.len() as u64 + count * to.len() as u64).saturating_sub(count * from.len() as u64)
+}
+
+/// A bound on the length of `s` with every match of `re` replaced by `to`
+/// (each `$` group counted as long as the whole match).
+fn regex_replaced_length(re: &regex::Regex, s: &str, to: &str) -> u64 {
+    let groups = to.matches('$').count() as u64;
+    re.find_iter(s).fold(s.len() as u64, |length, m| {
+        let matched = m.len() as u64;
+        length + to.len() as u64 + groups * matched - matched
+    })
 }
 
 fn regex(pattern: &str) -> Result<regex::Regex, Failed> {
@@ -436,6 +472,40 @@ pub fn to_text(n: &Node) -> Option<String> {
         Value::List(_) | Value::Map(_) => n.to_json().map(|j| j.to_string()),
         Value::Null | Value::Unknown | Value::Ref(_) => None,
     }
+}
+
+/// A text that two values share exactly when they are [`same`], to find
+/// duplicates by hashing.
+fn identity(v: &Value) -> String {
+    let mut out = String::new();
+    write_identity(v, &mut out);
+    out
+}
+
+fn write_identity(v: &Value, out: &mut String) {
+    use std::fmt::Write;
+    let _ = match v {
+        Value::Float(f) => match number(*f) {
+            Value::Int(i) => write!(out, "i{i};"),
+            _ => write!(out, "f{};", f.to_bits()),
+        },
+        Value::Int(i) => write!(out, "i{i};"),
+        Value::Str(s) => write!(out, "s{}:{s}", s.len()),
+        Value::List(items) => {
+            out.push('[');
+            items.iter().for_each(|i| write_identity(&i.value, out));
+            write!(out, "]")
+        }
+        Value::Map(m) => {
+            out.push('{');
+            for (k, i) in m {
+                let _ = write!(out, "{}:{k}", k.len());
+                write_identity(&i.value, out);
+            }
+            write!(out, "}}")
+        }
+        other => write!(out, "{other:?};"),
+    };
 }
 
 /// Equality of values, ignoring where they were written.
@@ -592,41 +662,98 @@ mod tests {
     #[test]
     fn cidrsubnet_matches_terraform() {
         let at = Span::default();
-        let r = call("cidrsubnet", vec![s("10.0.0.0/16"), i(8), i(2)], at).unwrap();
+        let r = call(
+            "cidrsubnet",
+            vec![s("10.0.0.0/16"), i(8), i(2)],
+            at,
+            &Budget::default(),
+        )
+        .unwrap();
         assert_eq!(r.as_str(), Some("10.0.2.0/24"));
         let r = call(
             "cidrsubnet",
             vec![s("fd00:fd12:3456:7890::/56"), i(16), i(162)],
             at,
+            &Budget::default(),
         );
         assert_eq!(r.unwrap().as_str(), Some("fd00:fd12:3456:7800:a200::/72"));
-        assert!(call("cidrsubnet", vec![s("10.0.0.0/16"), i(2), i(4)], at).is_err());
-        let r = call("cidrhost", vec![s("10.12.112.0/20"), i(16)], at).unwrap();
+        assert!(call(
+            "cidrsubnet",
+            vec![s("10.0.0.0/16"), i(2), i(4)],
+            at,
+            &Budget::default()
+        )
+        .is_err());
+        let r = call(
+            "cidrhost",
+            vec![s("10.12.112.0/20"), i(16)],
+            at,
+            &Budget::default(),
+        )
+        .unwrap();
         assert_eq!(r.as_str(), Some("10.12.112.16"));
         // Edge widths neither overflow nor panic.
-        let r = call("cidrsubnet", vec![s("::/0"), i(0), i(0)], at).unwrap();
+        let r = call(
+            "cidrsubnet",
+            vec![s("::/0"), i(0), i(0)],
+            at,
+            &Budget::default(),
+        )
+        .unwrap();
         assert_eq!(r.as_str(), Some("::/0"));
-        let r = call("cidrhost", vec![s("::1/128"), i(0)], at).unwrap();
+        let r = call("cidrhost", vec![s("::1/128"), i(0)], at, &Budget::default()).unwrap();
         assert_eq!(r.as_str(), Some("::1"));
-        assert!(call("cidrsubnet", vec![s("10.0.0.0/4294967295"), i(1), i(0)], at).is_err());
+        assert!(call(
+            "cidrsubnet",
+            vec![s("10.0.0.0/4294967295"), i(1), i(0)],
+            at,
+            &Budget::default()
+        )
+        .is_err());
     }
 
     #[test]
     fn format_join_and_unknowns() {
         let at = Span::default();
-        let r = call("format", vec![s("%s-%d%%"), s("a"), i(3)], at).unwrap();
+        let r = call(
+            "format",
+            vec![s("%s-%d%%"), s("a"), i(3)],
+            at,
+            &Budget::default(),
+        )
+        .unwrap();
         assert_eq!(r.as_str(), Some("a-3%"));
         let l = Node::new(Value::List(vec![s("a"), s("b")]), at);
-        let r = call("join", vec![s(","), l], at).unwrap();
+        let r = call("join", vec![s(","), l], at, &Budget::default()).unwrap();
         assert_eq!(r.as_str(), Some("a,b"));
         let unknown = Node::new(Value::Unknown, at);
-        assert!(call("upper", vec![unknown], at).unwrap().is_unknown());
-        let r = call("regexall", vec![s("^[a-z]{2}-"), s("eu-west-1a")], at).unwrap();
+        assert!(call("upper", vec![unknown], at, &Budget::default())
+            .unwrap()
+            .is_unknown());
+        let r = call(
+            "regexall",
+            vec![s("^[a-z]{2}-"), s("eu-west-1a")],
+            at,
+            &Budget::default(),
+        )
+        .unwrap();
         assert_eq!(r.as_list().map(|l| l.len()), Some(1));
-        let r = call("regex", vec![s("(?P<az>[a-z])$"), s("eu-west-1a")], at).unwrap();
+        let r = call(
+            "regex",
+            vec![s("(?P<az>[a-z])$"), s("eu-west-1a")],
+            at,
+            &Budget::default(),
+        )
+        .unwrap();
         assert_eq!(r.get("az").and_then(Node::as_str), Some("a"));
-        let r = call("replace", vec![s("a-b-c"), s("/-([a-z])/"), s("_$1")], at).unwrap();
+        let r = call(
+            "replace",
+            vec![s("a-b-c"), s("/-([a-z])/"), s("_$1")],
+            at,
+            &Budget::default(),
+        )
+        .unwrap();
         assert_eq!(r.as_str(), Some("a_b_c"));
-        assert!(call("regex", vec![s("x"), s("y")], at).is_err());
+        assert!(call("regex", vec![s("x"), s("y")], at, &Budget::default()).is_err());
     }
 }

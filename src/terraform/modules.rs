@@ -11,6 +11,7 @@ use super::expr::{span_in, Bindings, Code, Repeat, Scope, Supply};
 use super::json;
 use super::vars::{self, Assigned};
 use super::{parse, resource, ParsedFile};
+use crate::budget::{Budget, INSTANCE_STEPS};
 use crate::diag::Problem;
 use crate::gate::{normalize, Gate, Trust};
 use crate::model::{fold, Node, Unit, Value};
@@ -21,12 +22,10 @@ use hcl_edit::Span as _;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
-/// Modules nested deeper than this are refused (a module calling itself).
+/// Modules nested deeper than this are refused.
 pub const MAX_DEPTH: usize = 16;
-
-/// A configuration expanding to more resources than this stops following modules.
-pub const MAX_RESOURCES: usize = 50_000;
 
 /// Module call arguments that are not inputs.
 const MODULE_META: &[&str] = &[
@@ -143,9 +142,11 @@ pub fn load(
         }
     }
     loaded.roots = scanned
-        .into_iter()
-        .filter(|d| !called.contains(d))
+        .iter()
+        .filter(|d| !called.contains(*d))
+        .cloned()
         .collect();
+    loaded.project.add_cycle_roots(&scanned, &mut loaded.roots);
     for root in loaded.roots.clone() {
         let assigned = root_values(&root, sources, inputs, read, &mut loaded);
         loaded.project.assigned.insert(root, assigned);
@@ -390,8 +391,36 @@ impl Project {
         project
     }
 
-    /// The resources of a root module and of the modules it calls; notes
-    /// on modules that were not followed are returned apart from problems.
+    /// Adds to `roots` one folder of each group of scanned folders that no
+    /// root reaches (modules calling each other in a cycle), so that the
+    /// cycle is reported rather than its modules silently skipped.
+    fn add_cycle_roots(&self, scanned: &BTreeSet<PathBuf>, roots: &mut Vec<PathBuf>) {
+        let mut reached = BTreeSet::new();
+        for root in roots.iter() {
+            self.reach(root, &mut reached);
+        }
+        for dir in scanned {
+            if !reached.contains(dir) {
+                roots.push(dir.clone());
+                self.reach(dir, &mut reached);
+            }
+        }
+    }
+
+    /// Adds to `reached` the folders `from` reaches through local module calls.
+    fn reach(&self, from: &Path, reached: &mut BTreeSet<PathBuf>) {
+        let mut work = vec![from.to_path_buf()];
+        while let Some(dir) = work.pop() {
+            if reached.insert(dir.clone()) {
+                let files = self.folders.get(&dir).map_or(&[][..], Vec::as_slice);
+                work.extend(local_calls(&dir, files).into_iter().map(|(d, _)| d));
+            }
+        }
+    }
+
+    /// The resources of a root module and of the modules it calls, within
+    /// one budget; notes on modules that were not followed are returned
+    /// apart from problems.
     pub fn normalize(&self, root: &Path) -> (Unit, Vec<Problem>, Vec<Problem>) {
         let mut build = Build {
             project: self,
@@ -399,13 +428,16 @@ impl Project {
             unit: Unit::default(),
             problems: Vec::new(),
             notes: Vec::new(),
+            budget: Rc::default(),
+            chain: Vec::new(),
         };
         let assigned = self.assigned.get(root).map_or(&[][..], Vec::as_slice);
         let given = Given {
             values: HashMap::new(),
             assigned,
         };
-        build.module(root, String::new(), "", given, 0);
+        build.module(root, String::new(), "", given);
+        build.problems.extend(build.budget.problem());
         fold::fold_split_resources(&mut build.unit);
         (build.unit, build.problems, build.notes)
     }
@@ -426,21 +458,18 @@ struct Build<'p> {
     unit: Unit,
     problems: Vec<Problem>,
     notes: Vec<Problem>,
+    budget: Rc<Budget>,
+    /// Folders of the module instances being built, the root first.
+    chain: Vec<PathBuf>,
 }
 
 impl<'p> Build<'p> {
     /// Builds the scope of one module instance, adding its resources (and
     /// those of its children) to the unit.
-    fn module(
-        &mut self,
-        dir: &Path,
-        prefix: String,
-        key: &str,
-        inputs: Given,
-        depth: usize,
-    ) -> Scope<'p> {
+    fn module(&mut self, dir: &Path, prefix: String, key: &str, inputs: Given) -> Scope<'p> {
         let files = self.project.folders.get(dir).map_or(&[][..], Vec::as_slice);
         let mut scope = Scope::default();
+        scope.budget = self.budget.clone();
         scope.prefix = prefix;
         scope.module_path = dir.display().to_string();
         let declared = declare(&mut scope, files);
@@ -465,19 +494,19 @@ impl<'p> Build<'p> {
             };
             scope.variables.insert(name.to_string(), value);
         }
+        self.chain.push(normalize(dir));
         for call in module_calls(files) {
-            self.call(&mut scope, dir, key, call, depth);
+            self.call(&mut scope, dir, key, call);
         }
+        self.chain.pop();
         for (f, block) in hcl_blocks(files) {
             let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
             let ("resource", [ty, name]) = (block.ident.as_str(), labels.as_slice()) else {
                 continue;
             };
             let local = format!("{ty}.{name}");
-            let instances = scope
-                .instances(&local)
-                .unwrap_or_else(|| vec![(String::new(), Bindings::new())]);
-            for (instance, b) in instances {
+            let at = span_in(block.span(), f.id);
+            for (instance, b) in self.instances(&scope, &local, at) {
                 let address = format!("{}{local}{instance}", scope.prefix);
                 self.unit
                     .resources
@@ -488,10 +517,8 @@ impl<'p> Build<'p> {
             let Some(doc) = &f.json else { continue };
             for (ty, name, body) in json::resources(doc) {
                 let local = format!("{ty}.{name}");
-                let instances = scope
-                    .instances(&local)
-                    .unwrap_or_else(|| vec![(String::new(), Bindings::new())]);
-                for (instance, b) in instances {
+                let at = body.key_span.unwrap_or(body.span);
+                for (instance, b) in self.instances(&scope, &local, at) {
                     let address = format!("{}{local}{instance}", scope.prefix);
                     let r = json::resource(&scope, f, ty, body, address, &b);
                     self.unit.resources.push(r);
@@ -501,8 +528,21 @@ impl<'p> Build<'p> {
         scope
     }
 
+    /// The instances of the resource `local` (declared at `at`) the budget
+    /// affords; one when their number is not known.
+    fn instances(&self, scope: &Scope, local: &str, at: Span) -> Vec<(String, Bindings)> {
+        let mut instances = scope
+            .instances(local)
+            .unwrap_or_else(|| vec![(String::new(), Bindings::new())]);
+        let affordable = (0..instances.len())
+            .take_while(|_| self.budget.charge(at, INSTANCE_STEPS, 0))
+            .count();
+        instances.truncate(affordable);
+        instances
+    }
+
     /// Follows one `module` block: each instance becomes a child scope.
-    fn call(&mut self, scope: &mut Scope<'p>, dir: &Path, key: &str, call: Call<'p>, depth: usize) {
+    fn call(&mut self, scope: &mut Scope<'p>, dir: &Path, key: &str, call: Call<'p>) {
         let (name, at) = (call.name, call.at);
         let Some(source) = call.source else {
             self.notes.push(Problem::new(
@@ -538,24 +578,8 @@ impl<'p> Build<'p> {
                 }
             }
         };
-        if self.unit.resources.len() > MAX_RESOURCES {
-            self.problems.push(Problem::new(
-                at,
-                format!(
-                    "module \"{name}\": the configuration expands to more than {MAX_RESOURCES} \
-                     resources; not followed"
-                ),
-            ));
-            return;
-        }
-        if depth >= MAX_DEPTH {
-            self.problems.push(Problem::new(
-                at,
-                format!(
-                    "module \"{name}\": modules nested deeper than {MAX_DEPTH} levels \
-                     (does a module call itself?); not followed"
-                ),
-            ));
+        if let Some(problem) = self.refusal(name, &target, at) {
+            self.problems.push(problem);
             return;
         }
         let Some(instances) = scope.repeat(call.repeat) else {
@@ -568,6 +592,9 @@ impl<'p> Build<'p> {
             return;
         };
         for (instance, b) in instances {
+            if !self.budget.charge(at, INSTANCE_STEPS, 0) {
+                return;
+            }
             let values = call
                 .inputs
                 .iter()
@@ -582,10 +609,40 @@ impl<'p> Build<'p> {
                     values,
                     assigned: &[],
                 },
-                depth + 1,
             );
             scope.children.insert(format!("{name}{instance}"), child);
         }
+    }
+
+    /// Why the call `name` (at `at`) of the module in `target` is not
+    /// followed: it closes a cycle, or nests too deep.
+    fn refusal(&self, name: &str, target: &Path, at: Span) -> Option<Problem> {
+        let message = if let Some(start) = self.chain.iter().position(|d| d == target) {
+            let cycle: Vec<String> = self.chain[start..]
+                .iter()
+                .map(|d| folder_name(d))
+                .chain([folder_name(target)])
+                .collect();
+            format!(
+                "module \"{name}\": module cycle {}; not followed",
+                cycle.join(" → ")
+            )
+        } else if self.chain.len() > MAX_DEPTH {
+            format!(
+                "module \"{name}\": modules nested deeper than {MAX_DEPTH} levels; not followed"
+            )
+        } else {
+            return None;
+        };
+        Some(Problem::new(at, message))
+    }
+}
+
+/// A folder as written in messages (`.` for the current one).
+fn folder_name(dir: &Path) -> String {
+    match dir.display().to_string() {
+        name if name.is_empty() => ".".to_string(),
+        name => name,
     }
 }
 
