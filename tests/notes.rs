@@ -1,11 +1,14 @@
 //! Notes (what could not be evaluated or read) on the real binary: in every
-//! output format with their position, and never in the exit code.
+//! output format with their position, in the editor as information, and
+//! never in the exit code.
 
 mod common;
+#[path = "support/lsp_client.rs"]
+mod lsp_client;
 
 use common::{root, schema_errors, stderr, stdout, tenken};
 use serde_json::{json, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A Terraform module whose only call is to a module that is neither local nor installed.
 const REMOTE: &str = "module \"remote\" {\n  source = \"terraform-aws-modules/vpc/aws\"\n}\n";
@@ -203,4 +206,31 @@ fn notes_never_change_the_exit_code() {
             );
         }
     }
+}
+
+/// The diagnostics the editor gets for `main.tf` holding `text`, in `dir`.
+fn editor_diagnostics(dir: &Path, text: &str) -> Vec<Value> {
+    let root = dir.canonicalize().unwrap();
+    std::fs::write(root.join("main.tf"), text).unwrap();
+    let mut client = lsp_client::Client::start(&root, json!({"debounceMs": 20}));
+    let tf = lsp_client::uri(&root.join("main.tf"));
+    client.open(&tf, "terraform", text);
+    let diags = client.diagnostics(&tf, 1);
+    client.shutdown();
+    diags
+}
+
+#[test]
+fn the_editor_shows_notes_as_information() {
+    let dir = tempfile::tempdir().unwrap();
+    let diags = editor_diagnostics(dir.path(), REMOTE);
+    assert_eq!(
+        diags,
+        [json!({
+            "range": lsp_client::range(0, 0, 2, 1),
+            "severity": 3,
+            "source": "tenken",
+            "message": REMOTE_NOTE,
+        })]
+    );
 }
