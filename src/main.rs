@@ -354,14 +354,6 @@ fn check(args: CheckArgs) -> i32 {
     if not_started {
         print_outcome(&outcome);
     }
-    for note in &outcome.notes {
-        let file = outcome.sources.get(note.span.file);
-        let at = file.line_col(note.span.start as usize);
-        eprintln!(
-            "note: {}:{}:{}: {}",
-            file.name, at.line, at.column, note.message
-        );
-    }
     let formats = if args.format.is_empty() {
         vec![FormatArg {
             format: OutputFormat::Human,

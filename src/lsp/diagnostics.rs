@@ -1,4 +1,4 @@
-//! Findings and problems of a lint as LSP diagnostics, file by file.
+//! Findings, problems and notes of a lint as LSP diagnostics, file by file.
 
 use super::documents::to_uri;
 use super::settings::Rules;
@@ -16,11 +16,13 @@ use std::path::PathBuf;
 /// The `source` of every diagnostic.
 pub const SOURCE: &str = "tenken";
 
-/// The diagnostics of one lint, by file path, in source order.
+/// The diagnostics of one lint, by file path, in source order: problems
+/// are errors, notes information.
 pub fn by_file(
     sources: &SourceMap,
     findings: &[Finding],
     problems: &[Problem],
+    notes: &[Problem],
     rules: &Rules,
 ) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
     let mut out: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
@@ -30,11 +32,13 @@ pub fn by_file(
             .or_default()
             .push(finding(sources, f, rules));
     }
-    for p in problems {
+    let problems = problems.iter().map(|p| (p, DiagnosticSeverity::ERROR));
+    let notes = notes.iter().map(|n| (n, DiagnosticSeverity::INFORMATION));
+    for (p, severity) in problems.chain(notes) {
         let file = sources.get(p.span.file);
         out.entry(file.path.clone()).or_default().push(Diagnostic {
             range: range(file, p.span),
-            severity: Some(DiagnosticSeverity::ERROR),
+            severity: Some(severity),
             source: Some(SOURCE.into()),
             message: p.message.clone(),
             ..Default::default()

@@ -245,5 +245,7 @@ pub fn lint(task: &Task) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
     let mut findings = applied.findings;
     problems.extend(linted.problems);
     pipeline::sort(&sources, &mut findings, &mut problems);
-    diagnostics::by_file(&sources, &findings, &problems, rules)
+    let mut notes = linted.notes;
+    pipeline::sort_problems(&sources, &mut notes);
+    diagnostics::by_file(&sources, &findings, &problems, &notes, rules)
 }

@@ -1,5 +1,5 @@
 //! GitHub Actions workflow commands (`--format github`): one annotation per
-//! finding, error and warning, shown on the pull request's diff.
+//! finding, error, warning and note, shown on the pull request's diff.
 
 use crate::diag::Problem;
 use crate::pipeline::Outcome;
@@ -59,7 +59,7 @@ fn problem(out: &mut String, sources: &SourceMap, cmd: &str, p: &Problem) {
     );
 }
 
-/// Renders findings, errors and warnings as workflow commands.
+/// Renders findings, errors, warnings and notes as workflow commands.
 pub fn render(outcome: &Outcome) -> String {
     let sources = &outcome.sources;
     let mut out = String::new();
@@ -84,6 +84,9 @@ pub fn render(outcome: &Outcome) -> String {
     }
     for w in &outcome.warnings {
         problem(&mut out, sources, "warning", w);
+    }
+    for n in &outcome.notes {
+        problem(&mut out, sources, "notice", n);
     }
     out
 }

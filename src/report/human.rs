@@ -1,8 +1,10 @@
 //! Human output: one miette diagnostic per finding and error, with the source
-//! snippet and a label on the offending value, then a one-line summary.
+//! snippet and a label on the offending value, a `note:` line per note, then
+//! a one-line summary.
 
 use super::counts;
 use super::excerpt::{escape, masked, Excerpt, CONTEXT_LINES};
+use crate::diag::Problem;
 use crate::engine::Finding;
 use crate::pipeline::Outcome;
 use crate::policy::{Policy, Severity};
@@ -149,7 +151,7 @@ pub struct Style {
     pub color: bool,
     /// Also list the suppressed findings, with the reason.
     pub show_suppressed: bool,
-    /// Only findings and errors: no warnings, no summary.
+    /// Only findings and errors: no warnings, no notes, no summary.
     pub quiet: bool,
 }
 
@@ -164,7 +166,8 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
     )
 }
 
-/// Renders findings, suppressed findings (if asked), errors, warnings and the summary.
+/// Renders findings, suppressed findings (if asked), errors, warnings,
+/// notes and the summary.
 pub fn render_with(outcome: &Outcome, style: Style) -> String {
     let theme = if style.color {
         GraphicalTheme::unicode()
@@ -218,9 +221,20 @@ pub fn render_with(outcome: &Outcome, style: Style) -> String {
         let _ = handler.render_report(&mut out, &report);
     }
     if !style.quiet {
+        for n in &outcome.notes {
+            out.push_str(&note(outcome, n));
+        }
         out.push_str(&summary(outcome));
     }
     out
+}
+
+/// `note: file:line:col: message`, escaped.
+fn note(outcome: &Outcome, n: &Problem) -> String {
+    let file = outcome.sources.get(n.span.file);
+    let at = file.line_col(n.span.start as usize);
+    let text = format!("{}:{}:{}: {}", file.name, at.line, at.column, n.message);
+    format!("note: {}\n", escape(&text, false))
 }
 
 /// One finding as a diagnostic; a suppressed one is advice, with why.
@@ -267,7 +281,7 @@ fn help_text(policy: Option<&Policy>, notes: &[String]) -> Option<String> {
 }
 
 /// `12 files, 40 resources: 3 findings (1 critical, 2 high), 0 errors in 0.02s`,
-/// with the suppressed, baselined and warning counts when there are any.
+/// with the suppressed, baselined, warning and note counts when there are any.
 pub fn summary(outcome: &Outcome) -> String {
     let by: Vec<String> = counts(outcome)
         .into_iter()
@@ -284,6 +298,7 @@ pub fn summary(outcome: &Outcome) -> String {
         (outcome.suppressed.len(), "suppressed"),
         (outcome.baselined, "baselined"),
         (outcome.warnings.len(), "warnings"),
+        (outcome.notes.len(), "notes"),
     ] {
         if n > 0 {
             extra.push_str(&format!(", {n} {what}"));

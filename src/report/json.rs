@@ -15,6 +15,7 @@ struct Report<'a> {
     findings: Vec<Finding<'a>>,
     errors: Vec<Error<'a>>,
     warnings: Vec<Error<'a>>,
+    notes: Vec<Error<'a>>,
     suppressed: Vec<SuppressedFinding<'a>>,
     summary: Summary,
 }
@@ -58,12 +59,13 @@ struct Related<'a> {
     region: Region,
 }
 
+/// An error, warning or note.
 #[derive(Serialize)]
 struct Error<'a> {
     file: &'a str,
     message: &'a str,
-    line: usize,
-    column: usize,
+    #[serde(flatten)]
+    region: Region,
 }
 
 #[derive(Serialize)]
@@ -73,6 +75,7 @@ struct Summary {
     findings: usize,
     errors: usize,
     warnings: usize,
+    notes: usize,
     suppressed: usize,
     baselined: usize,
     by_severity: BTreeMap<String, usize>,
@@ -126,15 +129,10 @@ fn finding<'a>(sources: &'a SourceMap, f: &'a crate::engine::Finding) -> Finding
 fn problems<'a>(sources: &'a SourceMap, problems: &'a [Problem]) -> Vec<Error<'a>> {
     problems
         .iter()
-        .map(|e| {
-            let file = sources.get(e.span.file);
-            let at = file.line_col(e.span.start as usize);
-            Error {
-                file: &file.name,
-                message: &e.message,
-                line: at.line,
-                column: at.column,
-            }
+        .map(|e| Error {
+            file: &sources.get(e.span.file).name,
+            message: &e.message,
+            region: region(sources, e.span),
         })
         .collect()
 }
@@ -169,6 +167,7 @@ pub fn render(outcome: &Outcome) -> String {
             .collect(),
         errors: problems(sources, &outcome.errors),
         warnings: problems(sources, &outcome.warnings),
+        notes: problems(sources, &outcome.notes),
         suppressed,
         summary: Summary {
             files: outcome.files,
@@ -176,6 +175,7 @@ pub fn render(outcome: &Outcome) -> String {
             findings: outcome.findings.len(),
             errors: outcome.errors.len(),
             warnings: outcome.warnings.len(),
+            notes: outcome.notes.len(),
             suppressed: outcome.suppressed.len(),
             baselined: outcome.baselined,
             by_severity: counts(outcome)

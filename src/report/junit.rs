@@ -1,7 +1,9 @@
 //! JUnit XML (`--format junit`) for GitLab and Jenkins: one test suite per
 //! policy, one test case per policy × resource evaluated; findings are
-//! failures, suppressed findings are skipped, errors are a `tenken` suite.
+//! failures, suppressed findings are skipped, errors are a `tenken` suite
+//! and notes its `<system-out>` (neither failures nor errors).
 
+use crate::diag::Problem;
 use crate::engine::Finding;
 use crate::pipeline::Outcome;
 use crate::source::{SourceMap, Span};
@@ -33,10 +35,16 @@ struct Case<'a> {
     skipped: Vec<String>,
 }
 
-fn at(sources: &SourceMap, f: &Finding) -> String {
-    let file = sources.get(f.span.file);
-    let p = file.line_col(f.span.start as usize);
+/// `file:line:col` of a span's start.
+fn at(sources: &SourceMap, span: Span) -> String {
+    let file = sources.get(span.file);
+    let p = file.line_col(span.start as usize);
     format!("{}:{}:{}", file.name, p.line, p.column)
+}
+
+/// `file:line:col: message` of a problem.
+fn located(sources: &SourceMap, p: &Problem) -> String {
+    format!("{}: {}", at(sources, p.span), p.message)
 }
 
 type Suites<'a> = BTreeMap<&'a str, BTreeMap<(&'a str, &'a str), Case<'a>>>;
@@ -117,7 +125,7 @@ pub fn render(outcome: &Outcome) -> String {
                 let text: Vec<String> = case
                     .failures
                     .iter()
-                    .map(|f| format!("{}: {}", at(sources, f), label(f)))
+                    .map(|f| format!("{}: {}", at(sources, f.span), label(f)))
                     .collect();
                 let _ = writeln!(
                     out,
@@ -138,25 +146,27 @@ pub fn render(outcome: &Outcome) -> String {
         }
         out.push_str("  </testsuite>\n");
     }
-    if !outcome.errors.is_empty() {
+    if !outcome.errors.is_empty() || !outcome.notes.is_empty() {
         let _ = writeln!(
             out,
             "  <testsuite name=\"tenken\" tests=\"{0}\" failures=\"0\" errors=\"{0}\">",
             outcome.errors.len()
         );
         for e in &outcome.errors {
-            let file = sources.get(e.span.file);
-            let p = file.line_col(e.span.start as usize);
+            let file = escape(&sources.get(e.span.file).name);
             let _ = writeln!(
                 out,
-                "    <testcase classname=\"tenken\" name=\"{}\" file=\"{}\">\n      <error message=\"{}\">{}:{}:{}: {}</error>\n    </testcase>",
-                escape(&file.name),
-                escape(&file.name),
+                "    <testcase classname=\"tenken\" name=\"{file}\" file=\"{file}\">\n      <error message=\"{}\">{}</error>\n    </testcase>",
                 escape(&e.message),
-                escape(&file.name),
-                p.line,
-                p.column,
-                escape(&e.message)
+                escape(&located(sources, e))
+            );
+        }
+        if !outcome.notes.is_empty() {
+            let text: Vec<String> = outcome.notes.iter().map(|n| located(sources, n)).collect();
+            let _ = writeln!(
+                out,
+                "    <system-out>{}</system-out>",
+                escape(&text.join("\n"))
             );
         }
         out.push_str("  </testsuite>\n");

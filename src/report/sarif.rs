@@ -1,7 +1,7 @@
 //! SARIF 2.1.0 (`--format sarif`), as GitHub code scanning reads it: rules
 //! with descriptions, help and `security-severity`; results with regions,
 //! related locations and partial fingerprints; suppressed findings as results
-//! with `suppressions`; errors and warnings as tool notifications.
+//! with `suppressions`; errors, warnings and notes as tool notifications.
 //!
 //! Written with `serde_json::json!`: the document is small and fixed, and the
 //! tests validate it against the official schema.
@@ -240,6 +240,12 @@ pub fn render(outcome: &Outcome) -> String {
                 .warnings
                 .iter()
                 .map(|w| notification(sources, w, "warning")),
+        )
+        .chain(
+            outcome
+                .notes
+                .iter()
+                .map(|n| notification(sources, n, "note")),
         )
         .collect();
     let log = json!({
