@@ -120,6 +120,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
     let list: Vec<Box<dyn Val>> = graph.entries.iter().map(|e| e.clone_as_boxed()).collect();
     root.add_variable_as_val("resources", Box::new(CelList::from(list)));
     let joins = Joins::new(unit);
+    let prepared: Vec<PerUnit> = ready.iter().map(|(_, c)| PerUnit::new(c, &root)).collect();
     // Policies that ran out of budget on a resource skip the rest of the unit.
     let mut over_budget = vec![false; ready.len()];
     for (resource, value) in unit.resources.iter().zip(values) {
@@ -152,6 +153,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
             }
             let check = Check {
                 joins: &joins,
+                per_unit: &prepared[i],
                 resource,
                 policy,
                 compiled,
@@ -164,6 +166,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
 
 struct Check<'a> {
     joins: &'a Joins<'a>,
+    per_unit: &'a PerUnit<'a>,
     resource: &'a Resource,
     policy: &'a Policy,
     compiled: &'a Compiled,
@@ -219,6 +222,9 @@ impl Check<'_> {
         };
         for item in items {
             let mut ctx = scope.new_inner_scope();
+            for (name, value) in &self.per_unit.bound {
+                ctx.add_variable_from_value(name.as_str(), value.clone());
+            }
             if let Some(item) = item {
                 if item.is_unknown() {
                     self.undecided(item, strict, out);
@@ -226,7 +232,7 @@ impl Check<'_> {
                 }
                 ctx.add_variable_as_val("item", to_val(item));
             }
-            match cel::Value::resolve(&self.compiled.assert, &ctx) {
+            match cel::Value::resolve(self.per_unit.assert, &ctx) {
                 Ok(cel::Value::Bool(true)) => {}
                 result if self.reads_unknown(item) => {
                     let _ = result;
@@ -353,6 +359,37 @@ impl Check<'_> {
             related,
             undecided,
             secrets,
+        }
+    }
+}
+
+/// The assertion a policy runs with in a unit: with its parts that read
+/// only `resources` evaluated once, or whole when one of them fails (an
+/// error there may be one the whole assertion never meets).
+struct PerUnit<'a> {
+    assert: &'a cel::parser::Expression,
+    bound: Vec<(String, cel::Value)>,
+}
+
+impl<'a> PerUnit<'a> {
+    fn new(compiled: &'a Compiled, root: &Context) -> PerUnit<'a> {
+        let whole = PerUnit {
+            assert: &compiled.assert,
+            bound: Vec::new(),
+        };
+        let Some((residual, parts)) = &compiled.per_unit else {
+            return whole;
+        };
+        let mut bound = Vec::new();
+        for part in parts {
+            match cost::metered(|| cel::Value::resolve(&part.expr, root)) {
+                Ok(Ok(value)) => bound.push((part.name.clone(), value)),
+                _ => return whole,
+            }
+        }
+        PerUnit {
+            assert: residual,
+            bound,
         }
     }
 }

@@ -90,7 +90,8 @@ pub fn string_literals(e: &IdedExpr) -> Vec<String> {
     out
 }
 
-fn children(e: &IdedExpr) -> Vec<&IdedExpr> {
+/// The direct subexpressions of `e`.
+pub(super) fn children(e: &IdedExpr) -> Vec<&IdedExpr> {
     match &e.expr {
         Expr::Call(c) => c.target.iter().map(|t| t.as_ref()).chain(&c.args).collect(),
         Expr::Select(s) => vec![&s.operand],

@@ -1,6 +1,7 @@
 //! Policies: YAML files with a CEL assertion, compiled once per run.
 
 pub mod cost;
+pub mod hoist;
 pub mod paths;
 
 use crate::diag::Problem;
@@ -169,6 +170,10 @@ pub struct Policy {
 pub struct Compiled {
     /// The assertion, instrumented to pay for its work (see [`cost`]).
     pub assert: Expression,
+    /// The assertion with its parts that read only `resources` taken out
+    /// (see [`hoist`]), and those parts, each instrumented; `None` when
+    /// there are none.
+    pub per_unit: Option<(Expression, Vec<hoist::Hoisted>)>,
     /// Where the assertion starts in the policy file.
     pub assert_at: Span,
     pub for_each: Vec<Path>,
@@ -368,9 +373,17 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
     let reads = paths::read_paths(&assert, ROOTS);
     let mentions = cost::string_literals(&assert);
     let uses_native = assert.references().has_variable("native");
+    let mut residual = assert.clone();
+    let mut parts = hoist::hoist(&mut residual);
     cost::instrument(&mut assert);
+    let per_unit = (!parts.is_empty()).then(|| {
+        cost::instrument(&mut residual);
+        parts.iter_mut().for_each(|h| cost::instrument(&mut h.expr));
+        (residual, parts)
+    });
     Ok(Compiled {
         assert,
+        per_unit,
         assert_at,
         for_each,
         at,
