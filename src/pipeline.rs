@@ -224,7 +224,7 @@ pub enum Job {
 
 /// Stack size of the worker threads: parsers and the expression evaluator
 /// recurse (within their nesting limits), so workers get more than the default.
-const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
+pub const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Sets up the global thread pool (once; `RAYON_NUM_THREADS` still applies).
 fn init_workers() {

@@ -291,3 +291,128 @@ fn terraform_buffers_follow_local_modules() {
         .contains("module.bastion.aws_security_group.this"));
     client.shutdown();
 }
+
+#[test]
+fn a_wrong_content_length_costs_only_its_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut client = Client::start(dir.path(), json!({}));
+    let lost = json!({"jsonrpc": "2.0", "id": "lost", "method": "tenken/unknown"});
+    client.write(format!("Content-Length: 10\r\n\r\n{lost}").as_bytes());
+    let answer = client.request("tenken/unknown", json!({}));
+    assert_eq!(answer["error"]["code"], -32601);
+    assert!(!client.seen.iter().any(|m| m["id"] == "lost"));
+    assert!(
+        client.stderr().contains("not JSON-RPC"),
+        "{}",
+        client.stderr()
+    );
+    client.shutdown();
+}
+
+#[test]
+fn an_endless_header_line_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut client = Client::start(dir.path(), json!({}));
+    client.write(&vec![b'x'; 1 << 20]);
+    let answer = client.request("tenken/unknown", json!({}));
+    assert_eq!(answer["error"]["code"], -32601);
+    let mut digits = b"Content-Length: ".to_vec();
+    digits.resize(1 << 20, b'9');
+    client.write(&digits);
+    let answer = client.request("tenken/unknown", json!({}));
+    assert_eq!(answer["error"]["code"], -32601);
+    let stderr = client.stderr();
+    assert!(stderr.contains("skipped 1048576 bytes"), "{stderr}");
+    assert!(stderr.contains("header line longer than"), "{stderr}");
+    client.shutdown();
+}
+
+/// `TEMPLATE` padded with a comment to `bytes`.
+fn padded_template(text: &str, bytes: usize) -> String {
+    let mut padded = format!("{text}#");
+    padded.extend(std::iter::repeat_n(
+        'x',
+        bytes.saturating_sub(text.len() + 2),
+    ));
+    padded.push('\n');
+    padded
+}
+
+#[test]
+fn fast_edits_of_a_large_buffer_stay_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let mut client = Client::start_limited(2 << 20, &root, json!({}));
+    let cfn = uri(&root.join("big.yaml"));
+    let closed = padded_template(&TEMPLATE.replace("0.0.0.0/0", "10.0.0.0/8"), 2 << 20);
+    client.open(&cfn, "yaml", &closed);
+    for version in 2..=500 {
+        let text = if version == 500 {
+            padded_template(TEMPLATE, 2 << 20)
+        } else {
+            closed.clone()
+        };
+        client.change(&cfn, version, json!([{ "text": text }]));
+    }
+    let diags = client.diagnostics(&cfn, 500);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "TKN-NET-001");
+    client.shutdown();
+}
+
+#[test]
+fn exit_does_not_wait_for_a_lint_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let mut client = Client::start(&root, json!({"debounceMs": 0}));
+    // Thousands of resources: linting takes far longer than the client waits.
+    let mut text = String::from("Resources:\n");
+    for i in 0..5000 {
+        text.push_str(&format!(
+            "  Bucket{i}:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: b{i}\n"
+        ));
+    }
+    let cfn = uri(&root.join("big.yaml"));
+    client.open(&cfn, "yaml", &text);
+    // Answered once the buffer is queued; the lint starts right away (the
+    // pause only lets it start: if it has not, exiting is trivially prompt).
+    client.request("tenken/unknown", json!({}));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    client.shutdown();
+}
+
+#[test]
+fn deeply_nested_files_are_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join("sg")).unwrap();
+    std::fs::write(
+        root.join("sg/main.tf"),
+        "variable \"tags\" {}\n\nresource \"aws_security_group\" \"this\" {\n  tags = var.tags\n}\n",
+    )
+    .unwrap();
+    let mut client = Client::start(&root, json!({"debounceMs": 0}));
+    // Nearly as deep as the JSON parser allows.
+    let depth = 250;
+    let tags = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let text = format!(
+        "{{\"Resources\": {{\"B\": {{\"Type\": \"AWS::S3::Bucket\", \"Properties\": {{\"Tags\": {tags}}}}}}}}}"
+    );
+    let cfn = uri(&root.join("deep.json"));
+    client.open(&cfn, "json", &text);
+    let diags = client.diagnostics(&cfn, 1);
+    assert!(
+        diags.iter().any(|d| d["code"] == "TKN-DATA-001"),
+        "{diags:?}"
+    );
+    // A module input as deep as HCL allows, evaluated while loading the modules.
+    let mut value = "1".to_string();
+    for _ in 0..31 {
+        value = format!("{{a = [{value}]}}");
+    }
+    let caller = format!("module \"m\" {{\n  source = \"./sg\"\n  tags = {value}\n}}\n");
+    let tf = uri(&root.join("main.tf"));
+    client.open(&tf, "terraform", &caller);
+    assert_eq!(client.diagnostics(&tf, 1), Vec::<Value>::new());
+    client.shutdown();
+}

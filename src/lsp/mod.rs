@@ -16,7 +16,7 @@ mod worker;
 
 use crate::discover::Kind;
 use documents::{to_path, Documents};
-use lsp_server::{Connection, ErrorCode, Message, Notification, ProtocolError, Request, Response};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{self as note, Notification as _};
 use lsp_types::request::{self as req, Request as _};
 use lsp_types::{
@@ -31,6 +31,8 @@ use lsp_types::{
 };
 use serde::de::DeserializeOwned;
 use settings::{ClientOptions, Rules, Settings};
+use std::error::Error;
+use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -53,7 +55,7 @@ pub fn run() -> i32 {
 }
 
 /// Runs the protocol until `exit`: `true` if the client shut the server down first.
-pub fn serve(connection: &Connection) -> Result<bool, ProtocolError> {
+pub fn serve(connection: &Connection) -> Result<bool, Box<dyn Error>> {
     let (id, params) = connection.initialize_start()?;
     let params: InitializeParams = serde_json::from_value(params).unwrap_or_default();
     let result = serde_json::json!({
@@ -61,7 +63,7 @@ pub fn serve(connection: &Connection) -> Result<bool, ProtocolError> {
         "serverInfo": {"name": "tenken", "version": env!("CARGO_PKG_VERSION")},
     });
     connection.initialize_finish(id, result)?;
-    let mut server = Server::new(connection, &params);
+    let mut server = Server::new(connection, &params)?;
     server.watch_files(&params);
     let mut clean = false;
     for message in &connection.receiver {
@@ -78,7 +80,7 @@ pub fn serve(connection: &Connection) -> Result<bool, ProtocolError> {
             Message::Response(_) => {}
         }
     }
-    server.worker.stop();
+    // Dropping the server stops the worker without waiting for a lint in progress.
     Ok(clean)
 }
 
@@ -111,19 +113,15 @@ struct Server {
 }
 
 impl Server {
-    fn new(connection: &Connection, params: &InitializeParams) -> Server {
+    fn new(connection: &Connection, params: &InitializeParams) -> io::Result<Server> {
         let options: ClientOptions = params
             .initialization_options
             .clone()
             .and_then(|o| serde_json::from_value(o).ok())
             .unwrap_or_default();
         let settings = Settings::resolve(workspace_root(params), &options);
-        let published = Arc::new(Published::default());
-        let worker = Worker::start(
-            connection.sender.clone(),
-            published.clone(),
-            settings.debounce,
-        );
+        let published = Arc::new(Published::new(connection.sender.clone()));
+        let worker = Worker::start(published.clone(), settings.debounce)?;
         let rules = Arc::new(Rules::load(&settings));
         let server = Server {
             out: connection.sender.clone(),
@@ -135,7 +133,7 @@ impl Server {
             worker,
         };
         server.report_policy_problems();
-        server
+        Ok(server)
     }
 
     /// Resolves the settings again and recompiles the policies.

@@ -9,14 +9,15 @@ use crate::gate::Trust;
 use crate::pipeline::{self, Job};
 use crate::source::SourceFile;
 use crate::{engine, terraform};
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::Sender;
 use lsp_server::{Message, Notification};
 use lsp_types::notification::{Notification as _, PublishDiagnostics};
 use lsp_types::{Diagnostic, DiagnosticSeverity, PublishDiagnosticsParams, Range, Uri};
 use std::collections::{BTreeMap, HashMap};
+use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -44,41 +45,57 @@ pub struct Task {
 type Entry = ((u64, i32), Vec<Diagnostic>);
 
 /// What the editor shows for every open buffer.
-#[derive(Default)]
 pub struct Published {
-    map: Mutex<HashMap<Uri, Entry>>,
+    state: Mutex<Shown>,
+}
+
+struct Shown {
+    buffers: HashMap<Uri, Entry>,
+    /// The way to the editor, until the server stops.
+    out: Option<Sender<Message>>,
 }
 
 impl Published {
-    fn lock(&self) -> MutexGuard<'_, HashMap<Uri, Entry>> {
-        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    pub fn new(out: Sender<Message>) -> Published {
+        let state = Shown {
+            buffers: HashMap::new(),
+            out: Some(out),
+        };
+        Published {
+            state: Mutex::new(state),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Shown> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Records the buffer's newest version: results for older ones are dropped.
     pub fn track(&self, uri: &Uri, opened: u64, version: i32) {
-        let mut map = self.lock();
-        let entry = map.entry(uri.clone()).or_default();
+        let mut state = self.lock();
+        let entry = state.buffers.entry(uri.clone()).or_default();
         entry.0 = (opened, version);
     }
 
     /// Forgets a closed buffer.
     pub fn forget(&self, uri: &Uri) {
-        self.lock().remove(uri);
+        self.lock().buffers.remove(uri);
     }
 
     /// The diagnostics last published for a buffer.
     pub fn diagnostics(&self, uri: &Uri) -> Vec<Diagnostic> {
         self.lock()
+            .buffers
             .get(uri)
             .map(|e| e.1.clone())
             .unwrap_or_default()
     }
 
     /// Publishes the diagnostics if the snapshot is still the buffer's newest version.
-    fn publish(&self, out: &Sender<Message>, doc: &Snapshot, list: Vec<Diagnostic>) {
-        let mut map = self.lock();
+    fn publish(&self, doc: &Snapshot, list: Vec<Diagnostic>) {
+        let mut state = self.lock();
         let newest = |e: &&mut Entry| e.0 == (doc.opened, doc.version);
-        let Some(entry) = map.get_mut(&doc.uri).filter(newest) else {
+        let Some(entry) = state.buffers.get_mut(&doc.uri).filter(newest) else {
             return;
         };
         entry.1 = list.clone();
@@ -87,69 +104,116 @@ impl Published {
             diagnostics: list,
             version: Some(doc.version),
         };
-        let _ = out.send(Notification::new(PublishDiagnostics::METHOD.into(), params).into());
+        if let Some(out) = &state.out {
+            let _ = out.send(Notification::new(PublishDiagnostics::METHOD.into(), params).into());
+        }
+    }
+
+    /// Lets go of the way to the editor: a lint still running publishes nothing.
+    fn close(&self) {
+        self.lock().out = None;
     }
 }
 
 /// Tasks not run after this long are run even if edits keep coming.
 const MAX_DELAY: Duration = Duration::from_secs(1);
 
-/// The lint thread.
+/// The tasks waiting to run, by key: a newer task replaces an older one, so
+/// fast edits hold one snapshot per buffer however many arrive.
+#[derive(Default)]
+struct Queue {
+    /// The task, when a task of its key was first queued and when last.
+    pending: BTreeMap<PathBuf, (Instant, Instant, Task)>,
+    stopped: bool,
+}
+
+#[derive(Default)]
+struct Shared {
+    queue: Mutex<Queue>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The lint thread; stopping it (on drop) does not wait for a lint in progress.
 pub struct Worker {
-    tasks: Sender<Task>,
-    thread: thread::JoinHandle<()>,
+    shared: Arc<Shared>,
+    published: Arc<Published>,
 }
 
 impl Worker {
-    pub fn start(out: Sender<Message>, published: Arc<Published>, debounce: Duration) -> Worker {
-        let (tasks, receiver) = crossbeam_channel::unbounded();
-        let thread = thread::spawn(move || run(&receiver, &out, &published, debounce));
-        Worker { tasks, thread }
+    /// Starts the thread, with the stack of `tenken check`'s workers.
+    pub fn start(published: Arc<Published>, debounce: Duration) -> io::Result<Worker> {
+        let shared = Arc::new(Shared::default());
+        let (queue, shown) = (shared.clone(), published.clone());
+        thread::Builder::new()
+            .name("tenken-lint".into())
+            .stack_size(pipeline::WORKER_STACK_BYTES)
+            .spawn(move || run(&queue, &shown, debounce))?;
+        Ok(Worker { shared, published })
     }
 
     pub fn schedule(&self, task: Task) {
-        let _ = self.tasks.send(task);
-    }
-
-    /// Drops pending work and waits for the thread to end.
-    pub fn stop(self) {
-        drop(self.tasks);
-        let _ = self.thread.join();
+        let now = Instant::now();
+        let mut queue = self.shared.lock();
+        let first = queue.pending.get(&task.key).map_or(now, |p| p.0);
+        queue.pending.insert(task.key.clone(), (first, now, task));
+        self.shared.changed.notify_one();
     }
 }
 
-fn run(tasks: &Receiver<Task>, out: &Sender<Message>, published: &Published, debounce: Duration) {
-    let mut pending: BTreeMap<PathBuf, (Instant, Task)> = BTreeMap::new();
-    loop {
-        let received = if pending.is_empty() {
-            tasks.recv().map_err(|_| RecvTimeoutError::Disconnected)
-        } else {
-            tasks.recv_timeout(debounce)
-        };
-        let due: Vec<PathBuf> = match received {
-            Ok(task) => {
-                let first = pending.get(&task.key).map_or_else(Instant::now, |p| p.0);
-                pending.insert(task.key.clone(), (first, task));
-                pending
-                    .iter()
-                    .filter(|(_, (first, _))| first.elapsed() >= MAX_DELAY)
-                    .map(|(k, _)| k.clone())
-                    .collect()
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let mut queue = self.shared.lock();
+        queue.stopped = true;
+        queue.pending.clear();
+        self.shared.changed.notify_one();
+        drop(queue);
+        self.published.close();
+    }
+}
+
+/// Runs each task once its edits settle (`debounce` after the last one) or
+/// [`MAX_DELAY`] after the first, until the worker stops.
+fn run(shared: &Shared, published: &Published, debounce: Duration) {
+    let due =
+        |(first, last, _): &(Instant, Instant, Task)| (*first + MAX_DELAY).min(*last + debounce);
+    let mut queue = shared.lock();
+    while !queue.stopped {
+        let next = queue
+            .pending
+            .iter()
+            .map(|(key, p)| (due(p), key.clone()))
+            .min();
+        queue = match next {
+            None => shared
+                .changed
+                .wait(queue)
+                .unwrap_or_else(|e| e.into_inner()),
+            Some((at, key)) if at <= Instant::now() => {
+                let task = queue.pending.remove(&key);
+                drop(queue);
+                if let Some((_, _, task)) = task {
+                    execute(&task, published);
+                }
+                shared.lock()
             }
-            Err(RecvTimeoutError::Timeout) => pending.keys().cloned().collect(),
-            Err(RecvTimeoutError::Disconnected) => return,
-        };
-        for key in due {
-            if let Some((_, task)) = pending.remove(&key) {
-                execute(&task, out, published);
+            Some((at, _)) => {
+                let wait = at.saturating_duration_since(Instant::now());
+                let waited = shared.changed.wait_timeout(queue, wait);
+                waited.unwrap_or_else(|e| e.into_inner()).0
             }
-        }
+        };
     }
 }
 
 /// Lints one task and publishes its buffers' diagnostics; a panic becomes a
 /// diagnostic instead of ending the server.
-fn execute(task: &Task, out: &Sender<Message>, published: &Published) {
+fn execute(task: &Task, published: &Published) {
     let mut results = match panic::catch_unwind(AssertUnwindSafe(|| lint(task))) {
         Ok(results) => results,
         Err(panic) => {
@@ -173,7 +237,7 @@ fn execute(task: &Task, out: &Sender<Message>, published: &Published) {
     };
     for doc in &task.docs {
         let list = results.remove(&doc.path).unwrap_or_default();
-        published.publish(out, doc, list);
+        published.publish(doc, list);
     }
 }
 

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,7 @@ pub struct Client {
     child: Child,
     stdin: ChildStdin,
     incoming: Receiver<Value>,
+    stderr: tempfile::NamedTempFile,
     /// Messages read while waiting for something else.
     pub seen: Vec<Value>,
     next_id: i64,
@@ -24,11 +25,25 @@ pub struct Client {
 
 impl Client {
     pub fn start(root: &Path, options: Value) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tenken"))
-            .arg("lsp")
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tenken"));
+        command.arg("lsp");
+        Client::start_with(command, root, options)
+    }
+
+    /// Starts `tenken lsp` with at most `kib` KiB of address space.
+    pub fn start_limited(kib: u64, root: &Path, options: Value) -> Client {
+        let mut command = Command::new("sh");
+        let script = format!("ulimit -v {kib} && exec \"$0\" lsp");
+        command.args(["-c", &script, env!("CARGO_BIN_EXE_tenken")]);
+        Client::start_with(command, root, options)
+    }
+
+    fn start_with(mut command: Command, root: &Path, options: Value) -> Client {
+        let stderr = tempfile::NamedTempFile::new().unwrap();
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr.reopen().unwrap())
             .spawn()
             .expect("start tenken lsp");
         let stdin = child.stdin.take().unwrap();
@@ -62,6 +77,7 @@ impl Client {
             child,
             stdin,
             incoming,
+            stderr,
             seen: Vec::new(),
             next_id: 0,
         };
@@ -82,10 +98,20 @@ impl Client {
         client
     }
 
-    pub fn send_raw(&mut self, bytes: &[u8]) {
-        write!(self.stdin, "Content-Length: {}\r\n\r\n", bytes.len()).unwrap();
+    /// Writes bytes as they are, not framed.
+    pub fn write(&mut self, bytes: &[u8]) {
         self.stdin.write_all(bytes).unwrap();
         self.stdin.flush().unwrap();
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.write(format!("Content-Length: {}\r\n\r\n", bytes.len()).as_bytes());
+        self.write(bytes);
+    }
+
+    /// What the server wrote on stderr so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.stderr.path()).unwrap()
     }
 
     pub fn send(&mut self, message: Value) {
@@ -157,8 +183,27 @@ impl Client {
         assert_eq!(response["result"], Value::Null);
         assert!(response.get("error").is_none());
         self.notify("exit", Value::Null);
-        let status = self.child.wait().unwrap();
+        let status = self.exit_status();
         assert!(status.success(), "exit code after shutdown: {status}");
+    }
+
+    /// How the server ended (it must end in time).
+    pub fn exit_status(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the server did not end in time");
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
