@@ -313,3 +313,27 @@ fn plan_json_links_resources_through_configuration_references_and_known_ids() {
         ["TKN-NET-002 aws_vpc.env[\"green\"] tests/fixtures/terraform/plan/links.json:21:11"]
     );
 }
+
+#[test]
+fn references_reach_module_instances_and_the_resources_behind_their_outputs() {
+    let vpcs = fixture("module-instances");
+    for strict in [&[][..], &["--strict"]] {
+        let (doc, _, code) = check(
+            &[&[&vpcs[..], "--only", "TKN-NET-002"], strict].concat(),
+            &[],
+        );
+        // `module.vpc["a"].vpc_id`, `each.value.vpc_id` over `module.logged`
+        // and a filtered map of ids from a module output each decide their
+        // VPC: nothing is left undecided, even in strict mode.
+        assert_eq!(
+            findings(&doc),
+            [
+                "TKN-NET-002 module.network.aws_vpc.env[\"legacy\"] \
+                 tests/fixtures/terraform/module-instances/modules/network/main.tf:5:1",
+                "TKN-NET-002 module.vpc[\"b\"].aws_vpc.this \
+                 tests/fixtures/terraform/module-instances/modules/vpc/main.tf:5:1",
+            ]
+        );
+        assert_eq!(code, 1);
+    }
+}

@@ -1,8 +1,11 @@
 //! Static evaluation of Terraform expressions into model nodes.
 //!
 //! Literals keep their spans; `var.*` and `local.*` resolve to their values
-//! (pointing back at where they were set); module outputs resolve through the
-//! child module; resource attributes become references; data sources and
+//! (pointing back at where they were set); a resource or module call is its
+//! instances (one, or a list for `count`, a map for `for_each`), so that
+//! indexes, splats, `for` and functions over them reach the exact instance:
+//! a resource instance's attributes become references to it, a module
+//! instance's outputs resolve through the child module. Data sources and
 //! anything else only known at apply time become unknown, never a guess.
 
 use super::functions;
@@ -38,6 +41,9 @@ pub enum Repeat<'p> {
     ForEach(Code<'p>),
 }
 
+/// Instance keys (`[0]`, `["a"]`, or one empty key) with the `each.key` of each.
+type InstanceKeys = Vec<(String, String)>;
+
 /// More instances than this are evaluated as one resource of unknown count.
 pub const MAX_INSTANCES: usize = 1000;
 
@@ -67,15 +73,20 @@ pub struct Scope<'p> {
     pub locals: HashMap<String, Code<'p>>,
     pub resources: HashMap<String, Option<Repeat<'p>>>,
     pub outputs: HashMap<String, Code<'p>>,
+    /// Module calls that are followed, by name.
+    pub modules: HashMap<String, Option<Repeat<'p>>>,
     /// Child module instances by call name (`vpc`, `vpc[0]`, `vpc["a"]`).
     pub children: HashMap<String, Scope<'p>>,
+    /// The outputs of this module instance, once evaluated.
+    output_values: RefCell<Option<Node>>,
     local_values: RefCell<HashMap<String, Node>>,
     /// Origins (by address, kept alive so addresses stay unique) of values
     /// that module inputs supplied: those keep pointing at the caller,
     /// through locals too.
     input_origins: RefCell<HashMap<usize, Arc<Origin>>>,
-    /// Instance keys of resources, once computed (`None`: not known).
-    instance_keys: RefCell<HashMap<String, Option<Vec<String>>>>,
+    /// Instance keys of resources and module calls with their `each.key`,
+    /// once computed (`None`: not known).
+    instance_keys: RefCell<HashMap<String, Option<InstanceKeys>>>,
     resolving: RefCell<HashSet<String>>,
     /// Shared by the module instances of one configuration.
     pub budget: Rc<Budget>,
@@ -530,12 +541,12 @@ impl<'p> Scope<'p> {
                 Some(node) => (self.supplied(node, span, &format!("local.{attr}")), 1),
                 None => return unknown(),
             },
-            "module" => match self.module_output(attr, &ops, file, b) {
-                Some((node, used)) => (node, used),
+            "module" => match self.module_value(attr, span) {
+                Some(node) => (node, 1),
                 None => return unknown(),
             },
             ty if self.resources.contains_key(&format!("{ty}.{attr}")) => {
-                return self.resource_ref(&format!("{ty}.{attr}"), &ops, file, span, b)
+                (self.resource_value(&format!("{ty}.{attr}"), span), 1)
             }
             _ => return unknown(),
         };
@@ -613,89 +624,111 @@ impl<'p> Scope<'p> {
         }
     }
 
-    /// `module.NAME[KEY].OUTPUT`: the output's value and how many operators it used.
-    fn module_output(
-        &self,
-        name: &str,
-        ops: &[&TraversalOperator],
-        file: FileId,
-        b: &Bindings,
-    ) -> Option<(Node, usize)> {
-        let mut key = name.to_string();
-        let mut used = 1;
-        if let Some(TraversalOperator::Index(e)) = ops.get(1) {
-            key.push_str(&instance_key(&self.eval(e, file, b).value)?);
-            used = 2;
-        }
-        let child = self.children.get(&key)?;
-        let TraversalOperator::GetAttr(output) = ops.get(used)? else {
-            return None;
+    /// The value of a module call as `module.NAME` names it: one object of
+    /// the outputs of its instance, or a list (`count`) or map (`for_each`)
+    /// of them; `None` when the call was not followed.
+    fn module_value(&self, name: &str, span: Span) -> Option<Node> {
+        let repeat = *self.modules.get(name)?;
+        let object = |key: &str| match self.children.get(&format!("{name}{key}")) {
+            Some(child) => child.output_values(span),
+            None => Node::new(Value::Unknown, span),
         };
-        let code = child.outputs.get(output.as_str())?;
-        Some((child.code(*code, &Bindings::new()), used + 1))
+        Some(self.collection(&format!("module.{name}"), repeat, span, object))
     }
 
-    /// A reference to a resource of this module, e.g. `aws_subnet.private[0].id`.
-    fn resource_ref(
-        &self,
-        local: &str,
-        ops: &[&TraversalOperator],
-        file: FileId,
-        span: Span,
-        b: &Bindings,
-    ) -> Node {
-        let unknown = || Node::new(Value::Unknown, span);
+    /// The outputs of this module instance as an object, evaluated once.
+    fn output_values(&self, span: Span) -> Node {
+        let cached = self.output_values.borrow().clone();
+        let node = cached.unwrap_or_else(|| {
+            let mut names: Vec<&String> = self.outputs.keys().collect();
+            names.sort();
+            let outputs = names
+                .into_iter()
+                .map(|n| (n.clone(), self.code(self.outputs[n], &Bindings::new())))
+                .collect();
+            let node = Node::new(Value::Map(outputs), span);
+            *self.output_values.borrow_mut() = Some(node.clone());
+            node
+        });
+        self.copy(&node, span)
+    }
+
+    /// The value of a resource of this module as a reference names it: one
+    /// instance object, or a list (`count`) or map (`for_each`) of them, so
+    /// that indexes, splats, `for` and functions reach the exact instance.
+    /// An instance object is a reference to the whole instance (an empty
+    /// attribute); its attributes are references to that instance. Unknown
+    /// when its instances are (or it repeats by itself, a cycle).
+    fn resource_value(&self, local: &str, span: Span) -> Node {
+        let repeat = self.resources.get(local).copied().flatten();
         let base = format!("{}{local}", self.prefix);
-        let reference = |address: String, rest: &[&TraversalOperator]| match rest {
-            [] => Some(Value::Ref(Reference {
-                address,
-                attribute: "id".into(),
-            })),
-            [TraversalOperator::GetAttr(a)] => Some(Value::Ref(Reference {
-                address,
-                attribute: a.to_string(),
-            })),
-            _ => None,
+        let object = |key: &str| {
+            let whole = Reference {
+                address: format!("{base}{key}"),
+                attribute: String::new(),
+            };
+            Node::new(Value::Ref(whole), span)
         };
-        let (address, rest) = match ops.get(1) {
-            Some(TraversalOperator::Index(e)) => match instance_key(&self.eval(e, file, b).value) {
-                // An instance that does not exist is an error (what `try` catches).
-                Some(k) if self.has_instance(local, &k) == Some(false) => return self.fail(span),
-                Some(k) => (format!("{base}{k}"), &ops[2..]),
-                None => return unknown(),
-            },
-            Some(TraversalOperator::LegacyIndex(i)) => {
-                (format!("{base}[{}]", i.value()), &ops[2..])
-            }
-            Some(TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_)) => {
-                let Some(keys) = self.instances(local) else {
-                    return unknown();
-                };
-                let items: Option<Vec<Node>> = keys
-                    .into_iter()
-                    .map(|(k, _)| reference(format!("{base}{k}"), &ops[2..]))
-                    .map(|v| v.map(|v| Node::new(v, span)))
-                    .collect();
-                return items.map_or_else(unknown, |l| Node::new(Value::List(l), span));
-            }
-            _ => (base, &ops[1..]),
-        };
-        reference(address, rest).map_or_else(unknown, |v| Node::new(v, span))
+        self.collection(local, repeat, span, object)
     }
 
-    /// Whether a resource has the instance `key`; `None` when not known.
-    fn has_instance(&self, local: &str, key: &str) -> Option<bool> {
-        if let Some(keys) = self.instance_keys.borrow().get(local) {
-            return keys.as_ref().map(|k| k.iter().any(|k| k == key));
+    /// The instances of a resource or module call (`id`, repeated by
+    /// `repeat`) as one `object`, or a list (`count`) or map (`for_each`) of
+    /// them, given their instance keys; unknown when those are not known or
+    /// over budget.
+    fn collection(
+        &self,
+        id: &str,
+        repeat: Option<Repeat>,
+        span: Span,
+        object: impl Fn(&str) -> Node,
+    ) -> Node {
+        let Some(keys) = self.instance_keys(id, repeat) else {
+            return Node::new(Value::Unknown, span);
+        };
+        let value = match repeat {
+            None => object("").value,
+            Some(Repeat::Count(_)) => Value::List(keys.iter().map(|(k, _)| object(k)).collect()),
+            Some(Repeat::ForEach(_)) => Value::Map(
+                keys.iter()
+                    .map(|(k, each)| (each.clone(), object(k)))
+                    .collect(),
+            ),
+        };
+        let node = Node::new(value, span);
+        if self.budget.charge_copy(span, &node) {
+            node
+        } else {
+            Node::new(Value::Unknown, span)
         }
-        let keys = self
-            .instances(local)
-            .map(|i| i.into_iter().map(|(k, _)| k).collect::<Vec<_>>());
-        let found = keys.as_ref().map(|k| k.iter().any(|k| k == key));
+    }
+
+    /// The instance keys of a resource or module call (`[0]` or `["a"]`,
+    /// with the `each.key` of each), computed once; `None` when not known
+    /// (or when they depend on themselves).
+    fn instance_keys(&self, id: &str, repeat: Option<Repeat>) -> Option<InstanceKeys> {
+        if let Some(keys) = self.instance_keys.borrow().get(id) {
+            return keys.clone();
+        }
+        // Resource and module ids hold a dot, local names do not.
+        if !self.resolving.borrow_mut().insert(id.to_string()) {
+            return None;
+        }
+        let keys = self.repeat(repeat).map(|instances| {
+            instances
+                .into_iter()
+                .map(|(k, b)| {
+                    let each = b.get("each").and_then(|e| e.get("key"));
+                    let each = each.and_then(Node::as_str).unwrap_or_default();
+                    (k, each.to_string())
+                })
+                .collect::<Vec<_>>()
+        });
+        self.resolving.borrow_mut().remove(id);
         self.instance_keys
             .borrow_mut()
-            .insert(local.to_string(), keys);
-        found
+            .insert(id.to_string(), keys.clone());
+        keys
     }
 
     /// The instance keys (`[0]`, `["a"]`, or one empty key) of a resource of
@@ -773,8 +806,22 @@ impl<'p> Scope<'p> {
         b: &Bindings,
     ) -> Node {
         for (i, op) in ops.iter().enumerate() {
-            if matches!(node.value, Value::Unknown | Value::Ref(_)) {
-                return Node::new(Value::Unknown, span);
+            let whole = matches!(&node.value, Value::Ref(r) if r.attribute.is_empty());
+            let splat = matches!(
+                op,
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_)
+            );
+            if matches!(node.value, Value::Unknown | Value::Ref(_)) && !(whole && splat) {
+                let attribute = match (&node.value, op) {
+                    (Value::Ref(r), TraversalOperator::GetAttr(name)) if whole => Reference {
+                        address: r.address.clone(),
+                        attribute: name.to_string(),
+                    },
+                    _ => return Node::new(Value::Unknown, span),
+                };
+                // An attribute of a whole instance refers to that instance.
+                node = Node::new(Value::Ref(attribute), node.span);
+                continue;
             }
             let next = match op {
                 TraversalOperator::GetAttr(name) => node.get(name.as_str()).cloned(),

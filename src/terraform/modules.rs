@@ -591,6 +591,7 @@ impl<'p> Build<'p> {
             ));
             return;
         };
+        scope.modules.insert(name.to_string(), call.repeat);
         for (instance, b) in instances {
             if !self.budget.charge(at, INSTANCE_STEPS, 0) {
                 return;
