@@ -2,6 +2,7 @@
 //! Each resource becomes a CEL value once and every policy runs against it.
 
 mod graph;
+mod possible;
 mod shared;
 
 use crate::diag::Problem;
@@ -16,6 +17,7 @@ use cel::common::value::Val;
 use cel::objects::Key;
 use cel::Context;
 use graph::Graph;
+use possible::{Unknowns, Variant};
 use rayon::prelude::*;
 use shared::SharedMap;
 use std::cell::RefCell;
@@ -232,27 +234,117 @@ impl Check<'_> {
                 }
                 ctx.add_variable_as_val("item", to_val(item));
             }
-            match cel::Value::resolve(self.per_unit.assert, &ctx) {
-                Ok(cel::Value::Bool(true)) => {}
-                result if self.reads_unknown(item) => {
-                    let _ = result;
-                    self.undecided(item.unwrap_or(&self.resource.props), strict, out);
+            let result = cel::Value::resolve(self.per_unit.assert, &ctx);
+            if !self.reads_unknown(&self.resource.props, item) {
+                match result {
+                    Ok(cel::Value::Bool(true)) => {}
+                    Ok(cel::Value::Bool(false)) => {
+                        let finding = self.finding(&self.resource.props, item, &ctx, false);
+                        out.findings.push(finding);
+                    }
+                    Ok(other) => out
+                        .problems
+                        .push(self.problem(format!("`assert` must return a bool, got {other:?}"))),
+                    Err(e) => out.problems.push(self.problem(e.to_string())),
                 }
-                Ok(cel::Value::Bool(false)) => {
-                    let finding = self.finding(item, &ctx, false);
+                continue;
+            }
+            let first = match result {
+                Ok(cel::Value::Bool(b)) => Some(b),
+                _ => None,
+            };
+            match self.over_possibilities(scope, item, first) {
+                Some(None) => {}
+                Some(Some(variant)) => {
+                    let ctx = self.variant_scope(scope, &variant);
+                    let finding = self.finding(&variant.props, variant.item.as_ref(), &ctx, false);
                     out.findings.push(finding);
                 }
-                Ok(other) => out
-                    .problems
-                    .push(self.problem(format!("`assert` must return a bool, got {other:?}"))),
-                Err(e) => out.problems.push(self.problem(e.to_string())),
+                None => self.undecided(item.unwrap_or(&self.resource.props), strict, out),
             }
         }
     }
 
+    /// The outcome of a check that reads unknown values, over the values
+    /// they could take (see [`possible`]): `Some(None)` passes,
+    /// `Some(Some(variant))` fails in every combination of the conditions
+    /// (`variant` is the first), `None` is undecided. `first` is the
+    /// outcome with every unknown as `null`.
+    fn over_possibilities(
+        &self,
+        scope: &Context,
+        item: Option<&Node>,
+        first: Option<bool>,
+    ) -> Option<Option<Variant>> {
+        let reads = &self.compiled.reads;
+        let props = &self.resource.props;
+        let unknowns = Unknowns::of(reads, props, item);
+        let joins = self.joins_unknown();
+        let mut failed = None;
+        let mut passes = 0;
+        let variants = unknowns.variants(reads, props, item)?;
+        let only = variants.len() == 1;
+        for variant in variants {
+            let left = Unknowns::of(reads, &variant.props, variant.item.as_ref());
+            if left.chooses() {
+                return None;
+            }
+            let outcome = match only {
+                true => first,
+                false => self.eval_variant(scope, &variant),
+            };
+            match outcome {
+                // A pass holds unless a plain unknown, tried as each literal
+                // of the assertion, could make it fail.
+                Some(true) => {
+                    let flips = left.plain
+                        && self.compiled.literals.iter().any(|v| {
+                            let tried = possible::probe(reads, &variant, v);
+                            self.eval_variant(scope, &tried) == Some(false)
+                        });
+                    if flips {
+                        return None;
+                    }
+                    passes += 1;
+                }
+                Some(false) if !left.plain && !joins => {
+                    failed.get_or_insert(variant);
+                }
+                _ => return None,
+            }
+        }
+        match (passes, failed) {
+            (0, Some(variant)) => Some(Some(variant)),
+            (_, None) => Some(None),
+            _ => None,
+        }
+    }
+
+    /// The outcome of the assertion on a variant; `None` if it is not a bool.
+    fn eval_variant(&self, scope: &Context, variant: &Variant) -> Option<bool> {
+        let ctx = self.variant_scope(scope, variant);
+        match cel::Value::resolve(self.per_unit.assert, &ctx) {
+            Ok(cel::Value::Bool(b)) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// A scope where `resource` and `item` are those of `variant`.
+    fn variant_scope<'s>(&self, scope: &'s Context, variant: &Variant) -> Context<'s, 's> {
+        let mut ctx = scope.new_inner_scope();
+        for (name, value) in &self.per_unit.bound {
+            ctx.add_variable_from_value(name.as_str(), value.clone());
+        }
+        ctx.add_variable_as_val("resource", to_val(&variant.props));
+        if let Some(item) = &variant.item {
+            ctx.add_variable_as_val("item", to_val(item));
+        }
+        ctx
+    }
+
     fn undecided(&self, at: &Node, strict: bool, out: &mut Evaluation) {
         if strict {
-            let mut f = self.finding(Some(at), &Context::default(), true);
+            let mut f = self.finding(&self.resource.props, Some(at), &Context::default(), true);
             f.severity = Severity::Info;
             f.message = format!(
                 "{}: undecided, a value it needs is unknown before deployment",
@@ -274,27 +366,39 @@ impl Check<'_> {
         )
     }
 
-    /// True if a value the assertion reads is unknown: in the resource, the
-    /// element, or, for a join, in a resource of a type it looks at.
-    fn reads_unknown(&self, item: Option<&Node>) -> bool {
+    /// True if a value the assertion reads is unknown: in `props` (the
+    /// resource's), the element, or, for a join, in a resource of a type it
+    /// looks at.
+    fn reads_unknown(&self, props: &Node, item: Option<&Node>) -> bool {
+        let local = self
+            .compiled
+            .reads
+            .iter()
+            .any(|path| match path.root.as_str() {
+                "resource" => path.meets_unknown(props),
+                "item" => item.is_some_and(|i| path.meets_unknown(i)),
+                "native" => path.meets_unknown(&self.resource.native),
+                _ => false,
+            });
+        local || self.joins_unknown()
+    }
+
+    /// True if a join of the assertion meets an unknown value.
+    fn joins_unknown(&self) -> bool {
         self.compiled
             .reads
             .iter()
             .enumerate()
-            .any(|(i, path)| match path.root.as_str() {
-                "resource" => path.meets_unknown(&self.resource.props),
-                "item" => item.is_some_and(|i| path.meets_unknown(i)),
-                "native" => path.meets_unknown(&self.resource.native),
-                "resources" => match path.segs.as_slice() {
-                    [Seg::Each, Seg::Field(f), rest @ ..] if f == "props" => {
-                        let rest = Path {
-                            root: String::new(),
-                            segs: rest.to_vec(),
-                        };
-                        self.joins.meet_unknown(self.compiled, i, &rest)
-                    }
-                    _ => false,
-                },
+            .any(|(i, path)| match path.segs.as_slice() {
+                [Seg::Each, Seg::Field(f), rest @ ..]
+                    if path.root == "resources" && f == "props" =>
+                {
+                    let rest = Path {
+                        root: String::new(),
+                        segs: rest.to_vec(),
+                    };
+                    self.joins.meet_unknown(self.compiled, i, &rest)
+                }
                 _ => false,
             })
     }
@@ -302,10 +406,10 @@ impl Check<'_> {
     /// The node to point at: the first `at` path that exists (when the policy
     /// has `at`), else the first value the assertion reads, else the item,
     /// else the resource header.
-    fn target(&self, item: Option<&Node>) -> Option<Node> {
+    fn target(&self, props: &Node, item: Option<&Node>) -> Option<Node> {
         let base = |p: &Path| match p.root.as_str() {
             "item" => item,
-            "resource" => Some(&self.resource.props),
+            "resource" => Some(props),
             "native" => Some(&self.resource.native),
             _ => None,
         };
@@ -330,8 +434,14 @@ impl Check<'_> {
         item.cloned()
     }
 
-    fn finding(&self, item: Option<&Node>, ctx: &Context, undecided: bool) -> Finding {
-        let target = self.target(item);
+    fn finding(
+        &self,
+        props: &Node,
+        item: Option<&Node>,
+        ctx: &Context,
+        undecided: bool,
+    ) -> Finding {
+        let target = self.target(props, item);
         let span = target.as_ref().map_or(self.resource.span, Node::label_span);
         let related = target
             .as_ref()
@@ -419,10 +529,12 @@ impl<'u> Joins<'u> {
             .entry((policy as *const Compiled, i))
             .or_insert_with(|| {
                 let named: HashSet<&str> = policy
-                    .mentions
+                    .literals
                     .iter()
-                    .map(String::as_str)
-                    .filter(|m| is_type_name(m))
+                    .filter_map(|v| match v {
+                        Value::Str(s) if is_type_name(s) => Some(s.as_str()),
+                        _ => None,
+                    })
                     .collect();
                 self.unit
                     .resources

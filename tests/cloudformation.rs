@@ -545,3 +545,30 @@ fn builtin_secret_policies_on_resolved_templates() {
         ]
     );
 }
+
+#[test]
+fn conditions_decide_when_both_alternatives_agree_and_unknown_values_are_undecided() {
+    let (doc, code) = check(&[&fixture("choices.yaml"), "--strict"]);
+    assert_eq!(code, 1);
+    let severities: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["resource"].as_str().unwrap(),
+                f["severity"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        severities,
+        [
+            "BothOpen high",
+            "Disagree info",
+            "UnknownParameter info",
+            "Imported info"
+        ]
+    );
+}

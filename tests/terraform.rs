@@ -337,3 +337,29 @@ fn references_reach_module_instances_and_the_resources_behind_their_outputs() {
         assert_eq!(code, 1);
     }
 }
+
+#[test]
+fn conditions_decide_when_both_alternatives_agree_and_unknown_elements_are_undecided() {
+    let dir = fixture("choices");
+    let (doc, stderr, code) = check(&[&dir, "--strict"], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    let severities: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap().to_string();
+            (s("resource"), s("severity"))
+        })
+        .collect();
+    let expected = [
+        ("aws_security_group.both_open", "high"),
+        ("aws_security_group.disagree", "info"),
+        ("aws_security_group.unknown_element", "info"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(r, s)| (r.to_string(), s.to_string()))
+        .collect();
+    assert_eq!(severities, expected);
+}

@@ -332,7 +332,12 @@ impl<'a> Resolver<'a> {
         match cond.as_str().and_then(|c| self.condition(c)) {
             Some(true) => self.resolve(yes).map(|n| placed(n, at)),
             Some(false) => self.resolve(no).map(|n| placed(n, at)),
-            None => Some(unknown(at)),
+            None => match (cond.as_str(), self.resolve(yes), self.resolve(no)) {
+                (Some(name), Some(yes), Some(no)) => {
+                    Some(Node::choice(name.to_string(), yes, no, at.span))
+                }
+                _ => Some(unknown(at)),
+            },
         }
     }
 

@@ -573,6 +573,7 @@ impl Generator<'_> {
             span,
             key_span,
             origin,
+            ..
         }) = p.remove("Tags")
         else {
             return;
@@ -581,10 +582,8 @@ impl Generator<'_> {
             .into_iter()
             .map(|(k, v)| {
                 let key = Node {
-                    value: Value::Str(k),
-                    span: v.key_span.unwrap_or(v.span),
                     key_span: v.key_span,
-                    origin: None,
+                    ..Node::new(Value::Str(k), v.key_span.unwrap_or(v.span))
                 };
                 let mut entry = Map::from([("Key".to_string(), key)]);
                 entry.insert("Value".into(), v.clone());
@@ -594,10 +593,9 @@ impl Generator<'_> {
         p.insert(
             "Tags".into(),
             Node {
-                value: Value::List(items),
-                span,
                 key_span,
                 origin,
+                ..Node::new(Value::List(items), span)
             },
         );
     }

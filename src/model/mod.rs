@@ -21,6 +21,36 @@ pub struct Node {
     pub key_span: Option<Span>,
     /// Where the value came from, when a variable, parameter or module input supplied it.
     pub origin: Option<Arc<Origin>>,
+    /// For an unknown value that a condition not known before deployment
+    /// chooses between two alternatives: the condition and the alternatives.
+    pub branches: Option<Arc<Choice>>,
+}
+
+/// Two alternatives and the condition choosing between them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    /// The condition, the same text wherever it is the same condition
+    /// (a CloudFormation condition's name, a Terraform expression's text).
+    pub on: String,
+    /// The value when the condition is true, then when it is false.
+    pub when: [Node; 2],
+}
+
+impl Node {
+    /// The value a condition chooses: unknown, with both alternatives, or
+    /// the alternative itself when both are the same.
+    pub fn choice(on: String, yes: Node, no: Node, span: Span) -> Node {
+        if yes.value == no.value {
+            return yes.at(span);
+        }
+        Node {
+            branches: Some(Arc::new(Choice {
+                on,
+                when: [yes, no],
+            })),
+            ..Node::new(Value::Unknown, span)
+        }
+    }
 }
 
 /// A secondary location explaining where a value came from.
@@ -98,6 +128,7 @@ impl Node {
             span,
             key_span: None,
             origin: None,
+            branches: None,
         }
     }
 

@@ -75,18 +75,24 @@ fn exceeds_depth(e: &IdedExpr, left: usize) -> bool {
     }
 }
 
-/// The string literals in `e`, sorted, each once.
-pub fn string_literals(e: &IdedExpr) -> Vec<String> {
-    let mut out = Vec::new();
+/// The literals in `e` (strings, integers, booleans), each once, in a
+/// fixed order.
+pub fn literals(e: &IdedExpr) -> Vec<crate::model::Value> {
+    use crate::model::Value;
+    let mut out: Vec<Value> = Vec::new();
     let mut work = vec![e];
     while let Some(e) = work.pop() {
-        if let Expr::Literal(LiteralValue::String(s)) = &e.expr {
-            out.push(s.to_string());
+        let value = match &e.expr {
+            Expr::Literal(LiteralValue::String(s)) => Some(Value::Str(s.to_string())),
+            Expr::Literal(LiteralValue::Int(i)) => Some(Value::Int(*i.inner())),
+            Expr::Literal(LiteralValue::Boolean(b)) => Some(Value::Bool(*b.inner())),
+            _ => None,
+        };
+        if let Some(v) = value.filter(|v| !out.contains(v)) {
+            out.push(v);
         }
         work.extend(children(e));
     }
-    out.sort();
-    out.dedup();
     out
 }
 

@@ -181,9 +181,10 @@ pub struct Compiled {
     /// Paths the assertion reads.
     pub reads: Vec<Path>,
     pub message: Vec<MessagePart>,
-    /// The assertion's string literals: among them, the resource types its
-    /// joins look at (an unknown value elsewhere cannot change its result).
-    pub mentions: Vec<String>,
+    /// The assertion's literals: among them, the resource types its joins
+    /// look at (an unknown value elsewhere cannot change its result), and
+    /// the values an unknown is tried as.
+    pub literals: Vec<crate::model::Value>,
     /// Whether the assertion looks at the native (as written) properties.
     pub uses_native: bool,
 }
@@ -371,7 +372,7 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
     let message = compile_message(spec.message.as_deref().unwrap_or(&spec.title))
         .map_err(|e| Problem::new(Span::new(id, 0, 0), format!("`message`: {e}")))?;
     let reads = paths::read_paths(&assert, ROOTS);
-    let mentions = cost::string_literals(&assert);
+    let literals = cost::literals(&assert);
     let uses_native = assert.references().has_variable("native");
     let mut residual = assert.clone();
     let mut parts = hoist::hoist(&mut residual);
@@ -389,7 +390,7 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
         at,
         reads,
         message,
-        mentions,
+        literals,
         uses_native,
     })
 }

@@ -71,6 +71,35 @@ impl Path {
     pub fn meets_unknown(&self, node: &Node) -> bool {
         meets_unknown(&self.segs, node)
     }
+
+    /// Calls `f` on every unknown value this path meets in `node` (the
+    /// same ones [`Path::meets_unknown`] looks for), letting it replace them.
+    pub fn each_unknown(&self, node: &mut Node, f: &mut dyn FnMut(&mut Node)) {
+        each_unknown(&self.segs, node, f);
+    }
+}
+
+fn each_unknown(segs: &[Seg], node: &mut Node, f: &mut dyn FnMut(&mut Node)) {
+    if node.is_unknown() {
+        return f(node);
+    }
+    let Some((first, rest)) = segs.split_first() else {
+        return match &mut node.value {
+            Value::List(items) => items.iter_mut().for_each(|i| each_unknown(&[], i, f)),
+            Value::Map(m) => m.values_mut().for_each(|i| each_unknown(&[], i, f)),
+            _ => {}
+        };
+    };
+    match (first, &mut node.value) {
+        (Seg::Field(name), Value::Map(m)) => {
+            if let Some(n) = m.get_mut(name) {
+                each_unknown(rest, n, f);
+            }
+        }
+        (Seg::Each, Value::List(items)) => items.iter_mut().for_each(|i| each_unknown(rest, i, f)),
+        (Seg::Each, Value::Map(m)) => m.values_mut().for_each(|i| each_unknown(rest, i, f)),
+        _ => {}
+    }
 }
 
 fn resolve<'a>(segs: &[Seg], node: &'a Node, out: &mut Vec<&'a Node>) {

@@ -169,11 +169,19 @@ impl<'p> Scope<'p> {
                     Err(functions::Failed) => self.fail(span),
                 };
             }
-            Expression::Conditional(c) => match self.eval(&c.cond_expr, file, b).value {
-                Value::Bool(true) => return self.eval(&c.true_expr, file, b).at(span),
-                Value::Bool(false) => return self.eval(&c.false_expr, file, b).at(span),
-                _ => Value::Unknown,
-            },
+            Expression::Conditional(c) => {
+                let cond = &c.cond_expr;
+                return match self.eval(cond, file, b).value {
+                    Value::Bool(true) => self.eval(&c.true_expr, file, b).at(span),
+                    Value::Bool(false) => self.eval(&c.false_expr, file, b).at(span),
+                    _ => Node::choice(
+                        cond.to_string().trim().to_string(),
+                        self.eval(&c.true_expr, file, b),
+                        self.eval(&c.false_expr, file, b),
+                        span,
+                    ),
+                };
+            }
             Expression::UnaryOp(op) => {
                 match (op.operator.value(), self.eval(&op.expr, file, b).value) {
                     (UnaryOperator::Not, Value::Bool(v)) => Value::Bool(!v),
@@ -608,10 +616,8 @@ impl<'p> Scope<'p> {
             other => other,
         };
         Node {
-            value,
-            span,
-            key_span: None,
             origin: Some(origin),
+            ..Node::new(value, span)
         }
     }
 

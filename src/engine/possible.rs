@@ -1,0 +1,107 @@
+//! The values an unknown could take, for a check whose assertion reads one.
+//! A value a condition chooses (`!If`, `cond ? a : b`) is one of its two
+//! alternatives: every combination of the conditions read is tried, and
+//! the check is decided when they all agree. A plain unknown is never
+//! guessed: it is tried as each literal of the assertion only to find out
+//! whether a pass could turn into a failure, and then the check is undecided.
+
+use crate::model::{Node, Value};
+use crate::policy::paths::Path;
+
+/// Most conditions enumerated for one check (2^4 evaluations).
+const MAX_CONDITIONS: usize = 4;
+
+/// A resource's properties and element as one combination of conditions gives them.
+pub struct Variant {
+    pub props: Node,
+    pub item: Option<Node>,
+}
+
+/// The unknowns an assertion reads in a resource and its element.
+pub struct Unknowns {
+    /// The conditions choosing some of them, each once, in reading order.
+    conditions: Vec<String>,
+    /// Whether some of them are plain unknowns (no alternatives).
+    pub plain: bool,
+}
+
+impl Unknowns {
+    /// What `reads` meet in `props` (root `resource`) and `item`.
+    pub fn of(reads: &[Path], props: &Node, item: Option<&Node>) -> Unknowns {
+        let mut found = Unknowns {
+            conditions: Vec::new(),
+            plain: false,
+        };
+        let (mut props, mut item) = (props.clone(), item.cloned());
+        visit(
+            reads,
+            &mut props,
+            item.as_mut(),
+            &mut |n| match &n.branches {
+                Some(c) if !found.conditions.contains(&c.on) => found.conditions.push(c.on.clone()),
+                Some(_) => {}
+                None => found.plain = true,
+            },
+        );
+        found
+    }
+
+    /// Whether some of them are chosen by a condition.
+    pub fn chooses(&self) -> bool {
+        !self.conditions.is_empty()
+    }
+
+    /// Every combination of the conditions, or `None` when there are too many.
+    pub fn variants(
+        &self,
+        reads: &[Path],
+        props: &Node,
+        item: Option<&Node>,
+    ) -> Option<Vec<Variant>> {
+        if self.conditions.len() > MAX_CONDITIONS {
+            return None;
+        }
+        let combinations = 1usize << self.conditions.len();
+        Some(
+            (0..combinations)
+                .map(|k| {
+                    let (mut props, mut item) = (props.clone(), item.cloned());
+                    visit(reads, &mut props, item.as_mut(), &mut |n| {
+                        if let Some(c) = n.branches.clone() {
+                            let bit = self.conditions.iter().position(|o| *o == c.on);
+                            let pick = bit.map_or(0, |b| (k >> b) & 1);
+                            *n = c.when[pick].clone();
+                        }
+                    });
+                    Variant { props, item }
+                })
+                .collect(),
+        )
+    }
+}
+
+/// `variant` with its plain unknowns set to `value`.
+pub fn probe(reads: &[Path], variant: &Variant, value: &Value) -> Variant {
+    let (mut props, mut item) = (variant.props.clone(), variant.item.clone());
+    visit(reads, &mut props, item.as_mut(), &mut |n| {
+        if n.branches.is_none() {
+            n.value = value.clone();
+        }
+    });
+    Variant { props, item }
+}
+
+fn visit(
+    reads: &[Path],
+    props: &mut Node,
+    mut item: Option<&mut Node>,
+    f: &mut dyn FnMut(&mut Node),
+) {
+    for path in reads {
+        match (path.root.as_str(), item.as_deref_mut()) {
+            ("resource", _) => path.each_unknown(props, f),
+            ("item", Some(item)) => path.each_unknown(item, f),
+            _ => {}
+        }
+    }
+}
