@@ -406,7 +406,8 @@ pub fn lint_all(
     let results: Vec<(usize, engine::Evaluation, Vec<Problem>, Vec<Directive>)> = jobs
         .par_iter()
         .map(|job| {
-            let (unit, mut problems, notes) = normalize(job, sources, inputs);
+            let (mut unit, mut problems, mut notes) = normalize(job, sources, inputs);
+            notes.append(&mut unit.notes);
             let mut eval = engine::evaluate(&unit, policies, settings);
             problems.append(&mut eval.problems);
             eval.problems = problems;

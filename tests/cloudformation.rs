@@ -571,4 +571,18 @@ fn conditions_decide_when_both_alternatives_agree_and_unknown_values_are_undecid
             "Imported info"
         ]
     );
+    let notes: Vec<(&str, u64)> = doc["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["message"].as_str().unwrap(), n["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        notes,
+        [(
+            "NotCreated: not created, its condition IsLegacy is false under the values given; \
+             not checked",
+            56
+        )]
+    );
 }

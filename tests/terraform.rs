@@ -362,4 +362,18 @@ fn conditions_decide_when_both_alternatives_agree_and_unknown_elements_are_undec
         .map(|(r, s)| (r.to_string(), s.to_string()))
         .collect();
     assert_eq!(severities, expected);
+    let notes: Vec<(&str, u64)> = doc["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["message"].as_str().unwrap(), n["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        notes,
+        [(
+            "aws_security_group.not_created: not created, its count or for_each is empty \
+             under the values given; not checked",
+            46
+        )]
+    );
 }

@@ -123,6 +123,14 @@ pub(super) fn add_resources(
             }
         };
         if resolver.excluded(decl) {
+            let condition = decl.get("Condition").and_then(Node::as_str).unwrap_or("");
+            unit.notes.push(Problem::new(
+                header,
+                format!(
+                    "{prefix}{logical_id}: not created, its condition {condition} is false \
+                     under the values given; not checked"
+                ),
+            ));
             continue;
         }
         let native = match decl.get("Properties") {

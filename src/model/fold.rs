@@ -324,6 +324,7 @@ mod tests {
                     ],
                 ),
             ],
+            ..Unit::default()
         };
         fold_split_resources(&mut unit);
         assert_eq!(unit.resources.len(), 1);

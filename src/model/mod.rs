@@ -279,4 +279,7 @@ pub struct Resource {
 #[derive(Clone, Debug, Default)]
 pub struct Unit {
     pub resources: Vec<Resource>,
+    /// Remarks on what was not linted and why (a resource whose condition
+    /// is false); they never change the exit code.
+    pub notes: Vec<crate::diag::Problem>,
 }

@@ -529,11 +529,22 @@ impl<'p> Build<'p> {
     }
 
     /// The instances of the resource `local` (declared at `at`) the budget
-    /// affords; one when their number is not known.
-    fn instances(&self, scope: &Scope, local: &str, at: Span) -> Vec<(String, Bindings)> {
+    /// affords; one when their number is not known; none, with a note, when
+    /// it is known to be zero.
+    fn instances(&mut self, scope: &Scope, local: &str, at: Span) -> Vec<(String, Bindings)> {
         let mut instances = scope
             .instances(local)
             .unwrap_or_else(|| vec![(String::new(), Bindings::new())]);
+        if instances.is_empty() {
+            let address = format!("{}{local}", scope.prefix);
+            self.notes.push(Problem::new(
+                at,
+                format!(
+                    "{address}: not created, its count or for_each is empty under the values \
+                     given; not checked"
+                ),
+            ));
+        }
         let affordable = (0..instances.len())
             .take_while(|_| self.budget.charge(at, INSTANCE_STEPS, 0))
             .count();
