@@ -5,24 +5,9 @@
 //! memory, and that the valid module is still linted. A generous timeout
 //! only catches hangs; nothing asserts on time.
 
-use serde_json::Value;
-use std::process::Command;
+mod common;
 
-/// A module with one SSH-open security group: TKN-NET-001 at line 6, column 5.
-const GOOD_TF: &str = r#"resource "aws_security_group" "web" {
-  ingress {
-    from_port   = 22
-    to_port     = 22
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
-}
-"#;
-
-/// Address space the binary may use (its worker stacks are reserved, not used).
-const MEMORY_LIMIT_KB: u64 = 2 * 1024 * 1024;
-/// Seconds after which a run counts as hung (`timeout` exits with 124).
-const HANG_SECONDS: u64 = 300;
+use common::guarded::{self, workspace, write, Run};
 
 /// The message of an error that exhausted a budget of steps.
 const STEPS: &str =
@@ -31,80 +16,14 @@ const STEPS: &str =
 const BYTES: &str =
     "evaluation produces more than 64 MiB of text; this value and those evaluated after it are unknown";
 
-struct Run {
-    code: i32,
-    json: Value,
-}
-
-impl Run {
-    /// `(file, message, line, column)` of every error.
-    fn errors(&self) -> Vec<(String, String, u64, u64)> {
-        self.json["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                (
-                    e["file"].as_str().unwrap().to_string(),
-                    e["message"].as_str().unwrap().to_string(),
-                    e["line"].as_u64().unwrap(),
-                    e["column"].as_u64().unwrap(),
-                )
-            })
-            .collect()
-    }
-
-    /// Exactly one error, `message` on `file` at `line`:`column`, exit code
-    /// 2; and the valid module's finding is there.
-    fn assert_error(&self, file: &str, message: &str, line: u64, column: u64) {
-        assert_eq!(self.code, 2, "{:#?}", self.json);
-        let expected = (file.to_string(), message.to_string(), line, column);
-        assert_eq!(self.errors(), [expected]);
-        self.assert_good_linted();
-    }
-
-    fn assert_good_linted(&self) {
-        let good = self.json["findings"].as_array().unwrap().iter().any(|f| {
-            f["rule_id"] == "TKN-NET-001"
-                && f["file"] == "good/main.tf"
-                && f["line"] == 6
-                && f["column"] == 5
-        });
-        assert!(good, "{:#?}", self.json);
-    }
-
-    fn resources(&self) -> u64 {
-        self.json["summary"]["resources"].as_u64().unwrap()
-    }
-}
-
 /// Runs `tenken check --format json .` on `files` beside `good/main.tf`,
 /// under the memory limit.
 fn check(files: &[(&str, &str)]) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in [("good/main.tf", GOOD_TF)].iter().chain(files) {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
+    let dir = workspace();
+    for (name, text) in files {
+        write(dir.path(), name, text.as_bytes());
     }
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "ulimit -v {MEMORY_LIMIT_KB} && exec timeout {HANG_SECONDS} \"$0\" check --format json ."
-        ))
-        .arg(env!("CARGO_BIN_EXE_tenken"))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let code = out
-        .status
-        .code()
-        .unwrap_or_else(|| panic!("killed: {stderr}"));
-    assert_ne!(code, 124, "hung: no result after {HANG_SECONDS} s");
-    let json = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: exit {code}, stderr {stderr}"));
-    Run { code, json }
+    guarded::check(dir.path(), &["."])
 }
 
 /// A Terraform module whose bucket is named by `local.x`, with `locals`.

@@ -4,69 +4,20 @@
 //! has a memory limit and, beside the hostile file, a valid module that must
 //! still be linted.
 
+mod common;
+
+use common::guarded::{run, workspace, write};
 use serde_json::Value;
-use std::path::Path;
-use std::process::Command;
-
-/// A module with one SSH-open security group: TKN-NET-001 at line 6, column 5.
-const GOOD_TF: &str = r#"resource "aws_security_group" "web" {
-  ingress {
-    from_port   = 22
-    to_port     = 22
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
-}
-"#;
-
-/// Address space the binary may use (its worker stacks are reserved, not used).
-const MEMORY_LIMIT_KB: u64 = 2 * 1024 * 1024;
-/// Only a hang comes near this.
-const HANG_SECONDS: u64 = 600;
 
 const FORMATS: [&str; 5] = ["human", "json", "sarif", "junit", "github"];
 
 /// The fake secret: in no policy text, so any occurrence in a report is a leak.
 const SECRET: &str = "Tk9-fake-SECRET-value";
 
-fn workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "good/main.tf", GOOD_TF.as_bytes());
-    dir
-}
-
-fn write(root: &Path, name: &str, bytes: &[u8]) {
-    let path = root.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, bytes).unwrap();
-}
-
-/// Runs `tenken check <args>` in `dir` under the memory limit: exit code,
-/// standard output and standard error.
-fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "ulimit -v {MEMORY_LIMIT_KB} && exec timeout {HANG_SECONDS} \"$0\" check \"$@\""
-        ))
-        .arg(env!("CARGO_BIN_EXE_tenken"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    let code = out
-        .status
-        .code()
-        .unwrap_or_else(|| panic!("killed: {stderr}"));
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (code, String::from_utf8(out.stdout).unwrap(), stderr)
-}
-
 /// Exit code and standard output of `tenken check <args>`.
-fn check(dir: &Path, args: &[&str]) -> (i32, String) {
-    let (code, out, _) = run(dir, args);
+fn check(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let args: Vec<&str> = ["check"].iter().chain(args).copied().collect();
+    let (code, out, _) = run(dir, &args);
     (code, out)
 }
 
@@ -179,6 +130,16 @@ resource "aws_lambda_function" "fn" {{
     }}
   }}
 }}
+
+variable "shared_acl" {{
+  sensitive = true
+  default   = "public-read"
+}}
+
+resource "aws_s3_bucket" "shared" {{
+  bucket = "shared"
+  acl    = var.shared_acl
+}}
 "#
     );
     write(dir.path(), "db/main.tf", tf.as_bytes());
@@ -222,9 +183,17 @@ resource "aws_lambda_function" "fn" {{
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["rule_id"] == "TKN-DATA-016")
+        .find(|f| f["rule_id"] == "TKN-DATA-016" && f["resource"] == "Bucket")
         .unwrap();
     assert_eq!(acl["message"], "the bucket ACL is *****************");
+    // So does one of a value from a sensitive Terraform variable.
+    let shared = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "TKN-DATA-016" && f["resource"] == "aws_s3_bucket.shared")
+        .unwrap();
+    assert_eq!(shared["message"], "the bucket ACL is ***********");
     assert_good_linted(&json);
 }
 
@@ -275,7 +244,7 @@ fn an_invalid_configuration_is_reported_in_every_format() {
     assert!(out.starts_with("::error file="), "{out}");
     assert!(out.contains(".tenken.yaml,line=1,col=10,"), "{out}");
     // The human report of a run that could not start is on standard error.
-    let (code, out, err) = run(dir.path(), &["."]);
+    let (code, out, err) = run(dir.path(), &["check", "."]);
     assert_eq!((code, out.as_str()), (2, ""));
     assert!(err.contains("invalid configuration"), "{err}");
 }

@@ -310,10 +310,10 @@ impl<'a> Resolver<'a> {
             Some(entry) => {
                 let mut node = self.copy(entry, entry);
                 if node.origin.is_none() {
-                    node.origin = Some(Arc::new(Origin {
-                        span: entry.key_span.map_or(entry.span, |k| k.to(entry.span)),
-                        label: format!("mapping {}.{}.{}", keys[0], keys[1], keys[2]),
-                    }));
+                    node.origin = Some(Arc::new(Origin::new(
+                        entry.key_span.map_or(entry.span, |k| k.to(entry.span)),
+                        format!("mapping {}.{}.{}", keys[0], keys[1], keys[2]),
+                    )));
                 }
                 Some(placed(node, at))
             }

@@ -260,10 +260,10 @@ fn passed_parameters(address: &str, props: &Node) -> Overrides {
         .map(|(name, value)| {
             let mut value = value.clone();
             if value.origin.is_none() {
-                value.origin = Some(Arc::new(Origin {
-                    span: value.label_span(),
-                    label: format!("parameter {name} passed by nested stack {address}"),
-                }));
+                value.origin = Some(Arc::new(Origin::new(
+                    value.label_span(),
+                    format!("parameter {name} passed by nested stack {address}"),
+                )));
             }
             value.key_span = None;
             (name.clone(), value)

@@ -56,10 +56,7 @@ pub fn from_file(file: &SourceFile, id: FileId) -> Result<Overrides, Problem> {
     let label = |key: &str| format!("parameter {key} from {}", file.name);
     let mut out = Overrides::new();
     let mut add = |key: &str, mut value: Node| {
-        value.origin = Some(Arc::new(Origin {
-            span: value.span,
-            label: label(key),
-        }));
+        value.origin = Some(Arc::new(Origin::new(value.span, label(key))));
         value.key_span = None;
         out.insert(key.to_string(), value);
     };
@@ -143,20 +140,20 @@ pub fn values(
             (Some(v), _) => {
                 let mut v = v.clone();
                 if v.origin.is_none() {
-                    v.origin = Some(Arc::new(Origin {
-                        span: header,
-                        label: format!("value from --parameter {name}"),
-                    }));
+                    v.origin = Some(Arc::new(Origin::new(
+                        header,
+                        format!("value from --parameter {name}"),
+                    )));
                 }
                 v
             }
             (None, Some(default)) => {
                 let mut v = default.clone();
                 v.key_span = None;
-                v.origin = Some(Arc::new(Origin {
-                    span: default.span,
-                    label: format!("default of parameter {name}"),
-                }));
+                v.origin = Some(Arc::new(Origin::new(
+                    default.span,
+                    format!("default of parameter {name}"),
+                )));
                 v
             }
             (None, None) => Node::new(Value::Unknown, header),

@@ -58,23 +58,26 @@ impl Node {
 pub struct Origin {
     pub span: Span,
     pub label: String,
+    /// The value must never be shown (a `NoEcho` parameter, a `sensitive`
+    /// variable): reports mask it.
+    pub secret: bool,
 }
 
-/// Ends the label of an origin whose value must never be shown.
-const SECRET_MARK: &str = " (masked)";
-
 impl Origin {
-    /// The origin of a value that must never be shown (a `NoEcho` parameter,
-    /// a `sensitive` variable); its label says so.
-    pub fn secret(span: Span, label: &str) -> Origin {
+    pub fn new(span: Span, label: impl Into<String>) -> Origin {
         Origin {
             span,
-            label: format!("{label}{SECRET_MARK}"),
+            label: label.into(),
+            secret: false,
         }
     }
 
-    pub fn is_secret(&self) -> bool {
-        self.label.ends_with(SECRET_MARK)
+    /// The origin of a value that must never be shown.
+    pub fn secret(span: Span, label: &str) -> Origin {
+        Origin {
+            secret: true,
+            ..Origin::new(span, label)
+        }
     }
 }
 
@@ -211,7 +214,7 @@ impl Node {
     /// The scalars inside this node that must never be shown: every one
     /// when `all`, else those that came from a secret origin.
     pub fn secrets(&self, all: bool, out: &mut Vec<Secret>) {
-        let all = all || self.origin.as_ref().is_some_and(|o| o.is_secret());
+        let all = all || self.origin.as_ref().is_some_and(|o| o.secret);
         let text = match &self.value {
             Value::Str(s) => s.clone(),
             Value::Int(i) => i.to_string(),
@@ -225,6 +228,24 @@ impl Node {
             let mut spans = vec![self.span];
             spans.extend(self.origin.as_ref().map(|o| o.span));
             out.push(Secret { text, spans });
+        }
+    }
+
+    /// Marks this value and everything in it as never to be shown; a value
+    /// with no origin yet gets one labelled `label`.
+    pub fn mark_secret(&mut self, label: &str) {
+        let origin = match &self.origin {
+            Some(o) => Origin {
+                secret: true,
+                ..(**o).clone()
+            },
+            None => Origin::secret(self.span, label),
+        };
+        self.origin = Some(Arc::new(origin));
+        match &mut self.value {
+            Value::List(items) => items.iter_mut().for_each(|n| n.mark_secret(label)),
+            Value::Map(m) => m.values_mut().for_each(|n| n.mark_secret(label)),
+            _ => {}
         }
     }
 

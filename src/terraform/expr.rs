@@ -535,10 +535,10 @@ impl<'p> Scope<'p> {
                     (self.supplied(node, span, &format!("var.{attr}")), 1)
                 }
                 Some((node, Supply::Input)) => {
-                    let origin = Arc::new(Origin {
+                    let origin = Arc::new(Origin::new(
                         span,
-                        label: format!("var.{attr} used here, in {}", self.module_name()),
-                    });
+                        format!("var.{attr} used here, in {}", self.module_name()),
+                    ));
                     let node = with_origin(self.copy(node, span), &origin);
                     self.remember_inputs(&node);
                     (node, 1)
@@ -596,10 +596,7 @@ impl<'p> Scope<'p> {
             return node;
         }
         let origin = node.origin.clone().unwrap_or_else(|| {
-            Arc::new(Origin {
-                span: node.span,
-                label: format!("value set here ({what})"),
-            })
+            Arc::new(Origin::new(node.span, format!("value set here ({what})")))
         });
         let value = match node.value {
             Value::List(items) => Value::List(
@@ -943,7 +940,7 @@ fn fix_spans(node: &mut Node, span: Span) {
         if o.span.file == JSON_TEMPLATE {
             node.origin = Some(Arc::new(Origin {
                 span,
-                label: o.label.clone(),
+                ..(**o).clone()
             }));
         }
     }

@@ -473,7 +473,7 @@ impl<'p> Build<'p> {
         scope.prefix = prefix;
         scope.module_path = dir.display().to_string();
         let declared = declare(&mut scope, files);
-        for (name, default, ty, at) in declared {
+        for (name, default, ty, at, sensitive) in declared {
             let ty = ty.as_ref();
             let given = inputs
                 .assigned
@@ -491,6 +491,13 @@ impl<'p> Build<'p> {
                     }
                     None => (Node::new(Value::Unknown, at), Supply::Set),
                 },
+            };
+            let value = match (sensitive, value) {
+                (true, (mut node, supply)) => {
+                    node.mark_secret(&format!("sensitive variable var.{name}"));
+                    (node, supply)
+                }
+                (false, value) => value,
             };
             scope.variables.insert(name.to_string(), value);
         }
@@ -669,7 +676,8 @@ fn hcl_blocks(files: &[ParsedFile]) -> impl Iterator<Item = (&ParsedFile, &Block
 }
 
 /// A declared variable: name, default, type and where it is declared.
-type Variable<'p> = (&'p str, Option<Code<'p>>, Option<Expression>, Span);
+/// A variable: name, default, type, where it is declared, and whether it is `sensitive`.
+type Variable<'p> = (&'p str, Option<Code<'p>>, Option<Expression>, Span, bool);
 
 /// Declares the resources, locals and outputs of a module's files in its
 /// scope, and returns its variables.
@@ -691,6 +699,10 @@ fn declare<'p>(scope: &mut Scope<'p>, files: &'p [ParsedFile]) -> Vec<Variable<'
                     .map(|d| Code::Hcl(&d.value, f.id)),
                 block.body.get_attribute("type").map(|a| a.value.clone()),
                 span_in(block.span(), f.id),
+                block
+                    .body
+                    .get_attribute("sensitive")
+                    .is_some_and(|a| matches!(&a.value, Expression::Bool(b) if *b.value())),
             )),
             ("locals", []) => {
                 for attr in block.body.iter().filter_map(Structure::as_attribute) {
@@ -721,7 +733,8 @@ fn declare<'p>(scope: &mut Scope<'p>, files: &'p [ParsedFile]) -> Vec<Variable<'
                 .and_then(Node::as_str)
                 .and_then(|t| hcl_edit::parser::parse_expr(t).ok());
             let at = body.key_span.unwrap_or(body.span);
-            declared.push((name, body.get("default").map(Code::Json), ty, at));
+            let sensitive = body.get("sensitive").map(|n| &n.value) == Some(&Value::Bool(true));
+            declared.push((name, body.get("default").map(Code::Json), ty, at, sensitive));
         }
         for (name, value) in json::locals(doc) {
             scope.locals.insert(name.to_string(), Code::Json(value));
