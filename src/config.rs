@@ -77,11 +77,17 @@ pub struct Loaded {
 /// The first `.tenken.yaml` in `start` or a folder above it, up to the
 /// scan root (never beyond it).
 pub fn find(start: &Path, gate: &Gate) -> Option<PathBuf> {
-    crate::gate::absolute(start)
+    let found = crate::gate::absolute(start)
         .ancestors()
         .take_while(|d| gate.covers(d))
         .map(|d| d.join(FILE_NAME))
-        .find(|p| std::fs::symlink_metadata(p).is_ok())
+        .find(|p| std::fs::symlink_metadata(p).is_ok())?;
+    // Named from the working directory when it is there, like the files linted.
+    let cwd = std::env::current_dir().ok();
+    match cwd.as_deref().and_then(|d| found.strip_prefix(d).ok()) {
+        Some(relative) => Some(relative.to_path_buf()),
+        None => Some(found),
+    }
 }
 
 /// Reads and checks a configuration file through the gate: its policy

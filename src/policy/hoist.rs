@@ -5,7 +5,7 @@
 //! unit holds ten resources or ten thousand.
 
 use super::cost::children;
-use cel::common::ast::{EntryExpr, Expr, IdedExpr};
+use cel::common::ast::{EntryExpr, Expr, IdedEntryExpr, IdedExpr};
 use std::collections::BTreeSet;
 
 /// The only variable a hoisted part may read.
@@ -75,22 +75,8 @@ fn children_mut(e: &mut IdedExpr) -> Vec<&mut IdedExpr> {
             .collect(),
         Expr::Select(s) => vec![s.operand.as_mut()],
         Expr::List(l) => l.elements.iter_mut().collect(),
-        Expr::Map(m) => m
-            .entries
-            .iter_mut()
-            .flat_map(|entry| match &mut entry.expr {
-                EntryExpr::MapEntry(m) => vec![&mut m.key, &mut m.value],
-                EntryExpr::StructField(f) => vec![&mut f.value],
-            })
-            .collect(),
-        Expr::Struct(s) => s
-            .entries
-            .iter_mut()
-            .flat_map(|entry| match &mut entry.expr {
-                EntryExpr::MapEntry(m) => vec![&mut m.key, &mut m.value],
-                EntryExpr::StructField(f) => vec![&mut f.value],
-            })
-            .collect(),
+        Expr::Map(m) => m.entries.iter_mut().flat_map(entry_parts_mut).collect(),
+        Expr::Struct(s) => s.entries.iter_mut().flat_map(entry_parts_mut).collect(),
         Expr::Comprehension(c) => vec![
             &mut c.iter_range,
             &mut c.accu_init,
@@ -99,6 +85,13 @@ fn children_mut(e: &mut IdedExpr) -> Vec<&mut IdedExpr> {
             &mut c.result,
         ],
         Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => Vec::new(),
+    }
+}
+
+fn entry_parts_mut(entry: &mut IdedEntryExpr) -> Vec<&mut IdedExpr> {
+    match &mut entry.expr {
+        EntryExpr::MapEntry(m) => vec![&mut m.key, &mut m.value],
+        EntryExpr::StructField(f) => vec![&mut f.value],
     }
 }
 
