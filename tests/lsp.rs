@@ -416,3 +416,36 @@ fn deeply_nested_files_are_linted() {
     assert_eq!(client.diagnostics(&tf, 1), Vec::<Value>::new());
     client.shutdown();
 }
+
+#[test]
+fn the_editor_reads_nothing_outside_the_workspace_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = dir.path().canonicalize().unwrap();
+    let root = top.join("workspace");
+    std::fs::create_dir_all(top.join("outside")).unwrap();
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        top.join("outside/main.tf"),
+        "resource \"aws_security_group\" \"leak\" {\n  description = \"FAKE-SECRET-lsp\"\n}\n",
+    )
+    .unwrap();
+    let caller = "module \"out\" {\n  source = \"../outside\"\n}\n";
+    std::fs::write(root.join("main.tf"), caller).unwrap();
+    let mut client = Client::start(&root, json!({"debounceMs": 20}));
+    let tf = uri(&root.join("main.tf"));
+    client.open(&tf, "terraform", caller);
+    let diags = client.diagnostics(&tf, 1);
+    let refused: Vec<&Value> = diags
+        .iter()
+        .filter(|d| {
+            d["message"]
+                .as_str()
+                .unwrap()
+                .contains("outside the repository")
+        })
+        .collect();
+    assert_eq!(refused.len(), 1, "{diags:?}");
+    assert_eq!(refused[0]["range"]["start"]["line"], 1, "{diags:?}");
+    assert!(!format!("{diags:?}").contains("FAKE-SECRET"), "{diags:?}");
+    client.shutdown();
+}
