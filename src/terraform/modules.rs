@@ -536,14 +536,21 @@ impl<'p> Build<'p> {
     }
 
     /// The instances of the resource `local` (declared at `at`) the budget
-    /// affords; one when their number is not known; none, with a note, when
-    /// it is known to be zero.
+    /// affords: one, with a note, when their number is not known; none, with
+    /// a note, when it is known to be zero.
     fn instances(&mut self, scope: &Scope, local: &str, at: Span) -> Vec<(String, Bindings)> {
-        let mut instances = scope
-            .instances(local)
-            .unwrap_or_else(|| vec![(String::new(), Bindings::new())]);
+        let address = format!("{}{local}", scope.prefix);
+        let mut instances = scope.instances(local).unwrap_or_else(|| {
+            self.notes.push(Problem::new(
+                at,
+                format!(
+                    "{address}: its count or for_each is not known before apply; linted as \
+                     one instance whose key is unknown"
+                ),
+            ));
+            vec![(String::new(), Bindings::new())]
+        });
         if instances.is_empty() {
-            let address = format!("{}{local}", scope.prefix);
             self.notes.push(Problem::new(
                 at,
                 format!(
