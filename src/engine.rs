@@ -297,12 +297,7 @@ impl Check<'_> {
                 // A pass holds unless a plain unknown, tried as each literal
                 // of the assertion, could make it fail.
                 Some(true) => {
-                    let flips = left.plain
-                        && self.compiled.literals.iter().any(|v| {
-                            let tried = possible::probe(reads, &variant, v);
-                            self.eval_variant(scope, &tried) == Some(false)
-                        });
-                    if flips {
+                    if left.plain && !self.holds_for_any(scope, &variant) {
                         return None;
                     }
                     passes += 1;
@@ -318,6 +313,25 @@ impl Check<'_> {
             (_, None) => Some(None),
             _ => None,
         }
+    }
+
+    /// Whether a pass with plain unknowns holds whatever they are, as far as
+    /// trying each as every literal of the assertion (and `true`, `false`)
+    /// tells: none of them fails it, and at least one gives an outcome (a
+    /// wholly unknown document, which no literal stands for, is undecided).
+    fn holds_for_any(&self, scope: &Context, variant: &Variant) -> bool {
+        let reads = &self.compiled.reads;
+        let booleans = [Value::Bool(true), Value::Bool(false)];
+        let mut decided = false;
+        for value in self.compiled.literals.iter().chain(&booleans) {
+            let tried = possible::probe(reads, variant, value);
+            match self.eval_variant(scope, &tried) {
+                Some(false) => return false,
+                Some(true) => decided = true,
+                None => {}
+            }
+        }
+        decided
     }
 
     /// The outcome of the assertion on a variant; `None` if it is not a bool.

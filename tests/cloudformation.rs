@@ -548,7 +548,15 @@ fn builtin_secret_policies_on_resolved_templates() {
 
 #[test]
 fn conditions_decide_when_both_alternatives_agree_and_unknown_values_are_undecided() {
-    let (doc, code) = check(&[&fixture("choices.yaml"), "--strict"]);
+    let only = ["--only", "TKN-NET-001", "--only", "TKN-IAM-001"];
+    let (doc, code) = check(&[
+        &fixture("choices.yaml"),
+        "--strict",
+        only[0],
+        only[1],
+        only[2],
+        only[3],
+    ]);
     assert_eq!(code, 1);
     let severities: Vec<String> = doc["findings"]
         .as_array()
@@ -568,7 +576,8 @@ fn conditions_decide_when_both_alternatives_agree_and_unknown_values_are_undecid
             "BothOpen high",
             "Disagree info",
             "UnknownParameter info",
-            "Imported info"
+            "Imported info",
+            "UnknownDocument info"
         ]
     );
     let notes: Vec<(&str, u64)> = doc["notes"]

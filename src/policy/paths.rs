@@ -108,6 +108,8 @@ fn resolve<'a>(segs: &[Seg], node: &'a Node, out: &mut Vec<&'a Node>) {
         return;
     };
     match (first, &node.value) {
+        // An unknown value stands for whatever the rest of the path would reach.
+        (_, Value::Unknown) => out.push(node),
         (Seg::Field(f), Value::Map(m)) => {
             if let Some(n) = m.get(f) {
                 resolve(rest, n, out);
