@@ -125,6 +125,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
     let prepared: Vec<PerUnit> = ready.iter().map(|(_, c)| PerUnit::new(c, &root)).collect();
     // Policies that ran out of budget on a resource skip the rest of the unit.
     let mut over_budget = vec![false; ready.len()];
+    let mut left = vec![cost::MAX_UNIT_STEPS; ready.len()];
     for (resource, value) in unit.resources.iter().zip(values) {
         let applicable: Vec<(usize, &(&Policy, &Compiled))> = ready
             .iter()
@@ -160,7 +161,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
                 policy,
                 compiled,
             };
-            over_budget[i] = !check.run(&scope, settings.strict, &mut out);
+            over_budget[i] = !check.run(&scope, settings.strict, &mut out, &mut left[i]);
         }
     }
     out
@@ -177,9 +178,11 @@ struct Check<'a> {
 impl Check<'_> {
     /// Evaluates the check within its budget; false if it ran out (its
     /// findings are then dropped for an error at the policy).
-    fn run(&self, scope: &Context, strict: bool, out: &mut Evaluation) -> bool {
+    fn run(&self, scope: &Context, strict: bool, out: &mut Evaluation, left: &mut u64) -> bool {
         let mut own = Evaluation::default();
-        match cost::metered(|| self.evaluate(scope, strict, &mut own)) {
+        let (result, used) = cost::metered(*left, || self.evaluate(scope, strict, &mut own));
+        *left -= used;
+        match result {
             Ok(()) => {
                 out.findings.append(&mut own.findings);
                 out.problems.append(&mut own.problems);
@@ -189,11 +192,13 @@ impl Check<'_> {
                 out.problems.push(Problem::new(
                     self.compiled.assert_at,
                     format!(
-                        "policy {} ran out of its budget of {} evaluation steps on {} ({}): \
-                         nest fewer comprehensions over `resources` or lists, or build smaller \
-                         values; the policy is skipped for the other resources of this file",
+                        "policy {} ran out of its budget of evaluation steps ({} per resource, \
+                         {} per file) on {} ({}): nest fewer comprehensions over `resources` \
+                         or lists, or build smaller values; the policy is skipped for the other \
+                         resources of this file",
                         self.policy.spec.id,
                         cost::MAX_STEPS,
+                        cost::MAX_UNIT_STEPS,
                         self.resource.address,
                         self.resource.native_type
                     ),
@@ -506,7 +511,7 @@ impl<'a> PerUnit<'a> {
         };
         let mut bound = Vec::new();
         for part in parts {
-            match cost::metered(|| cel::Value::resolve(&part.expr, root)) {
+            match cost::metered(cost::MAX_STEPS, || cel::Value::resolve(&part.expr, root)).0 {
                 Ok(Ok(value)) => bound.push((part.name.clone(), value)),
                 _ => return whole,
             }

@@ -14,6 +14,9 @@ use std::path::{Component, Path, PathBuf};
 /// accepts templates of at most 1 MB).
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// The refusal of a path that leads out of the repository.
+const OUTSIDE: &str = "refused: it is outside the repository";
+
 /// Folders whose content is never read.
 const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn"];
 
@@ -127,8 +130,16 @@ impl Gate {
     /// version-control folder; returns the resolved path.
     pub fn confine(&self, path: &Path) -> Result<PathBuf, String> {
         let abs = absolute(path);
-        let canonical = std::fs::canonicalize(&abs).map_err(|e| format!("cannot read: {e}"))?;
-        let mut verdict = Err("refused: it is outside the repository".to_string());
+        let canonical = match std::fs::canonicalize(&abs) {
+            Ok(c) => c,
+            // Whether something outside the repository exists is not told:
+            // a path outside, or a link that resolves nowhere, is refused alike.
+            Err(_) if !self.covers(&abs) || std::fs::symlink_metadata(&abs).is_ok() => {
+                return Err(OUTSIDE.into())
+            }
+            Err(e) => return Err(format!("cannot read: {e}")),
+        };
+        let mut verdict = Err(OUTSIDE.to_string());
         for root in self
             .roots
             .iter()
@@ -146,15 +157,17 @@ impl Gate {
     /// mark is dropped. A refused file is never opened, and its content
     /// never appears in the error.
     pub fn read(&self, path: &Path, trust: Trust) -> Result<String, ReadError> {
-        let open = match trust {
-            Trust::Named => path.to_path_buf(),
-            Trust::Confined => self.confine(path)?,
+        let file = match trust {
+            Trust::Named => {
+                let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+                refuse_kind(path, &meta, trust)?;
+                File::open(path).map_err(|e| format!("cannot read: {e}"))?
+            }
+            Trust::Confined => open_checked(&self.confine(path)?)?,
         };
-        let meta = std::fs::metadata(&open).map_err(|e| format!("cannot read: {e}"))?;
-        refuse_kind(&open, &meta, trust)?;
         let mut bytes = Vec::new();
-        File::open(&open)
-            .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read: {e}"))?;
         if bytes.len() as u64 > MAX_FILE_BYTES {
             let mib = MAX_FILE_BYTES >> 20;
@@ -167,6 +180,32 @@ impl Gate {
     pub fn read_text(&self, path: &Path, trust: Trust) -> Result<String, String> {
         self.read(path, trust).map_err(|e| e.message)
     }
+}
+
+/// Opens `checked`, a path [`Gate::confine`] resolved, refusing whatever
+/// changed since: a last component that became a link, a file that became a
+/// FIFO or a device (opened without blocking, then refused), a folder on the
+/// way swapped for a link (the file opened is not the one checked).
+fn open_checked(checked: &Path) -> Result<File, String> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(checked)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => OUTSIDE.to_string(),
+            _ => format!("cannot read: {e}"),
+        })?;
+    let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("refused: not a regular file".into());
+    }
+    let opened = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()));
+    if opened.is_ok_and(|p| p != checked) {
+        return Err(OUTSIDE.into());
+    }
+    Ok(file)
 }
 
 /// Only regular files are opened; the command line may also name a FIFO or
@@ -305,6 +344,33 @@ mod tests {
             .read_text(Path::new("/proc/self/environ"), Trust::Named)
             .unwrap_err();
         assert!(err.contains("not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn a_folder_swapped_for_a_link_after_the_check_is_refused() {
+        let (dir, gate) = repo();
+        let repo = dir.path().join("repo");
+        std::fs::write(dir.path().join("outside.yaml"), "secret: 1").unwrap();
+        std::fs::create_dir_all(dir.path().join("elsewhere")).unwrap();
+        std::fs::write(dir.path().join("elsewhere/a.yaml"), "secret: 2").unwrap();
+        let checked = gate.confine(&repo.join("sub/a.yaml")).unwrap();
+        // What a process beside the scan could do between check and open.
+        std::fs::rename(repo.join("sub"), repo.join("old")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("elsewhere"), repo.join("sub")).unwrap();
+        let err = open_checked(&checked).unwrap_err();
+        assert!(err.contains("outside"), "{err}");
+    }
+
+    #[test]
+    fn whether_a_path_outside_exists_is_not_told() {
+        let (dir, gate) = repo();
+        let there = gate.confine(&dir.path().join("outside.yaml")).unwrap_err();
+        let missing = gate.confine(&dir.path().join("no-such.yaml")).unwrap_err();
+        assert_eq!(there, missing);
+        let inside = gate
+            .confine(&dir.path().join("repo/no-such.yaml"))
+            .unwrap_err();
+        assert!(inside.starts_with("cannot read"), "{inside}");
     }
 
     #[test]

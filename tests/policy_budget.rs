@@ -42,8 +42,8 @@ fn a_policy_over_budget_is_an_error_at_the_policy_and_the_run_goes_on() {
     let named = policy("USR-NAMED", "resource.bucket == 'b7'");
     write(dir.path(), "mine/named.yaml", named.as_bytes());
     let run = check(dir.path(), &["--policies", "mine", "."]);
-    let message = "policy USR-CUBIC ran out of its budget of 4000000 evaluation steps on \
-                   aws_s3_bucket.b0";
+    let message = "policy USR-CUBIC ran out of its budget of evaluation steps (4000000 per \
+                   resource, 40000000 per file) on aws_s3_bucket.b0";
     run.assert_error("mine/cubic.yaml", message, 9, 3);
     let errors = run.errors();
     assert!(
@@ -93,4 +93,29 @@ fn deep_or_long_policies_are_refused_at_load() {
         let run = check(dir.path(), &["--policies", "mine", "."]);
         run.assert_error("mine/deep.yaml", message, 9, 3);
     }
+}
+
+#[test]
+fn checks_each_under_budget_cannot_add_up_to_minutes() {
+    let dir = guarded::workspace();
+    let many: String = ["a", "b", "c"]
+        .iter()
+        .map(|n| format!("resource \"aws_s3_bucket\" \"{n}\" {{\n  count = 1000\n}}\n"))
+        .collect();
+    write(dir.path(), "many/main.tf", many.as_bytes());
+    // About 30,000 steps per bucket, 90 million for the 3,000 of them.
+    let scan = "resources.all(a, a.address != meta.address || a.type != '')";
+    write(
+        dir.path(),
+        "mine/scan.yaml",
+        policy("USR-SCAN", scan).as_bytes(),
+    );
+    let run = check(dir.path(), &["--policies", "mine", "."]);
+    let errors = run.errors();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let (file, message, line, column) = &errors[0];
+    assert_eq!((file.as_str(), *line, *column), ("mine/scan.yaml", 9, 3));
+    assert!(message.contains("40000000 per file"), "{message}");
+    assert!(!message.contains("aws_s3_bucket.a[0] "), "{message}");
+    run.assert_good_linted();
 }

@@ -1,7 +1,8 @@
 //! The edges between the resources of a unit, indexed once so that joins
 //! cost the references they follow, not a scan of the unit:
 //! - `meta.referrers`: the resources that refer to this one;
-//! - `referrers(address)`: the resources that refer to the one at `address`;
+//! - `referrers(address)`: the resources that refer to the one at `address`,
+//!   and `referrers(address, type)` those of one type, from the index;
 //! - `target(reference)`: the resource a reference names (`{}` when it is
 //!   not in the unit).
 //!
@@ -12,7 +13,7 @@ use super::shared::SharedMap;
 use crate::model::{Node, Unit, Value};
 use cel::common::types::{CelList, CelMap};
 use cel::common::value::{CowVal, Val};
-use cel::extractors::IntoResolveResult;
+use cel::extractors::{Arguments, IntoResolveResult};
 use cel::ExecutionError;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,6 +27,8 @@ pub struct Graph {
     /// Per address referred to (in the unit or not), the resources referring
     /// to it, each once, in unit order.
     referrers: HashMap<String, Vec<usize>>,
+    /// The same per address and type of the referring resource.
+    typed: HashMap<(String, String), Vec<usize>>,
 }
 
 impl Graph {
@@ -46,17 +49,57 @@ impl Graph {
                 }
             });
         }
+        let mut typed: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        for (address, list) in &referrers {
+            for &i in list {
+                let ty = unit.resources[i].canonical_type.clone();
+                typed.entry((address.clone(), ty)).or_default().push(i);
+            }
+        }
         Graph {
             entries,
             by_address,
             referrers,
+            typed,
         }
     }
 
     /// The resources referring to `address`.
     pub fn referrers(&self, address: &str) -> Listed {
         let found = self.referrers.get(address).map_or(&[][..], Vec::as_slice);
-        Listed(found.iter().map(|&i| self.entries[i].clone()).collect())
+        self.listed(found)
+    }
+
+    /// `referrers(address)` or `referrers(address, type)`, from CEL.
+    fn referrers_of(&self, args: &[cel::Value]) -> Listed {
+        self.try_referrers_of(args)
+            .unwrap_or_else(|e| Listed(Err(e)))
+    }
+
+    fn try_referrers_of(&self, args: &[cel::Value]) -> Result<Listed, ExecutionError> {
+        let text = |v: Option<&cel::Value>| match v {
+            Some(cel::Value::String(s)) => Ok(s.to_string()),
+            _ => Err(ExecutionError::function_error(
+                "referrers",
+                "expects an address and, optionally, a resource type",
+            )),
+        };
+        let address = text(args.first())?;
+        match args.len() {
+            1 => Ok(self.referrers(&address)),
+            2 => {
+                let key = (address, text(args.get(1))?);
+                Ok(self.listed(self.typed.get(&key).map_or(&[][..], Vec::as_slice)))
+            }
+            _ => text(None).map(|_| Listed(Ok(Vec::new()))),
+        }
+    }
+
+    fn listed(&self, indexes: &[usize]) -> Listed {
+        Listed(Ok(indexes
+            .iter()
+            .map(|&i| self.entries[i].clone())
+            .collect()))
     }
 
     /// The resource at `address`, if it is in the unit.
@@ -75,23 +118,29 @@ fn each_reference(node: &Node, found: &mut dyn FnMut(&str)) {
     }
 }
 
-/// Resources handed to a policy, as a CEL list.
-pub struct Listed(Vec<SharedMap>);
+/// Resources handed to a policy, as a CEL list (or why there are none).
+pub struct Listed(Result<Vec<SharedMap>, ExecutionError>);
 
 impl Listed {
-    pub fn into_val(self) -> Box<dyn Val> {
+    fn into_result(self) -> Result<Box<dyn Val>, ExecutionError> {
         let items: Vec<Box<dyn Val>> = self
-            .0
+            .0?
             .into_iter()
             .map(|e| Box::new(e) as Box<dyn Val>)
             .collect();
-        Box::new(CelList::from(items))
+        Ok(Box::new(CelList::from(items)))
+    }
+
+    /// The list; empty if the question was not one.
+    pub fn into_val(self) -> Box<dyn Val> {
+        self.into_result()
+            .unwrap_or_else(|_| Box::new(CelList::from(Vec::<Box<dyn Val>>::new())))
     }
 }
 
 impl<'c, 'v> IntoResolveResult<'c, 'v> for Listed {
     fn into_resolve_result(self) -> Result<CowVal<'c, 'v>, ExecutionError> {
-        Ok(CowVal::Owned(self.into_val()))
+        self.into_result().map(CowVal::Owned)
     }
 }
 
@@ -125,8 +174,8 @@ impl<'c, 'v> IntoResolveResult<'c, 'v> for Target {
 /// Registers `referrers` and `target` on `ctx`, answering from `graph`.
 pub fn register(ctx: &mut cel::Context, graph: &Arc<Graph>) {
     let g = graph.clone();
-    let _ = ctx.add_function("referrers", move |address: Arc<String>| {
-        g.referrers(&address)
+    let _ = ctx.add_function("referrers", move |Arguments(args): Arguments| {
+        g.referrers_of(&args)
     });
     let g = graph.clone();
     let _ = ctx.add_function("target", move |value: cel::Value| Target::of(&g, &value));

@@ -35,6 +35,11 @@ pub const MAX_DEPTH: usize = 48;
 /// Evaluation steps one check may take.
 pub const MAX_STEPS: u64 = 4_000_000;
 
+/// Evaluation steps one policy may take over all the resources of one
+/// template or module tree, so that many checks each just under
+/// [`MAX_STEPS`] cannot add up to minutes.
+pub const MAX_UNIT_STEPS: u64 = 40_000_000;
+
 /// Assumed length of a list or map read from the model by [`estimate`].
 const DATA_LIST_LEN: u64 = 10;
 
@@ -308,18 +313,21 @@ thread_local! {
 #[derive(Debug, PartialEq)]
 pub struct OverBudget;
 
-/// Runs `f`, one check, with a budget of [`MAX_STEPS`]. Outside of it,
-/// evaluation is not metered.
-pub fn metered<T>(f: impl FnOnce() -> T) -> Result<T, OverBudget> {
+/// Runs `f`, one check, with a budget of `limit` steps (at most
+/// [`MAX_STEPS`]); also gives the steps it took. Outside of it, evaluation
+/// is not metered.
+pub fn metered<T>(limit: u64, f: impl FnOnce() -> T) -> (Result<T, OverBudget>, u64) {
+    let limit = limit.min(MAX_STEPS);
     let outer = METER.replace(Some(Meter {
-        left: MAX_STEPS,
+        left: limit,
         over: false,
     }));
     let out = f();
     let meter = METER.replace(outer);
     match meter {
-        Some(Meter { over: true, .. }) => Err(OverBudget),
-        _ => Ok(out),
+        Some(Meter { over: true, .. }) => (Err(OverBudget), limit),
+        Some(m) => (Ok(out), limit - m.left),
+        None => (Ok(out), 0),
     }
 }
 
@@ -366,7 +374,7 @@ mod tests {
         let mut ctx = cel::Context::with_env(cel_env());
         let list: Vec<i64> = (0..200).collect();
         ctx.add_variable("l", list).unwrap();
-        metered(|| cel::Value::resolve(&expr, &ctx))
+        metered(MAX_STEPS, || cel::Value::resolve(&expr, &ctx)).0
     }
 
     #[test]
@@ -424,8 +432,13 @@ mod tests {
     #[test]
     fn evaluation_outside_a_check_is_not_metered() {
         assert_eq!(charge(u64::MAX), Ok(()));
-        assert_eq!(metered(|| charge(MAX_STEPS)), Ok(Ok(())));
-        assert!(metered(|| charge(MAX_STEPS + 1)).is_err());
+        assert_eq!(
+            metered(MAX_STEPS, || charge(MAX_STEPS)),
+            (Ok(Ok(())), MAX_STEPS)
+        );
+        assert!(metered(MAX_STEPS, || charge(MAX_STEPS + 1)).0.is_err());
+        assert!(metered(10, || charge(11)).0.is_err());
+        assert_eq!(metered(10, || charge(4)), (Ok(Ok(())), 4));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! its callers, with the inputs they pass, and not again on its own: its
 //! findings carry the caller's values and module addresses, and appear once.
 
-use super::expr::{span_in, Bindings, Code, Repeat, Scope, Supply};
+use super::expr::{span_in, Bindings, Code, Repeat, Scope, Supply, MAX_INSTANCES};
 use super::json;
 use super::vars::{self, Assigned};
 use super::{parse, resource, ParsedFile};
@@ -544,8 +544,8 @@ impl<'p> Build<'p> {
             self.notes.push(Problem::new(
                 at,
                 format!(
-                    "{address}: its count or for_each is not known before apply; linted as \
-                     one instance whose key is unknown"
+                    "{address}: its count or for_each is not known before apply, or above \
+                     {MAX_INSTANCES} instances; linted as one instance whose key is unknown"
                 ),
             ));
             vec![(String::new(), Bindings::new())]
