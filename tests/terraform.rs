@@ -371,10 +371,17 @@ fn conditions_decide_when_both_alternatives_agree_and_unknown_elements_are_undec
         .collect();
     assert_eq!(
         notes,
-        [(
-            "aws_security_group.not_created: not created, its count or for_each is empty \
-             under the values given; not checked",
-            46
-        )]
+        [
+            (
+                "aws_security_group.not_created: not created, its count or for_each is empty \
+                 under the values given; not checked",
+                46
+            ),
+            (
+                "dynamic \"ingress\": its for_each is not known before apply; linted as one \
+                 block whose key and value are unknown",
+                68
+            )
+        ]
     );
 }

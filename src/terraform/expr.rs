@@ -90,6 +90,9 @@ pub struct Scope<'p> {
     resolving: RefCell<HashSet<String>>,
     /// Shared by the module instances of one configuration.
     pub budget: Rc<Budget>,
+    /// Remarks on what could not be evaluated (a `dynamic` block over an
+    /// unknown collection), shared like the budget.
+    pub notes: Rc<RefCell<Vec<crate::diag::Problem>>>,
     /// Set when evaluation met a definite error (what `try` and `can` catch).
     failed: Cell<bool>,
 }

@@ -184,6 +184,13 @@ fn dynamic(scope: &Scope, f: &ParsedFile, block: &Block, label: &str, b: &Bindin
         .map(|a| scope.eval(&a.value, f.id, b));
     let entries = collection.as_ref().and_then(functions::entries);
     let pairs = entries.unwrap_or_else(|| {
+        scope.notes.borrow_mut().push(Problem::new(
+            block_span,
+            format!(
+                "dynamic \"{label}\": its for_each is not known before apply; linted as one \
+                 block whose key and value are unknown"
+            ),
+        ));
         let unknown = Node::new(Value::Unknown, block_span);
         vec![(unknown.clone(), unknown)]
     });

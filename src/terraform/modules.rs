@@ -20,6 +20,7 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Structure};
 use hcl_edit::Span as _;
 use rayon::prelude::*;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -429,6 +430,7 @@ impl Project {
             problems: Vec::new(),
             notes: Vec::new(),
             budget: Rc::default(),
+            remarks: Rc::default(),
             chain: Vec::new(),
         };
         let assigned = self.assigned.get(root).map_or(&[][..], Vec::as_slice);
@@ -438,6 +440,7 @@ impl Project {
         };
         build.module(root, String::new(), "", given);
         build.problems.extend(build.budget.problem());
+        build.notes.extend(build.remarks.take());
         fold::fold_split_resources(&mut build.unit);
         (build.unit, build.problems, build.notes)
     }
@@ -459,6 +462,8 @@ struct Build<'p> {
     problems: Vec<Problem>,
     notes: Vec<Problem>,
     budget: Rc<Budget>,
+    /// What module instances remarked while evaluating (see `Scope::notes`).
+    remarks: Rc<RefCell<Vec<Problem>>>,
     /// Folders of the module instances being built, the root first.
     chain: Vec<PathBuf>,
 }
@@ -470,6 +475,7 @@ impl<'p> Build<'p> {
         let files = self.project.folders.get(dir).map_or(&[][..], Vec::as_slice);
         let mut scope = Scope::default();
         scope.budget = self.budget.clone();
+        scope.notes = self.remarks.clone();
         scope.prefix = prefix;
         scope.module_path = dir.display().to_string();
         let declared = declare(&mut scope, files);
