@@ -122,10 +122,14 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
     let list: Vec<Box<dyn Val>> = graph.entries.iter().map(|e| e.clone_as_boxed()).collect();
     root.add_variable_as_val("resources", Box::new(CelList::from(list)));
     let joins = Joins::new(unit);
-    let prepared: Vec<PerUnit> = ready.iter().map(|(_, c)| PerUnit::new(c, &root)).collect();
     // Policies that ran out of budget on a resource skip the rest of the unit.
     let mut over_budget = vec![false; ready.len()];
     let mut left = vec![cost::MAX_UNIT_STEPS; ready.len()];
+    let prepared: Vec<PerUnit> = ready
+        .iter()
+        .zip(&mut left)
+        .map(|((_, c), left)| PerUnit::new(c, &root, left))
+        .collect();
     for (resource, value) in unit.resources.iter().zip(values) {
         let applicable: Vec<(usize, &(&Policy, &Compiled))> = ready
             .iter()
@@ -469,8 +473,9 @@ impl Check<'_> {
             .unwrap_or_default();
         let spec = &self.policy.spec;
         let mut secrets = Vec::new();
-        if let Some(t) = &target {
-            t.secrets(spec.secret, &mut secrets);
+        // What a secret policy points at, and whatever came from a secret origin.
+        if let Some(t) = target.as_ref().filter(|_| spec.secret) {
+            t.secrets(true, &mut secrets);
         }
         self.resource.props.secrets(false, &mut secrets);
         Finding {
@@ -501,7 +506,9 @@ struct PerUnit<'a> {
 }
 
 impl<'a> PerUnit<'a> {
-    fn new(compiled: &'a Compiled, root: &Context) -> PerUnit<'a> {
+    /// Evaluates the parts of `compiled` read once per unit, paying from
+    /// the policy's budget for the unit, `left`.
+    fn new(compiled: &'a Compiled, root: &Context, left: &mut u64) -> PerUnit<'a> {
         let whole = PerUnit {
             assert: &compiled.assert,
             bound: Vec::new(),
@@ -511,7 +518,9 @@ impl<'a> PerUnit<'a> {
         };
         let mut bound = Vec::new();
         for part in parts {
-            match cost::metered(cost::MAX_STEPS, || cel::Value::resolve(&part.expr, root)).0 {
+            let (result, used) = cost::metered(*left, || cel::Value::resolve(&part.expr, root));
+            *left -= used;
+            match result {
                 Ok(Ok(value)) => bound.push((part.name.clone(), value)),
                 _ => return whole,
             }

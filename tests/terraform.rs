@@ -357,6 +357,7 @@ fn conditions_decide_when_both_alternatives_agree_and_unknown_elements_are_undec
         ("aws_security_group.disagree", "info"),
         ("aws_security_group.unknown_element", "info"),
         ("aws_iam_policy.unknown_document", "info"),
+        ("aws_security_group.nested_unknown", "info"),
     ];
     let expected: Vec<(String, String)> = expected
         .iter()

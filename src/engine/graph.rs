@@ -108,8 +108,12 @@ impl Graph {
     }
 }
 
-/// Calls `found` with the address of every reference inside `node`.
+/// Calls `found` with the address of every reference inside `node`, the
+/// alternatives of a condition included.
 fn each_reference(node: &Node, found: &mut dyn FnMut(&str)) {
+    if let Some(choice) = &node.branches {
+        choice.when.iter().for_each(|n| each_reference(n, found));
+    }
     match &node.value {
         Value::Ref(r) => found(&r.address),
         Value::List(items) => items.iter().for_each(|n| each_reference(n, found)),

@@ -67,10 +67,11 @@ impl Unknowns {
                 .map(|k| {
                     let (mut props, mut item) = (props.clone(), item.cloned());
                     visit(reads, &mut props, item.as_mut(), &mut |n| {
-                        if let Some(c) = n.branches.clone() {
-                            let bit = self.conditions.iter().position(|o| *o == c.on);
-                            let pick = bit.map_or(0, |b| (k >> b) & 1);
-                            *n = c.when[pick].clone();
+                        // A condition met only inside an alternative was not
+                        // enumerated: it stays unknown, and the check undecided.
+                        let Some(c) = n.branches.clone() else { return };
+                        if let Some(bit) = self.conditions.iter().position(|o| *o == c.on) {
+                            *n = c.when[(k >> bit) & 1].clone();
                         }
                     });
                     Variant { props, item }

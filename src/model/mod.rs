@@ -40,7 +40,8 @@ impl Node {
     /// The value a condition chooses: unknown, with both alternatives, or
     /// the alternative itself when both are the same.
     pub fn choice(on: String, yes: Node, no: Node, span: Span) -> Node {
-        if yes.value == no.value {
+        // Unknown alternatives are not the same value, even if both are unknown.
+        if yes.value == no.value && !yes.is_unknown() {
             return yes.at(span);
         }
         Node {
@@ -216,19 +217,18 @@ impl Node {
     pub fn secrets(&self, all: bool, out: &mut Vec<Secret>) {
         let all = all || self.origin.as_ref().is_some_and(|o| o.secret);
         let text = match &self.value {
+            Value::List(l) => return l.iter().for_each(|n| n.secrets(all, out)),
+            Value::Map(m) => return m.values().for_each(|n| n.secrets(all, out)),
+            _ if !all => return,
             Value::Str(s) => s.clone(),
             Value::Int(i) => i.to_string(),
             Value::Float(f) => f.to_string(),
             Value::Bool(b) => b.to_string(),
-            Value::List(l) => return l.iter().for_each(|n| n.secrets(all, out)),
-            Value::Map(m) => return m.values().for_each(|n| n.secrets(all, out)),
             Value::Null | Value::Unknown | Value::Ref(_) => return,
         };
-        if all {
-            let mut spans = vec![self.span];
-            spans.extend(self.origin.as_ref().map(|o| o.span));
-            out.push(Secret { text, spans });
-        }
+        let mut spans = vec![self.span];
+        spans.extend(self.origin.as_ref().map(|o| o.span));
+        out.push(Secret { text, spans });
     }
 
     /// Marks this value and everything in it as never to be shown; a value

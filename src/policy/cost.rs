@@ -201,7 +201,7 @@ pub fn instrument(expr: &mut IdedExpr) {
         }
         Expr::Call(c) => {
             // `@result + [x]`, a `map` or `filter` step, pays through its loop.
-            let accumulates = matches!(c.args.first(), Some(IdedExpr { expr: Expr::Ident(n), .. }) if n.starts_with('@'));
+            let accumulates = matches!(c.args.first(), Some(IdedExpr { expr: Expr::Ident(n), .. }) if n == "@result");
             let grows = c.func_name == operators::ADD && c.target.is_none() && !accumulates;
             if let Some(t) = c.target.as_deref_mut() {
                 instrument(t);

@@ -198,17 +198,30 @@ fn parse(reference: &str) -> Option<(String, String)> {
 /// Values equal to another resource's known `id` or `arn` refer to it
 /// (tags excepted: a name there is a label, not a link).
 fn identifier_links(resources: &[Resource]) -> Vec<(usize, Vec<String>, Reference)> {
-    let mut known: HashMap<&str, Reference> = HashMap::new();
+    // An id or ARN two resources share (a bucket and its split settings
+    // have the bucket's name as id) names neither.
+    let mut seen: HashMap<&str, Option<Reference>> = HashMap::new();
     for r in resources {
         for attribute in IDENTIFIERS {
             if let Some(value) = r.props.get(attribute).and_then(Node::as_str) {
-                known.entry(value).or_insert_with(|| Reference {
+                let to = Reference {
                     address: r.address.clone(),
                     attribute: attribute.to_string(),
-                });
+                };
+                seen.entry(value)
+                    .and_modify(|known| {
+                        if known.as_ref().is_some_and(|k| k.address != to.address) {
+                            *known = None;
+                        }
+                    })
+                    .or_insert(Some(to));
             }
         }
     }
+    let known: HashMap<&str, Reference> = seen
+        .into_iter()
+        .filter_map(|(v, to)| Some((v, to?)))
+        .collect();
     let mut out = Vec::new();
     for (i, r) in resources.iter().enumerate() {
         strings(&r.props, &mut Vec::new(), &mut |path, value| {
