@@ -99,15 +99,7 @@ pub fn load(
     gate: &Gate,
     sources: &mut SourceMap,
 ) -> Result<Loaded, Problem> {
-    let text = gate.read_text(path, trust);
-    let id = sources.add(SourceFile::new(
-        path.display().to_string(),
-        path.to_path_buf(),
-        text.clone().unwrap_or_default(),
-    ));
-    if let Err(message) = text {
-        return Err(Problem::new(Span::new(id, 0, 0), message));
-    }
+    let id = sources.add_read(path, gate.read_text(path, trust))?;
     let config = parse(sources.get(id), id)?;
     let dir = path
         .parent()

@@ -320,16 +320,11 @@ fn cfn_inputs(
 ) -> cfn::Inputs {
     let mut inputs = cfn::Inputs::default();
     for path in &options.parameter_files {
-        let name = path.display().to_string();
-        let (text, error) = match options.gate.read_text(path, Trust::Named) {
-            Ok(text) => (text, None),
-            Err(e) => (String::new(), Some(e)),
-        };
-        let id = out.sources.add(SourceFile::new(name, path.clone(), text));
-        let result = match error {
-            Some(e) => Err(Problem::new(Span::new(id, 0, 0), e)),
-            None => cfn::parameters::from_file(out.sources.get(id), id),
-        };
+        let read = options.gate.read_text(path, Trust::Named);
+        let result = out
+            .sources
+            .add_read(path, read)
+            .and_then(|id| cfn::parameters::from_file(out.sources.get(id), id));
         match result {
             Ok(values) => inputs.overrides.extend(values),
             Err(problem) => out.errors.push(problem),

@@ -148,6 +148,25 @@ impl SourceMap {
         FileId(self.files.len() as u32 - 1)
     }
 
+    /// Adds the file at `path` with what reading it gave: its text, or an
+    /// error, which points at the (empty) file.
+    pub fn add_read(
+        &mut self,
+        path: &std::path::Path,
+        read: Result<String, String>,
+    ) -> Result<FileId, crate::diag::Problem> {
+        let name = path.display().to_string();
+        let (text, error) = match read {
+            Ok(text) => (text, None),
+            Err(e) => (String::new(), Some(e)),
+        };
+        let id = self.add(SourceFile::new(name, path.to_path_buf(), text));
+        match error {
+            Some(message) => Err(crate::diag::Problem::new(Span::new(id, 0, 0), message)),
+            None => Ok(id),
+        }
+    }
+
     pub fn get(&self, id: FileId) -> &Arc<SourceFile> {
         &self.files[id.0 as usize]
     }

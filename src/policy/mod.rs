@@ -468,13 +468,9 @@ pub fn user_sources(
     entries.sort();
     let mut problems = Vec::new();
     for path in entries {
-        let name = path.display().to_string();
-        match read(&path) {
-            Ok(text) => ids.push(sources.add(SourceFile::new(name, path, text))),
-            Err(e) => {
-                let id = sources.add(SourceFile::new(name, path, String::new()));
-                problems.push(Problem::new(Span::new(id, 0, 0), e));
-            }
+        match sources.add_read(&path, read(&path)) {
+            Ok(id) => ids.push(id),
+            Err(problem) => problems.push(problem),
         }
     }
     Ok((ids, problems))

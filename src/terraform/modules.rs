@@ -177,17 +177,13 @@ fn add_file(
     loaded: &mut Loaded,
 ) -> Option<FileId> {
     let path = normalize(path);
-    let name = path.display().to_string();
-    match read(&path, trust) {
-        Ok(text) => {
-            loaded.extra_files.push(path.clone());
-            Some(sources.add(SourceFile::new(name, path, text)))
+    match sources.add_read(&path, read(&path, trust)) {
+        Ok(id) => {
+            loaded.extra_files.push(path);
+            Some(id)
         }
-        Err(message) => {
-            let id = sources.add(SourceFile::new(name, path, String::new()));
-            loaded
-                .problems
-                .push(Problem::new(Span::new(id, 0, 0), message));
+        Err(problem) => {
+            loaded.problems.push(problem);
             None
         }
     }
