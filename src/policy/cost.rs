@@ -17,7 +17,9 @@
 //! A check that runs out fails with [`OverBudget`]. The count depends only on
 //! the expression and the data, never on timing or threads.
 
-use cel::common::ast::{operators, CallExpr, EntryExpr, Expr, IdedExpr, LiteralValue};
+use cel::common::ast::{
+    operators, CallExpr, EntryExpr, Expr, IdedEntryExpr, IdedExpr, LiteralValue,
+};
 use cel::common::types::{CelInt, CelString, Kind, DYN_TYPE};
 use cel::common::value::{CowVal, Val};
 use cel::ExecutionError;
@@ -99,6 +101,37 @@ pub fn literals(e: &IdedExpr) -> Vec<crate::model::Value> {
         work.extend(children(e));
     }
     out
+}
+
+/// The direct subexpressions of `e`, to change them.
+pub(super) fn children_mut(e: &mut IdedExpr) -> Vec<&mut IdedExpr> {
+    match &mut e.expr {
+        Expr::Call(c) => c
+            .target
+            .iter_mut()
+            .map(|t| t.as_mut())
+            .chain(c.args.iter_mut())
+            .collect(),
+        Expr::Select(s) => vec![s.operand.as_mut()],
+        Expr::List(l) => l.elements.iter_mut().collect(),
+        Expr::Map(m) => m.entries.iter_mut().flat_map(entry_parts_mut).collect(),
+        Expr::Struct(s) => s.entries.iter_mut().flat_map(entry_parts_mut).collect(),
+        Expr::Comprehension(c) => vec![
+            &mut c.iter_range,
+            &mut c.accu_init,
+            &mut c.loop_cond,
+            &mut c.loop_step,
+            &mut c.result,
+        ],
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => Vec::new(),
+    }
+}
+
+fn entry_parts_mut(entry: &mut IdedEntryExpr) -> Vec<&mut IdedExpr> {
+    match &mut entry.expr {
+        EntryExpr::MapEntry(m) => vec![&mut m.key, &mut m.value],
+        EntryExpr::StructField(f) => vec![&mut f.value],
+    }
 }
 
 /// The direct subexpressions of `e`.
@@ -183,15 +216,14 @@ fn nodes(e: &IdedExpr) -> u64 {
 /// Makes `expr` pay for its work when evaluated (see the module doc); call
 /// it after [`check_depth`].
 pub fn instrument(expr: &mut IdedExpr) {
+    // The size of a loop's body as written, before it is instrumented too.
+    let body = match &expr.expr {
+        Expr::Comprehension(c) => nodes(&c.loop_cond).saturating_add(nodes(&c.loop_step)),
+        _ => 0,
+    };
+    children_mut(expr).into_iter().for_each(instrument);
     match &mut expr.expr {
         Expr::Comprehension(c) => {
-            let body = nodes(&c.loop_cond).saturating_add(nodes(&c.loop_step));
-            for e in [&mut c.iter_range, &mut c.accu_init, &mut c.loop_cond] {
-                instrument(e);
-            }
-            for e in [&mut c.loop_step, &mut c.result] {
-                instrument(e);
-            }
             let range = std::mem::take(&mut c.iter_range);
             let body = IdedExpr {
                 id: 0,
@@ -202,33 +234,12 @@ pub fn instrument(expr: &mut IdedExpr) {
         Expr::Call(c) => {
             // `@result + [x]`, a `map` or `filter` step, pays through its loop.
             let accumulates = matches!(c.args.first(), Some(IdedExpr { expr: Expr::Ident(n), .. }) if n == "@result");
-            let grows = c.func_name == operators::ADD && c.target.is_none() && !accumulates;
-            if let Some(t) = c.target.as_deref_mut() {
-                instrument(t);
-            }
-            c.args.iter_mut().for_each(instrument);
-            if grows {
+            if c.func_name == operators::ADD && c.target.is_none() && !accumulates {
                 let sum = std::mem::take(expr);
                 *expr = call(GROW, vec![sum]);
             }
         }
-        Expr::Select(s) => instrument(&mut s.operand),
-        Expr::List(l) => l.elements.iter_mut().for_each(instrument),
-        Expr::Map(m) => m.entries.iter_mut().for_each(|e| match &mut e.expr {
-            EntryExpr::MapEntry(m) => {
-                instrument(&mut m.key);
-                instrument(&mut m.value);
-            }
-            EntryExpr::StructField(f) => instrument(&mut f.value),
-        }),
-        Expr::Struct(s) => s.entries.iter_mut().for_each(|e| match &mut e.expr {
-            EntryExpr::MapEntry(m) => {
-                instrument(&mut m.key);
-                instrument(&mut m.value);
-            }
-            EntryExpr::StructField(f) => instrument(&mut f.value),
-        }),
-        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+        _ => {}
     }
 }
 

@@ -4,8 +4,8 @@
 //! once per unit and bound to a name, so a check costs the same whether the
 //! unit holds ten resources or ten thousand.
 
-use super::cost::children;
-use cel::common::ast::{EntryExpr, Expr, IdedEntryExpr, IdedExpr};
+use super::cost::{children, children_mut};
+use cel::common::ast::{Expr, IdedExpr};
 use std::collections::BTreeSet;
 
 /// The only variable a hoisted part may read.
@@ -62,36 +62,6 @@ fn free_variables(e: &IdedExpr) -> BTreeSet<String> {
             inner
         }
         _ => children(e).into_iter().flat_map(free_variables).collect(),
-    }
-}
-
-fn children_mut(e: &mut IdedExpr) -> Vec<&mut IdedExpr> {
-    match &mut e.expr {
-        Expr::Call(c) => c
-            .target
-            .iter_mut()
-            .map(|t| t.as_mut())
-            .chain(c.args.iter_mut())
-            .collect(),
-        Expr::Select(s) => vec![s.operand.as_mut()],
-        Expr::List(l) => l.elements.iter_mut().collect(),
-        Expr::Map(m) => m.entries.iter_mut().flat_map(entry_parts_mut).collect(),
-        Expr::Struct(s) => s.entries.iter_mut().flat_map(entry_parts_mut).collect(),
-        Expr::Comprehension(c) => vec![
-            &mut c.iter_range,
-            &mut c.accu_init,
-            &mut c.loop_cond,
-            &mut c.loop_step,
-            &mut c.result,
-        ],
-        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => Vec::new(),
-    }
-}
-
-fn entry_parts_mut(entry: &mut IdedEntryExpr) -> Vec<&mut IdedExpr> {
-    match &mut entry.expr {
-        EntryExpr::MapEntry(m) => vec![&mut m.key, &mut m.value],
-        EntryExpr::StructField(f) => vec![&mut f.value],
     }
 }
 
