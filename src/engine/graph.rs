@@ -77,12 +77,15 @@ impl Graph {
     }
 
     fn try_referrers_of(&self, args: &[cel::Value]) -> Result<Listed, ExecutionError> {
-        let text = |v: Option<&cel::Value>| match v {
-            Some(cel::Value::String(s)) => Ok(s.to_string()),
-            _ => Err(ExecutionError::function_error(
+        let misused = || {
+            ExecutionError::function_error(
                 "referrers",
                 "expects an address and, optionally, a resource type",
-            )),
+            )
+        };
+        let text = |v: Option<&cel::Value>| match v {
+            Some(cel::Value::String(s)) => Ok(s.to_string()),
+            _ => Err(misused()),
         };
         let address = text(args.first())?;
         match args.len() {
@@ -91,7 +94,7 @@ impl Graph {
                 let key = (address, text(args.get(1))?);
                 Ok(self.listed(self.typed.get(&key).map_or(&[][..], Vec::as_slice)))
             }
-            _ => text(None).map(|_| Listed(Ok(Vec::new()))),
+            _ => Err(misused()),
         }
     }
 

@@ -62,6 +62,7 @@ fn module(
         .get("address")
         .and_then(Node::as_str)
         .map_or(String::new(), |a| format!("{a}."));
+    let config_module = without_keys(&prefix);
     for r in m
         .get("resources")
         .and_then(Node::as_list)
@@ -78,7 +79,7 @@ fn module(
             continue;
         };
         planned.push(Planned {
-            config_module: without_keys(&prefix),
+            config_module: config_module.clone(),
             module: prefix.clone(),
             config_address: format!("{ty}.{name}"),
             key: r
