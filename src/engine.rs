@@ -416,11 +416,7 @@ impl Check<'_> {
                 [Seg::Each, Seg::Field(f), rest @ ..]
                     if path.root == "resources" && f == "props" =>
                 {
-                    let rest = Path {
-                        root: String::new(),
-                        segs: rest.to_vec(),
-                    };
-                    self.joins.meet_unknown(self.compiled, i, &rest)
+                    self.joins.meet_unknown(self.compiled, i, rest)
                 }
                 _ => false,
             })
@@ -548,14 +544,18 @@ impl<'u> Joins<'u> {
         }
     }
 
-    /// Whether `path` (the `i`-th read of `policy`, under `props`) is unknown
-    /// in a resource the policy's joins look at.
-    fn meet_unknown(&self, policy: &Compiled, i: usize, path: &Path) -> bool {
+    /// Whether `segs` (the rest, under `props`, of the `i`-th read of `policy`) meet an unknown
+    /// value in a resource the policy's joins look at; looked up once per unit.
+    fn meet_unknown(&self, policy: &Compiled, i: usize, segs: &[Seg]) -> bool {
         *self
             .memo
             .borrow_mut()
             .entry((policy as *const Compiled, i))
             .or_insert_with(|| {
+                let path = Path {
+                    root: String::new(),
+                    segs: segs.to_vec(),
+                };
                 let named: HashSet<&str> = policy
                     .literals
                     .iter()
