@@ -32,6 +32,56 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Problem> {
     convert(&value, file)
 }
 
+/// The JSON document inside a string value that starts with `{` or `[`
+/// (`None` for any other value). Spans point into `written`, the text of
+/// the value's file, where the string appears verbatim in it (a heredoc),
+/// else at the whole value.
+pub fn decode_string(value: &Node, written: Option<&str>) -> Option<Result<Node, Problem>> {
+    let text = value.as_str()?;
+    if !text.trim_start().starts_with(['{', '[']) {
+        return None;
+    }
+    let mut doc = match parse(text, value.span.file) {
+        Ok(doc) => doc,
+        Err(e) => {
+            return Some(Err(Problem::new(
+                value.span,
+                format!("not valid JSON: {}", e.message),
+            )))
+        }
+    };
+    let start = value.span.start as usize;
+    let offset = written
+        .and_then(|w| w.get(start..value.span.end as usize))
+        .and_then(|s| s.find(text))
+        .map(|i| start + i);
+    shift_spans(&mut doc, offset, value.span);
+    doc.span = value.span;
+    doc.key_span = value.key_span;
+    Some(Ok(doc))
+}
+
+/// Moves spans parsed from a string to where the string was written:
+/// by `offset` when it is verbatim in the file, else onto the whole value.
+fn shift_spans(node: &mut Node, offset: Option<usize>, whole: Span) {
+    let shift = |s: &mut Span| match offset {
+        Some(o) => {
+            s.start += o as u32;
+            s.end += o as u32;
+        }
+        None => *s = whole,
+    };
+    shift(&mut node.span);
+    if let Some(k) = &mut node.key_span {
+        shift(k);
+    }
+    match &mut node.value {
+        Value::Map(m) => m.values_mut().for_each(|v| shift_spans(v, offset, whole)),
+        Value::List(l) => l.iter_mut().for_each(|v| shift_spans(v, offset, whole)),
+        _ => {}
+    }
+}
+
 /// Offset of the first bracket nested deeper than [`MAX_DEPTH`], ignoring strings.
 fn too_deep(text: &str) -> Option<usize> {
     let (mut depth, mut in_str, mut escaped) = (0usize, false, false);

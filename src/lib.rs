@@ -7,6 +7,7 @@
 
 pub mod baseline;
 pub mod budget;
+pub mod canonical;
 pub mod cfn;
 pub mod config;
 pub mod diag;

@@ -8,7 +8,8 @@
 use super::cidr;
 use super::parameters::scalar_text;
 use crate::budget::Budget;
-use crate::model::{canonical::snake_case, Node, Origin, Reference, Value};
+use crate::canonical::snake_case;
+use crate::model::{Node, Origin, Reference, Value};
 use crate::source::Span;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;

@@ -6,8 +6,9 @@ use super::intrinsics::Resolver;
 use super::nested::{Loader, STACK};
 use super::parameters::{self, Overrides};
 use super::sam;
+use crate::canonical;
 use crate::diag::Problem;
-use crate::model::{canonical, fold, Format, Node, Resource, Unit, Value};
+use crate::model::{Format, Node, Resource, Unit, Value};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,7 +45,7 @@ pub(super) fn normalize(
     let mut problems = Vec::new();
     add_resources(doc, supplied, loader, "", &mut unit, &mut problems);
     problems.extend(loader.budget.problem());
-    fold::fold_split_resources(&mut unit);
+    problems.extend(canonical::finish(&mut unit));
     (unit, problems)
 }
 

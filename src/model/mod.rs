@@ -2,11 +2,6 @@
 //! canonical view (Terraform AWS provider types and attribute shapes, with
 //! nested blocks as lists, like `terraform show -json`), with a span on every value.
 
-pub mod canonical;
-pub mod cfn_adapters;
-pub mod fold;
-pub mod iam;
-
 use crate::source::Span;
 use std::collections::BTreeMap;
 use std::sync::Arc;

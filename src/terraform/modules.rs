@@ -14,7 +14,7 @@ use super::{parse, resource, ParsedFile};
 use crate::budget::{Budget, INSTANCE_STEPS};
 use crate::diag::Problem;
 use crate::gate::{normalize, Gate, Trust};
-use crate::model::{fold, Node, Unit, Value};
+use crate::model::{Node, Unit, Value};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Structure};
@@ -437,7 +437,8 @@ impl Project {
         build.module(root, String::new(), "", given);
         build.problems.extend(build.budget.problem());
         build.notes.extend(build.remarks.take());
-        fold::fold_split_resources(&mut build.unit);
+        let typed = crate::canonical::finish(&mut build.unit);
+        build.problems.extend(typed);
         (build.unit, build.problems, build.notes)
     }
 }

@@ -7,7 +7,7 @@ use super::decode_documents;
 use super::expr::instance_key;
 use super::plan_links::{self, Planned};
 use crate::diag::Problem;
-use crate::model::{fold, Format, Node, Resource, Unit, Value};
+use crate::model::{Format, Node, Resource, Unit, Value};
 use crate::source::Span;
 use std::collections::HashMap;
 
@@ -30,12 +30,12 @@ pub fn normalize(doc: &Node, written: &str) -> (Unit, Vec<Problem>) {
         module(root, &unknown, written, &mut unit, &mut planned);
     }
     plan_links::link(&mut unit.resources, &planned, doc.get("configuration"));
-    fold::fold_split_resources(&mut unit);
-    let note = Problem::new(
+    let mut problems = crate::canonical::finish(&mut unit);
+    problems.push(Problem::new(
         doc.span,
         "a plan carries no source positions: findings point at the resource in the plan",
-    );
-    (unit, vec![note])
+    ));
+    (unit, problems)
 }
 
 /// `after_unknown` of every resource change, by address.

@@ -1,0 +1,141 @@
+//! CloudFormation's generic reshaping (snake_case keys, tags as a map), and
+//! the template parameters linted as `cloudformation_parameter` resources.
+
+use super::types::{attr, Ty};
+use super::Service;
+use crate::model::{Node, Value};
+use std::collections::BTreeMap;
+
+const PARAMETER: &[&str] = &["cloudformation_parameter"];
+
+pub const SERVICE: Service = Service {
+    attributes: &[&[
+        attr(PARAMETER, "no_echo", Ty::Bool),
+        attr(PARAMETER, "type", Ty::Str),
+    ]],
+    ..Service::NONE
+};
+
+/// Properties holding IAM policy documents: their keys are IAM's, not CloudFormation's.
+const DOCUMENT_KEYS: &[&str] = &[
+    "PolicyDocument",
+    "AssumeRolePolicyDocument",
+    "KeyPolicy",
+    "PolicyText",
+];
+
+/// Properties whose keys are names chosen by the user (environment variables), kept as written.
+const VERBATIM_KEYS: &[&str] = &["Variables"];
+
+/// The canonical type and properties of a CloudFormation resource.
+pub fn from_cloudformation(cfn_type: &str, native: &Node) -> (String, Node) {
+    let mut props = snake_keys(native);
+    if let Value::Map(map) = &mut props.value {
+        super::adapt(cfn_type, map);
+    }
+    (super::canonical_type(cfn_type), props)
+}
+
+/// `SSEAlgorithm` → `sse_algorithm`, `CidrIpv6` → `cidr_ipv6`, `VpcId` → `vpc_id`.
+pub fn snake_case(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev = i.checked_sub(1).map(|p| chars[p]);
+            let next = chars.get(i + 1);
+            let boundary = match prev {
+                Some(p) if p.is_ascii_lowercase() || p.is_ascii_digit() => true,
+                Some(p) if p.is_ascii_uppercase() => next.is_some_and(|n| n.is_ascii_lowercase()),
+                _ => false,
+            };
+            if boundary && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Renames map keys to snake_case, recursively; policy documents and
+/// user-named keys are not renamed; `Tags: [{Key, Value}]` becomes a
+/// `tags` map; `"true"`/`"false"` strings become booleans.
+fn snake_keys(node: &Node) -> Node {
+    let value = match &node.value {
+        Value::Map(m) => Value::Map(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = if DOCUMENT_KEYS.contains(&k.as_str()) {
+                        super::iam::normalize_document(v)
+                    } else if VERBATIM_KEYS.contains(&k.as_str()) {
+                        v.clone()
+                    } else if k == "Tags" {
+                        tags_map(v).unwrap_or_else(|| snake_keys(v))
+                    } else {
+                        snake_keys(v)
+                    };
+                    (snake_case(k), v)
+                })
+                .collect(),
+        ),
+        Value::List(l) => Value::List(l.iter().map(snake_keys).collect()),
+        // CloudFormation converts "true"/"false" strings for Boolean properties (common in JSON).
+        Value::Str(s) if s.eq_ignore_ascii_case("true") => Value::Bool(true),
+        Value::Str(s) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
+        other => other.clone(),
+    };
+    Node {
+        value,
+        ..node.clone()
+    }
+}
+
+fn tags_map(node: &Node) -> Option<Node> {
+    let mut map = BTreeMap::new();
+    for tag in node.as_list()? {
+        let key = tag.get("Key")?.as_str()?.to_string();
+        let mut value = tag.get("Value")?.clone();
+        value.key_span = tag.get("Key")?.key_span;
+        map.insert(key, value);
+    }
+    Some(Node {
+        value: Value::Map(map),
+        ..node.clone()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_handles_acronyms() {
+        assert_eq!(snake_case("SSEAlgorithm"), "sse_algorithm");
+        assert_eq!(snake_case("KMSMasterKeyID"), "kms_master_key_id");
+        assert_eq!(snake_case("CidrIpv6"), "cidr_ipv6");
+        assert_eq!(snake_case("IsMultiRegionTrail"), "is_multi_region_trail");
+        assert_eq!(snake_case("DBInstanceClass"), "db_instance_class");
+        assert_eq!(snake_case("VpcId"), "vpc_id");
+    }
+
+    #[test]
+    fn boolean_strings_become_booleans_outside_tags() {
+        let text = r#"{"Egress": "true", "Enabled": "False", "Name": "truthy", "Tags": [{"Key": "k", "Value": "true"}]}"#;
+        let node = crate::json::parse(text, crate::source::FileId(0)).unwrap();
+        let props = snake_keys(&node);
+        assert_eq!(
+            props.get("egress").map(|n| &n.value),
+            Some(&Value::Bool(true))
+        );
+        assert_eq!(
+            props.get("enabled").map(|n| &n.value),
+            Some(&Value::Bool(false))
+        );
+        assert_eq!(props.get("name").and_then(Node::as_str), Some("truthy"));
+        let tag = props.get("tags").and_then(|t| t.get("k"));
+        assert_eq!(tag.and_then(Node::as_str), Some("true"));
+    }
+}

@@ -1,0 +1,189 @@
+//! The canonical view: every resource in the Terraform AWS provider's type
+//! names and attribute shapes, whichever format it was written in.
+//!
+//! Each AWS service has one file holding its type names, the declared types
+//! of the attributes policies read, its CloudFormation reshaping and its
+//! Terraform folds, so adding a resource type touches one file.
+
+mod apigateway;
+mod cloudformation;
+mod cloudfront;
+mod cloudtrail;
+mod configservice;
+mod dynamodb;
+mod ec2;
+mod ecs;
+mod efs;
+mod elasticache;
+mod elb;
+mod fold;
+mod guardduty;
+pub(crate) mod iam;
+mod kms;
+mod lambda;
+mod logs;
+mod rds;
+mod redshift;
+mod s3;
+mod secrets;
+mod securityhub;
+mod shape;
+mod sns;
+mod sqs;
+mod types;
+mod wafv2;
+
+pub use cloudformation::{from_cloudformation, snake_case};
+pub use types::{Attr, Ty};
+
+use crate::diag::Problem;
+use crate::model::{Node, Resource, Unit};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+/// Properties of one resource, keyed by attribute.
+pub(crate) type Props = BTreeMap<String, Node>;
+
+/// What one AWS service contributes to the canonical view.
+pub(crate) struct Service {
+    /// CloudFormation types whose Terraform name is not the generic
+    /// `aws_<service>_<resource>` form.
+    pub types: &'static [(&'static str, &'static str)],
+    /// The declared types of the attributes policies read, in groups.
+    pub attributes: &'static [&'static [Attr]],
+    /// Reshapes the snake_cased properties of a CloudFormation resource of
+    /// this service (given its CloudFormation type) into the canonical form.
+    pub cloudformation: fn(&str, &mut Props),
+    /// Reshapes a resource of a Terraform type that has alternative forms
+    /// (a rule written as a resource of its own), whichever format it came from.
+    pub terraform: fn(&mut Resource),
+    /// Settings written as separate resources, folded into their parent.
+    pub folds: &'static [fold::Fold],
+}
+
+impl Service {
+    /// A service with nothing to contribute but what is given.
+    const NONE: Service = Service {
+        types: &[],
+        attributes: &[],
+        cloudformation: |_, _| {},
+        terraform: |_| {},
+        folds: &[],
+    };
+}
+
+const SERVICES: &[&Service] = &[
+    &apigateway::SERVICE,
+    &cloudformation::SERVICE,
+    &cloudfront::SERVICE,
+    &cloudtrail::SERVICE,
+    &configservice::SERVICE,
+    &dynamodb::SERVICE,
+    &ec2::SERVICE,
+    &ecs::SERVICE,
+    &efs::SERVICE,
+    &elasticache::SERVICE,
+    &elb::SERVICE,
+    &guardduty::SERVICE,
+    &iam::SERVICE,
+    &kms::SERVICE,
+    &lambda::SERVICE,
+    &logs::SERVICE,
+    &rds::SERVICE,
+    &redshift::SERVICE,
+    &s3::SERVICE,
+    &secrets::SERVICE,
+    &securityhub::SERVICE,
+    &sns::SERVICE,
+    &sqs::SERVICE,
+    &wafv2::SERVICE,
+];
+
+/// The Terraform type name for a CloudFormation type.
+pub fn canonical_type(cfn_type: &str) -> String {
+    static NAMES: OnceLock<HashMap<&str, &str>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| SERVICES.iter().flat_map(|s| s.types).copied().collect());
+    if let Some(name) = names.get(cfn_type) {
+        return name.to_string();
+    }
+    let mut out = String::from("aws");
+    for part in cfn_type.split("::").skip(1) {
+        out.push('_');
+        out.push_str(&snake_case(part));
+    }
+    out
+}
+
+/// The declared attributes of a canonical type, containers before what they hold.
+pub fn attributes(canonical_type: &str) -> &'static [&'static Attr] {
+    static BY_TYPE: OnceLock<HashMap<&str, Vec<&Attr>>> = OnceLock::new();
+    let by_type = BY_TYPE.get_or_init(|| {
+        let mut map: HashMap<&str, Vec<&Attr>> = HashMap::new();
+        for attr in SERVICES
+            .iter()
+            .flat_map(|s| s.attributes.iter().copied().flatten())
+        {
+            for t in attr.types {
+                map.entry(t).or_default().push(attr);
+            }
+        }
+        for attrs in map.values_mut() {
+            attrs.sort_by_key(|a| a.path.matches('.').count());
+        }
+        map
+    });
+    by_type.get(canonical_type).map_or(&[], Vec::as_slice)
+}
+
+/// Completes the canonical view of a unit: Terraform's alternative forms
+/// reshaped, split settings folded into their parents, and every declared
+/// attribute converted to its type. A value that cannot be converted is a
+/// problem at the value, and unknown to policies.
+pub fn finish(unit: &mut Unit) -> Vec<Problem> {
+    for r in &mut unit.resources {
+        for s in SERVICES {
+            (s.terraform)(r);
+        }
+    }
+    fold::fold_split_resources(unit, SERVICES.iter().flat_map(|s| s.folds));
+    let mut problems = Vec::new();
+    for r in &mut unit.resources {
+        types::convert(r, &mut problems);
+    }
+    problems
+}
+
+/// Reshapes snake_cased CloudFormation properties, service by service.
+fn adapt(cfn_type: &str, props: &mut Props) {
+    for s in SERVICES {
+        (s.cloudformation)(cfn_type, props);
+    }
+}
+
+#[cfg(test)]
+mod coverage;
+#[cfg(test)]
+pub(crate) mod parity;
+#[cfg(test)]
+mod variants;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_are_declared_once_and_generic_fallback_works() {
+        let mut seen = std::collections::HashSet::new();
+        for (cfn, _) in SERVICES.iter().flat_map(|s| s.types) {
+            assert!(seen.insert(cfn), "{cfn} is declared twice");
+        }
+        assert_eq!(
+            canonical_type("AWS::EC2::SecurityGroup"),
+            "aws_security_group"
+        );
+        assert_eq!(
+            canonical_type("AWS::Neptune::DBCluster"),
+            "aws_neptune_db_cluster"
+        );
+    }
+}
