@@ -595,3 +595,22 @@ fn conditions_decide_when_both_alternatives_agree_and_unknown_values_are_undecid
         )]
     );
 }
+
+/// An SSH-only rule merged with `<<` keeps its ports: SSH from the internet
+/// is found, not "all ports"; from a private range it passes.
+#[test]
+fn yaml_merge_keys_are_applied() {
+    let (doc, code) = check(&[
+        &fixture("merge-keys.yaml"),
+        "--only",
+        "TKN-NET-001",
+        "--only",
+        "TKN-NET-004",
+    ]);
+    assert_eq!(findings(&doc), ["TKN-NET-001 Open merge-keys.yaml:12:11"]);
+    assert_eq!(
+        doc["findings"][0]["message"],
+        "port 22-22 is open to the internet"
+    );
+    assert_eq!(code, 1);
+}
