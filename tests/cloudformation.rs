@@ -614,3 +614,32 @@ fn yaml_merge_keys_are_applied() {
     );
     assert_eq!(code, 1);
 }
+
+/// The Default of an SSM parameter type is the SSM parameter's name, not the
+/// value: a password read from SSM is not a literal, whether its name is the
+/// Default or given with --parameter.
+#[test]
+fn ssm_parameter_types_are_unknown() {
+    let template = fixture("ssm-parameters.yaml");
+    let only = ["--only", "TKN-SEC-001"];
+    let (doc, code) = check(&[&template, only[0], only[1]]);
+    assert_eq!(
+        findings(&doc),
+        ["TKN-SEC-001 LiteralDb ssm-parameters.yaml:25:7"]
+    );
+    assert_eq!(code, 1);
+    let (doc, code) = check(&[
+        &template,
+        "--parameter",
+        "FromSsm=/other/name",
+        "--parameter",
+        "Literal=/not/ssm",
+        only[0],
+        only[1],
+    ]);
+    assert_eq!(
+        findings(&doc),
+        ["TKN-SEC-001 LiteralDb ssm-parameters.yaml:25:7"]
+    );
+    assert_eq!((errors(&doc).len(), code), (0, 1));
+}

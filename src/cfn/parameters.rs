@@ -7,6 +7,10 @@
 //! `AWS::Partition` → `aws`, `AWS::URLSuffix` → `amazonaws.com`;
 //! `AWS::Region`, `AWS::AccountId`, `AWS::StackName`, `AWS::StackId` and
 //! `AWS::NotificationARNs` are unknown; `AWS::NoValue` removes the property.
+//!
+//! A parameter of an SSM type (`AWS::SSM::Parameter::Value<...>`) is unknown:
+//! its default or supplied value is the name of an SSM parameter, whose value
+//! is read at deploy time.
 
 use crate::diag::Problem;
 use crate::model::{Node, Origin, Value};
@@ -136,6 +140,10 @@ pub fn values(
     };
     for (name, decl) in declared {
         let header = decl.key_span.unwrap_or(decl.span);
+        if is_ssm_type(decl) {
+            out.insert(name.clone(), Node::new(Value::Unknown, header));
+            continue;
+        }
         let value = match (supplied.get(name), decl.get("Default")) {
             (Some(v), _) => {
                 let mut v = v.clone();
@@ -169,6 +177,13 @@ pub fn values(
         out.insert(name.clone(), typed(decl, value));
     }
     out
+}
+
+/// True for a parameter whose value CloudFormation reads from SSM at deploy time.
+fn is_ssm_type(decl: &Node) -> bool {
+    decl.get("Type")
+        .and_then(Node::as_str)
+        .is_some_and(|t| t.trim().starts_with("AWS::SSM::Parameter::Value<"))
 }
 
 /// True for a parameter declared `NoEcho: true`.
