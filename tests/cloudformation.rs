@@ -643,3 +643,38 @@ fn ssm_parameter_types_are_unknown() {
     );
     assert_eq!((errors(&doc).len(), code), (0, 1));
 }
+
+/// `AllowedPattern`, `MinLength`/`MaxLength` and `MinValue`/`MaxValue` are
+/// checked like `AllowedValues`: an error at the value, exit code 2; list
+/// members are trimmed and checked one by one.
+#[test]
+fn parameter_constraints_are_checked() {
+    let template = fixture("constraints.yaml");
+    let (doc, code) = check(&[&template]);
+    assert_eq!((findings(&doc).len(), errors(&doc).len(), code), (0, 0, 0));
+    let (doc, code) = check(&[&template, "--parameter", "Cidr=0.0.0.0/0"]);
+    assert_eq!(findings(&doc), ["TKN-NET-001 Admin constraints.yaml:31:11"]);
+    assert_eq!(code, 1);
+    let cases = [
+        ("Cidr=anywhere", "constraints.yaml:3:3 'anywhere' (value from --parameter Cidr) does not match the AllowedPattern (\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2}) of parameter Cidr (an IPv4 CIDR block)"),
+        ("Name=ab", "constraints.yaml:8:3 'ab' (value from --parameter Name) is shorter than the MinLength 3 of parameter Name"),
+        ("Name=much-too-long", "constraints.yaml:8:3 'much-too-long' (value from --parameter Name) is longer than the MaxLength 8 of parameter Name"),
+        ("Port=70000", "constraints.yaml:13:3 '70000' (value from --parameter Port) is greater than the MaxValue 65535 of parameter Port"),
+        ("Zones=eu-west-1a, eu west", "constraints.yaml:18:3 'eu west' (value from --parameter Zones) does not match the AllowedPattern [a-z]+-[a-z]+-\\d[a-z] of parameter Zones"),
+    ];
+    for (arg, error) in cases {
+        let (doc, code) = check(&[&template, "--parameter", arg]);
+        assert_eq!(errors(&doc), [error], "{arg}");
+        assert_eq!(code, 2, "{arg}");
+    }
+    let (doc, code) = check(&[
+        &template,
+        "--parameters",
+        &fixture("params-constraints.json"),
+    ]);
+    assert_eq!(
+        errors(&doc),
+        [format!("params-constraints.json:2:46 '0' (parameter Port from {DIR}/params-constraints.json) is less than the MinValue 1 of parameter Port")]
+    );
+    assert_eq!(code, 2);
+}
