@@ -10,6 +10,21 @@ use std::collections::BTreeMap;
 /// Nesting beyond this is refused (real templates stay far below it).
 const MAX_DEPTH: usize = 256;
 
+/// JSON as the services read it (a missing or trailing comma, a single-quoted
+/// string or a bare word is an error), with comments still allowed.
+const STRICT: jsonc_parser::ParseOptions = jsonc_parser::ParseOptions {
+    allow_comments: true,
+    allow_loose_object_property_names: false,
+    allow_trailing_commas: false,
+    allow_missing_commas: false,
+    allow_single_quoted_strings: false,
+    allow_hexadecimal_numbers: false,
+    allow_unary_plus_numbers: false,
+    allow_bare_decimal_point_numbers: false,
+    allow_non_finite_numbers: false,
+    allow_extended_string_escapes: false,
+};
+
 pub fn parse(text: &str, file: FileId) -> Result<Node, Problem> {
     if let Some(offset) = too_deep(text) {
         return Err(Problem::new(
@@ -17,12 +32,7 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Problem> {
             format!("nesting deeper than {MAX_DEPTH} levels"),
         ));
     }
-    let parsed = jsonc_parser::parse_to_ast(
-        text,
-        &Default::default(),
-        &jsonc_parser::ParseOptions::default(),
-    )
-    .map_err(|e| {
+    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &STRICT).map_err(|e| {
         let r = e.range();
         Problem::new(Span::new(file, r.start, r.end), e.kind().to_string())
     })?;
@@ -133,5 +143,28 @@ mod tests {
         assert!(err.message.contains("nesting"));
         let err = parse(r#"{"a": 1, "a": 2}"#, FileId(0)).unwrap_err();
         assert!(err.message.contains("duplicate key 'a'"));
+    }
+
+    #[test]
+    fn only_strict_json_is_accepted_comments_aside() {
+        for text in [
+            "{\"a\": 1\n \"b\": 2}",
+            "{\"a\": [1 2]}",
+            "{\"a\": 1,}",
+            "{a: 1}",
+            "{\"a\": 'x'}",
+            "{\"a\": 0x1F}",
+            "{\"a\": +1}",
+            "{\"a\": NaN}",
+        ] {
+            assert!(parse(text, FileId(0)).is_err(), "{text}");
+        }
+        let err = parse("{\"a\": 1\n \"b\": 2}", FileId(0)).unwrap_err();
+        assert_eq!(
+            (err.span.start, err.message.as_str()),
+            (7, "Expected comma")
+        );
+        let doc = parse("// a note\n{\"a\": /* inline */ 1}", FileId(0)).unwrap();
+        assert_eq!(doc.get("a").unwrap().value, Value::Int(1));
     }
 }

@@ -678,3 +678,20 @@ fn parameter_constraints_are_checked() {
     );
     assert_eq!(code, 2);
 }
+
+/// A JSON template with a missing comma is an error where the comma is
+/// missing (CloudFormation refuses it too); the valid template beside it is
+/// still linted.
+#[test]
+fn json_syntax_errors_are_errors() {
+    let (doc, code) = check(&[&fixture("json-syntax")]);
+    assert_eq!(
+        errors(&doc),
+        ["json-syntax/missing-comma.json:7:36 Expected comma"]
+    );
+    assert_eq!(
+        findings(&doc),
+        ["TKN-NET-001 Admin json-syntax/valid.json:9:63"]
+    );
+    assert_eq!(code, 2);
+}
