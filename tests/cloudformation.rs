@@ -523,6 +523,10 @@ fn sam_applications_with_a_local_location_are_nested_stacks() {
         ["sam-app/app.yaml:8:9 parameter AdminCidr passed by nested stack Shared"]
     );
     assert_eq!(doc["summary"]["resources"], 3);
+    assert_eq!(
+        locations(&doc["notes"]),
+        ["sam-app/app.yaml:12:7 nested stack FromRepository has no local template; its resources are not checked"]
+    );
 }
 
 /// The built-in hard-coded-secret policies see through parameters, dynamic
@@ -694,4 +698,28 @@ fn json_syntax_errors_are_errors() {
         ["TKN-NET-001 Admin json-syntax/valid.json:9:63"]
     );
     assert_eq!(code, 2);
+}
+
+/// A nested stack whose template is not a local file is not followed, with a
+/// note at its location; the rest of the template is linted, without errors.
+#[test]
+fn nested_stacks_without_a_local_template_are_notes() {
+    let (doc, code) = check(&[&fixture("remote-stacks.yaml")]);
+    assert_eq!(errors(&doc), Vec::<String>::new());
+    assert_eq!(
+        findings(&doc),
+        ["TKN-NET-001 Admin remote-stacks.yaml:33:55"]
+    );
+    assert_eq!(code, 1);
+    let end = "its resources are not checked";
+    assert_eq!(
+        locations(&doc["notes"]),
+        [
+            format!("remote-stacks.yaml:11:7 nested stack Https has its template at https://s3.amazonaws.com/templates/child.yaml, not in a local file; {end}"),
+            format!("remote-stacks.yaml:15:7 nested stack S3 has its template at s3://templates/child.yaml, not in a local file; {end}"),
+            format!("remote-stacks.yaml:19:7 nested stack Resolved has its template at {{{{resolve:ssm:/stacks/child-url}}}}, not in a local file; {end}"),
+            format!("remote-stacks.yaml:23:7 nested stack Computed has a template location known only at deployment; {end}"),
+            format!("remote-stacks.yaml:27:7 nested stack FromParameter has a template location known only at deployment; {end}"),
+        ]
+    );
 }

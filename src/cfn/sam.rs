@@ -513,12 +513,15 @@ impl Generator<'_> {
         self.add(id.to_string(), "AWS::ApiGatewayV2::Api", p);
     }
 
-    /// A nested stack; a local `Location` is its `TemplateURL`.
+    /// A nested stack; a `Location` that is a path or URL is its `TemplateURL`
+    /// (one in the Serverless Application Repository stays a `Location`).
     fn application(&mut self, id: &str, mut p: Map) {
         if let Some(location) = p.remove("Location") {
-            if location.as_str().is_some() {
-                p.insert("TemplateURL".into(), location);
-            }
+            let key = match location.as_str() {
+                Some(_) => "TemplateURL",
+                None => "Location",
+            };
+            p.insert(key.into(), location);
         }
         self.tags_as_list(&mut p);
         self.add(id.to_string(), super::nested::STACK, p);
