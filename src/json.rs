@@ -42,6 +42,46 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Problem> {
     convert(&value, file)
 }
 
+/// The JSON object a string value holds (a policy document written as a
+/// string), or `None` when it holds no object. Spans point into `written`, the
+/// text of the value's file, where the string appears there verbatim; else
+/// every span is the whole value's.
+pub fn parse_embedded(value: &Node, written: Option<&str>) -> Option<Node> {
+    let text = value.as_str()?;
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    let mut doc = parse(text, value.span.file).ok()?;
+    let start = value.span.start as usize;
+    let offset = written
+        .and_then(|w| w.get(start..value.span.end as usize))
+        .and_then(|s| s.find(text))
+        .map(|i| start + i);
+    shift_spans(&mut doc, offset, value.span);
+    doc.span = value.span;
+    doc.key_span = value.key_span;
+    Some(doc)
+}
+
+fn shift_spans(node: &mut Node, offset: Option<usize>, whole: Span) {
+    let shift = |s: &mut Span| match offset {
+        Some(o) => {
+            s.start += o as u32;
+            s.end += o as u32;
+        }
+        None => *s = whole,
+    };
+    shift(&mut node.span);
+    if let Some(k) = &mut node.key_span {
+        shift(k);
+    }
+    match &mut node.value {
+        Value::Map(m) => m.values_mut().for_each(|v| shift_spans(v, offset, whole)),
+        Value::List(l) => l.iter_mut().for_each(|v| shift_spans(v, offset, whole)),
+        _ => {}
+    }
+}
+
 /// Offset of the first bracket nested deeper than [`MAX_DEPTH`], ignoring strings.
 fn too_deep(text: &str) -> Option<usize> {
     let (mut depth, mut in_str, mut escaped) = (0usize, false, false);
@@ -143,6 +183,27 @@ mod tests {
         assert!(err.message.contains("nesting"));
         let err = parse(r#"{"a": 1, "a": 2}"#, FileId(0)).unwrap_err();
         assert!(err.message.contains("duplicate key 'a'"));
+    }
+
+    #[test]
+    fn embedded_documents_point_into_the_file_when_written_verbatim() {
+        let file = r#"policy: '{"Statement": []}'"#;
+        let (start, end) = (8, file.len());
+        let value = Node::new(
+            Value::Str(file[start + 1..end - 1].to_string()),
+            Span::new(FileId(0), start, end),
+        );
+        let doc = parse_embedded(&value, Some(file)).unwrap();
+        let statements = doc.get("Statement").unwrap();
+        assert_eq!(
+            &file[statements.span.start as usize..statements.span.end as usize],
+            "[]"
+        );
+        assert_eq!(doc.span, value.span);
+        let elsewhere = parse_embedded(&value, None).unwrap();
+        assert_eq!(elsewhere.get("Statement").unwrap().span, value.span);
+        let list = Node::new(Value::Str("[1]".into()), value.span);
+        assert!(parse_embedded(&list, Some(file)).is_none());
     }
 
     #[test]

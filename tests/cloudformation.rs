@@ -723,3 +723,20 @@ fn nested_stacks_without_a_local_template_are_notes() {
         ]
     );
 }
+
+/// Policy documents written as JSON strings and with `Fn::ToJsonString` are
+/// checked like inline ones, pointing into the string when it is written
+/// verbatim, at the whole `!Sub` otherwise, at the document with `Fn::ToJsonString`.
+#[test]
+fn policy_documents_in_strings_are_decoded() {
+    let (doc, code) = check(&[&fixture("policy-strings.yaml"), "--only", "TKN-IAM-001"]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-IAM-001 Literal policy-strings.yaml:5:59",
+            "TKN-IAM-001 Substituted policy-strings.yaml:9:23",
+            "TKN-IAM-001 ToJson policy-strings.yaml:16:31",
+        ]
+    );
+    assert_eq!(code, 1);
+}

@@ -176,6 +176,11 @@ impl<'s> Loader<'s> {
         }
     }
 
+    /// The files read, when nested stacks are followed.
+    pub(super) fn sources(&self) -> Option<&'s SourceMap> {
+        self.sources
+    }
+
     /// A loader that follows nothing.
     pub fn none() -> Loader<'static> {
         Loader {

@@ -105,7 +105,7 @@ const TYPE_NAMES: &[(&str, &str)] = &[
 ];
 
 /// Properties holding IAM policy documents: their keys are IAM's, not CloudFormation's.
-const DOCUMENT_KEYS: &[&str] = &[
+pub const DOCUMENT_KEYS: &[&str] = &[
     "PolicyDocument",
     "AssumeRolePolicyDocument",
     "KeyPolicy",

@@ -211,8 +211,9 @@ fn decode_documents(node: &mut Node, file: FileId, written: &str) {
         Value::Map(map) => {
             for (key, value) in map.iter_mut() {
                 if DOCUMENT_ATTRIBUTES.contains(&key.as_str()) {
-                    if let Some(doc) = decode_json_string(value, file, written) {
-                        *value = doc;
+                    let verbatim = (value.span.file == file).then_some(written);
+                    if let Some(doc) = crate::json::parse_embedded(value, verbatim) {
+                        *value = iam::normalize_document(&doc);
                     } else if matches!(value.value, Value::Map(_)) {
                         *value = iam::normalize_document(value);
                     }
@@ -224,46 +225,6 @@ fn decode_documents(node: &mut Node, file: FileId, written: &str) {
         Value::List(items) => items
             .iter_mut()
             .for_each(|i| decode_documents(i, file, written)),
-        _ => {}
-    }
-}
-
-/// Parses a JSON string value; spans point into the file when the string was
-/// written verbatim (a heredoc), else at the whole value.
-fn decode_json_string(value: &Node, file: FileId, written: &str) -> Option<Node> {
-    let text = value.as_str()?;
-    if !text.trim_start().starts_with('{') {
-        return None;
-    }
-    let mut doc = crate::json::parse(text, value.span.file).ok()?;
-    let start = value.span.start as usize;
-    let offset = written
-        .get(start..value.span.end as usize)
-        .filter(|_| value.span.file == file)
-        .and_then(|s| s.find(text))
-        .map(|i| start + i);
-    shift_spans(&mut doc, offset, value.span);
-    let mut doc = iam::normalize_document(&doc);
-    doc.span = value.span;
-    doc.key_span = value.key_span;
-    Some(doc)
-}
-
-fn shift_spans(node: &mut Node, offset: Option<usize>, whole: Span) {
-    let shift = |s: &mut Span| match offset {
-        Some(o) => {
-            s.start += o as u32;
-            s.end += o as u32;
-        }
-        None => *s = whole,
-    };
-    shift(&mut node.span);
-    if let Some(k) = &mut node.key_span {
-        shift(k);
-    }
-    match &mut node.value {
-        Value::Map(m) => m.values_mut().for_each(|v| shift_spans(v, offset, whole)),
-        Value::List(l) => l.iter_mut().for_each(|v| shift_spans(v, offset, whole)),
         _ => {}
     }
 }
