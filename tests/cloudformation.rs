@@ -740,3 +740,19 @@ fn policy_documents_in_strings_are_decoded() {
     );
     assert_eq!(code, 1);
 }
+
+/// A SAM state machine becomes a Step Functions state machine and, when it
+/// names no role, the role SAM generates with its `Policies`: an inline
+/// statement allowing everything is found on that role.
+#[test]
+fn sam_state_machines_and_their_roles() {
+    let (doc, code) = check(&[&fixture("sam-state-machine.yaml"), "--only", "TKN-IAM-*"]);
+    assert_eq!(
+        findings(&doc),
+        ["TKN-IAM-001 OrdersRole sam-state-machine.yaml:17:15"]
+    );
+    assert_eq!(doc["findings"][0]["resource_type"], "AWS::IAM::Role");
+    assert_eq!(code, 1);
+    // Three state machines and two generated roles.
+    assert_eq!(doc["summary"]["resources"], 5);
+}
