@@ -219,6 +219,10 @@ pub fn adapt(cfn_type: &str, p: &mut Props) {
             rename(p, "cache_behaviors", "ordered_cache_behavior");
             rename(p, "logging", "logging_config");
             rename(p, "origins", "origin");
+            if let Some(certificate) = p.get_mut("viewer_certificate").and_then(Node::map_mut) {
+                let default = "cloudfront_default_certificate";
+                rename(certificate, "cloud_front_default_certificate", default);
+            }
             for key in [
                 "default_cache_behavior",
                 "viewer_certificate",
@@ -455,10 +459,13 @@ mod tests {
     #[test]
     fn cloudfront_distribution_config_is_lifted_into_blocks() {
         let u = unit(
-            "Resources:\n  D:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        WebACLId: acl\n        DefaultCacheBehavior: {ViewerProtocolPolicy: allow-all}\n        CacheBehaviors: [{ViewerProtocolPolicy: https-only}]\n        Logging: {Bucket: logs}\n",
+            "Resources:\n  D:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        WebACLId: acl\n        DefaultCacheBehavior: {ViewerProtocolPolicy: allow-all}\n        CacheBehaviors: [{ViewerProtocolPolicy: https-only}]\n        Logging: {Bucket: logs}\n        ViewerCertificate: {CloudFrontDefaultCertificate: true}\n",
         );
         let d = props(&u, "D");
         assert_eq!(d.get("web_acl_id").and_then(Node::as_str), Some("acl"));
+        let certificate = first(d, "viewer_certificate");
+        let default = certificate.get("cloudfront_default_certificate");
+        assert_eq!(default.map(|n| &n.value), Some(&Value::Bool(true)));
         for (block, key, value) in [
             (
                 "default_cache_behavior",
