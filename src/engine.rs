@@ -97,6 +97,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
     let mut root = Context::with_env(policy::cel_env());
     let _ = root.add_function("refers_to", refers_to);
     let _ = root.add_function("is_dynamic_reference", is_dynamic_reference);
+    let _ = root.add_function("base64_decoded", base64_decoded);
     // Each resource's properties are converted once and shared by
     // `resource`, `resources` and the graph's answers (see `shared`).
     let values: Vec<Box<dyn Val>> = unit
@@ -675,6 +676,14 @@ fn refers_to(value: cel::Value, address: Arc<String>) -> bool {
             .is_some_and(|r| matches!(r, cel::Value::String(s) if **s == *address)),
         _ => false,
     }
+}
+
+/// `base64_decoded(s)`: the text `s` encodes in base64 (bytes that are not
+/// UTF-8 replaced), or `""` when it is not base64; pays its length.
+fn base64_decoded(s: Arc<String>) -> Result<cel::Value, cel::ExecutionError> {
+    cost::charge(s.len() as u64)?;
+    let bytes = crate::base64::decode(&s).unwrap_or_default();
+    Ok(String::from_utf8_lossy(&bytes).into_owned().into())
 }
 
 /// `is_dynamic_reference(s)`: the string is a CloudFormation `{{resolve:...}}`

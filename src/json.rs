@@ -10,6 +10,21 @@ use std::collections::BTreeMap;
 /// Nesting beyond this is refused (real templates stay far below it).
 const MAX_DEPTH: usize = 256;
 
+/// JSON as the services read it (a missing or trailing comma, a single-quoted
+/// string or a bare word is an error), with comments still allowed.
+const STRICT: jsonc_parser::ParseOptions = jsonc_parser::ParseOptions {
+    allow_comments: true,
+    allow_loose_object_property_names: false,
+    allow_trailing_commas: false,
+    allow_missing_commas: false,
+    allow_single_quoted_strings: false,
+    allow_hexadecimal_numbers: false,
+    allow_unary_plus_numbers: false,
+    allow_bare_decimal_point_numbers: false,
+    allow_non_finite_numbers: false,
+    allow_extended_string_escapes: false,
+};
+
 pub fn parse(text: &str, file: FileId) -> Result<Node, Problem> {
     if let Some(offset) = too_deep(text) {
         return Err(Problem::new(
@@ -17,12 +32,7 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Problem> {
             format!("nesting deeper than {MAX_DEPTH} levels"),
         ));
     }
-    let parsed = jsonc_parser::parse_to_ast(
-        text,
-        &Default::default(),
-        &jsonc_parser::ParseOptions::default(),
-    )
-    .map_err(|e| {
+    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &STRICT).map_err(|e| {
         let r = e.range();
         Problem::new(Span::new(file, r.start, r.end), e.kind().to_string())
     })?;
@@ -32,24 +42,16 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Problem> {
     convert(&value, file)
 }
 
-/// The JSON document inside a string value that starts with `{` or `[`
-/// (`None` for any other value). Spans point into `written`, the text of
-/// the value's file, where the string appears verbatim in it (a heredoc),
-/// else at the whole value.
-pub fn decode_string(value: &Node, written: Option<&str>) -> Option<Result<Node, Problem>> {
+/// The JSON object or array a string value holds (a policy document written
+/// as a string), or `None` when it holds neither. Spans point into `written`, the
+/// text of the value's file, where the string appears there verbatim; else
+/// every span is the whole value's.
+pub fn parse_embedded(value: &Node, written: Option<&str>) -> Option<Node> {
     let text = value.as_str()?;
     if !text.trim_start().starts_with(['{', '[']) {
         return None;
     }
-    let mut doc = match parse(text, value.span.file) {
-        Ok(doc) => doc,
-        Err(e) => {
-            return Some(Err(Problem::new(
-                value.span,
-                format!("not valid JSON: {}", e.message),
-            )))
-        }
-    };
+    let mut doc = parse(text, value.span.file).ok()?;
     let start = value.span.start as usize;
     let offset = written
         .and_then(|w| w.get(start..value.span.end as usize))
@@ -58,11 +60,9 @@ pub fn decode_string(value: &Node, written: Option<&str>) -> Option<Result<Node,
     shift_spans(&mut doc, offset, value.span);
     doc.span = value.span;
     doc.key_span = value.key_span;
-    Some(Ok(doc))
+    Some(doc)
 }
 
-/// Moves spans parsed from a string to where the string was written:
-/// by `offset` when it is verbatim in the file, else onto the whole value.
 fn shift_spans(node: &mut Node, offset: Option<usize>, whole: Span) {
     let shift = |s: &mut Span| match offset {
         Some(o) => {
@@ -183,5 +183,51 @@ mod tests {
         assert!(err.message.contains("nesting"));
         let err = parse(r#"{"a": 1, "a": 2}"#, FileId(0)).unwrap_err();
         assert!(err.message.contains("duplicate key 'a'"));
+    }
+
+    #[test]
+    fn embedded_documents_point_into_the_file_when_written_verbatim() {
+        let file = r#"policy: '{"Statement": []}'"#;
+        let (start, end) = (8, file.len());
+        let value = Node::new(
+            Value::Str(file[start + 1..end - 1].to_string()),
+            Span::new(FileId(0), start, end),
+        );
+        let doc = parse_embedded(&value, Some(file)).unwrap();
+        let statements = doc.get("Statement").unwrap();
+        assert_eq!(
+            &file[statements.span.start as usize..statements.span.end as usize],
+            "[]"
+        );
+        assert_eq!(doc.span, value.span);
+        let elsewhere = parse_embedded(&value, None).unwrap();
+        assert_eq!(elsewhere.get("Statement").unwrap().span, value.span);
+        let list = Node::new(Value::Str("[1]".into()), value.span);
+        assert!(parse_embedded(&list, Some(file)).is_some_and(|l| l.as_list().is_some()));
+        let name = Node::new(Value::Str("{{resolve:ssm:p}}".into()), value.span);
+        assert!(parse_embedded(&name, Some(file)).is_none());
+    }
+
+    #[test]
+    fn only_strict_json_is_accepted_comments_aside() {
+        for text in [
+            "{\"a\": 1\n \"b\": 2}",
+            "{\"a\": [1 2]}",
+            "{\"a\": 1,}",
+            "{a: 1}",
+            "{\"a\": 'x'}",
+            "{\"a\": 0x1F}",
+            "{\"a\": +1}",
+            "{\"a\": NaN}",
+        ] {
+            assert!(parse(text, FileId(0)).is_err(), "{text}");
+        }
+        let err = parse("{\"a\": 1\n \"b\": 2}", FileId(0)).unwrap_err();
+        assert_eq!(
+            (err.span.start, err.message.as_str()),
+            (7, "Expected comma")
+        );
+        let doc = parse("// a note\n{\"a\": /* inline */ 1}", FileId(0)).unwrap();
+        assert_eq!(doc.get("a").unwrap().value, Value::Int(1));
     }
 }

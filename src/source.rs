@@ -171,6 +171,11 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// The text of file `id`, when it is one of this map's.
+    pub fn text(&self, id: FileId) -> Option<&str> {
+        self.files.get(id.0 as usize).map(|f| f.text.as_str())
+    }
+
     /// Every file, with its id.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files

@@ -523,6 +523,10 @@ fn sam_applications_with_a_local_location_are_nested_stacks() {
         ["sam-app/app.yaml:8:9 parameter AdminCidr passed by nested stack Shared"]
     );
     assert_eq!(doc["summary"]["resources"], 3);
+    assert_eq!(
+        locations(&doc["notes"]),
+        ["sam-app/app.yaml:12:7 nested stack FromRepository has no local template; its resources are not checked"]
+    );
 }
 
 /// The built-in hard-coded-secret policies see through parameters, dynamic
@@ -594,4 +598,161 @@ fn conditions_decide_when_both_alternatives_agree_and_unknown_values_are_undecid
             56
         )]
     );
+}
+
+/// An SSH-only rule merged with `<<` keeps its ports: SSH from the internet
+/// is found, not "all ports"; from a private range it passes.
+#[test]
+fn yaml_merge_keys_are_applied() {
+    let (doc, code) = check(&[
+        &fixture("merge-keys.yaml"),
+        "--only",
+        "TKN-NET-001",
+        "--only",
+        "TKN-NET-004",
+    ]);
+    assert_eq!(findings(&doc), ["TKN-NET-001 Open merge-keys.yaml:12:11"]);
+    assert_eq!(
+        doc["findings"][0]["message"],
+        "port 22-22 is open to the internet"
+    );
+    assert_eq!(code, 1);
+}
+
+/// The Default of an SSM parameter type is the SSM parameter's name, not the
+/// value: a password read from SSM is not a literal, whether its name is the
+/// Default or given with --parameter.
+#[test]
+fn ssm_parameter_types_are_unknown() {
+    let template = fixture("ssm-parameters.yaml");
+    let only = ["--only", "TKN-SEC-001"];
+    let (doc, code) = check(&[&template, only[0], only[1]]);
+    assert_eq!(
+        findings(&doc),
+        ["TKN-SEC-001 LiteralDb ssm-parameters.yaml:25:7"]
+    );
+    assert_eq!(code, 1);
+    let (doc, code) = check(&[
+        &template,
+        "--parameter",
+        "FromSsm=/other/name",
+        "--parameter",
+        "Literal=/not/ssm",
+        only[0],
+        only[1],
+    ]);
+    assert_eq!(
+        findings(&doc),
+        ["TKN-SEC-001 LiteralDb ssm-parameters.yaml:25:7"]
+    );
+    assert_eq!((errors(&doc).len(), code), (0, 1));
+}
+
+/// `AllowedPattern`, `MinLength`/`MaxLength` and `MinValue`/`MaxValue` are
+/// checked like `AllowedValues`: an error at the value, exit code 2; list
+/// members are trimmed and checked one by one.
+#[test]
+fn parameter_constraints_are_checked() {
+    let template = fixture("constraints.yaml");
+    let (doc, code) = check(&[&template]);
+    assert_eq!((findings(&doc).len(), errors(&doc).len(), code), (0, 0, 0));
+    let (doc, code) = check(&[&template, "--parameter", "Cidr=0.0.0.0/0"]);
+    assert_eq!(findings(&doc), ["TKN-NET-001 Admin constraints.yaml:31:11"]);
+    assert_eq!(code, 1);
+    let cases = [
+        ("Cidr=anywhere", "constraints.yaml:3:3 'anywhere' (value from --parameter Cidr) does not match the AllowedPattern (\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2}) of parameter Cidr (an IPv4 CIDR block)"),
+        ("Name=ab", "constraints.yaml:8:3 'ab' (value from --parameter Name) is shorter than the MinLength 3 of parameter Name"),
+        ("Name=much-too-long", "constraints.yaml:8:3 'much-too-long' (value from --parameter Name) is longer than the MaxLength 8 of parameter Name"),
+        ("Port=70000", "constraints.yaml:13:3 '70000' (value from --parameter Port) is greater than the MaxValue 65535 of parameter Port"),
+        ("Zones=eu-west-1a, eu west", "constraints.yaml:18:3 'eu west' (value from --parameter Zones) does not match the AllowedPattern [a-z]+-[a-z]+-\\d[a-z] of parameter Zones"),
+    ];
+    for (arg, error) in cases {
+        let (doc, code) = check(&[&template, "--parameter", arg]);
+        assert_eq!(errors(&doc), [error], "{arg}");
+        assert_eq!(code, 2, "{arg}");
+    }
+    let (doc, code) = check(&[
+        &template,
+        "--parameters",
+        &fixture("params-constraints.json"),
+    ]);
+    assert_eq!(
+        errors(&doc),
+        [format!("params-constraints.json:2:46 '0' (parameter Port from {DIR}/params-constraints.json) is less than the MinValue 1 of parameter Port")]
+    );
+    assert_eq!(code, 2);
+}
+
+/// A JSON template with a missing comma is an error where the comma is
+/// missing (CloudFormation refuses it too); the valid template beside it is
+/// still linted.
+#[test]
+fn json_syntax_errors_are_errors() {
+    let (doc, code) = check(&[&fixture("json-syntax")]);
+    assert_eq!(
+        errors(&doc),
+        ["json-syntax/missing-comma.json:7:36 Expected comma"]
+    );
+    assert_eq!(
+        findings(&doc),
+        ["TKN-NET-001 Admin json-syntax/valid.json:9:63"]
+    );
+    assert_eq!(code, 2);
+}
+
+/// A nested stack whose template is not a local file is not followed, with a
+/// note at its location; the rest of the template is linted, without errors.
+#[test]
+fn nested_stacks_without_a_local_template_are_notes() {
+    let (doc, code) = check(&[&fixture("remote-stacks.yaml")]);
+    assert_eq!(errors(&doc), Vec::<String>::new());
+    assert_eq!(
+        findings(&doc),
+        ["TKN-NET-001 Admin remote-stacks.yaml:33:55"]
+    );
+    assert_eq!(code, 1);
+    let end = "its resources are not checked";
+    assert_eq!(
+        locations(&doc["notes"]),
+        [
+            format!("remote-stacks.yaml:11:7 nested stack Https has its template at https://s3.amazonaws.com/templates/child.yaml, not in a local file; {end}"),
+            format!("remote-stacks.yaml:15:7 nested stack S3 has its template at s3://templates/child.yaml, not in a local file; {end}"),
+            format!("remote-stacks.yaml:19:7 nested stack Resolved has its template at {{{{resolve:ssm:/stacks/child-url}}}}, not in a local file; {end}"),
+            format!("remote-stacks.yaml:23:7 nested stack Computed has a template location known only at deployment; {end}"),
+            format!("remote-stacks.yaml:27:7 nested stack FromParameter has a template location known only at deployment; {end}"),
+        ]
+    );
+}
+
+/// Policy documents written as JSON strings and with `Fn::ToJsonString` are
+/// checked like inline ones, pointing into the string when it is written
+/// verbatim, at the whole `!Sub` otherwise, at the document with `Fn::ToJsonString`.
+#[test]
+fn policy_documents_in_strings_are_decoded() {
+    let (doc, code) = check(&[&fixture("policy-strings.yaml"), "--only", "TKN-IAM-001"]);
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-IAM-001 Literal policy-strings.yaml:5:59",
+            "TKN-IAM-001 Substituted policy-strings.yaml:9:23",
+            "TKN-IAM-001 ToJson policy-strings.yaml:16:31",
+        ]
+    );
+    assert_eq!(code, 1);
+}
+
+/// A SAM state machine becomes a Step Functions state machine and, when it
+/// names no role, the role SAM generates with its `Policies`: an inline
+/// statement allowing everything is found on that role.
+#[test]
+fn sam_state_machines_and_their_roles() {
+    let (doc, code) = check(&[&fixture("sam-state-machine.yaml"), "--only", "TKN-IAM-*"]);
+    assert_eq!(
+        findings(&doc),
+        ["TKN-IAM-001 OrdersRole sam-state-machine.yaml:17:15"]
+    );
+    assert_eq!(doc["findings"][0]["resource_type"], "AWS::IAM::Role");
+    assert_eq!(code, 1);
+    // Three state machines and two generated roles.
+    assert_eq!(doc["summary"]["resources"], 5);
 }

@@ -17,7 +17,7 @@ pub const SERVICE: Service = Service {
 };
 
 /// Properties holding IAM policy documents: their keys are IAM's, not CloudFormation's.
-const DOCUMENT_KEYS: &[&str] = &[
+pub const DOCUMENT_KEYS: &[&str] = &[
     "PolicyDocument",
     "AssumeRolePolicyDocument",
     "KeyPolicy",

@@ -30,10 +30,11 @@ mod securityhub;
 mod shape;
 mod sns;
 mod sqs;
+mod stepfunctions;
 mod types;
 mod wafv2;
 
-pub use cloudformation::{from_cloudformation, snake_case};
+pub use cloudformation::{from_cloudformation, snake_case, DOCUMENT_KEYS};
 pub use types::{Attr, Ty};
 
 use crate::diag::Problem;
@@ -96,6 +97,7 @@ const SERVICES: &[&Service] = &[
     &securityhub::SERVICE,
     &sns::SERVICE,
     &sqs::SERVICE,
+    &stepfunctions::SERVICE,
     &wafv2::SERVICE,
 ];
 

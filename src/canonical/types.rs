@@ -179,11 +179,11 @@ fn to_type(node: &mut Node, ty: Ty) -> Result<Option<()>, String> {
             Value::Map(map)
         }
         (Value::Str(_), Ty::Json | Ty::Document) => {
-            match crate::json::decode_string(node, None) {
-                Some(Ok(doc)) if ty == Ty::Document => super::iam::normalize_document(&doc).value,
-                Some(Ok(doc)) => doc.value,
-                // Not JSON (`{{resolve:...}}`, any text): kept as written.
-                Some(Err(_)) | None => return Ok(Some(())),
+            // Text that is not JSON (`{{resolve:...}}`, a name) is kept as written.
+            match crate::json::parse_embedded(node, None) {
+                Some(doc) if ty == Ty::Document => super::iam::normalize_document(&doc).value,
+                Some(doc) => doc.value,
+                None => return Ok(Some(())),
             }
         }
         _ => return Err(describe(node)),

@@ -3,14 +3,16 @@
 //! [`Reference`]; what only the deployment knows becomes [`Value::Unknown`]
 //! (a string with one unknown part is unknown); `AWS::NoValue` removes the
 //! property. `Fn::Base64` keeps its input readable: policies inspect the text.
+//! A policy document written as a JSON string (literal or `Fn::Sub`) is decoded,
+//! and `Fn::ToJsonString` of a document is the document, as if written inline.
 //! What goes over the template's budget is unknown.
 
 use super::cidr;
 use super::parameters::scalar_text;
 use crate::budget::Budget;
-use crate::canonical::snake_case;
+use crate::canonical::{snake_case, DOCUMENT_KEYS};
 use crate::model::{Node, Origin, Reference, Value};
-use crate::source::Span;
+use crate::source::{SourceMap, Span};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -29,6 +31,8 @@ pub struct Resolver<'a> {
     prefix: &'a str,
     /// Shared by the template and its nested stacks.
     pub(super) budget: Rc<Budget>,
+    /// The files read, to point into documents written as JSON strings.
+    pub(super) sources: Option<&'a SourceMap>,
 }
 
 impl<'a> Resolver<'a> {
@@ -48,6 +52,7 @@ impl<'a> Resolver<'a> {
             stack_outputs: BTreeMap::new(),
             prefix,
             budget,
+            sources: None,
         }
     }
 
@@ -90,8 +95,27 @@ impl<'a> Resolver<'a> {
 
     fn resolve_map(&self, m: &BTreeMap<String, Node>) -> BTreeMap<String, Node> {
         m.iter()
-            .filter_map(|(k, v)| self.resolve(v).map(|v| (k.clone(), v)))
+            .filter_map(|(k, v)| {
+                let v = match DOCUMENT_KEYS.contains(&k.as_str()) {
+                    true => self.document(v),
+                    false => self.resolve(v),
+                };
+                v.map(|v| (k.clone(), v))
+            })
             .collect()
+    }
+
+    /// A policy document: `Fn::ToJsonString` of a document is the document
+    /// (its spans kept), a string holding a JSON object is decoded.
+    fn document(&self, node: &Node) -> Option<Node> {
+        if let Value::Map(m) = &node.value {
+            if let (1, Some(arg)) = (m.len(), m.get("Fn::ToJsonString")) {
+                return self.resolve(arg).map(|n| placed(n, node));
+            }
+        }
+        let resolved = self.resolve(node)?;
+        let written = self.sources.and_then(|s| s.text(resolved.span.file));
+        Some(crate::json::parse_embedded(&resolved, written).unwrap_or(resolved))
     }
 
     /// Resolves to a value, `AWS::NoValue` counting as unknown.

@@ -1,6 +1,9 @@
 //! Nested stacks: an `AWS::CloudFormation::Stack` whose `TemplateURL` is a
 //! local path is followed like a Terraform local module, with the
 //! `Parameters` it passes; its resources are addressed `Stack/Resource`.
+//! A stack whose template is not a local file (a URL, a dynamic reference, a
+//! value known only at deployment, an application from the Serverless
+//! Application Repository) is not followed, with a note.
 
 use super::parameters::Overrides;
 use super::template;
@@ -139,10 +142,10 @@ fn template_urls(doc: &Node) -> Vec<(&str, Span)> {
 }
 
 /// The local file a `TemplateURL` names, relative to the parent template;
-/// `None` for a URL (`https://`, `s3://`).
+/// `None` for a URL (`https://`, `s3://`) or a dynamic reference (`{{resolve:..}}`).
 fn local_path(parent: &Path, url: &str) -> Option<PathBuf> {
     let url = url.strip_prefix("file://").unwrap_or(url);
-    if url.contains("://") || url.is_empty() {
+    if url.contains("://") || url.is_empty() || super::is_dynamic_reference(url) {
         return None;
     }
     Some(crate::gate::normalize(
@@ -173,6 +176,11 @@ impl<'s> Loader<'s> {
         }
     }
 
+    /// The files read, when nested stacks are followed.
+    pub(super) fn sources(&self) -> Option<&'s SourceMap> {
+        self.sources
+    }
+
     /// A loader that follows nothing.
     pub fn none() -> Loader<'static> {
         Loader {
@@ -199,12 +207,19 @@ impl<'s> Loader<'s> {
             return none;
         };
         let Some(url) = props.get("TemplateURL") else {
+            let at = props.get("Location").unwrap_or(props);
+            unit.notes
+                .push(not_followed(address, at, "has no local template"));
             return none;
         };
-        let Some(path) = url
-            .as_str()
-            .and_then(|u| local_path(&sources.get(parent).path, u))
-        else {
+        let Some(text) = url.as_str() else {
+            let why = "has a template location known only at deployment";
+            unit.notes.push(not_followed(address, url, why));
+            return none;
+        };
+        let Some(path) = local_path(&sources.get(parent).path, text) else {
+            let why = format!("has its template at {text}, not in a local file");
+            unit.notes.push(not_followed(address, url, &why));
             return none;
         };
         let Some(&child) = templates.get(&path) else {
@@ -250,6 +265,14 @@ impl<'s> Loader<'s> {
     }
 }
 
+/// The note for a nested stack whose template is not read.
+fn not_followed(address: &str, at: &Node, why: &str) -> Problem {
+    Problem::new(
+        at.label_span(),
+        format!("nested stack {address} {why}; its resources are not checked"),
+    )
+}
+
 /// The `Parameters` a nested stack passes, each remembering where it was written.
 fn passed_parameters(address: &str, props: &Node) -> Overrides {
     let Some(Value::Map(params)) = props.get("Parameters").map(|p| &p.value) else {
@@ -287,9 +310,12 @@ mod tests {
             local_path(parent, "../shared.yaml"),
             Some(PathBuf::from("shared.yaml"))
         );
-        assert_eq!(
-            local_path(parent, "https://s3.amazonaws.com/b/t.yaml"),
-            None
-        );
+        for url in [
+            "https://s3.amazonaws.com/b/t.yaml",
+            "s3://bucket/t.yaml",
+            "{{resolve:ssm:/stacks/child-url}}",
+        ] {
+            assert_eq!(local_path(parent, url), None, "{url}");
+        }
     }
 }

@@ -1,12 +1,17 @@
 //! Parameter values: the template's `Default`s, values supplied on the command
-//! line or in a parameters file (or by a parent stack), `AllowedValues`, and
-//! the pseudo parameters.
+//! line or in a parameters file (or by a parent stack), their constraints
+//! (`AllowedValues`, `AllowedPattern`, `MinLength`/`MaxLength`,
+//! `MinValue`/`MaxValue`, each member of a list), and the pseudo parameters.
 //!
 //! Pseudo parameters resolve to these documented values unless supplied with
 //! `--parameter AWS::Region=eu-west-1` and the like:
 //! `AWS::Partition` → `aws`, `AWS::URLSuffix` → `amazonaws.com`;
 //! `AWS::Region`, `AWS::AccountId`, `AWS::StackName`, `AWS::StackId` and
 //! `AWS::NotificationARNs` are unknown; `AWS::NoValue` removes the property.
+//!
+//! A parameter of an SSM type (`AWS::SSM::Parameter::Value<...>`) is unknown:
+//! its default or supplied value is the name of an SSM parameter, whose value
+//! is read at deploy time.
 
 use crate::diag::Problem;
 use crate::model::{Node, Origin, Value};
@@ -105,7 +110,8 @@ pub fn from_file(file: &SourceFile, id: FileId) -> Result<Overrides, Problem> {
 }
 
 /// The value of every parameter a template declares, plus the pseudo parameters.
-/// A supplied value outside `AllowedValues` is an error at the parameter.
+/// A value that breaks a constraint is an error at the value; the parameter is
+/// then unknown.
 pub fn values(
     doc: &Node,
     supplied: &Overrides,
@@ -136,6 +142,10 @@ pub fn values(
     };
     for (name, decl) in declared {
         let header = decl.key_span.unwrap_or(decl.span);
+        if is_ssm_type(decl) {
+            out.insert(name.clone(), Node::new(Value::Unknown, header));
+            continue;
+        }
         let value = match (supplied.get(name), decl.get("Default")) {
             (Some(v), _) => {
                 let mut v = v.clone();
@@ -161,14 +171,22 @@ pub fn values(
         let value = if no_echo(decl) { masked(value) } else { value };
         let problem =
             check_allowed(name, decl, &value).or_else(|| check_number(name, decl, &value));
-        if let Some(problem) = problem {
+        let value = typed(decl, value);
+        if let Some(problem) = problem.or_else(|| check_constraints(name, decl, &value)) {
             problems.push(problem);
             out.insert(name.clone(), Node::new(Value::Unknown, header));
             continue;
         }
-        out.insert(name.clone(), typed(decl, value));
+        out.insert(name.clone(), value);
     }
     out
+}
+
+/// True for a parameter whose value CloudFormation reads from SSM at deploy time.
+fn is_ssm_type(decl: &Node) -> bool {
+    decl.get("Type")
+        .and_then(Node::as_str)
+        .is_some_and(|t| t.trim().starts_with("AWS::SSM::Parameter::Value<"))
 }
 
 /// True for a parameter declared `NoEcho: true`.
@@ -233,6 +251,65 @@ fn check_number(name: &str, decl: &Node, value: &Node) -> Option<Problem> {
         span,
         format!("'{text}' ({from}) is not a number, which parameter {name} of Type Number needs"),
     ))
+}
+
+/// An error when a known value, or a member of a list, does not match the
+/// parameter's `AllowedPattern` (the whole text), is shorter or longer than
+/// `MinLength`/`MaxLength` characters, or is outside `MinValue`/`MaxValue`.
+/// A pattern this linter cannot compile is not checked.
+fn check_constraints(name: &str, decl: &Node, value: &Node) -> Option<Problem> {
+    let members = match &value.value {
+        Value::List(items) => items.iter().collect(),
+        _ => vec![value],
+    };
+    let bound = |key: &str| {
+        decl.get(key)
+            .and_then(scalar_text)?
+            .trim()
+            .parse::<f64>()
+            .ok()
+    };
+    let pattern = decl.get("AllowedPattern").and_then(Node::as_str);
+    let compiled = pattern.and_then(|p| {
+        regex::RegexBuilder::new(&format!("^(?:{p})$"))
+            .size_limit(1 << 20)
+            .build()
+            .ok()
+    });
+    for member in members {
+        let Some(text) = scalar_text(member) else {
+            continue;
+        };
+        let length = text.chars().count() as f64;
+        let number = text.trim().parse::<f64>().ok();
+        let broken = if compiled.as_ref().is_some_and(|re| !re.is_match(&text)) {
+            format!(
+                "does not match the AllowedPattern {}",
+                pattern.unwrap_or("")
+            )
+        } else if let Some(min) = bound("MinLength").filter(|&m| length < m) {
+            format!("is shorter than the MinLength {min}")
+        } else if let Some(max) = bound("MaxLength").filter(|&m| length > m) {
+            format!("is longer than the MaxLength {max}")
+        } else if let Some(min) = bound("MinValue").filter(|&m| number.is_some_and(|n| n < m)) {
+            format!("is less than the MinValue {min}")
+        } else if let Some(max) = bound("MaxValue").filter(|&m| number.is_some_and(|n| n > m)) {
+            format!("is greater than the MaxValue {max}")
+        } else {
+            continue;
+        };
+        let text = shown(decl, text);
+        let (span, from) = source_of(decl, member);
+        let why = decl
+            .get("ConstraintDescription")
+            .and_then(Node::as_str)
+            .map_or_else(String::new, |d| format!(" ({d})"));
+        return Some(Problem::new(
+            span,
+            format!("'{text}' ({from}) {broken} of parameter {name}{why}"),
+        ));
+    }
+    None
 }
 
 /// Where a parameter's value comes from, and how to say it.

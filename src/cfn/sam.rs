@@ -12,11 +12,17 @@
 //! - `AWS::Serverless::HttpApi` → `AWS::ApiGatewayV2::Api`, `AWS::ApiGatewayV2::Stage`
 //!   `<Id>ApiGatewayDefaultStage` (or `<Id><StageName>Stage`), and
 //!   `AWS::ApiGatewayV2::DomainName` `<Id>DomainName` for a `Domain`;
+//! - `AWS::Serverless::StateMachine` → `AWS::StepFunctions::StateMachine` (same
+//!   logical id; `Logging`, `Tracing`, `Type`, `Name`, `Role` renamed), and its role
+//!   `AWS::IAM::Role` `<Id>Role` when it names none, as for a function;
 //! - `AWS::Serverless::SimpleTable` → `AWS::DynamoDB::Table`;
 //! - `AWS::Serverless::Application` → `AWS::CloudFormation::Stack` (a local
 //!   `Location` is followed like a nested stack's `TemplateURL`).
 //!
-//! Generated resources point at the serverless resource they came from.
+//! Generated resources point at the serverless resource they came from. Event
+//! sources other than APIs (`Schedule`, `SQS`, `SNS`, `S3`, `EventBridgeRule`,
+//! ...) are not expanded: the rules, permissions, subscriptions and mappings
+//! they create are read by no built-in policy.
 
 use crate::model::{Node, Value};
 use crate::source::Span;
@@ -58,6 +64,7 @@ pub fn expand(doc: &Node) -> Option<Node> {
             "AWS::Serverless::Api" => "Api",
             "AWS::Serverless::HttpApi" => "HttpApi",
             "AWS::Serverless::SimpleTable" => "SimpleTable",
+            "AWS::Serverless::StateMachine" => "StateMachine",
             super::nested::APPLICATION => "Application",
             _ => {
                 out.insert(id.clone(), decl.clone());
@@ -88,6 +95,7 @@ pub fn expand(doc: &Node) -> Option<Node> {
             "Api" => gen.rest_api(id, props),
             "HttpApi" => gen.http_api(id, props),
             "Application" => gen.application(id, props),
+            "StateMachine" => gen.state_machine(id, props),
             _ => gen.simple_table(id, props),
         }
     }
@@ -249,16 +257,17 @@ impl Generator<'_> {
             self.add(format!("{id}Url"), "AWS::Lambda::Url", props);
         }
         if !p.contains_key("Role") {
-            let role = self.execution_role(id, &mut p);
-            let arn = Node::new(
-                Value::List(vec![self.text(&format!("{id}Role")), self.text("Arn")]),
-                self.header(),
-            );
-            p.insert(
-                "Role".into(),
-                self.map(Map::from([("Fn::GetAtt".to_string(), arn)])),
-            );
-            self.add(format!("{id}Role"), "AWS::IAM::Role", role);
+            let managed = |name: &str| self.text(&format!("arn:aws:iam::aws:policy/{name}"));
+            let mut arns = vec![managed("service-role/AWSLambdaBasicExecutionRole")];
+            if p.get("TracingConfig")
+                .and_then(|t| t.get("Mode"))
+                .and_then(Node::as_str)
+                == Some("Active")
+            {
+                arns.push(managed("AWSXrayWriteOnlyAccess"));
+            }
+            self.generated_role(id, &mut p, "lambda.amazonaws.com", arns);
+            p.insert("Role".into(), self.role_arn(id));
         }
         for key in [
             "CodeUri",
@@ -278,20 +287,20 @@ impl Generator<'_> {
         self.add(id.to_string(), "AWS::Lambda::Function", p);
     }
 
-    /// The execution role SAM creates for a function without `Role`: Lambda may
-    /// assume it; managed policies (basic execution, X-Ray when traced, those
-    /// named in `Policies`) and inline statements of `Policies`. SAM policy
-    /// templates (`S3ReadPolicy: {..}`) are not expanded.
-    fn execution_role(&self, id: &str, p: &mut Map) -> Map {
-        let managed = |name: &str| self.text(&format!("arn:aws:iam::aws:policy/{name}"));
-        let mut arns = vec![managed("service-role/AWSLambdaBasicExecutionRole")];
-        if p.get("TracingConfig")
-            .and_then(|t| t.get("Mode"))
-            .and_then(Node::as_str)
-            == Some("Active")
-        {
-            arns.push(managed("AWSXrayWriteOnlyAccess"));
-        }
+    /// `Fn::GetAtt: [<id>Role, Arn]`, the generated role's ARN.
+    fn role_arn(&self, id: &str) -> Node {
+        let arn = Node::new(
+            Value::List(vec![self.text(&format!("{id}Role")), self.text("Arn")]),
+            self.header(),
+        );
+        self.map(Map::from([("Fn::GetAtt".to_string(), arn)]))
+    }
+
+    /// Adds the role SAM creates for a function or state machine without
+    /// `Role`, `<id>Role`: `service` may assume it; managed policies (`arns`,
+    /// and those named in `Policies`) and inline statements of `Policies`.
+    /// SAM policy templates (`S3ReadPolicy: {..}`) are not expanded.
+    fn generated_role(&mut self, id: &str, p: &mut Map, service: &str, mut arns: Vec<Node>) {
         let mut inline = Vec::new();
         let policies = match p.get("Policies") {
             Some(Node {
@@ -333,7 +342,7 @@ impl Generator<'_> {
                         "Principal".to_string(),
                         self.map(Map::from([(
                             "Service".to_string(),
-                            self.list(vec![self.text("lambda.amazonaws.com")]),
+                            self.list(vec![self.text(service)]),
                         )])),
                     ),
                 ]))]),
@@ -363,7 +372,40 @@ impl Generator<'_> {
             role.insert("Tags".into(), tags.clone());
         }
         self.tags_as_list(&mut role);
-        role
+        self.add(format!("{id}Role"), "AWS::IAM::Role", role);
+    }
+
+    fn state_machine(&mut self, id: &str, mut p: Map) {
+        for (from, to) in [
+            ("Logging", "LoggingConfiguration"),
+            ("Tracing", "TracingConfiguration"),
+            ("Type", "StateMachineType"),
+            ("Name", "StateMachineName"),
+            ("Role", "RoleArn"),
+        ] {
+            if let Some(v) = p.remove(from) {
+                p.insert(to.into(), v);
+            }
+        }
+        if !p.contains_key("RoleArn") {
+            self.generated_role(id, &mut p, "states.amazonaws.com", Vec::new());
+            p.insert("RoleArn".into(), self.role_arn(id));
+        }
+        for key in [
+            "DefinitionUri",
+            "Events",
+            "Policies",
+            "PermissionsBoundary",
+            "RolePath",
+            "AutoPublishAlias",
+            "DeploymentPreference",
+            "UseAliasAsEventTarget",
+            "PropagateTags",
+        ] {
+            p.remove(key);
+        }
+        self.tags_as_list(&mut p);
+        self.add(id.to_string(), "AWS::StepFunctions::StateMachine", p);
     }
 
     fn rest_api(&mut self, id: &str, mut p: Map) {
@@ -513,12 +555,15 @@ impl Generator<'_> {
         self.add(id.to_string(), "AWS::ApiGatewayV2::Api", p);
     }
 
-    /// A nested stack; a local `Location` is its `TemplateURL`.
+    /// A nested stack; a `Location` that is a path or URL is its `TemplateURL`
+    /// (one in the Serverless Application Repository stays a `Location`).
     fn application(&mut self, id: &str, mut p: Map) {
         if let Some(location) = p.remove("Location") {
-            if location.as_str().is_some() {
-                p.insert("TemplateURL".into(), location);
-            }
+            let key = match location.as_str() {
+                Some(_) => "TemplateURL",
+                None => "Location",
+            };
+            p.insert(key.into(), location);
         }
         self.tags_as_list(&mut p);
         self.add(id.to_string(), super::nested::STACK, p);
@@ -639,4 +684,66 @@ fn take(p: &mut Map, keys: &[&str]) -> Map {
 
 fn alphanumeric(s: &str) -> String {
     s.chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expand;
+    use crate::model::Node;
+    use crate::source::FileId;
+
+    #[test]
+    fn state_machines_get_their_cloudformation_names_and_a_role() {
+        let text = std::fs::read_to_string("tests/fixtures/cloudformation/sam-state-machine.yaml")
+            .unwrap();
+        let doc = expand(&super::super::yaml::parse(&text, FileId(0)).unwrap()).unwrap();
+        let resources = doc.get("Resources").unwrap();
+        let props = |id: &str| resources.get(id).unwrap().get("Properties").unwrap();
+        let text_at = |n: &Node, path: &[&str]| {
+            let mut n = n;
+            for key in path {
+                n = n.get(key).unwrap();
+            }
+            n.as_str().map(str::to_string)
+        };
+        let orders = props("Orders");
+        assert_eq!(
+            text_at(orders, &["StateMachineName"]).as_deref(),
+            Some("orders")
+        );
+        assert_eq!(
+            text_at(orders, &["StateMachineType"]).as_deref(),
+            Some("EXPRESS")
+        );
+        assert!(orders.get("TracingConfiguration").is_some());
+        assert!(orders.get("Policies").is_none());
+        let role = orders.get("RoleArn").unwrap().get("Fn::GetAtt").unwrap();
+        assert_eq!(role.as_list().unwrap()[0].as_str(), Some("OrdersRole"));
+        let generated = resources.get("OrdersRole").unwrap();
+        assert_eq!(
+            text_at(generated, &["Type"]).as_deref(),
+            Some("AWS::IAM::Role")
+        );
+        let trust = props("OrdersRole").get("AssumeRolePolicyDocument").unwrap();
+        let statement = &trust.get("Statement").unwrap().as_list().unwrap()[0];
+        let service = &statement.get("Principal").unwrap().get("Service").unwrap();
+        assert_eq!(
+            service.as_list().unwrap()[0].as_str(),
+            Some("states.amazonaws.com")
+        );
+        let arns: Vec<_> = props("OrdersRole")
+            .get("ManagedPolicyArns")
+            .unwrap()
+            .as_list()
+            .unwrap()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        assert_eq!(arns, ["arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"]);
+        assert!(resources.get("WithRoleRole").is_none());
+        assert_eq!(
+            text_at(props("WithRole"), &["RoleArn"]).as_deref(),
+            Some("arn:aws:iam::111122223333:role/existing")
+        );
+    }
 }

@@ -101,6 +101,7 @@ pub(super) fn add_resources(
     let names = resources.keys().cloned().collect();
     let mut resolver = Resolver::new(doc, params, names, prefix, budget.clone());
     resolver.conditions = conditions::evaluate(doc, &resolver);
+    resolver.sources = loader.sources();
     // Nested stacks first: other resources may use their outputs.
     let (stacks, others): (Vec<_>, Vec<_>) = resources
         .iter()

@@ -1,7 +1,9 @@
 //! YAML templates through the `saphyr-parser` event stream, with a byte span on
 //! every key and value, CloudFormation short tags turned into their long form,
 //! and a budget against alias bombs (by nodes and by bytes) and runaway
-//! nesting (aliases included).
+//! nesting (aliases included). Merge keys (`<<: *defaults`) are applied as
+//! YAML 1.1 defines them: a map or a list of maps, explicit keys win, and an
+//! earlier map of the list wins over a later one.
 
 use crate::budget::{self, Budget, Exceeded, Size, MAX_BYTES, MAX_DEPTH, MAX_STEPS};
 use crate::diag::Problem;
@@ -19,11 +21,20 @@ enum Frame {
     },
     Map {
         entries: BTreeMap<String, Node>,
-        key: Option<(String, Span)>,
+        key: Option<Key>,
+        /// The values of its merge keys, in order.
+        merges: Vec<Node>,
         start: usize,
         anchor: usize,
         tag: Option<String>,
     },
+}
+
+/// A mapping key waiting for its value.
+enum Key {
+    Name(String, Span),
+    /// The plain scalar `<<`.
+    Merge,
 }
 
 struct Builder<'a> {
@@ -80,6 +91,15 @@ impl Builder<'_> {
     fn on_event(&mut self, event: Event, start: usize, end: usize) -> Result<bool, Problem> {
         match event {
             Event::Scalar(value, style, anchor, tag) => {
+                if style == ScalarStyle::Plain && tag.is_none() && value == "<<" {
+                    if let Some(Frame::Map {
+                        key: key @ None, ..
+                    }) = self.stack.last_mut()
+                    {
+                        *key = Some(Key::Merge);
+                        return self.count(1, 2, start).map(|()| false);
+                    }
+                }
                 let tag = tag.as_deref().and_then(intrinsic_name);
                 let node = self.scalar(&value, style, tag.as_deref(), start, end);
                 self.finish(node, anchor)?;
@@ -98,6 +118,7 @@ impl Builder<'_> {
                 self.stack.push(Frame::Map {
                     entries: BTreeMap::new(),
                     key: None,
+                    merges: Vec::new(),
                     start,
                     anchor,
                     tag: tag.as_deref().and_then(intrinsic_name),
@@ -115,13 +136,17 @@ impl Builder<'_> {
                         (Value::List(items), start, anchor, tag, last)
                     }
                     Some(Frame::Map {
-                        entries,
+                        mut entries,
+                        merges,
                         start,
                         anchor,
                         tag,
                         ..
                     }) => {
                         let last = entries.values().map(|n| n.span.end as usize).max();
+                        for merged in merges {
+                            merge_into(&mut entries, merged)?;
+                        }
                         (Value::Map(entries), start, anchor, tag, last)
                     }
                     None => return Ok(false),
@@ -232,7 +257,12 @@ impl Builder<'_> {
                 }
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries,
+                key,
+                merges,
+                ..
+            }) => match key.take() {
                 None => {
                     let name = match &node.value {
                         Value::Str(s) => s.clone(),
@@ -247,9 +277,10 @@ impl Builder<'_> {
                             ))
                         }
                     };
-                    *key = Some((name, node.span));
+                    *key = Some(Key::Name(name, node.span));
                 }
-                Some((name, key_span)) => {
+                Some(Key::Merge) => merges.push(node),
+                Some(Key::Name(name, key_span)) => {
                     if entries.contains_key(&name) {
                         return Err(Problem::new(key_span, format!("duplicate key '{name}'")));
                     }
@@ -260,6 +291,33 @@ impl Builder<'_> {
         }
         Ok(())
     }
+}
+
+/// Adds the entries of a merge key's value (a map, or a list of maps where
+/// the first wins) that `entries` does not have.
+fn merge_into(entries: &mut BTreeMap<String, Node>, merged: Node) -> Result<(), Problem> {
+    let maps = match merged.value {
+        Value::Map(m) => vec![m],
+        Value::List(items) => items
+            .into_iter()
+            .map(|i| match i.value {
+                Value::Map(m) => Ok(m),
+                _ => Err(Problem::new(i.span, "a merge key (<<) takes maps only")),
+            })
+            .collect::<Result<_, _>>()?,
+        _ => {
+            return Err(Problem::new(
+                merged.span,
+                "a merge key (<<) takes a map or a list of maps",
+            ))
+        }
+    };
+    for map in maps {
+        for (k, v) in map {
+            entries.entry(k).or_insert(v);
+        }
+    }
+    Ok(())
 }
 
 fn wrap_intrinsic(name: &str, node: Node) -> Node {
@@ -358,6 +416,46 @@ mod tests {
             let p = i - 1;
             text.push_str(&format!(
                 "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let err = parse(&text, FileId(0)).unwrap_err();
+        assert!(err.message.contains("alias expansions"), "{}", err.message);
+    }
+
+    #[test]
+    fn merge_keys_apply_with_explicit_keys_and_earlier_maps_winning() {
+        let text = "base: &base {FromPort: 0, ToPort: 65535, CidrIp: 0.0.0.0/0}\n\
+                    other: &other {FromPort: 1, IpProtocol: tcp, Description: x}\n\
+                    rule:\n  <<: [*base, *other]\n  FromPort: 22\n  ToPort: 22\n\
+                    single: {<<: *other, Description: y}\n\
+                    quoted: {'<<': 1}\n";
+        let n = parse(text, FileId(0)).unwrap();
+        let rule = n.get("rule").unwrap();
+        let int = |n: &Node, k: &str| n.get(k).map(|v| v.value.clone());
+        assert_eq!(int(rule, "FromPort"), Some(Value::Int(22)));
+        assert_eq!(int(rule, "ToPort"), Some(Value::Int(22)));
+        assert_eq!(rule.get("CidrIp").unwrap().as_str(), Some("0.0.0.0/0"));
+        assert_eq!(rule.get("IpProtocol").unwrap().as_str(), Some("tcp"));
+        assert!(rule.get("<<").is_none());
+        let single = n.get("single").unwrap();
+        assert_eq!(single.get("Description").unwrap().as_str(), Some("y"));
+        assert_eq!(int(single, "FromPort"), Some(Value::Int(1)));
+        assert_eq!(int(n.get("quoted").unwrap(), "<<"), Some(Value::Int(1)));
+        let err = parse("a: {<<: 3}\n", FileId(0)).unwrap_err();
+        assert!(err.message.contains("merge key"), "{}", err.message);
+        let err = parse("a: {<<: [{b: 1}, 2]}\n", FileId(0)).unwrap_err();
+        assert!(err.message.contains("maps only"), "{}", err.message);
+    }
+
+    #[test]
+    fn merged_alias_bombs_are_counted() {
+        let mut text = String::from("a0: &a0 {k0: [x, x, x, x, x, x, x, x, x, x]}\n");
+        for i in 1..9 {
+            let p = i - 1;
+            let items: Vec<String> = (0..10).map(|j| format!("k{j}: *a{p}")).collect();
+            text.push_str(&format!(
+                "a{i}: &a{i} {{<<: *a{p}, {}}}\n",
+                items.join(", ")
             ));
         }
         let err = parse(&text, FileId(0)).unwrap_err();

@@ -270,6 +270,11 @@ pub fn call(name: &str, args: Vec<Node>, span: Span, budget: &Budget) -> Outcome
             at(Value::List(out))
         }
         ("lower", [s]) => at(Value::Str(text(s)?.to_lowercase())),
+        ("base64encode", [s]) => at(Value::Str(crate::base64::encode(text(s)?.as_bytes()))),
+        ("base64decode", [s]) => {
+            let bytes = crate::base64::decode(&text(s)?).ok_or(Failed)?;
+            at(Value::Str(String::from_utf8(bytes).map_err(|_| Failed)?))
+        }
         ("upper", [s]) => at(Value::Str(text(s)?.to_uppercase())),
         ("trimspace", [s]) => at(Value::Str(text(s)?.trim().to_string())),
         ("startswith", [s, p]) => at(Value::Bool(text(s)?.starts_with(&text(p)?))),

@@ -212,8 +212,9 @@ fn decode_documents(node: &mut Node, file: FileId, written: &str) {
         Value::Map(map) => {
             for (key, value) in map.iter_mut() {
                 if DOCUMENT_ATTRIBUTES.contains(&key.as_str()) {
-                    if let Some(doc) = decode_json_string(value, file, written) {
-                        *value = doc;
+                    let verbatim = (value.span.file == file).then_some(written);
+                    if let Some(doc) = crate::json::parse_embedded(value, verbatim) {
+                        *value = iam::normalize_document(&doc);
                     } else if matches!(value.value, Value::Map(_)) {
                         *value = iam::normalize_document(value);
                     }
@@ -227,11 +228,4 @@ fn decode_documents(node: &mut Node, file: FileId, written: &str) {
             .for_each(|i| decode_documents(i, file, written)),
         _ => {}
     }
-}
-
-/// Parses a JSON string value into a normalized policy document.
-fn decode_json_string(value: &Node, file: FileId, written: &str) -> Option<Node> {
-    let written = (value.span.file == file).then_some(written);
-    let doc = crate::json::decode_string(value, written)?.ok()?;
-    Some(iam::normalize_document(&doc))
 }
