@@ -25,8 +25,13 @@ fn bodies(node: &Node) -> Vec<&Node> {
 
 /// `{"resource": {"TYPE": {"NAME": {...}}}}`: (type, name, body).
 pub fn resources(doc: &Node) -> Vec<(&str, &str, &Node)> {
+    typed(doc, "resource")
+}
+
+/// `{"KIND": {"TYPE": {"NAME": {...}}}}` (resources, data sources): (type, name, body).
+pub fn typed<'a>(doc: &'a Node, kind: &str) -> Vec<(&'a str, &'a str, &'a Node)> {
     let mut out = Vec::new();
-    for group in doc.get("resource").map(bodies).unwrap_or_default() {
+    for group in doc.get(kind).map(bodies).unwrap_or_default() {
         for (ty, named) in entries(group) {
             for names in bodies(named) {
                 for (name, body) in entries(names) {

@@ -1,11 +1,16 @@
 //! Terraform: HCL files of one folder (one module) into the model's resources.
 
+mod data_sources;
+#[cfg(test)]
+mod document_tests;
 mod expr;
 mod functions;
 mod json;
 pub mod modules;
+mod overrides;
 pub mod plan;
 mod plan_links;
+mod policy_document;
 #[cfg(test)]
 mod tests;
 

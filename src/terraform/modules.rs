@@ -9,6 +9,7 @@
 
 use super::expr::{span_in, Bindings, Code, Repeat, Scope, Supply, MAX_INSTANCES};
 use super::json;
+use super::overrides::{Merged, Written};
 use super::vars::{self, Assigned};
 use super::{parse, resource, ParsedFile};
 use crate::budget::{Budget, INSTANCE_STEPS};
@@ -700,6 +701,12 @@ fn declare<'p>(scope: &mut Scope<'p>, files: &'p [ParsedFile]) -> Vec<Variable<'
                     .resources
                     .insert(format!("{ty}.{name}"), repeat(block, f.id));
             }
+            ("data", [ty, name]) => {
+                let merged = Merged::new(Written::Hcl(f, block));
+                scope
+                    .data
+                    .declare(format!("{ty}.{name}"), merged, repeat(block, f.id));
+            }
             ("variable", [name]) => declared.push((
                 name,
                 block
@@ -730,7 +737,14 @@ fn declare<'p>(scope: &mut Scope<'p>, files: &'p [ParsedFile]) -> Vec<Variable<'
             _ => {}
         }
     }
-    for doc in files.iter().filter_map(|f| f.json.as_ref()) {
+    for f in files {
+        let Some(doc) = &f.json else { continue };
+        for (ty, name, body) in json::typed(doc, "data") {
+            let block = Merged::new(Written::Json(f, body));
+            scope
+                .data
+                .declare(format!("{ty}.{name}"), block, json::repeat(body));
+        }
         for (ty, name, body) in json::resources(doc) {
             scope
                 .resources
