@@ -386,3 +386,20 @@ fn conditions_decide_when_both_alternatives_agree_and_unknown_elements_are_undec
         ]
     );
 }
+
+#[test]
+fn opentofu_files_are_read_and_replace_terraform_files_of_the_same_name() {
+    let (doc, stderr, code) = check(&[&fixture("tofu")], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    // main.tf and db.tf.json are replaced by main.tofu and db.tofu.json,
+    // which close SSH; legacy.tf has no replacement.
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 aws_security_group.admin tests/fixtures/terraform/tofu/admin.tofu:6:5",
+            "TKN-NET-001 aws_security_group.jump tests/fixtures/terraform/tofu/jump.tofu.json:1:111",
+            "TKN-NET-001 aws_security_group.legacy tests/fixtures/terraform/tofu/legacy.tf:7:5",
+        ]
+    );
+    assert_eq!(doc["errors"], serde_json::json!([]));
+}

@@ -22,7 +22,8 @@ use crate::source::{FileId, SourceFile, Span};
 use expr::{span_in, Bindings, Scope};
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::Span as _;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use modules::{Inputs, Project};
@@ -37,12 +38,30 @@ pub struct ParsedFile {
     pub json: Option<Node>,
 }
 
-/// True for the files Terraform reads as configuration.
+/// The endings of the files Terraform and OpenTofu read as configuration.
+const EXTENSIONS: &[&str] = &[".tf", ".tf.json", ".tofu", ".tofu.json"];
+
+/// True for the files Terraform and OpenTofu read as configuration.
 pub fn is_terraform_file(path: &std::path::Path) -> bool {
     // Bytes, not text: a name that is not valid UTF-8 is still linted.
     path.file_name()
         .map(|n| n.as_encoded_bytes())
-        .is_some_and(|n| n.ends_with(b".tf") || n.ends_with(b".tf.json"))
+        .is_some_and(|n| EXTENSIONS.iter().any(|e| n.ends_with(e.as_bytes())))
+}
+
+/// The configuration files of a folder that are read: as OpenTofu does, a
+/// `x.tf` (`x.tf.json`) is left out when a `x.tofu` (`x.tofu.json`) is there.
+pub fn without_replaced(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    let tofu = |p: &Path| {
+        let name = p.file_name()?.to_str()?;
+        let (stem, ext) = [(".tf", ".tofu"), (".tf.json", ".tofu.json")]
+            .into_iter()
+            .find_map(|(tf, tofu)| Some((name.strip_suffix(tf)?, tofu)))?;
+        Some(p.with_file_name(format!("{stem}{ext}")))
+    };
+    let all: HashSet<PathBuf> = paths.iter().cloned().collect();
+    paths.retain(|p| tofu(p).is_none_or(|t| !all.contains(&t)));
+    paths
 }
 
 /// Parses a `.tf` or `.tf.json` file.
