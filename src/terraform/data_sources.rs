@@ -22,15 +22,16 @@ pub struct DataSources<'p> {
 }
 
 impl<'p> DataSources<'p> {
-    /// Declares `data "TYPE" "NAME"` (an override merges into the declared block).
+    /// Declares `data "TYPE" "NAME"`, its overrides merged.
     pub fn declare(&mut self, id: String, block: Merged<'p>, repeat: Option<Repeat<'p>>) {
         self.declared.insert(id, (block, repeat));
     }
 
-    /// The declared block `TYPE.NAME`, to merge an override into.
-    #[allow(dead_code)]
-    pub fn get_mut(&mut self, id: &str) -> Option<&mut (Merged<'p>, Option<Repeat<'p>>)> {
-        self.declared.get_mut(id)
+    /// An override's `count` or `for_each` replaces the declared block's.
+    pub fn override_repeat(&mut self, id: &str, repeat: Option<Repeat<'p>>) {
+        if let (Some(r), Some(old)) = (repeat, self.declared.get_mut(id)) {
+            old.1 = Some(r);
+        }
     }
 }
 

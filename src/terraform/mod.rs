@@ -22,6 +22,7 @@ use crate::source::{FileId, SourceFile, Span};
 use expr::{span_in, Bindings, Scope};
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::Span as _;
+use overrides::Merged;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -101,24 +102,10 @@ const META_ARGUMENTS: &[&str] = &[
 /// Attributes that hold IAM policy documents as JSON strings.
 const DOCUMENT_ATTRIBUTES: &[&str] = &["policy", "assume_role_policy"];
 
-/// One resource instance of a module scope.
-fn resource(
-    scope: &Scope,
-    f: &ParsedFile,
-    block: &Block,
-    ty: &str,
-    address: String,
-    b: &Bindings,
-) -> Resource {
-    let block_span = span_in(block.span(), f.id);
-    let header_end = block
-        .labels
-        .last()
-        .and_then(|l| l.span())
-        .map_or(block_span.end as usize, |r| r.end);
-    let span = Span::new(f.id, block_span.start as usize, header_end);
-    let native = body_node(scope, f, &block.body, block_span, b);
-    finish(native, f, ty, address, span)
+/// One resource instance of a module scope, with its overrides merged.
+fn resource(scope: &Scope, block: &Merged, ty: &str, address: String, b: &Bindings) -> Resource {
+    let native = block.eval(scope, b);
+    finish(native, block.base.file(), ty, address, block.base.header())
 }
 
 /// A resource from its native properties: meta-arguments dropped and policy
