@@ -376,3 +376,50 @@ fn partition_and_arn_are_known_other_data_sources_are_not() {
         ]
     );
 }
+
+#[test]
+fn the_document_lands_in_every_resource_policy() {
+    let rs = resources(
+        r#"
+        data "aws_iam_policy_document" "d" {
+          statement {
+            actions   = ["sqs:SendMessage"]
+            resources = ["*"]
+          }
+        }
+        resource "aws_sqs_queue_policy" "q" {
+          policy = data.aws_iam_policy_document.d.json
+        }
+        resource "aws_sqs_queue" "q" {
+          policy = data.aws_iam_policy_document.d.json
+        }
+        resource "aws_sns_topic_policy" "t" {
+          policy = data.aws_iam_policy_document.d.json
+        }
+        resource "aws_kms_key" "k" {
+          policy = data.aws_iam_policy_document.d.minified_json
+        }
+        resource "aws_opensearch_domain" "o" {
+          access_policies = data.aws_iam_policy_document.d.json
+        }
+        resource "aws_cloudwatch_log_resource_policy" "l" {
+          policy_document = data.aws_iam_policy_document.d.json
+        }
+        "#,
+    );
+    for r in &rs {
+        let map = match &r.props.value {
+            crate::model::Value::Map(m) => m,
+            _ => panic!(),
+        };
+        let (_, doc) = map.iter().next().expect("one attribute");
+        let statements = doc.get("Statement").and_then(Node::as_list);
+        let action = statements.and_then(|s| s[0].get("Action")).map(show);
+        assert_eq!(
+            action.as_deref(),
+            Some(r#"["sqs:SendMessage"]"#),
+            "{}",
+            r.address
+        );
+    }
+}

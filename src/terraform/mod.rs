@@ -100,7 +100,13 @@ const META_ARGUMENTS: &[&str] = &[
 ];
 
 /// Attributes that hold IAM policy documents as JSON strings.
-const DOCUMENT_ATTRIBUTES: &[&str] = &["policy", "assume_role_policy"];
+const DOCUMENT_ATTRIBUTES: &[&str] = &[
+    "policy",
+    "assume_role_policy",
+    "access_policies",
+    "access_policy",
+    "policy_document",
+];
 
 /// One resource instance of a module scope, with its overrides merged.
 fn resource(scope: &Scope, block: &Merged, ty: &str, address: String, b: &Bindings) -> Resource {
