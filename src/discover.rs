@@ -134,8 +134,9 @@ fn is_variables_file(path: &Path) -> bool {
         .is_some_and(|n| n.ends_with(".tfvars") || n.ends_with(".tfvars.json"))
 }
 
-/// The `.tf` files of a module folder, sorted (`""` is the current folder);
-/// links and special files among them are left to the gate to refuse.
+/// The Terraform and OpenTofu files of a module folder that are read,
+/// sorted (`""` is the current folder); links and special files among them
+/// are left to the gate to refuse.
 pub fn module_files(dir: &Path) -> Vec<PathBuf> {
     let read = if dir.as_os_str().is_empty() {
         Path::new(".")
@@ -151,7 +152,7 @@ pub fn module_files(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| leads_to_file(p) && kind_of(p) == Some(Kind::Terraform))
         .collect();
     tf.sort();
-    tf
+    crate::terraform::without_replaced(tf)
 }
 
 /// True for anything but a folder, a link to one, or a broken link.

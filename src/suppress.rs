@@ -153,7 +153,9 @@ fn scalar(n: &Node) -> Option<String> {
 
 /// Directives in comments: on the line they end, or the next code line.
 fn comments(file: &SourceFile, id: FileId, unit: &Unit, out: &mut Vec<Directive>) {
-    let hcl = file.name.ends_with(".tf") || file.name.ends_with(".tfvars");
+    let hcl = [".tf", ".tofu", ".tfvars"]
+        .iter()
+        .any(|e| file.name.ends_with(e));
     let lines = line_ranges(&file.text);
     for (n, &(start, end)) in lines.iter().enumerate() {
         let line = &file.text[start..end];

@@ -449,3 +449,25 @@ fn the_editor_reads_nothing_outside_the_workspace_folder() {
     assert!(!format!("{diags:?}").contains("FAKE-SECRET"), "{diags:?}");
     client.shutdown();
 }
+
+#[test]
+fn opentofu_buffers_are_linted_as_terraform_and_replace_tf_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("variables.tf"), VARIABLES_TF).unwrap();
+    let legacy = MAIN_TF.replace("\"web\"", "\"legacy\"");
+    let closed = legacy.replace("var.open", "[\"10.0.0.0/8\"]");
+    std::fs::write(root.join("legacy.tofu"), &closed).unwrap();
+    let mut client = Client::start(&root, json!({"debounceMs": 20}));
+    let main = uri(&root.join("main.tofu"));
+    client.open(&main, "opentofu", MAIN_TF);
+    let diags = client.diagnostics(&main, 1);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "TKN-NET-001");
+    assert_eq!(diags[0]["range"], range(9, 4, 9, 37));
+    // legacy.tofu replaces legacy.tf, even when legacy.tf is open.
+    let tf = uri(&root.join("legacy.tf"));
+    client.open(&tf, "terraform", &legacy);
+    assert_eq!(client.diagnostics(&tf, 1), Vec::<Value>::new());
+    client.shutdown();
+}

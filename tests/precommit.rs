@@ -161,3 +161,27 @@ fn pre_commit_hook_blocks_a_vulnerable_commit_and_passes_a_fixed_one() {
         ["ssh from the VPC", "SSH from the VPC only", "existing code"]
     );
 }
+
+#[test]
+fn the_hook_runs_on_terraform_opentofu_and_template_files() {
+    let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    let pattern = hooks
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("files: "))
+        .expect("a files pattern");
+    let files = regex::Regex::new(pattern).unwrap();
+    for name in [
+        "main.tf",
+        "main.tofu",
+        "x.tf.json",
+        "x.tofu.json",
+        "prod.tfvars",
+        "t.yaml",
+        "t.template",
+    ] {
+        assert!(files.is_match(name), "{name}");
+    }
+    for name in ["README.md", "main.tofu.bak", "notes.txt"] {
+        assert!(!files.is_match(name), "{name}");
+    }
+}

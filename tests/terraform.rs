@@ -386,3 +386,60 @@ fn conditions_decide_when_both_alternatives_agree_and_unknown_elements_are_undec
         ]
     );
 }
+
+#[test]
+fn opentofu_files_are_read_and_replace_terraform_files_of_the_same_name() {
+    let (doc, stderr, code) = check(&[&fixture("tofu")], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    // main.tf and db.tf.json are replaced by main.tofu and db.tofu.json,
+    // which close SSH; legacy.tf has no replacement.
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 aws_security_group.admin tests/fixtures/terraform/tofu/admin.tofu:6:5",
+            "TKN-NET-001 aws_security_group.jump tests/fixtures/terraform/tofu/jump.tofu.json:1:111",
+            "TKN-NET-001 aws_security_group.legacy tests/fixtures/terraform/tofu/legacy.tf:7:5",
+        ]
+    );
+    assert_eq!(doc["errors"], serde_json::json!([]));
+}
+
+#[test]
+fn an_override_file_that_closes_access_leaves_no_finding() {
+    let (doc, stderr, code) = check(&[&fixture("overrides-close")], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    // web's ingress blocks, admin's local and db's variable are overridden;
+    // other's override sets only its description, so its ingress remains.
+    assert_eq!(
+        findings(&doc),
+        ["TKN-NET-001 aws_security_group.other tests/fixtures/terraform/overrides-close/main.tf:41:5"]
+    );
+    assert_eq!(doc["errors"], serde_json::json!([]));
+}
+
+#[test]
+fn an_override_file_that_opens_access_is_where_the_finding_points() {
+    let dir = fixture("overrides-open");
+    let (doc, stderr, code) = check(&[&dir, "--only", "TKN-IAM-001"], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        findings(&doc),
+        [
+            "TKN-NET-001 aws_security_group.off[0] tests/fixtures/terraform/overrides-open/main.tf:16:5",
+            "TKN-NET-001 module.sg.aws_security_group.this \
+             tests/fixtures/terraform/overrides-open/module_override.tf:2:11 \
+             <- tests/fixtures/terraform/overrides-open/sg/main.tf:8:19",
+            "TKN-NET-001 aws_security_group.web tests/fixtures/terraform/overrides-open/web_override.tf:8:7",
+            "TKN-IAM-001 aws_iam_policy.app tests/fixtures/terraform/overrides-open/web_override.tf:19:5 \
+             <- tests/fixtures/terraform/overrides-open/main.tf:28:12",
+        ]
+    );
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["file"], format!("{dir}/web_override.tf"));
+    assert_eq!(errors[0]["line"], 25);
+    assert!(errors[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("resource.aws_security_group.ghost"));
+}

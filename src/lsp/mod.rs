@@ -165,7 +165,7 @@ impl Server {
             .send(Notification::new(N::METHOD.into(), params).into());
     }
 
-    /// Asks the client to report changes to the configuration, policies and `.tf` files.
+    /// Asks the client to report changes to the configuration, policies and `.tf`/`.tofu` files.
     fn watch_files(&self, params: &InitializeParams) {
         let dynamic = params
             .capabilities
@@ -177,7 +177,9 @@ impl Server {
         if !dynamic {
             return;
         }
-        let mut globs = vec!["**/.tenken.yaml".to_string(), "**/*.tf".to_string()];
+        let mut globs: Vec<String> = ["**/.tenken.yaml", "**/*.tf", "**/*.tofu"]
+            .map(String::from)
+            .to_vec();
         globs.extend(
             self.settings
                 .policy_dirs

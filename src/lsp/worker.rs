@@ -266,7 +266,14 @@ pub fn lint(task: &Task) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
         },
         Kind::Terraform => {
             let gate = &task.rules.gate;
-            for path in module_files(&task.key) {
+            // An open `x.tofu` replaces a `x.tf`, open or not, as on disk.
+            let open = task.docs.iter().map(|d| d.path.clone());
+            let read = terraform::without_replaced(open.chain(module_files(&task.key)).collect());
+            ids = (task.docs.iter().zip(ids))
+                .filter(|(d, _)| read.contains(&d.path))
+                .map(|(_, id)| id)
+                .collect();
+            for path in read {
                 if task.docs.iter().all(|d| d.path != path) {
                     if let Ok(text) = gate.read_text(&path, Trust::Confined) {
                         ids.push(add(&path, text));

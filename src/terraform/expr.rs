@@ -77,6 +77,8 @@ pub struct Scope<'p> {
     pub modules: HashMap<String, Option<Repeat<'p>>>,
     /// Child module instances by call name (`vpc`, `vpc[0]`, `vpc["a"]`).
     pub children: HashMap<String, Scope<'p>>,
+    /// The data sources, evaluated when a pure one is read.
+    pub data: super::data_sources::DataSources<'p>,
     /// The outputs of this module instance, once evaluated.
     output_values: RefCell<Option<Node>>,
     local_values: RefCell<HashMap<String, Node>>,
@@ -556,6 +558,10 @@ impl<'p> Scope<'p> {
                 Some(node) => (node, 1),
                 None => return unknown(),
             },
+            "data" => match self.data_source(attr, ops.get(1), span) {
+                Some(node) => (node, 2),
+                None => return unknown(),
+            },
             ty if self.resources.contains_key(&format!("{ty}.{attr}")) => {
                 (self.resource_value(&format!("{ty}.{attr}"), span), 1)
             }
@@ -570,7 +576,7 @@ impl<'p> Scope<'p> {
     }
 
     /// Remembers the origins of a value a module input supplied.
-    fn remember_inputs(&self, node: &Node) {
+    pub(super) fn remember_inputs(&self, node: &Node) {
         if let Some(o) = &node.origin {
             self.input_origins
                 .borrow_mut()
@@ -955,7 +961,7 @@ fn fix_spans(node: &mut Node, span: Span) {
 }
 
 /// The same value with `origin` on every node that has none yet.
-fn with_origin(mut node: Node, origin: &Arc<Origin>) -> Node {
+pub(super) fn with_origin(mut node: Node, origin: &Arc<Origin>) -> Node {
     node.origin.get_or_insert_with(|| origin.clone());
     node.value = match node.value {
         Value::List(items) => {

@@ -1,9 +1,8 @@
 //! Terraform's JSON syntax (`.tf.json`): the blocks of a document, read with
 //! the spans of the JSON text.
 
-use super::expr::{Bindings, Code, Repeat, Scope};
-use super::{finish, ParsedFile};
-use crate::model::{Node, Resource, Value};
+use super::expr::{Code, Repeat};
+use crate::model::{Node, Value};
 
 /// The entries of a map node.
 fn entries(node: &Node) -> impl Iterator<Item = (&str, &Node)> {
@@ -25,8 +24,13 @@ fn bodies(node: &Node) -> Vec<&Node> {
 
 /// `{"resource": {"TYPE": {"NAME": {...}}}}`: (type, name, body).
 pub fn resources(doc: &Node) -> Vec<(&str, &str, &Node)> {
+    typed(doc, "resource")
+}
+
+/// `{"KIND": {"TYPE": {"NAME": {...}}}}` (resources, data sources): (type, name, body).
+pub fn typed<'a>(doc: &'a Node, kind: &str) -> Vec<(&'a str, &'a str, &'a Node)> {
     let mut out = Vec::new();
-    for group in doc.get("resource").map(bodies).unwrap_or_default() {
+    for group in doc.get(kind).map(bodies).unwrap_or_default() {
         for (ty, named) in entries(group) {
             for names in bodies(named) {
                 for (name, body) in entries(names) {
@@ -61,18 +65,4 @@ pub fn repeat(body: &Node) -> Option<Repeat<'_>> {
         return Some(Repeat::Count(Code::Json(c)));
     }
     body.get("for_each").map(|e| Repeat::ForEach(Code::Json(e)))
-}
-
-/// One resource instance written in JSON; its header is the name key.
-pub fn resource(
-    scope: &Scope,
-    f: &ParsedFile,
-    ty: &str,
-    body: &Node,
-    address: String,
-    b: &Bindings,
-) -> Resource {
-    let native = scope.eval_json(body, b);
-    let span = body.key_span.unwrap_or(body.span);
-    finish(native, f, ty, address, span)
 }

@@ -1,11 +1,16 @@
 //! Terraform: HCL files of one folder (one module) into the model's resources.
 
+mod data_sources;
+#[cfg(test)]
+mod document_tests;
 mod expr;
 mod functions;
 mod json;
 pub mod modules;
+mod overrides;
 pub mod plan;
 mod plan_links;
+mod policy_document;
 #[cfg(test)]
 mod tests;
 
@@ -18,7 +23,9 @@ use crate::source::{FileId, SourceFile, Span};
 use expr::{span_in, Bindings, Scope};
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::Span as _;
-use std::collections::BTreeMap;
+use overrides::Merged;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use modules::{Inputs, Project};
@@ -33,12 +40,30 @@ pub struct ParsedFile {
     pub json: Option<Node>,
 }
 
-/// True for the files Terraform reads as configuration.
+/// The endings of the files Terraform and OpenTofu read as configuration.
+const EXTENSIONS: &[&str] = &[".tf", ".tf.json", ".tofu", ".tofu.json"];
+
+/// True for the files Terraform and OpenTofu read as configuration.
 pub fn is_terraform_file(path: &std::path::Path) -> bool {
     // Bytes, not text: a name that is not valid UTF-8 is still linted.
     path.file_name()
         .map(|n| n.as_encoded_bytes())
-        .is_some_and(|n| n.ends_with(b".tf") || n.ends_with(b".tf.json"))
+        .is_some_and(|n| EXTENSIONS.iter().any(|e| n.ends_with(e.as_bytes())))
+}
+
+/// The configuration files of a folder that are read: as OpenTofu does, a
+/// `x.tf` (`x.tf.json`) is left out when a `x.tofu` (`x.tofu.json`) is there.
+pub fn without_replaced(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    let tofu = |p: &Path| {
+        let name = p.file_name()?.to_str()?;
+        let (stem, ext) = [(".tf", ".tofu"), (".tf.json", ".tofu.json")]
+            .into_iter()
+            .find_map(|(tf, tofu)| Some((name.strip_suffix(tf)?, tofu)))?;
+        Some(p.with_file_name(format!("{stem}{ext}")))
+    };
+    let all: HashSet<PathBuf> = paths.iter().cloned().collect();
+    paths.retain(|p| tofu(p).is_none_or(|t| !all.contains(&t)));
+    paths
 }
 
 /// Parses a `.tf` or `.tf.json` file.
@@ -76,26 +101,18 @@ const META_ARGUMENTS: &[&str] = &[
 ];
 
 /// Attributes that hold IAM policy documents as JSON strings.
-const DOCUMENT_ATTRIBUTES: &[&str] = &["policy", "assume_role_policy"];
+const DOCUMENT_ATTRIBUTES: &[&str] = &[
+    "policy",
+    "assume_role_policy",
+    "access_policies",
+    "access_policy",
+    "policy_document",
+];
 
-/// One resource instance of a module scope.
-fn resource(
-    scope: &Scope,
-    f: &ParsedFile,
-    block: &Block,
-    ty: &str,
-    address: String,
-    b: &Bindings,
-) -> Resource {
-    let block_span = span_in(block.span(), f.id);
-    let header_end = block
-        .labels
-        .last()
-        .and_then(|l| l.span())
-        .map_or(block_span.end as usize, |r| r.end);
-    let span = Span::new(f.id, block_span.start as usize, header_end);
-    let native = body_node(scope, f, &block.body, block_span, b);
-    finish(native, f, ty, address, span)
+/// One resource instance of a module scope, with its overrides merged.
+fn resource(scope: &Scope, block: &Merged, ty: &str, address: String, b: &Bindings) -> Resource {
+    let native = block.eval(scope, b);
+    finish(native, block.base.file(), ty, address, block.base.header())
 }
 
 /// A resource from its native properties: meta-arguments dropped and policy
@@ -212,9 +229,8 @@ fn decode_documents(node: &mut Node, file: FileId, written: &str) {
         Value::Map(map) => {
             for (key, value) in map.iter_mut() {
                 if DOCUMENT_ATTRIBUTES.contains(&key.as_str()) {
-                    let verbatim = (value.span.file == file).then_some(written);
-                    if let Some(doc) = crate::json::parse_embedded(value, verbatim) {
-                        *value = iam::normalize_document(&doc);
+                    if let Some(doc) = decode_json_string(value, file, written) {
+                        *value = doc;
                     } else if matches!(value.value, Value::Map(_)) {
                         *value = iam::normalize_document(value);
                     }
@@ -228,4 +244,12 @@ fn decode_documents(node: &mut Node, file: FileId, written: &str) {
             .for_each(|i| decode_documents(i, file, written)),
         _ => {}
     }
+}
+
+/// The normalized policy document a JSON string holds; spans point into
+/// `written` (the text of `file`) where the string is written verbatim.
+fn decode_json_string(value: &Node, file: FileId, written: &str) -> Option<Node> {
+    let verbatim = (value.span.file == file).then_some(written);
+    let doc = crate::json::parse_embedded(value, verbatim)?;
+    Some(iam::normalize_document(&doc))
 }

@@ -9,6 +9,7 @@
 
 use super::expr::{span_in, Bindings, Code, Repeat, Scope, Supply, MAX_INSTANCES};
 use super::json;
+use super::overrides::{self, is_override, Overrides, Written};
 use super::vars::{self, Assigned};
 use super::{parse, resource, ParsedFile};
 use crate::budget::{Budget, INSTANCE_STEPS};
@@ -111,6 +112,8 @@ pub fn load(
                     Err(p) => loaded.problems.push(p),
                 }
             }
+            overrides::order(&mut ok);
+            loaded.problems.extend(overrides::missing(&ok));
             if let Some(installed) = installed_modules(&dir, gate, read, sources, &mut loaded) {
                 for target in installed.values() {
                     next.push(target.clone());
@@ -339,17 +342,22 @@ fn module_calls(files: &[ParsedFile]) -> Vec<Call<'_>> {
                 .map(|a| (a.key.as_str(), Code::Hcl(&a.value, f.id)))
                 .collect();
             let at = span_in(block.span(), f.id);
-            calls.push(Call {
-                name: name.as_str(),
-                at,
-                source: source_of(block),
-                source_at: block
-                    .body
-                    .get_attribute("source")
-                    .map_or(at, |a| span_in(a.value.span(), f.id)),
-                repeat: repeat(block, f.id),
-                inputs,
-            });
+            let sourced = block.body.get_attribute("source").is_some();
+            add_call(
+                &mut calls,
+                is_override(f).then_some(sourced),
+                Call {
+                    name: name.as_str(),
+                    at,
+                    source: source_of(block),
+                    source_at: block
+                        .body
+                        .get_attribute("source")
+                        .map_or(at, |a| span_in(a.value.span(), f.id)),
+                    repeat: repeat(block, f.id),
+                    inputs,
+                },
+            );
         }
         for (name, body) in f
             .json
@@ -367,17 +375,43 @@ fn module_calls(files: &[ParsedFile]) -> Vec<Call<'_>> {
             };
             let at = body.key_span.unwrap_or(body.span);
             let source = body.get("source");
-            calls.push(Call {
-                name,
-                at,
-                source: source.and_then(Node::as_str).map(str::to_string),
-                source_at: source.map_or(at, |s| s.span),
-                repeat: json::repeat(body),
-                inputs,
-            });
+            add_call(
+                &mut calls,
+                is_override(f).then_some(source.is_some()),
+                Call {
+                    name,
+                    at,
+                    source: source.and_then(Node::as_str).map(str::to_string),
+                    source_at: source.map_or(at, |s| s.span),
+                    repeat: json::repeat(body),
+                    inputs,
+                },
+            );
         }
     }
     calls
+}
+
+/// Adds a module call; one from an override file (`over`: whether it sets
+/// `source`) merges into the call of the same name per argument.
+fn add_call<'p>(calls: &mut Vec<Call<'p>>, over: Option<bool>, call: Call<'p>) {
+    let (Some(sourced), Some(old)) = (over, calls.iter_mut().find(|c| c.name == call.name)) else {
+        if over.is_none() {
+            calls.push(call);
+        }
+        return;
+    };
+    if sourced {
+        old.source = call.source;
+        old.source_at = call.source_at;
+    }
+    old.repeat = call.repeat.or(old.repeat);
+    for (name, code) in call.inputs {
+        match old.inputs.iter_mut().find(|(n, _)| *n == name) {
+            Some(input) => input.1 = code,
+            None => old.inputs.push((name, code)),
+        }
+    }
 }
 
 impl Project {
@@ -475,7 +509,8 @@ impl<'p> Build<'p> {
         scope.notes = self.remarks.clone();
         scope.prefix = prefix;
         scope.module_path = dir.display().to_string();
-        let declared = declare(&mut scope, files);
+        let overrides = Overrides::of(files);
+        let declared = declare(&mut scope, files, &overrides);
         for (name, default, ty, at, sensitive) in declared {
             let ty = ty.as_ref();
             let given = inputs
@@ -509,30 +544,29 @@ impl<'p> Build<'p> {
             self.call(&mut scope, dir, key, call);
         }
         self.chain.pop();
+        let mut written = Vec::new();
         for (f, block) in hcl_blocks(files) {
             let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-            let ("resource", [ty, name]) = (block.ident.as_str(), labels.as_slice()) else {
-                continue;
-            };
-            let local = format!("{ty}.{name}");
-            let at = span_in(block.span(), f.id);
-            for (instance, b) in self.instances(&scope, &local, at) {
-                let address = format!("{}{local}{instance}", scope.prefix);
-                self.unit
-                    .resources
-                    .push(resource(&scope, f, block, ty, address, &b));
+            if let ("resource", [ty, name]) = (block.ident.as_str(), labels.as_slice()) {
+                written.push((*ty, *name, Written::Hcl(f, block)));
             }
         }
         for f in files {
             let Some(doc) = &f.json else { continue };
             for (ty, name, body) in json::resources(doc) {
-                let local = format!("{ty}.{name}");
-                let at = body.key_span.unwrap_or(body.span);
-                for (instance, b) in self.instances(&scope, &local, at) {
-                    let address = format!("{}{local}{instance}", scope.prefix);
-                    let r = json::resource(&scope, f, ty, body, address, &b);
-                    self.unit.resources.push(r);
-                }
+                written.push((ty, name, Written::Json(f, body)));
+            }
+        }
+        for (ty, name, base) in written {
+            if is_override(base.file()) {
+                continue;
+            }
+            let local = format!("{ty}.{name}");
+            let block = overrides.merged(&format!("resource.{local}"), base);
+            for (instance, b) in self.instances(&scope, &local, base.span()) {
+                let address = format!("{}{local}{instance}", scope.prefix);
+                let r = resource(&scope, &block, ty, address, &b);
+                self.unit.resources.push(r);
             }
         }
         scope
@@ -691,29 +725,55 @@ type Variable<'p> = (&'p str, Option<Code<'p>>, Option<Expression>, Span, bool);
 
 /// Declares the resources, locals and outputs of a module's files in its
 /// scope, and returns its variables.
-fn declare<'p>(scope: &mut Scope<'p>, files: &'p [ParsedFile]) -> Vec<Variable<'p>> {
-    let mut declared: Vec<Variable> = Vec::new();
+fn declare<'p>(
+    scope: &mut Scope<'p>,
+    files: &'p [ParsedFile],
+    overrides: &Overrides<'p>,
+) -> Vec<Variable<'p>> {
+    let mut declared = Vec::new();
+    // Override files come last (see `overrides::order`).
+    let (base, over) = files.split_at(files.iter().position(is_override).unwrap_or(files.len()));
+    declare_files(scope, base, overrides, false, &mut declared);
+    declare_files(scope, over, overrides, true, &mut declared);
+    declared
+}
+
+/// Declares the blocks of `files` (override files when `over`: their
+/// blocks merge into those declared) in `scope` and `declared`.
+fn declare_files<'p>(
+    scope: &mut Scope<'p>,
+    files: &'p [ParsedFile],
+    overrides: &Overrides<'p>,
+    over: bool,
+    declared: &mut Vec<Variable<'p>>,
+) {
     for (f, block) in hcl_blocks(files) {
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
         match (block.ident.as_str(), labels.as_slice()) {
-            ("resource", [ty, name]) => {
-                scope
-                    .resources
-                    .insert(format!("{ty}.{name}"), repeat(block, f.id));
-            }
-            ("variable", [name]) => declared.push((
-                name,
-                block
-                    .body
-                    .get_attribute("default")
-                    .map(|d| Code::Hcl(&d.value, f.id)),
-                block.body.get_attribute("type").map(|a| a.value.clone()),
-                span_in(block.span(), f.id),
-                block
-                    .body
-                    .get_attribute("sensitive")
-                    .is_some_and(|a| matches!(&a.value, Expression::Bool(b) if *b.value())),
-            )),
+            (kind @ ("resource" | "data"), [ty, name]) => typed(
+                (scope, overrides, over),
+                kind,
+                format!("{ty}.{name}"),
+                Written::Hcl(f, block),
+                repeat(block, f.id),
+            ),
+            ("variable", [name]) => variable(
+                declared,
+                over,
+                (
+                    name,
+                    block
+                        .body
+                        .get_attribute("default")
+                        .map(|d| Code::Hcl(&d.value, f.id)),
+                    block.body.get_attribute("type").map(|a| a.value.clone()),
+                    span_in(block.span(), f.id),
+                    block
+                        .body
+                        .get_attribute("sensitive")
+                        .is_some_and(|a| matches!(&a.value, Expression::Bool(b) if *b.value())),
+                ),
+            ),
             ("locals", []) => {
                 for attr in block.body.iter().filter_map(Structure::as_attribute) {
                     scope
@@ -731,11 +791,20 @@ fn declare<'p>(scope: &mut Scope<'p>, files: &'p [ParsedFile]) -> Vec<Variable<'
             _ => {}
         }
     }
-    for doc in files.iter().filter_map(|f| f.json.as_ref()) {
-        for (ty, name, body) in json::resources(doc) {
-            scope
-                .resources
-                .insert(format!("{ty}.{name}"), json::repeat(body));
+    for f in files {
+        let Some(doc) = &f.json else { continue };
+        for kind in ["resource", "data"] {
+            for (ty, name, body) in json::typed(doc, kind) {
+                let id = format!("{ty}.{name}");
+                let written = Written::Json(f, body);
+                typed(
+                    (scope, overrides, over),
+                    kind,
+                    id,
+                    written,
+                    json::repeat(body),
+                );
+            }
         }
         for (name, body) in json::blocks(doc, "variable") {
             let ty = body
@@ -744,7 +813,8 @@ fn declare<'p>(scope: &mut Scope<'p>, files: &'p [ParsedFile]) -> Vec<Variable<'
                 .and_then(|t| hcl_edit::parser::parse_expr(t).ok());
             let at = body.key_span.unwrap_or(body.span);
             let sensitive = body.get("sensitive").map(|n| &n.value) == Some(&Value::Bool(true));
-            declared.push((name, body.get("default").map(Code::Json), ty, at, sensitive));
+            let default = body.get("default").map(Code::Json);
+            variable(declared, over, (name, default, ty, at, sensitive));
         }
         for (name, value) in json::locals(doc) {
             scope.locals.insert(name.to_string(), Code::Json(value));
@@ -755,7 +825,44 @@ fn declare<'p>(scope: &mut Scope<'p>, files: &'p [ParsedFile]) -> Vec<Variable<'
             }
         }
     }
-    declared
+}
+
+/// Declares a resource or data source `id` (`TYPE.NAME`); an override's
+/// `count` or `for_each` replaces the declared block's.
+fn typed<'p>(
+    (scope, overrides, over): (&mut Scope<'p>, &Overrides<'p>, bool),
+    kind: &str,
+    id: String,
+    written: Written<'p>,
+    repeat: Option<Repeat<'p>>,
+) {
+    match (kind, over) {
+        ("resource", false) => {
+            scope.resources.insert(id, repeat);
+        }
+        ("resource", true) => {
+            if let (Some(r), Some(old)) = (repeat, scope.resources.get_mut(&id)) {
+                *old = Some(r);
+            }
+        }
+        (_, false) => {
+            let block = overrides.merged(&format!("data.{id}"), written);
+            scope.data.declare(id, block, repeat);
+        }
+        (_, true) => scope.data.override_repeat(&id, repeat),
+    }
+}
+
+/// Declares a variable; an override's arguments replace the declared one's.
+fn variable<'p>(declared: &mut Vec<Variable<'p>>, over: bool, v: Variable<'p>) {
+    match declared.iter_mut().find(|d| d.0 == v.0) {
+        Some(old) if over => {
+            old.1 = v.1.or(old.1);
+            old.2 = v.2.or(old.2.take());
+            old.4 |= v.4;
+        }
+        _ => declared.push(v),
+    }
 }
 
 /// The `count` or `for_each` of a block.

@@ -1,25 +1,31 @@
 //! Evaluation of Terraform expressions, checked on the resulting model.
 
 use super::{parse, Project};
+use crate::diag::Problem;
 use crate::model::{Node, Resource, Value};
 use crate::source::{FileId, SourceFile};
 use std::path::Path;
 use std::sync::Arc;
 
-fn resources(text: &str) -> Vec<Resource> {
+pub(super) fn resources(text: &str) -> Vec<Resource> {
+    unit(text).0
+}
+
+/// The resources of one `main.tf` file and the notes on it.
+pub(super) fn unit(text: &str) -> (Vec<Resource>, Vec<Problem>) {
     let source = Arc::new(SourceFile::new(
         "main.tf".into(),
         "main.tf".into(),
         text.into(),
     ));
     let file = parse(source, FileId(0)).expect("parses");
-    let (unit, problems, _) = Project::single(vec![file]).normalize(Path::new(""));
+    let (unit, problems, notes) = Project::single(vec![file]).normalize(Path::new(""));
     assert!(problems.is_empty(), "{problems:?}");
-    unit.resources
+    (unit.resources, notes)
 }
 
 /// A compact rendering: JSON-like, `?` for unknown, `&addr.attr` for references.
-fn show(n: &Node) -> String {
+pub(super) fn show(n: &Node) -> String {
     match &n.value {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
