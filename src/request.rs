@@ -19,6 +19,8 @@ pub enum ConfigAt {
     File(PathBuf),
     /// The first `.tenken.yaml` in this folder or one above it, inside the gate.
     SearchFrom(PathBuf),
+    /// None is read.
+    Skip,
 }
 
 /// What a caller asks for, before the configuration is read.
@@ -55,6 +57,7 @@ impl Request {
             ConfigAt::SearchFrom(dir) => {
                 config::find(dir, &self.gate).map(|p| (p, Trust::Confined))
             }
+            ConfigAt::Skip => None,
         };
         let mut sources = SourceMap::default();
         let loaded = path.map(|(p, trust)| config::load(&p, trust, &self.gate, &mut sources));
