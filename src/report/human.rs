@@ -393,3 +393,41 @@ fn count(n: usize, what: &str) -> String {
         _ => format!("{n} {what}s"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enabled(choice: ColorChoice, terminal: bool, vars: &[(&str, &str)]) -> bool {
+        choice.enabled_with(terminal, |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn color_from_the_choice_and_the_environment() {
+        use ColorChoice::{Always, Auto, Never};
+        assert!(enabled(Auto, true, &[]));
+        assert!(!enabled(Auto, false, &[]));
+        assert!(!enabled(Auto, true, &[("NO_COLOR", "1")]));
+        assert!(enabled(Auto, true, &[("NO_COLOR", "")]));
+        assert!(enabled(Auto, false, &[("FORCE_COLOR", "1")]));
+        assert!(enabled(Auto, false, &[("CLICOLOR_FORCE", "1")]));
+        assert!(!enabled(Auto, false, &[("CLICOLOR_FORCE", "0")]));
+        assert!(!enabled(Auto, true, &[("TERM", "dumb")]));
+        assert!(enabled(
+            Auto,
+            false,
+            &[("TERM", "dumb"), ("FORCE_COLOR", "1")]
+        ));
+        assert!(!enabled(
+            Auto,
+            false,
+            &[("NO_COLOR", "1"), ("FORCE_COLOR", "1")]
+        ));
+        assert!(enabled(Always, false, &[("NO_COLOR", "1")]));
+        assert!(!enabled(Never, true, &[("FORCE_COLOR", "1")]));
+    }
+}
