@@ -564,3 +564,40 @@ fn suppression_warnings_are_diagnostics_and_the_quick_fix_leaves_the_reason_to_w
         .contains("aws_security_group.old"));
     client.shutdown();
 }
+
+/// The editor runs `tenken check`'s pipeline: a parameter file from the
+/// settings gives the template's value, as `--parameters` does.
+#[test]
+fn parameter_files_from_the_settings_apply_to_templates() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let template = "AWSTemplateFormatVersion: \"2010-09-09\"
+Parameters:
+  Cidr: {Type: String, Default: 10.0.0.0/8}
+Resources:
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      SecurityGroupIngress:
+        - {Description: ssh, IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Cidr}
+";
+    std::fs::write(root.join("web.yaml"), template).unwrap();
+    std::fs::write(
+        root.join("prod.json"),
+        "[{\"ParameterKey\": \"Cidr\", \"ParameterValue\": \"0.0.0.0/0\"}]\n",
+    )
+    .unwrap();
+    let mut client = Client::start(&root, json!({"parameters": ["prod.json"]}));
+    let web = uri(&root.join("web.yaml"));
+    client.open(&web, "yaml", template);
+    let diags = client.diagnostics(&web, 1);
+    let ssh: Vec<&Value> = diags
+        .iter()
+        .filter(|d| d["code"] == "TKN-NET-001")
+        .collect();
+    assert_eq!(ssh.len(), 1, "{diags:?}");
+    let related = &ssh[0]["relatedInformation"][0]["location"];
+    assert_eq!(related["uri"], uri(&root.join("prod.json")));
+    client.shutdown();
+}
