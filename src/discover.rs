@@ -22,9 +22,15 @@ pub struct Discovered {
     pub reported: BTreeSet<PathBuf>,
     /// Files named on the command line (read wherever they are).
     pub named: BTreeSet<PathBuf>,
+    /// True when everything under the working directory is linted for what
+    /// a named input file changes in it.
+    pub widened: bool,
     /// Paths that do not exist or could not be walked.
     pub errors: Vec<(PathBuf, String)>,
 }
+
+/// The name of standard input when no other name is given.
+pub const STDIN: &str = "-";
 
 /// What a file is linted as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +42,11 @@ pub enum Kind {
 }
 
 /// The kind of a file from its name; `None` for files tenken does not lint.
+/// `-` (standard input without a name) is read as a template.
 pub fn kind_of(path: &Path) -> Option<Kind> {
+    if path == Path::new(STDIN) {
+        return Some(Kind::Template);
+    }
     if crate::terraform::is_terraform_file(path) {
         return Some(Kind::Terraform);
     }
@@ -44,37 +54,54 @@ pub fn kind_of(path: &Path) -> Option<Kind> {
     matches!(ext, "yaml" | "yml" | "json" | "template").then_some(Kind::Template)
 }
 
+/// Text read instead of a file's content on disk (an editor's unsaved
+/// buffers, standard input), by path.
+pub type Overlay = BTreeMap<PathBuf, String>;
+
+/// What besides the paths decides what a run reads.
+#[derive(Clone, Copy)]
+pub struct Scope<'a> {
+    /// Paths never read.
+    pub exclude: &'a GlobSet,
+    /// Files that exist only as text, or whose text replaces the disk's.
+    pub overlay: &'a Overlay,
+    /// Files every unit may read (`--parameters`, `--var-file`): named as a
+    /// path, they are reported on, and everything under the working
+    /// directory is linted for the findings their values cause.
+    pub inputs: &'a [PathBuf],
+}
+
 /// Walks `paths` (files or folders), skipping `.git`, `.terraform`,
 /// `node_modules`, hidden folders and anything matching `exclude`. Nothing
 /// is opened here: what is read is decided by [`crate::gate`].
-pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
+///
+/// A file named is reported on; the files that give it meaning are linted
+/// with it but reported only when named too: a `.tf` file's folder, a
+/// variables file's module, everything an input file can reach.
+pub fn discover(paths: &[PathBuf], scope: Scope<'_>) -> Discovered {
     let mut found = Discovered::default();
-    let add = |found: &mut Discovered, path: PathBuf, kind: Kind| {
-        let path = clean(&path);
-        if exclude.is_match(&path) {
-            return;
-        }
-        found.reported.insert(path.clone());
-        match kind {
-            Kind::Template => found.templates.push(path),
-            Kind::Terraform => {
-                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                found.terraform.entry(dir).or_default();
-            }
-        }
-    };
+    let is_file = |p: &Path| scope.overlay.contains_key(p) || (p.exists() && !p.is_dir());
     for root in paths {
-        if root.exists() && !root.is_dir() {
-            found.named.insert(clean(root));
+        if is_file(root) {
+            let path = clean(root);
+            found.named.insert(path.clone());
+            if scope.exclude.is_match(&path) {
+                continue;
+            }
+            if scope.inputs.iter().any(|i| clean(i) == path) {
+                found.reported.insert(path);
+                found.widened = true;
+                walk(&mut found, Path::new("."), scope, false);
+                continue;
+            }
             match kind_of(root) {
-                Some(kind) => add(&mut found, root.clone(), kind),
+                Some(kind) => add(&mut found, root, kind, scope, true),
                 // A changed variables file (as pre-commit passes it) changes
-                // what its module's files mean: they are linted and reported.
+                // what its module's files mean.
                 None if is_variables_file(root) => {
+                    found.reported.insert(path);
                     let dir = root.parent().map(Path::to_path_buf).unwrap_or_default();
-                    for tf in module_files(&dir) {
-                        add(&mut found, tf, Kind::Terraform);
-                    }
+                    found.terraform.entry(clean(&dir)).or_default();
                 }
                 None => {}
             }
@@ -86,49 +113,81 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
                 .push((root.clone(), "no such file or folder".into()));
             continue;
         }
-        let walker = WalkDir::new(root)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                e.depth() == 0
-                    || !e.file_type().is_dir()
-                    || !(e
-                        .file_name()
-                        .to_str()
-                        .is_some_and(|n| n.starts_with('.') || SKIPPED_DIRS.contains(&n))
-                        || exclude.is_match(clean(e.path())))
-            });
-        for entry in walker {
-            match entry {
-                // Links to files, FIFOs and devices are handed to the gate,
-                // which decides; links to folders are not followed.
-                Ok(e) if !e.file_type().is_dir() && leads_to_file(e.path()) => {
-                    if let Some(kind) = kind_of(e.path()) {
-                        add(&mut found, e.into_path(), kind);
-                    }
-                }
-                Ok(_) => {}
-                Err(err) => {
-                    let path = err
-                        .path()
-                        .map(Path::to_path_buf)
-                        .unwrap_or_else(|| root.clone());
-                    found.errors.push((clean(&path), err.to_string()));
-                }
-            }
-        }
+        walk(&mut found, root, scope, true);
     }
     // Every module folder is read whole: variables and other files give context.
     for (dir, files) in found.terraform.iter_mut() {
         *files = module_files(dir);
+        let unsaved = scope.overlay.keys().filter(|p| {
+            kind_of(p) == Some(Kind::Terraform)
+                && clean(p.parent().unwrap_or(Path::new(""))) == *dir
+        });
+        files.extend(unsaved.map(|p| clean(p)));
+        files.sort();
+        files.dedup();
+        // An open `x.tf` is left out too when a `x.tofu` is there.
+        *files = crate::terraform::without_replaced(std::mem::take(files));
     }
     found.templates.sort();
     found.templates.dedup();
     found
 }
 
+/// Adds a file of a kind tenken lints, reported on or not.
+fn add(found: &mut Discovered, path: &Path, kind: Kind, scope: Scope<'_>, report: bool) {
+    let path = clean(path);
+    if scope.exclude.is_match(&path) {
+        return;
+    }
+    if report {
+        found.reported.insert(path.clone());
+    }
+    match kind {
+        Kind::Template => found.templates.push(path),
+        Kind::Terraform => {
+            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            found.terraform.entry(dir).or_default();
+        }
+    }
+}
+
+/// Adds the files under a folder.
+fn walk(found: &mut Discovered, root: &Path, scope: Scope<'_>, report: bool) {
+    let walker = WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !e.file_type().is_dir()
+                || !(e
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with('.') || SKIPPED_DIRS.contains(&n))
+                    || scope.exclude.is_match(clean(e.path())))
+        });
+    for entry in walker {
+        match entry {
+            // Links to files, FIFOs and devices are handed to the gate,
+            // which decides; links to folders are not followed.
+            Ok(e) if !e.file_type().is_dir() && leads_to_file(e.path()) => {
+                if let Some(kind) = kind_of(e.path()) {
+                    add(found, e.path(), kind, scope, report);
+                }
+            }
+            Ok(_) => {}
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| root.to_path_buf());
+                found.errors.push((clean(&path), err.to_string()));
+            }
+        }
+    }
+}
+
 /// `terraform.tfvars`, `*.auto.tfvars`, `*.tfvars.json`, ...
-fn is_variables_file(path: &Path) -> bool {
+pub fn is_variables_file(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| n.ends_with(".tfvars") || n.ends_with(".tfvars.json"))

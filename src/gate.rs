@@ -165,21 +165,28 @@ impl Gate {
             }
             Trust::Confined => open_checked(&self.confine(path)?)?,
         };
-        let mut bytes = Vec::new();
-        file.take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read: {e}"))?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            let mib = MAX_FILE_BYTES >> 20;
-            return Err(format!("file is larger than {mib} MiB, not linted").into());
-        }
-        decode(bytes)
+        read_limited(file)
     }
 
     /// Like [`Gate::read`], with the error as a message.
     pub fn read_text(&self, path: &Path, trust: Trust) -> Result<String, String> {
         self.read(path, trust).map_err(|e| e.message)
     }
+}
+
+/// Reads text from a stream (a file, standard input) as [`Gate::read`]
+/// does: at most [`MAX_FILE_BYTES`], a UTF-8 byte order mark dropped.
+pub fn read_limited(stream: impl Read) -> Result<String, ReadError> {
+    let mut bytes = Vec::new();
+    stream
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        let mib = MAX_FILE_BYTES >> 20;
+        return Err(format!("file is larger than {mib} MiB, not linted").into());
+    }
+    decode(bytes)
 }
 
 /// Opens `checked`, a path [`Gate::confine`] resolved, refusing whatever

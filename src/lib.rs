@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod policy_tests;
 pub mod report;
+pub mod request;
 pub mod rules;
 pub mod source;
 pub mod suppress;

@@ -6,7 +6,7 @@
 use crate::baseline::Baseline;
 use crate::config::{Config, Overrides};
 use crate::diag::Problem;
-use crate::discover::{discover, Discovered};
+use crate::discover::{discover, is_variables_file, Discovered, Overlay, Scope};
 use crate::engine::{self, Checked, Finding};
 use crate::gate::{Gate, Trust};
 use crate::model::Unit;
@@ -18,6 +18,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,6 +43,21 @@ pub struct Options {
     pub overrides: Overrides,
     /// Findings already accepted: not reported, only counted.
     pub baseline: Option<Baseline>,
+    /// Text read instead of files on disk (an editor's buffers, standard input).
+    pub overlay: Overlay,
+    /// Told how many units are linted, as they are.
+    pub progress: Option<Progress>,
+}
+
+/// A function called with the number of units (templates, Terraform root
+/// modules) linted so far and their total.
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 /// Which policies run.
@@ -64,7 +80,7 @@ pub struct Selection {
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub sources: SourceMap,
-    pub policies: Vec<Policy>,
+    pub policies: Arc<Vec<Policy>>,
     pub findings: Vec<Finding>,
     pub errors: Vec<Problem>,
     /// Problems that do not stop the run (suppressions that are unused, expired, ...).
@@ -77,6 +93,7 @@ pub struct Outcome {
     pub checks: Vec<Checked>,
     /// Remarks that are not errors (e.g. a module that was not followed).
     pub notes: Vec<Problem>,
+    /// Files linted and reported on.
     pub files: usize,
     pub resources: usize,
     pub elapsed: Duration,
@@ -143,6 +160,34 @@ pub fn load_policies(
     }
     policies.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
     policies
+}
+
+/// The policies a run uses, with their files and the problems met loading
+/// them; loaded once, they can serve many runs (the language server's).
+#[derive(Clone, Debug, Default)]
+pub struct Policies {
+    pub sources: SourceMap,
+    pub list: Arc<Vec<Policy>>,
+    pub errors: Vec<Problem>,
+}
+
+impl Policies {
+    /// The built-in policies and those of the run's folders.
+    pub fn load(options: &Options) -> Policies {
+        let mut sources = SourceMap::default();
+        let mut errors = Vec::new();
+        let list = load_policies(
+            &options.policy_dirs,
+            &options.gate,
+            &mut sources,
+            &mut errors,
+        );
+        Policies {
+            sources,
+            list: Arc::new(list),
+            errors,
+        }
+    }
 }
 
 fn glob_set(patterns: &[String]) -> Result<GlobSet, String> {
@@ -237,20 +282,26 @@ fn init_workers() {
     });
 }
 
-/// Runs the whole check.
+/// Runs the whole check: loads the policies, then [`check`]s.
 pub fn run(options: &Options) -> Outcome {
+    check(options, &Policies::load(options))
+}
+
+/// Checks the files of `options` with policies already loaded.
+pub fn check(options: &Options, policies: &Policies) -> Outcome {
     let start = Instant::now();
     init_workers();
-    let mut out = Outcome::default();
-    let gate = &options.gate;
-    let policies = load_policies(
-        &options.policy_dirs,
-        gate,
-        &mut out.sources,
-        &mut out.errors,
-    );
+    let mut out = Outcome {
+        sources: policies.sources.clone(),
+        errors: policies.errors.clone(),
+        ..Default::default()
+    };
     let selected: Vec<&Policy> = match options.selection.matcher() {
-        Ok(matcher) => policies.iter().filter(|p| matcher.selects(p)).collect(),
+        Ok(matcher) => policies
+            .list
+            .iter()
+            .filter(|p| matcher.selects(p))
+            .collect(),
         Err(e) => {
             argument_error(&mut out, e);
             Vec::new()
@@ -263,16 +314,49 @@ pub fn run(options: &Options) -> Outcome {
             GlobSet::empty()
         }
     };
-    let mut found = discover(&options.paths, &exclude);
-    let (mut jobs, extra) = read_files(&found, gate, &options.terraform, &mut out);
-    found.reported.extend(extra);
-    let inputs = cfn_inputs(options, &mut jobs, &mut found, &mut out);
-    let linted = lint_all(&out.sources, &jobs, &selected, options.engine, &inputs);
+    let inputs: Vec<PathBuf> = (options.parameter_files.iter())
+        .chain(&options.terraform.var_files)
+        .cloned()
+        .collect();
+    let scope = Scope {
+        exclude: &exclude,
+        overlay: &options.overlay,
+        inputs: &inputs,
+    };
+    let first_file = out.sources.iter().count() as u32;
+    let mut found = discover(&options.paths, scope);
+    let reader = Reader {
+        gate: &options.gate,
+        overlay: &options.overlay,
+    };
+    let (mut jobs, extra) = read_files(&found, &reader, &options.terraform, &mut out);
+    // The modules a reported Terraform file calls are reported with it;
+    // variables files only when named, since every value they hold is the
+    // provenance of some finding.
+    if found
+        .terraform
+        .values()
+        .flatten()
+        .any(|p| found.reported.contains(p))
+    {
+        let called = extra.into_iter().filter(|p| !is_variables_file(p));
+        found.reported.extend(called);
+    }
+    let inputs = cfn_inputs(options, &reader, &mut jobs, &mut found, &mut out);
+    let progress = options.progress.as_ref();
+    let linted = lint_all(
+        &out.sources,
+        &jobs,
+        &selected,
+        options.engine,
+        &inputs,
+        progress,
+    );
     out.resources = linted.resources;
     out.errors.extend(linted.problems);
     out.notes.extend(linted.notes);
     let findings = options.overrides.apply(&out.sources, linted.findings);
-    let applied = apply_suppressions(findings, &linted.directives, &policies, &selected);
+    let applied = apply_suppressions(findings, &linted.directives, &policies.list, &selected);
     drop(selected);
     let sources = &out.sources;
     let reported: HashSet<FileId> = sources
@@ -280,8 +364,25 @@ pub fn run(options: &Options) -> Outcome {
         .filter(|(_, f)| found.reported.contains(&f.path))
         .map(|(id, _)| id)
         .collect();
+    let linted_files: BTreeSet<&Path> = (reported.iter())
+        .filter(|id| !linted.skipped.contains(id))
+        .map(|&id| sources.get(id).path.as_path())
+        .collect();
+    out.files = linted_files.len();
     let reported = |span: &Span| reported.contains(&span.file);
-    let findings = applied.findings.into_iter().filter(|f| reported(&f.span));
+    // A finding belongs to a reported file when its value is there, or
+    // comes from there (a variable, a variables file, a parameter).
+    let touches = |f: &Finding| reported(&f.span) || f.related.iter().any(|(s, _)| reported(s));
+    let findings = applied.findings.into_iter().filter(|f| touches(f));
+    // A run widened for an input file reports the errors of the files it
+    // was asked about, not those of every file it read for context.
+    if found.widened {
+        let asked = |id: FileId| {
+            let path = &sources.get(id).path;
+            id.0 < first_file || found.reported.contains(path) || found.named.contains(path)
+        };
+        out.errors.retain(|e| asked(e.span.file));
+    }
     out.findings = match &options.baseline {
         Some(b) => {
             let (kept, baselined) = b.filter(sources, findings.collect());
@@ -291,12 +392,12 @@ pub fn run(options: &Options) -> Outcome {
         None => findings.collect(),
     };
     out.suppressed = applied.suppressed;
-    out.suppressed.retain(|s| reported(&s.finding.span));
+    out.suppressed.retain(|s| touches(&s.finding));
     out.warnings = applied.warnings;
     out.warnings.retain(|w| reported(&w.span));
     out.checks = linted.checked;
     out.checks.retain(|c| reported(&c.span));
-    out.policies = policies;
+    out.policies = policies.list.clone();
     sort(&out.sources, &mut out.findings, &mut out.errors);
     sort_problems(&out.sources, &mut out.warnings);
     sort_problems(&out.sources, &mut out.notes);
@@ -309,18 +410,38 @@ pub fn run(options: &Options) -> Outcome {
     out
 }
 
+/// Reads a file's text from the overlay, else through the gate.
+struct Reader<'a> {
+    gate: &'a Gate,
+    overlay: &'a Overlay,
+}
+
+impl Reader<'_> {
+    fn read(&self, path: &Path, trust: Trust) -> Result<String, crate::gate::ReadError> {
+        match self.overlay.get(path) {
+            Some(text) => Ok(text.clone()),
+            None => self.gate.read(path, trust),
+        }
+    }
+
+    fn text(&self, path: &Path, trust: Trust) -> Result<String, String> {
+        self.read(path, trust).map_err(|e| e.message)
+    }
+}
+
 /// Parameter values for templates (from files, then arguments), and nested
 /// stack templates read ahead; a template nested in another is linted
 /// through its parent only, and its findings are reported.
 fn cfn_inputs(
     options: &Options,
+    reader: &Reader<'_>,
     jobs: &mut Vec<Job>,
     found: &mut Discovered,
     out: &mut Outcome,
 ) -> cfn::Inputs {
     let mut inputs = cfn::Inputs::default();
     for path in &options.parameter_files {
-        let read = options.gate.read_text(path, Trust::Named);
+        let read = reader.text(path, Trust::Named);
         let result = out
             .sources
             .add_read(path, read)
@@ -341,7 +462,7 @@ fn cfn_inputs(
         })
         .collect();
     let ahead = cfn::nested::read_ahead(&mut out.sources, &templates, |p| {
-        options.gate.read_text(p, Trust::Confined)
+        reader.text(p, Trust::Confined)
     });
     jobs.retain(|j| !matches!(j, Job::Template(id) if ahead.children.contains(id)));
     for &child in &ahead.children {
@@ -360,7 +481,14 @@ pub fn lint(
     policies: &[&Policy],
     settings: engine::Settings,
 ) -> Linted {
-    lint_all(sources, jobs, policies, settings, &cfn::Inputs::default())
+    lint_all(
+        sources,
+        jobs,
+        policies,
+        settings,
+        &cfn::Inputs::default(),
+        None,
+    )
 }
 
 /// Applies the suppressions written in the linted files, as of today:
@@ -387,47 +515,93 @@ pub struct Linted {
     pub checked: Vec<Checked>,
     /// Suppressions written in the files and templates.
     pub directives: Vec<Directive>,
+    /// YAML and JSON files that turned out not to be templates.
+    pub skipped: HashSet<FileId>,
 }
 
-/// Like [`lint`], with CloudFormation parameter values and nested templates.
+/// What linting one job produced.
+struct Done {
+    resources: usize,
+    eval: engine::Evaluation,
+    notes: Vec<Problem>,
+    directives: Vec<Directive>,
+    skipped: Option<FileId>,
+}
+
+/// Like [`lint`], with CloudFormation parameter values and nested
+/// templates, telling `progress` as jobs are done.
 pub fn lint_all(
     sources: &SourceMap,
     jobs: &[Job],
     policies: &[&Policy],
     settings: engine::Settings,
     inputs: &cfn::Inputs,
+    progress: Option<&Progress>,
 ) -> Linted {
     init_workers();
-    let results: Vec<(usize, engine::Evaluation, Vec<Problem>, Vec<Directive>)> = jobs
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<Done> = jobs
         .par_iter()
         .map(|job| {
-            let (mut unit, mut problems, mut notes) = normalize(job, sources, inputs);
-            notes.append(&mut unit.notes);
-            let mut eval = engine::evaluate(&unit, policies, settings);
-            problems.append(&mut eval.problems);
-            eval.problems = problems;
-            let files: BTreeSet<FileId> = unit.resources.iter().map(|r| r.span.file).collect();
-            let files: Vec<FileId> = files.into_iter().collect();
-            let directives = suppress::collect(&unit, &files, sources);
-            // Template parameters are linted like resources but not counted as such.
-            let resources = unit
-                .resources
-                .iter()
-                .filter(|r| r.native_type != cfn::PARAMETER_TYPE)
-                .count();
-            (resources, eval, notes, directives)
+            let result = lint_job(job, sources, policies, settings, inputs);
+            if let Some(Progress(tell)) = progress {
+                tell(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());
+            }
+            result
         })
         .collect();
     let mut out = Linted::default();
-    for (n, eval, notes, directives) in results {
-        out.resources += n;
-        out.findings.extend(eval.findings);
-        out.problems.extend(eval.problems);
-        out.notes.extend(notes);
-        out.checked.extend(eval.checked);
-        out.directives.extend(directives);
+    for done in results {
+        out.resources += done.resources;
+        out.findings.extend(done.eval.findings);
+        out.problems.extend(done.eval.problems);
+        out.notes.extend(done.notes);
+        out.checked.extend(done.eval.checked);
+        out.directives.extend(done.directives);
+        out.skipped.extend(done.skipped);
     }
     out
+}
+
+fn lint_job(
+    job: &Job,
+    sources: &SourceMap,
+    policies: &[&Policy],
+    settings: engine::Settings,
+    inputs: &cfn::Inputs,
+) -> Done {
+    let Some((mut unit, mut problems, mut notes)) = normalize(job, sources, inputs) else {
+        return Done {
+            resources: 0,
+            eval: Default::default(),
+            notes: Vec::new(),
+            directives: Vec::new(),
+            skipped: match job {
+                Job::Template(id) => Some(*id),
+                _ => None,
+            },
+        };
+    };
+    notes.append(&mut unit.notes);
+    let mut eval = engine::evaluate(&unit, policies, settings);
+    problems.append(&mut eval.problems);
+    eval.problems = problems;
+    let files: BTreeSet<FileId> = unit.resources.iter().map(|r| r.span.file).collect();
+    let files: Vec<FileId> = files.into_iter().collect();
+    let directives = suppress::collect(&unit, &files, sources);
+    // Template parameters are linted like resources but not counted as such.
+    let resources = unit
+        .resources
+        .iter()
+        .filter(|r| r.native_type != cfn::PARAMETER_TYPE)
+        .count();
+    Done {
+        resources,
+        eval,
+        notes,
+        directives,
+        skipped: None,
+    }
 }
 
 /// Sorts findings by file, line, column, rule and resource, and errors by
@@ -467,7 +641,7 @@ pub fn sort_problems(sources: &SourceMap, errors: &mut Vec<Problem>) {
 /// returns the files read beyond those (called modules, variables files).
 fn read_files(
     found: &Discovered,
-    gate: &Gate,
+    reader: &Reader<'_>,
     inputs: &terraform::Inputs,
     out: &mut Outcome,
 ) -> (Vec<Job>, Vec<PathBuf>) {
@@ -489,7 +663,7 @@ fn read_files(
                 true => Trust::Named,
                 false => Trust::Confined,
             };
-            (p.clone(), gate.read(p, trust))
+            (p.clone(), reader.read(p, trust))
         })
         .collect();
     let mut ids = std::collections::HashMap::new();
@@ -526,8 +700,8 @@ fn read_files(
     if folders.is_empty() {
         return (jobs, Vec::new());
     }
-    let read = |p: &Path, trust| gate.read_text(p, trust);
-    let loaded = terraform::modules::load(folders, &mut out.sources, inputs, gate, &read);
+    let read = |p: &Path, trust| reader.text(p, trust);
+    let loaded = terraform::modules::load(folders, &mut out.sources, inputs, reader.gate, &read);
     out.errors.extend(loaded.problems);
     out.files += loaded.extra_files.len();
     let project = Arc::new(loaded.project);
@@ -550,13 +724,14 @@ fn argument_error(out: &mut Outcome, message: String) {
     out.errors.push(Problem::new(Span::new(id, 0, 0), message));
 }
 
-/// Parses and normalizes one job into a unit of resources, with problems and notes.
+/// Parses and normalizes one job into a unit of resources, with problems
+/// and notes; `None` for a YAML or JSON file that is not a template.
 fn normalize(
     job: &Job,
     sources: &SourceMap,
     inputs: &cfn::Inputs,
-) -> (Unit, Vec<Problem>, Vec<Problem>) {
-    match job {
+) -> Option<(Unit, Vec<Problem>, Vec<Problem>)> {
+    Some(match job {
         Job::Template(id) => {
             let file = sources.get(*id);
             match cfn::parse_document(file, *id) {
@@ -564,14 +739,14 @@ fn normalize(
                     let (unit, notes) = terraform::plan::normalize(&doc, &file.text);
                     (unit, Vec::new(), notes)
                 }
-                Ok(doc) => {
+                Ok(doc) if cfn::looks_like_template(&doc) => {
                     let (unit, problems) = cfn::load_template(sources, *id, &doc, inputs);
                     (unit, problems, Vec::new())
                 }
                 Err(problem) if cfn::might_be_template(&file.text) => {
                     (Unit::default(), vec![problem], Vec::new())
                 }
-                Err(_) => (Unit::default(), Vec::new(), Vec::new()),
+                _ => return None,
             }
         }
         Job::Module(ids) => {
@@ -588,5 +763,5 @@ fn normalize(
             (unit, problems, notes)
         }
         Job::Terraform(project, root) => project.normalize(root),
-    }
+    })
 }

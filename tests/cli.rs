@@ -275,7 +275,8 @@ fn an_invalid_policy_is_an_error_pointing_into_the_policy_file() {
         "examples/terraform/fixed",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    let text = String::from_utf8(out.stdout).unwrap();
+    // Human mode shows errors on standard error.
+    let text = String::from_utf8(out.stderr).unwrap();
     assert!(text.contains("invalid CEL in `assert`"), "{text}");
     assert!(
         text.contains("[tests/fixtures/bad-policy/broken-cel.yaml:10:"),

@@ -275,7 +275,7 @@ fn several_formats_in_one_run() {
     assert_eq!(out.status.code(), Some(1));
     let human = stdout(&out);
     assert!(human.contains("TKN-NET-001"), "{human}");
-    assert!(human.contains("1 files, 3 resources: 1 findings (1 high), 2 suppressed"));
+    assert!(human.contains("1 file, 3 resources: 1 finding (1 high), 2 suppressed"));
     let log: Value = serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
     assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 3);
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();

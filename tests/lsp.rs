@@ -92,10 +92,11 @@ fn lints_buffers_as_they_are_edited() {
     );
     assert_eq!(nothing["result"], Value::Null);
 
-    // Code actions insert the suppression above the resource.
+    // Code actions insert the suppression above the resource, with an
+    // empty reason for the user to write.
     for (doc, line, text) in [
-        (&cfn, 3, "  # tenken:ignore TKN-NET-001 <reason>\n"),
-        (&tf, 1, "# tenken:ignore TKN-NET-001 <reason>\n"),
+        (&cfn, 3, "  # tenken:ignore TKN-NET-001 \n"),
+        (&tf, 1, "# tenken:ignore TKN-NET-001 \n"),
     ] {
         let at = if doc == &cfn {
             range(8, 79, 8, 96)
@@ -469,5 +470,156 @@ fn opentofu_buffers_are_linted_as_terraform_and_replace_tf_files() {
     let tf = uri(&root.join("legacy.tf"));
     client.open(&tf, "terraform", &legacy);
     assert_eq!(client.diagnostics(&tf, 1), Vec::<Value>::new());
+    client.shutdown();
+}
+
+const OPEN_SSH_TF: &str = "resource \"aws_security_group\" \"web\" {
+  ingress {
+    description = \"ssh\"
+    from_port   = 22
+    to_port     = 22
+    protocol    = \"tcp\"
+    cidr_blocks = [\"0.0.0.0/0\"]
+  }
+}
+";
+
+/// `(severity, message)` of each diagnostic.
+fn shown(diags: &[Value]) -> Vec<(i64, String)> {
+    diags
+        .iter()
+        .map(|d| {
+            let message = d["message"].as_str().unwrap();
+            (d["severity"].as_i64().unwrap(), message.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn suppression_warnings_are_diagnostics_and_the_quick_fix_leaves_the_reason_to_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("main.tf"), OPEN_SSH_TF).unwrap();
+    let snippets = json!({"workspaceEdit": {"snippetEditSupport": true}});
+    let mut client = Client::start_capable(&root, json!({}), snippets);
+    let tf = uri(&root.join("main.tf"));
+    client.open(&tf, "terraform", OPEN_SSH_TF);
+    let diags = client.diagnostics(&tf, 1);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+
+    // The client takes snippets: the reason is a tab stop, not a placeholder text.
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": tf}, "range": diags[0]["range"], "context": {"diagnostics": []}}),
+    );
+    let change = &actions["result"][0]["edit"]["documentChanges"][0];
+    assert_eq!(change["textDocument"], json!({"uri": tf, "version": 1}));
+    let edit = &change["edits"][0];
+    assert_eq!(edit["range"], range(0, 0, 0, 0));
+    assert_eq!(
+        edit["snippet"],
+        json!({"kind": "snippet", "value": "# tenken:ignore TKN-NET-001 $1\n"})
+    );
+
+    // Left empty, the suppression warns where it is written and suppresses nothing.
+    let empty = format!("# tenken:ignore TKN-NET-001 \n{OPEN_SSH_TF}");
+    client.change(&tf, 2, json!([{"text": empty}]));
+    let diags = client.diagnostics(&tf, 2);
+    assert_eq!(
+        shown(&diags),
+        [
+            (
+                2,
+                "suppression of TKN-NET-001 has no reason; it is not applied".to_string()
+            ),
+            (
+                1,
+                "Security group allows SSH or RDP from the internet: \
+                 port 22-22 is open to the internet (aws_security_group.web)"
+                    .to_string()
+            ),
+        ]
+    );
+    assert_eq!(diags[0]["range"]["start"]["line"], 0);
+
+    // With a reason the finding is suppressed; an unknown rule, an unused
+    // or an expired suppression warn as on the command line.
+    let written = format!(
+        "# tenken:ignore TKN-NET-001 reached only through the VPN\n\
+         # tenken:ignore TKN-NOPE-999 typo\n\
+         # tenken:ignore TKN-DATA-001 nothing to suppress here\n\
+         {OPEN_SSH_TF}\
+         # tenken:ignore TKN-NET-001 exp:2020-06-30 old\n\
+         {}",
+        OPEN_SSH_TF.replace("\"web\"", "\"old\"")
+    );
+    client.change(&tf, 3, json!([{"text": written}]));
+    let diags = client.diagnostics(&tf, 3);
+    let mut expected = vec![
+        (
+            2,
+            "suppression names an unknown rule TKN-NOPE-999".to_string(),
+        ),
+        (
+            2,
+            "suppression of TKN-DATA-001 matches no finding".to_string(),
+        ),
+        (
+            2,
+            "suppression of TKN-NET-001 expired on 2020-06-30".to_string(),
+        ),
+    ];
+    let got: Vec<(i64, String)> = shown(&diags)
+        .into_iter()
+        .filter(|(severity, _)| *severity == 2)
+        .collect();
+    expected.sort();
+    let mut sorted = got.clone();
+    sorted.sort();
+    assert_eq!(sorted, expected, "{diags:?}");
+    // The expired suppression no longer applies: the old group's finding is back.
+    let findings: Vec<&Value> = diags.iter().filter(|d| d["severity"] == 1).collect();
+    assert_eq!(findings.len(), 1, "{diags:?}");
+    assert!(findings[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("aws_security_group.old"));
+    client.shutdown();
+}
+
+/// The editor runs `tenken check`'s pipeline: a parameter file from the
+/// settings gives the template's value, as `--parameters` does.
+#[test]
+fn parameter_files_from_the_settings_apply_to_templates() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let template = "AWSTemplateFormatVersion: \"2010-09-09\"
+Parameters:
+  Cidr: {Type: String, Default: 10.0.0.0/8}
+Resources:
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      SecurityGroupIngress:
+        - {Description: ssh, IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Cidr}
+";
+    std::fs::write(root.join("web.yaml"), template).unwrap();
+    std::fs::write(
+        root.join("prod.json"),
+        "[{\"ParameterKey\": \"Cidr\", \"ParameterValue\": \"0.0.0.0/0\"}]\n",
+    )
+    .unwrap();
+    let mut client = Client::start(&root, json!({"parameters": ["prod.json"]}));
+    let web = uri(&root.join("web.yaml"));
+    client.open(&web, "yaml", template);
+    let diags = client.diagnostics(&web, 1);
+    let ssh: Vec<&Value> = diags
+        .iter()
+        .filter(|d| d["code"] == "TKN-NET-001")
+        .collect();
+    assert_eq!(ssh.len(), 1, "{diags:?}");
+    let related = &ssh[0]["relatedInformation"][0]["location"];
+    assert_eq!(related["uri"], uri(&root.join("prod.json")));
     client.shutdown();
 }

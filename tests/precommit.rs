@@ -152,13 +152,50 @@ fn pre_commit_hook_blocks_a_vulnerable_commit_and_passes_a_fixed_one() {
     assert!(out.contains("value set here (var.admin_cidrs)"), "{out}");
     assert!(!out.contains("legacy"), "{out}");
 
-    std::fs::write(dir.join("infra/main.tf"), main_tf("[\"10.0.0.0/16\"]")).unwrap();
-    ok(dir, &["add", "infra/main.tf"]);
+    // The variable made safe, the commit goes through.
+    std::fs::write(
+        dir.join("infra/variables.tf"),
+        VARIABLES_TF.replace("0.0.0.0/0", "10.0.0.0/16"),
+    )
+    .unwrap();
+    ok(dir, &["add", "infra"]);
     ok(dir, &["commit", "-q", "-m", "ssh from the VPC"]);
+
+    // Only variables.tf changes, back to open: the finding in main.tf is
+    // reported because its value comes from the changed file.
+    std::fs::write(dir.join("infra/variables.tf"), VARIABLES_TF).unwrap();
+    ok(dir, &["add", "infra/variables.tf"]);
+    let refused = git(dir, &["commit", "-m", "open the default"]);
+    let out = text(&refused);
+    assert!(!refused.status.success(), "{out}");
+    assert!(out.contains("infra/main.tf:6:5"), "{out}");
+    assert!(!out.contains("legacy"), "{out}");
+    ok(dir, &["checkout", "HEAD", "--", "infra/variables.tf"]);
+
+    // Only terraform.tfvars: the findings whose values it sets, not the
+    // folder's old one.
+    let tfvars = dir.join("infra/terraform.tfvars");
+    std::fs::write(&tfvars, "admin_cidrs = [\"0.0.0.0/0\"]\n").unwrap();
+    ok(dir, &["add", "infra/terraform.tfvars"]);
+    let refused = git(dir, &["commit", "-m", "open from tfvars"]);
+    let out = text(&refused);
+    assert!(!refused.status.success(), "{out}");
+    assert!(out.contains("infra/main.tf:6:5"), "{out}");
+    assert!(out.contains("infra/terraform.tfvars:1:15"), "{out}");
+    assert!(!out.contains("legacy"), "{out}");
+    std::fs::write(&tfvars, "admin_cidrs = [\"10.0.0.0/16\"]\n").unwrap();
+    ok(dir, &["add", "infra/terraform.tfvars"]);
+    ok(dir, &["commit", "-q", "-m", "tfvars with the VPC"]);
+
     let log = ok(dir, &["log", "--format=%s"]);
     assert_eq!(
         log.lines().collect::<Vec<_>>(),
-        ["ssh from the VPC", "SSH from the VPC only", "existing code"]
+        [
+            "tfvars with the VPC",
+            "ssh from the VPC",
+            "SSH from the VPC only",
+            "existing code"
+        ]
     );
 }
 

@@ -122,7 +122,7 @@ fn show_suppressed_lists_them_with_the_reason() {
     let out = tenken(&fixtures(), &["check", "cfn/template.yaml"]);
     let plain = stdout(&out);
     assert!(!plain.contains("(Bastion)"), "{plain}");
-    assert!(plain.contains("1 files, 3 resources: 1 findings (1 high), 2 suppressed, 0 errors in "));
+    assert!(plain.contains("1 file, 3 resources: 1 finding (1 high), 2 suppressed, 0 errors in "));
     let out = tenken(
         &fixtures(),
         &["check", "cfn/template.yaml", "--show-suppressed"],
@@ -172,7 +172,7 @@ fn baseline_reports_only_new_findings_even_after_lines_shift() {
         &["check", ".", "--baseline", ".tenken-baseline.json"],
     ));
     assert!(
-        human.contains(": 1 findings (1 high), 2 suppressed, 3 baselined, 4 warnings, 0 errors"),
+        human.contains(": 1 finding (1 high), 2 suppressed, 3 baselined, 4 warnings, 0 errors"),
         "{human}"
     );
 

@@ -14,11 +14,12 @@ const FORMATS: [&str; 5] = ["human", "json", "sarif", "junit", "github"];
 /// The fake secret: in no policy text, so any occurrence in a report is a leak.
 const SECRET: &str = "Tk9-fake-SECRET-value";
 
-/// Exit code and standard output of `tenken check <args>`.
+/// Exit code, and standard output followed by standard error (where the
+/// human format shows errors) of `tenken check <args>`.
 fn check(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
     let args: Vec<&str> = ["check"].iter().chain(args).copied().collect();
-    let (code, out, _) = run(dir, &args);
-    (code, out)
+    let (code, out, err) = run(dir, &args);
+    (code, out + &err)
 }
 
 /// `(rule, file, line, column)` of every finding of a JSON report.
@@ -201,9 +202,10 @@ resource "aws_s3_bucket" "shared" {{
 fn an_invalid_configuration_is_reported_in_every_format() {
     let dir = workspace();
     write(dir.path(), ".tenken.yaml", b"fail_on: [nope\n");
-    let (code, json) = check(
+    let (code, json, _) = run(
         dir.path(),
         &[
+            "check",
             "--format",
             "sarif=out.sarif",
             "--format",

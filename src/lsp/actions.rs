@@ -1,6 +1,8 @@
-//! Code actions: "Suppress RULE-ID for this resource" inserts an ignore with
-//! a reason to fill in, above the Terraform block or CloudFormation resource
-//! (YAML: a comment; JSON: a `Metadata` entry).
+//! Code actions: "Suppress RULE-ID for this resource" inserts an ignore
+//! above the Terraform block or CloudFormation resource (YAML: a comment;
+//! JSON: a `Metadata` entry), with the reason left for the user to write:
+//! a tab stop in a snippet when the client takes snippet edits, else an
+//! empty reason, which warns (and suppresses nothing) until it is written.
 
 use super::documents::Document;
 use crate::cfn;
@@ -10,17 +12,22 @@ use crate::source::{FileId, SourceFile};
 use crate::terraform;
 use hcl_edit::structure::Structure;
 use hcl_edit::Span as _;
-use lsp_types::{
-    CodeAction, CodeActionKind, Diagnostic, Position, Range, TextEdit, Uri, WorkspaceEdit,
-};
-use std::collections::HashMap;
+use lsp_types::{CodeAction, CodeActionKind, Diagnostic, Position, Range, TextEdit, Uri};
+use serde_json::json;
 
-/// Placeholder for the reason the user must give.
-pub const REASON: &str = "<reason>";
+/// Where the reason goes in the inserted text: a private-use character,
+/// which JSON leaves as it is.
+const REASON: &str = "\u{e000}";
 
 /// The suppression action for one diagnostic with a rule id, if the
-/// resource around it can be found in the buffer's current text.
-pub fn suppress(doc: &Document, uri: &Uri, diagnostic: &Diagnostic) -> Option<CodeAction> {
+/// resource around it can be found in the buffer's current text; with a
+/// snippet edit (LSP 3.18 `SnippetTextEdit`) when `snippets`.
+pub fn suppress(
+    doc: &Document,
+    uri: &Uri,
+    diagnostic: &Diagnostic,
+    snippets: bool,
+) -> Option<serde_json::Value> {
     let rule = match diagnostic.code.as_ref()? {
         lsp_types::NumberOrString::String(id) => id,
         lsp_types::NumberOrString::Number(_) => return None,
@@ -45,20 +52,40 @@ pub fn suppress(doc: &Document, uri: &Uri, diagnostic: &Diagnostic) -> Option<Co
     };
     let (line, character) = file.utf16_position(offset);
     let position = Position { line, character };
-    let edit = TextEdit {
-        range: Range::new(position, position),
-        new_text: text,
-    };
-    Some(CodeAction {
+    let range = Range::new(position, position);
+    let action = CodeAction {
         title: format!("Suppress {rule} for this resource"),
         kind: Some(CodeActionKind::QUICKFIX),
         diagnostics: Some(vec![diagnostic.clone()]),
-        edit: Some(WorkspaceEdit {
-            changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
-            ..Default::default()
-        }),
         ..Default::default()
-    })
+    };
+    let mut action = serde_json::to_value(action).ok()?;
+    action["edit"] = if snippets {
+        let snippet = escape_snippet(&text).replace(REASON, "$1");
+        json!({"documentChanges": [{
+            "textDocument": {"uri": uri, "version": doc.version},
+            "edits": [{"range": range, "snippet": {"kind": "snippet", "value": snippet}}],
+        }]})
+    } else {
+        let edit = TextEdit {
+            range,
+            new_text: text.replace(REASON, ""),
+        };
+        json!({"changes": {uri.as_str(): [edit]}})
+    };
+    Some(action)
+}
+
+/// Text taken literally in a snippet: `$`, `}` and `\` escaped.
+fn escape_snippet(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '$' | '}' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Start of the `resource` block that contains the byte offset.
@@ -122,9 +149,23 @@ fn json_metadata(file: &SourceFile, decl: &Node, rule: &str) -> Option<(usize, S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lsp_types::NumberOrString;
+    use lsp_types::{NumberOrString, WorkspaceEdit};
 
+    /// The plain edit of the action at `needle`.
     fn action(name: &str, text: &str, needle: &str) -> Option<TextEdit> {
+        let (uri, action) = suppress_at(name, text, needle, false)?;
+        let edit: WorkspaceEdit = serde_json::from_value(action["edit"].clone()).ok()?;
+        let (target, mut edits) = edit.changes?.into_iter().next()?;
+        assert_eq!(target, uri);
+        edits.pop()
+    }
+
+    fn suppress_at(
+        name: &str,
+        text: &str,
+        needle: &str,
+        snippets: bool,
+    ) -> Option<(Uri, serde_json::Value)> {
         let path = std::path::PathBuf::from(format!("/w/{name}"));
         let kind = crate::discover::kind_of(&path).unwrap();
         let doc = Document {
@@ -142,10 +183,8 @@ mod tests {
             ..Default::default()
         };
         let uri: Uri = "file:///w/x".parse().unwrap();
-        let action = suppress(&doc, &uri, &diagnostic)?;
-        let (target, mut edits) = action.edit?.changes?.into_iter().next()?;
-        assert_eq!(target, uri);
-        edits.pop()
+        let action = suppress(&doc, &uri, &diagnostic, snippets)?;
+        Some((uri, action))
     }
 
     #[test]
@@ -159,7 +198,7 @@ mod tests {
                 character: 0
             }
         );
-        assert_eq!(edit.new_text, "# tenken:ignore TKN-X-1 <reason>\n");
+        assert_eq!(edit.new_text, "# tenken:ignore TKN-X-1 \n");
     }
 
     #[test]
@@ -173,7 +212,7 @@ mod tests {
                 character: 0
             }
         );
-        assert_eq!(edit.new_text, "  # tenken:ignore TKN-X-1 <reason>\n");
+        assert_eq!(edit.new_text, "  # tenken:ignore TKN-X-1 \n");
     }
 
     #[test]
@@ -189,8 +228,28 @@ mod tests {
         );
         assert_eq!(
             edit.new_text,
-            "\n    \"Metadata\": {\"tenken\":{\"ignore\":[{\"id\":\"TKN-X-1\",\"reason\":\"<reason>\"}]}},"
+            "\n    \"Metadata\": {\"tenken\":{\"ignore\":[{\"id\":\"TKN-X-1\",\"reason\":\"\"}]}},"
         );
+    }
+
+    #[test]
+    fn snippets_leave_a_tab_stop_for_the_reason() {
+        let text = "{\"Resources\": {\n  \"B\": {\n    \"Type\": \"AWS::S3::Bucket\"\n  }\n}}\n";
+        let (uri, action) = suppress_at("t.json", text, "Type", true).unwrap();
+        let change = &action["edit"]["documentChanges"][0];
+        assert_eq!(change["textDocument"]["uri"], uri.as_str());
+        assert_eq!(change["textDocument"]["version"], 1);
+        let snippet = &change["edits"][0]["snippet"];
+        assert_eq!(snippet["kind"], "snippet");
+        assert_eq!(
+            snippet["value"],
+            "\n    \"Metadata\": {\"tenken\":{\"ignore\":[{\"id\":\"TKN-X-1\",\"reason\":\"$1\"\\}]\\}\\},"
+        );
+        let tf = "resource \"aws_s3_bucket\" \"b\" {\n  acl = \"public-read\"\n}\n";
+        let (_, action) = suppress_at("main.tf", tf, "acl", true).unwrap();
+        let edit = &action["edit"]["documentChanges"][0]["edits"][0];
+        assert_eq!(edit["snippet"]["value"], "# tenken:ignore TKN-X-1 $1\n");
+        assert_eq!(edit["range"]["start"]["line"], 0);
     }
 
     #[test]

@@ -2,8 +2,8 @@
 
 use super::documents::to_uri;
 use super::settings::Rules;
-use crate::diag::Problem;
 use crate::engine::Finding;
+use crate::pipeline::Outcome;
 use crate::policy::Severity;
 use crate::source::{SourceFile, SourceMap, Span};
 use lsp_types::{
@@ -16,25 +16,21 @@ use std::path::PathBuf;
 /// The `source` of every diagnostic.
 pub const SOURCE: &str = "tenken";
 
-/// The diagnostics of one lint, by file path, in source order: problems
-/// are errors, notes information.
-pub fn by_file(
-    sources: &SourceMap,
-    findings: &[Finding],
-    problems: &[Problem],
-    notes: &[Problem],
-    rules: &Rules,
-) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
+/// The diagnostics of one lint, by file path, in source order: errors are
+/// errors, warnings (about suppressions) warnings, notes information.
+pub fn by_file(outcome: &Outcome, rules: &Rules) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
+    let sources = &outcome.sources;
     let mut out: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
-    for f in findings {
+    for f in &outcome.findings {
         let file = sources.get(f.span.file);
         out.entry(file.path.clone())
             .or_default()
             .push(finding(sources, f, rules));
     }
-    let problems = problems.iter().map(|p| (p, DiagnosticSeverity::ERROR));
-    let notes = notes.iter().map(|n| (n, DiagnosticSeverity::INFORMATION));
-    for (p, severity) in problems.chain(notes) {
+    let errors = (outcome.errors.iter()).map(|p| (p, DiagnosticSeverity::ERROR));
+    let warnings = (outcome.warnings.iter()).map(|p| (p, DiagnosticSeverity::WARNING));
+    let notes = (outcome.notes.iter()).map(|n| (n, DiagnosticSeverity::INFORMATION));
+    for (p, severity) in errors.chain(warnings).chain(notes) {
         let file = sources.get(p.span.file);
         out.entry(file.path.clone()).or_default().push(Diagnostic {
             range: range(file, p.span),

@@ -20,14 +20,13 @@ use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response
 use lsp_types::notification::{self as note, Notification as _};
 use lsp_types::request::{self as req, Request as _};
 use lsp_types::{
-    CodeActionOrCommand, CodeActionParams, CodeActionProviderCapability,
-    DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
-    DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DidSaveTextDocumentParams, FileSystemWatcher, GlobPattern, Hover,
-    HoverContents, HoverParams, HoverProviderCapability, InitializeParams, MarkupContent,
-    MarkupKind, PublishDiagnosticsParams, Registration, RegistrationParams, SaveOptions,
-    ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, Uri,
+    CodeActionParams, CodeActionProviderCapability, DidChangeTextDocumentParams,
+    DidChangeWatchedFilesParams, DidChangeWatchedFilesRegistrationOptions,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
+    FileSystemWatcher, GlobPattern, Hover, HoverContents, HoverParams, HoverProviderCapability,
+    InitializeParams, MarkupContent, MarkupKind, PublishDiagnosticsParams, Registration,
+    RegistrationParams, SaveOptions, ServerCapabilities, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
 };
 use serde::de::DeserializeOwned;
 use settings::{ClientOptions, Rules, Settings};
@@ -57,13 +56,16 @@ pub fn run() -> i32 {
 /// Runs the protocol until `exit`: `true` if the client shut the server down first.
 pub fn serve(connection: &Connection) -> Result<bool, Box<dyn Error>> {
     let (id, params) = connection.initialize_start()?;
+    // Snippet edits (LSP 3.18) are not in `lsp-types`' capabilities yet.
+    let snippets = params.pointer("/capabilities/workspace/workspaceEdit/snippetEditSupport")
+        == Some(&serde_json::Value::Bool(true));
     let params: InitializeParams = serde_json::from_value(params).unwrap_or_default();
     let result = serde_json::json!({
         "capabilities": capabilities(),
         "serverInfo": {"name": "tenken", "version": env!("CARGO_PKG_VERSION")},
     });
     connection.initialize_finish(id, result)?;
-    let mut server = Server::new(connection, &params)?;
+    let mut server = Server::new(connection, &params, snippets)?;
     server.watch_files(&params);
     let mut clean = false;
     for message in &connection.receiver {
@@ -110,10 +112,16 @@ struct Server {
     rules: Arc<Rules>,
     published: Arc<Published>,
     worker: Worker,
+    /// The client takes snippet edits.
+    snippets: bool,
 }
 
 impl Server {
-    fn new(connection: &Connection, params: &InitializeParams) -> io::Result<Server> {
+    fn new(
+        connection: &Connection,
+        params: &InitializeParams,
+        snippets: bool,
+    ) -> io::Result<Server> {
         let options: ClientOptions = params
             .initialization_options
             .clone()
@@ -131,6 +139,7 @@ impl Server {
             rules,
             published,
             worker,
+            snippets,
         };
         server.report_policy_problems();
         Ok(server)
@@ -145,13 +154,8 @@ impl Server {
 
     /// Shows each problem with the user's policies as an error message.
     fn report_policy_problems(&self) {
-        for problem in &self.rules.errors {
-            let file = self.rules.sources.get(problem.span.file);
-            let at = file.line_col(problem.span.start as usize);
-            let text = format!(
-                "tenken: {}:{}:{}: {}",
-                file.name, at.line, at.column, problem.message
-            );
+        for problem in &self.rules.problems {
+            let text = format!("tenken: {problem}");
             self.notify::<note::ShowMessage>(lsp_types::ShowMessageParams {
                 typ: lsp_types::MessageType::ERROR,
                 message: text,
@@ -347,7 +351,6 @@ impl Server {
         };
         self.worker.schedule(Task {
             key,
-            kind: doc.kind,
             docs,
             rules: self.rules.clone(),
         });
@@ -388,7 +391,7 @@ impl Server {
     }
 
     /// A suppression for each tenken diagnostic in the requested range.
-    fn code_actions(&self, p: CodeActionParams) -> Vec<CodeActionOrCommand> {
+    fn code_actions(&self, p: CodeActionParams) -> Vec<serde_json::Value> {
         let uri = &p.text_document.uri;
         let Some(doc) = self.documents.get(uri) else {
             return Vec::new();
@@ -411,8 +414,7 @@ impl Server {
         wanted.dedup_by(|a, b| key(a) == key(b));
         wanted
             .iter()
-            .filter_map(|d| actions::suppress(doc, uri, d))
-            .map(CodeActionOrCommand::CodeAction)
+            .filter_map(|d| actions::suppress(doc, uri, d, self.snippets))
             .collect()
     }
 }

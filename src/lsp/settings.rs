@@ -1,12 +1,13 @@
 //! What the server lints with: the settings gathered from the workspace and
 //! the client, and the policies they select, compiled once per change.
 
-use crate::config::{self, Overrides};
 use crate::diag::Problem;
-use crate::gate::{Gate, Trust};
-use crate::pipeline::{self, Selection};
+use crate::gate::Gate;
+use crate::pipeline::{Options, Policies, Selection};
 use crate::policy::Policy;
+use crate::request::{ConfigAt, Request};
 use crate::source::SourceMap;
+use crate::terraform;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -24,6 +25,10 @@ pub struct ClientOptions {
     pub strict: bool,
     /// Milliseconds of quiet before re-linting (default 150).
     pub debounce_ms: Option<u64>,
+    /// CloudFormation parameter files (relative to the workspace root), as `--parameters`.
+    pub parameters: Vec<PathBuf>,
+    /// Terraform variables files (relative to the workspace root), as `--var-file`.
+    pub var_files: Vec<PathBuf>,
 }
 
 impl ClientOptions {
@@ -31,7 +36,7 @@ impl ClientOptions {
     /// `tenken` key, or at the top when they hold tenken's keys; `None` if absent.
     pub fn from_settings(settings: serde_json::Value) -> Option<ClientOptions> {
         let ours = |v: &serde_json::Value| {
-            ["policies", "strict", "debounceMs"]
+            ["policies", "strict", "debounceMs", "parameters", "varFiles"]
                 .iter()
                 .any(|k| v.get(k).is_some())
         };
@@ -49,7 +54,8 @@ impl ClientOptions {
 pub struct Settings {
     pub root: Option<PathBuf>,
     pub policy_dirs: Vec<PathBuf>,
-    pub selection: Selection,
+    pub parameter_files: Vec<PathBuf>,
+    pub var_files: Vec<PathBuf>,
     pub strict: bool,
     pub debounce: Duration,
 }
@@ -60,9 +66,11 @@ impl Settings {
     /// [`Rules::load`], so a change to it only needs a reload.
     pub fn resolve(root: Option<PathBuf>, options: &ClientOptions) -> Settings {
         let base = root.clone().unwrap_or_default();
+        let resolve = |paths: &[PathBuf]| paths.iter().map(|d| base.join(d)).collect();
         Settings {
-            policy_dirs: options.policies.iter().map(|d| base.join(d)).collect(),
-            selection: Selection::default(),
+            policy_dirs: resolve(&options.policies),
+            parameter_files: resolve(&options.parameters),
+            var_files: resolve(&options.var_files),
             strict: options.strict,
             debounce: options.debounce_ms.map_or(DEBOUNCE, Duration::from_millis),
             root,
@@ -76,77 +84,80 @@ impl Settings {
     }
 }
 
-/// The compiled policies and the selection to run.
+/// The options every lint starts from and the policies they run, loaded
+/// once per change of the settings.
 pub struct Rules {
-    pub policies: Vec<Policy>,
-    /// Indexes into `policies` of the ones that run.
-    selected: Vec<usize>,
-    pub strict: bool,
-    /// Severity changes and rules off per path, from `.tenken.yaml`.
-    pub overrides: Overrides,
-    /// The policy files (spans of `errors` point into them).
-    pub sources: SourceMap,
-    /// Problems with user policies or the selection.
-    pub errors: Vec<Problem>,
-    /// What may be read: the workspace folder (else the working directory).
-    pub gate: Gate,
+    /// The run's options, as `tenken check` makes them from its arguments
+    /// and the configuration; each lint sets the paths and buffers.
+    pub options: Options,
+    pub policies: Policies,
+    /// Problems with the configuration, the user's policies or the
+    /// selection, as `file:line:col: message`.
+    pub problems: Vec<String>,
 }
 
 impl Rules {
-    /// Loads the built-in policies and those of `settings` and of the
-    /// project configuration.
+    /// Reads the project configuration (found from the root, as `tenken
+    /// check` finds it from the working directory) and loads the policies.
     pub fn load(settings: &Settings) -> Rules {
-        let mut sources = SourceMap::default();
-        let mut errors = Vec::new();
-        let mut policy_dirs = settings.policy_dirs.clone();
-        let mut selection = settings.selection.clone();
-        let mut overrides = Overrides::default();
+        let root = settings.root.clone().unwrap_or_else(|| PathBuf::from("."));
         let mut gate = Gate::default();
-        gate.add_root(settings.root.as_deref().unwrap_or(Path::new(".")));
-        // The project configuration, as `tenken check` finds it from the root.
-        let found = settings
-            .root
-            .as_deref()
-            .and_then(|r| config::find(r, &gate));
-        if let Some(path) = found {
-            match config::load(&path, Trust::Confined, &gate, &mut sources) {
-                Ok(loaded) => {
-                    policy_dirs.extend(loaded.policy_dirs());
-                    selection.add_config(&loaded.config);
-                    overrides = loaded.overrides();
-                }
-                Err(problem) => errors.push(problem),
-            }
-        }
-        let policies = pipeline::load_policies(&policy_dirs, &gate, &mut sources, &mut errors);
-        let selected = match selection.matcher() {
-            Ok(matcher) => (0..policies.len())
-                .filter(|&i| matcher.selects(&policies[i]))
-                .collect(),
-            Err(e) => {
-                errors.push(Problem::new(Default::default(), e));
-                Vec::new()
+        gate.add_root(&root);
+        let request = Request {
+            paths: Vec::new(),
+            gate: gate.clone(),
+            config: ConfigAt::SearchFrom(root),
+            exclude: Vec::new(),
+            policy_dirs: settings.policy_dirs.clone(),
+            selection: Selection::default(),
+            strict: settings.strict,
+            parameters: Vec::new(),
+            parameter_files: settings.parameter_files.clone(),
+            terraform: terraform::Inputs {
+                var_files: settings.var_files.clone(),
+                ..Default::default()
+            },
+        };
+        let mut problems = Vec::new();
+        let options = match request.clone().configure() {
+            Ok(configured) => configured.options,
+            Err(outcome) => {
+                problems.extend(located(&outcome.sources, &outcome.errors));
+                // The settings still apply without the configuration.
+                let without = Request {
+                    config: ConfigAt::Skip,
+                    ..request
+                };
+                without.configure().map(|c| c.options).unwrap_or_default()
             }
         };
-        Rules {
-            policies,
-            selected,
-            strict: settings.strict,
-            overrides,
-            sources,
-            errors,
-            gate,
+        let policies = Policies::load(&options);
+        problems.extend(located(&policies.sources, &policies.errors));
+        if let Err(e) = options.selection.matcher() {
+            problems.push(e);
         }
-    }
-
-    /// The policies that run.
-    pub fn selected(&self) -> Vec<&Policy> {
-        self.selected.iter().map(|&i| &self.policies[i]).collect()
+        Rules {
+            options,
+            policies,
+            problems,
+        }
     }
 
     pub fn find(&self, id: &str) -> Option<&Policy> {
-        self.policies.iter().find(|p| p.spec.id == id)
+        self.policies.list.iter().find(|p| p.spec.id == id)
     }
+}
+
+/// `file:line:col: message` of each problem.
+fn located(sources: &SourceMap, problems: &[Problem]) -> Vec<String> {
+    problems
+        .iter()
+        .map(|p| {
+            let file = sources.get(p.span.file);
+            let at = file.line_col(p.span.start as usize);
+            format!("{}:{}:{}: {}", file.name, at.line, at.column, p.message)
+        })
+        .collect()
 }
 
 #[cfg(test)]

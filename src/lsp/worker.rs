@@ -4,11 +4,7 @@
 
 use super::diagnostics;
 use super::settings::Rules;
-use crate::discover::{module_files, Kind};
-use crate::gate::Trust;
-use crate::pipeline::{self, Job};
-use crate::source::SourceFile;
-use crate::{engine, terraform};
+use crate::pipeline;
 use crossbeam_channel::Sender;
 use lsp_server::{Message, Notification};
 use lsp_types::notification::{Notification as _, PublishDiagnostics};
@@ -16,7 +12,7 @@ use lsp_types::{Diagnostic, DiagnosticSeverity, PublishDiagnosticsParams, Range,
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -36,7 +32,6 @@ pub struct Snapshot {
 pub struct Task {
     /// The template's path or the Terraform folder: a newer task with the same key replaces an older one.
     pub key: PathBuf,
-    pub kind: Kind,
     pub docs: Vec<Snapshot>,
     pub rules: Arc<Rules>,
 }
@@ -241,82 +236,15 @@ fn execute(task: &Task, published: &Published) {
     }
 }
 
-/// The diagnostics of a task's buffers, by path.
+/// The diagnostics of a task's buffers, by path: `tenken check` of the
+/// buffers, their text read instead of the files'.
 pub fn lint(task: &Task) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
-    // The policies' files come first, as in `tenken check`: a problem of a
-    // policy points into its file.
-    let mut sources = task.rules.sources.clone();
-    let mut add = |path: &PathBuf, text: String| {
-        sources.add(SourceFile::new(
-            path.display().to_string(),
-            path.clone(),
-            text,
-        ))
-    };
-    let mut ids: Vec<_> = task
-        .docs
-        .iter()
-        .map(|d| add(&d.path, d.text.clone()))
-        .collect();
-    let mut problems = Vec::new();
-    let jobs = match task.kind {
-        Kind::Template => match ids.first() {
-            Some(&id) => vec![Job::Template(id)],
-            None => return BTreeMap::new(),
-        },
-        Kind::Terraform => {
-            let gate = &task.rules.gate;
-            // An open `x.tofu` replaces a `x.tf`, open or not, as on disk.
-            let open = task.docs.iter().map(|d| d.path.clone());
-            let read = terraform::without_replaced(open.chain(module_files(&task.key)).collect());
-            ids = (task.docs.iter().zip(ids))
-                .filter(|(d, _)| read.contains(&d.path))
-                .map(|(_, id)| id)
-                .collect();
-            for path in read {
-                if task.docs.iter().all(|d| d.path != path) {
-                    if let Ok(text) = gate.read_text(&path, Trust::Confined) {
-                        ids.push(add(&path, text));
-                    }
-                }
-            }
-            // Local modules and variables files are read like `tenken check`
-            // does, the open buffers' text winning over the disk.
-            let read = |path: &Path, trust| match task.docs.iter().find(|d| d.path == path) {
-                Some(doc) => Ok(doc.text.clone()),
-                None => gate.read_text(path, trust),
-            };
-            let folders = vec![(task.key.clone(), ids)];
-            let inputs = Default::default();
-            let loaded = terraform::modules::load(folders, &mut sources, &inputs, gate, &read);
-            problems = loaded.problems;
-            let project = Arc::new(loaded.project);
-            loaded
-                .roots
-                .into_iter()
-                .map(|root| Job::Terraform(project.clone(), root))
-                .collect()
-        }
-    };
     let rules = &task.rules;
-    let selected = rules.selected();
-    let linted = pipeline::lint(
-        &sources,
-        &jobs,
-        &selected,
-        engine::Settings {
-            strict: rules.strict,
-            record_checks: false,
-        },
-    );
-    // Suppressions written in the buffer apply as they do on the command line.
-    let findings = rules.overrides.apply(&sources, linted.findings);
-    let applied =
-        pipeline::apply_suppressions(findings, &linted.directives, &rules.policies, &selected);
-    let mut findings = applied.findings;
-    problems.extend(linted.problems);
-    pipeline::sort(&sources, &mut findings, &mut problems);
-    let mut notes = linted.notes;
-    pipeline::sort_problems(&sources, &mut notes);
-    diagnostics::by_file(&sources, &findings, &problems, &notes, rules)
+    let mut options = rules.options.clone();
+    options.paths = task.docs.iter().map(|d| d.path.clone()).collect();
+    options.overlay = (task.docs.iter())
+        .map(|d| (d.path.clone(), d.text.clone()))
+        .collect();
+    let outcome = pipeline::check(&options, &rules.policies);
+    diagnostics::by_file(&outcome, rules)
 }

@@ -36,13 +36,19 @@ fn line(out: &mut String, sources: &SourceMap, cmd: &str, span: Span, title: &st
     let file = sources.get(span.file);
     let r = region(sources, span);
     let path = file.name.replace('\\', "/");
+    // Columns only make sense on one line: GitHub rejects them otherwise.
+    let (col, end_column) = match r.line == r.end_line {
+        true => (
+            format!(",col={}", r.column),
+            format!(",endColumn={}", r.end_column),
+        ),
+        false => (String::new(), String::new()),
+    };
     out.push_str(&format!(
-        "::{cmd} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        "::{cmd} file={},line={}{col},endLine={}{end_column},title={}::{}\n",
         escape_property(&path),
         r.line,
-        r.column,
         r.end_line,
-        r.end_column,
         escape_property(title),
         escape_data(message)
     ));

@@ -140,19 +140,62 @@ fn miette_severity(s: Severity) -> miette::Severity {
     }
 }
 
-/// Whether to use colour: only on a terminal, and never with `NO_COLOR` set.
-pub fn use_color(is_terminal: bool) -> bool {
-    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// When to use colour (`--color`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless the environment says otherwise.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to use colour on an output that is a terminal or not, as the
+    /// process environment says.
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        self.enabled_with(is_terminal, |name| std::env::var(name).ok())
+    }
+
+    /// Like [`ColorChoice::enabled`], reading the environment through `env`:
+    /// `auto` is off with `NO_COLOR`, on with `FORCE_COLOR` or
+    /// `CLICOLOR_FORCE` (not `0`), off with `TERM=dumb`, else on a terminal
+    /// only. Variables set to an empty string count as unset.
+    pub fn enabled_with(self, is_terminal: bool, env: impl Fn(&str) -> Option<String>) -> bool {
+        let set = |name: &str| env(name).filter(|v| !v.is_empty());
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto if set("NO_COLOR").is_some() => false,
+            ColorChoice::Auto if set("FORCE_COLOR").is_some() => true,
+            ColorChoice::Auto if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
+            ColorChoice::Auto if set("TERM").is_some_and(|t| t == "dumb") => false,
+            ColorChoice::Auto => is_terminal,
+        }
+    }
 }
 
 /// How the human report looks.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Style {
     pub color: bool,
     /// Also list the suppressed findings, with the reason.
     pub show_suppressed: bool,
     /// Only findings and errors: no warnings, no notes, no summary.
     pub quiet: bool,
+    /// Show the errors (else they are shown apart, with [`render_errors`]).
+    pub errors: bool,
+}
+
+impl Default for Style {
+    fn default() -> Style {
+        Style {
+            color: false,
+            show_suppressed: false,
+            quiet: false,
+            errors: true,
+        }
+    }
 }
 
 /// Renders every finding and error, then the summary line.
@@ -169,14 +212,7 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
 /// Renders findings, suppressed findings (if asked), errors, warnings,
 /// notes and the summary.
 pub fn render_with(outcome: &Outcome, style: Style) -> String {
-    let theme = if style.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_context_lines(CONTEXT_LINES);
+    let handler = handler(style.color);
     let mut out = String::new();
     for f in &outcome.findings {
         let _ = handler.render_report(&mut out, &finding_report(outcome, f, None));
@@ -197,28 +233,16 @@ pub fn render_with(outcome: &Outcome, style: Style) -> String {
             let _ = handler.render_report(&mut out, &report);
         }
     }
-    let problems = outcome.errors.iter().map(|e| (e, miette::Severity::Error));
+    let problems = (outcome.errors.iter())
+        .filter(|_| style.errors)
+        .map(|e| (e, "error"));
     let warnings = outcome
         .warnings
         .iter()
         .filter(|_| !style.quiet)
-        .map(|w| (w, miette::Severity::Warning));
-    for (e, severity) in problems.chain(warnings) {
-        let code = if severity == miette::Severity::Error {
-            "error"
-        } else {
-            "warning"
-        };
-        let report = Report::new(
-            &e.message,
-            code,
-            severity,
-            None,
-            vec![(None, e.span, true)],
-            outcome.sources.get(e.span.file),
-            &[],
-        );
-        let _ = handler.render_report(&mut out, &report);
+        .map(|w| (w, "warning"));
+    for (e, code) in problems.chain(warnings) {
+        let _ = handler.render_report(&mut out, &problem_report(outcome, e, code));
     }
     if !style.quiet {
         for n in &outcome.notes {
@@ -227,6 +251,44 @@ pub fn render_with(outcome: &Outcome, style: Style) -> String {
         out.push_str(&summary(outcome));
     }
     out
+}
+
+/// Only the errors, as [`render_with`] shows them.
+pub fn render_errors(outcome: &Outcome, color: bool) -> String {
+    let handler = handler(color);
+    let mut out = String::new();
+    for e in &outcome.errors {
+        let _ = handler.render_report(&mut out, &problem_report(outcome, e, "error"));
+    }
+    out
+}
+
+fn handler(color: bool) -> GraphicalReportHandler {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_context_lines(CONTEXT_LINES)
+}
+
+/// An error or a warning as a diagnostic.
+fn problem_report<'a>(outcome: &'a Outcome, e: &Problem, code: &str) -> Report<'a> {
+    let severity = match code {
+        "error" => miette::Severity::Error,
+        _ => miette::Severity::Warning,
+    };
+    Report::new(
+        &e.message,
+        code,
+        severity,
+        None,
+        vec![(None, e.span, true)],
+        outcome.sources.get(e.span.file),
+        &[],
+    )
 }
 
 /// `note: file:line:col: message`, escaped.
@@ -281,7 +343,8 @@ fn help_text(policy: Option<&Policy>, notes: &[String]) -> Option<String> {
 }
 
 /// `12 files, 40 resources: 3 findings (1 critical, 2 high), 0 errors in 0.02s`,
-/// with the suppressed, baselined, warning and note counts when there are any.
+/// with the suppressed, baselined, warning and note counts when there are
+/// any; a count of one is singular (`1 file`).
 pub fn summary(outcome: &Outcome) -> String {
     let by: Vec<String> = counts(outcome)
         .into_iter()
@@ -295,21 +358,76 @@ pub fn summary(outcome: &Outcome) -> String {
     };
     let mut extra = String::new();
     for (n, what) in [
-        (outcome.suppressed.len(), "suppressed"),
-        (outcome.baselined, "baselined"),
-        (outcome.warnings.len(), "warnings"),
-        (outcome.notes.len(), "notes"),
+        (
+            outcome.suppressed.len(),
+            format!("{} suppressed", outcome.suppressed.len()),
+        ),
+        (
+            outcome.baselined,
+            format!("{} baselined", outcome.baselined),
+        ),
+        (
+            outcome.warnings.len(),
+            count(outcome.warnings.len(), "warning"),
+        ),
+        (outcome.notes.len(), count(outcome.notes.len(), "note")),
     ] {
         if n > 0 {
-            extra.push_str(&format!(", {n} {what}"));
+            extra.push_str(&format!(", {what}"));
         }
     }
     format!(
-        "{} files, {} resources: {} findings{by}{extra}, {} errors in {:.2}s\n",
-        outcome.files,
-        outcome.resources,
-        outcome.findings.len(),
-        outcome.errors.len(),
+        "{}, {}: {}{by}{extra}, {} in {:.2}s\n",
+        count(outcome.files, "file"),
+        count(outcome.resources, "resource"),
+        count(outcome.findings.len(), "finding"),
+        count(outcome.errors.len(), "error"),
         outcome.elapsed.as_secs_f64()
     )
+}
+
+/// `1 file`, `2 files`.
+fn count(n: usize, what: &str) -> String {
+    match n {
+        1 => format!("1 {what}"),
+        _ => format!("{n} {what}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enabled(choice: ColorChoice, terminal: bool, vars: &[(&str, &str)]) -> bool {
+        choice.enabled_with(terminal, |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn color_from_the_choice_and_the_environment() {
+        use ColorChoice::{Always, Auto, Never};
+        assert!(enabled(Auto, true, &[]));
+        assert!(!enabled(Auto, false, &[]));
+        assert!(!enabled(Auto, true, &[("NO_COLOR", "1")]));
+        assert!(enabled(Auto, true, &[("NO_COLOR", "")]));
+        assert!(enabled(Auto, false, &[("FORCE_COLOR", "1")]));
+        assert!(enabled(Auto, false, &[("CLICOLOR_FORCE", "1")]));
+        assert!(!enabled(Auto, false, &[("CLICOLOR_FORCE", "0")]));
+        assert!(!enabled(Auto, true, &[("TERM", "dumb")]));
+        assert!(enabled(
+            Auto,
+            false,
+            &[("TERM", "dumb"), ("FORCE_COLOR", "1")]
+        ));
+        assert!(!enabled(
+            Auto,
+            false,
+            &[("NO_COLOR", "1"), ("FORCE_COLOR", "1")]
+        ));
+        assert!(enabled(Always, false, &[("NO_COLOR", "1")]));
+        assert!(!enabled(Never, true, &[("FORCE_COLOR", "1")]));
+    }
 }

@@ -1,7 +1,8 @@
 //! JUnit XML (`--format junit`) for GitLab and Jenkins: one test suite per
-//! policy, one test case per policy × resource evaluated; findings are
-//! failures, suppressed findings are skipped, errors are a `tenken` suite
-//! and notes its `<system-out>` (neither failures nor errors).
+//! policy, one test case per policy × resource evaluated; each finding is a
+//! failing case of its own (a second finding of a policy on a resource is
+//! case `resource (file) #2`), suppressed findings are skipped, errors are a
+//! `tenken` suite and notes its `<system-out>` (neither failures nor errors).
 
 use crate::diag::Problem;
 use crate::engine::Finding;
@@ -84,12 +85,18 @@ pub fn render(outcome: &Outcome) -> String {
             .skipped
             .push(format!("suppressed ({}): {}", s.tool.as_str(), s.reason));
     }
-    let total: usize = suites.values().map(BTreeMap::len).sum::<usize>() + outcome.errors.len();
+    let tests = |c: &Case| c.failures.len().max(1);
+    let total: usize = suites
+        .values()
+        .flat_map(BTreeMap::values)
+        .map(tests)
+        .sum::<usize>()
+        + outcome.errors.len();
     let failed: usize = suites
         .values()
         .flat_map(BTreeMap::values)
-        .filter(|c| !c.failures.is_empty())
-        .count();
+        .map(|c| c.failures.len())
+        .sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -102,7 +109,7 @@ pub fn render(outcome: &Outcome) -> String {
             .iter()
             .find(|p| p.spec.id == *rule)
             .map_or("", |p| p.spec.title.as_str());
-        let failures = cases.values().filter(|c| !c.failures.is_empty()).count();
+        let failures: usize = cases.values().map(|c| c.failures.len()).sum();
         let skipped = cases
             .values()
             .filter(|c| c.failures.is_empty() && !c.skipped.is_empty())
@@ -111,30 +118,37 @@ pub fn render(outcome: &Outcome) -> String {
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
             escape(&format!("{rule} {title}")),
-            cases.len()
+            cases.values().map(tests).sum::<usize>()
         );
         for ((file, resource), case) in cases {
-            let _ = write!(
-                out,
-                "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\"",
-                escape(rule),
-                escape(&format!("{resource} ({file})")),
-                escape(file)
-            );
-            if let Some(first) = case.failures.first() {
-                let text: Vec<String> = case
-                    .failures
-                    .iter()
-                    .map(|f| format!("{}: {}", at(sources, f.span), label(f)))
-                    .collect();
-                let _ = writeln!(
-                    out,
-                    ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
-                    first.severity,
-                    escape(&label(first)),
-                    escape(&text.join("\n"))
-                );
-            } else if let Some(why) = case.skipped.first() {
+            let open = |n: usize| {
+                let name = match n {
+                    1 => format!("{resource} ({file})"),
+                    n => format!("{resource} ({file}) #{n}"),
+                };
+                format!(
+                    "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\"",
+                    escape(rule),
+                    escape(&name),
+                    escape(file)
+                )
+            };
+            if !case.failures.is_empty() {
+                for (i, f) in case.failures.iter().enumerate() {
+                    let text = format!("{}: {}", at(sources, f.span), label(f));
+                    let _ = writeln!(
+                        out,
+                        "{}>\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+                        open(i + 1),
+                        f.severity,
+                        escape(&label(f)),
+                        escape(&text)
+                    );
+                }
+                continue;
+            }
+            out.push_str(&open(1));
+            if let Some(why) = case.skipped.first() {
                 let _ = writeln!(
                     out,
                     ">\n      <skipped message=\"{}\"/>\n    </testcase>",

@@ -11,13 +11,13 @@ use crate::diag::Problem;
 use crate::engine::Finding;
 use crate::pipeline::Outcome;
 use crate::policy::{Policy, Severity};
+use crate::report::checkout_path;
 use crate::report::json::region;
 use crate::source::{SourceMap, Span};
 use crate::suppress::Suppressed;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::path::Path;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -31,37 +31,39 @@ fn level(s: Severity) -> &'static str {
 }
 
 /// GitHub's `security-severity` score (critical > 9.0, high 7.0–8.9,
-/// medium 4.0–6.9, low 0.1–3.9); none for info.
-fn security_severity(s: Severity) -> Option<&'static str> {
+/// medium 4.0–6.9, low 3.9 or less); info is the lowest.
+fn security_severity(s: Severity) -> &'static str {
     match s {
-        Severity::Critical => Some("9.5"),
-        Severity::High => Some("8.0"),
-        Severity::Medium => Some("5.5"),
-        Severity::Low => Some("3.0"),
-        Severity::Info => None,
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
     }
 }
 
-/// A file's URI: relative, with forward slashes, when its path is relative
-/// or under the working directory (code scanning resolves it against the
-/// checkout), else an absolute `file:` URI. Characters not allowed in a URI
-/// are percent-encoded.
+/// A file's URI: relative to the working directory, with forward slashes,
+/// when the file is under it (code scanning resolves it against the
+/// checkout), else an absolute `file:` URI, never one that climbs out with
+/// `../`. Characters not allowed in a URI are percent-encoded.
 pub fn artifact_uri(name: &str) -> String {
-    static CWD: LazyLock<Option<PathBuf>> = LazyLock::new(|| std::env::current_dir().ok());
-    let path = Path::new(name);
-    let (scheme, name) = match CWD.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()) {
-        Some(relative) if path.is_absolute() => ("", relative.to_string_lossy().into_owned()),
-        _ if path.is_absolute() => ("file://", name.to_string()),
-        _ => ("", name.to_string()),
-    };
-    let name = name.replace('\\', "/");
-    let name = name.strip_prefix("./").unwrap_or(&name);
-    let mut out = String::with_capacity(name.len() + 8);
-    out.push_str(scheme);
-    if !scheme.is_empty() && !name.starts_with('/') {
-        out.push('/');
+    match checkout_path(name) {
+        Some(relative) => encode(&relative),
+        None => file_uri(&crate::gate::absolute(Path::new(name))),
     }
-    for b in name.bytes() {
+}
+
+/// The `file:` URI of an absolute path (a folder's ends with `/`).
+fn file_uri(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let slash = if text.starts_with('/') { "" } else { "/" };
+    format!("file://{slash}{}", encode(&text))
+}
+
+/// Percent-encodes what may not appear in a URI path.
+fn encode(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 8);
+    for b in path.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
             out.push(b as char);
         } else {
@@ -111,9 +113,10 @@ fn rule(p: &Policy) -> Value {
         }
     }
     let mut properties = Map::new();
-    if let Some(s) = security_severity(spec.severity) {
-        properties.insert("security-severity".into(), json!(s));
-    }
+    properties.insert(
+        "security-severity".into(),
+        json!(security_severity(spec.severity)),
+    );
     properties.insert(
         "tags".into(),
         json!(["security", spec.pack.as_str(), spec.severity.to_string()]),
@@ -194,6 +197,15 @@ fn notification(sources: &SourceMap, p: &Problem, level: &str) -> Value {
     n
 }
 
+/// The working directory's `file:` URI, ending with `/`.
+fn working_directory() -> String {
+    let uri = file_uri(&crate::gate::absolute(Path::new("")));
+    match uri.ends_with('/') {
+        true => uri,
+        false => uri + "/",
+    }
+}
+
 /// Renders the outcome as a SARIF 2.1.0 log.
 pub fn render(outcome: &Outcome) -> String {
     let sources = &outcome.sources;
@@ -255,6 +267,7 @@ pub fn render(outcome: &Outcome) -> String {
             "tool": {
                 "driver": {
                     "name": "tenken",
+                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "rules": rules.iter().map(|p| rule(p)).collect::<Vec<_>>(),
@@ -262,6 +275,7 @@ pub fn render(outcome: &Outcome) -> String {
             },
             "invocations": [{
                 "executionSuccessful": outcome.errors.is_empty(),
+                "workingDirectory": { "uri": working_directory() },
                 "toolExecutionNotifications": notifications,
             }],
             "columnKind": "unicodeCodePoints",

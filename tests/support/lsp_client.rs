@@ -25,9 +25,15 @@ pub struct Client {
 
 impl Client {
     pub fn start(root: &Path, options: Value) -> Client {
+        Client::start_capable(root, options, json!({}))
+    }
+
+    /// Starts `tenken lsp` for a client with these workspace capabilities
+    /// besides watching files.
+    pub fn start_capable(root: &Path, options: Value, workspace: Value) -> Client {
         let mut command = Command::new(env!("CARGO_BIN_EXE_tenken"));
         command.arg("lsp");
-        Client::start_with(command, root, options)
+        Client::start_with(command, root, options, workspace)
     }
 
     /// Starts `tenken lsp` with at most `kib` KiB of address space.
@@ -35,10 +41,10 @@ impl Client {
         let mut command = Command::new("sh");
         let script = format!("ulimit -v {kib} && exec \"$0\" lsp");
         command.args(["-c", &script, env!("CARGO_BIN_EXE_tenken")]);
-        Client::start_with(command, root, options)
+        Client::start_with(command, root, options, json!({}))
     }
 
-    fn start_with(mut command: Command, root: &Path, options: Value) -> Client {
+    fn start_with(mut command: Command, root: &Path, options: Value, workspace: Value) -> Client {
         let stderr = tempfile::NamedTempFile::new().unwrap();
         let mut child = command
             .stdin(Stdio::piped())
@@ -81,12 +87,14 @@ impl Client {
             seen: Vec::new(),
             next_id: 0,
         };
+        let mut workspace = workspace;
+        workspace["didChangeWatchedFiles"] = json!({"dynamicRegistration": true});
         let init = client.request(
             "initialize",
             json!({
                 "processId": null,
                 "rootUri": uri(root),
-                "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}},
+                "capabilities": {"workspace": workspace},
                 "initializationOptions": options,
             }),
         );

@@ -1,0 +1,132 @@
+//! `tenken check`: lint, then write each requested format.
+
+use super::{print_errors, run_with_progress, LintArgs};
+use clap::ValueEnum;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use tenken::baseline::Baseline;
+use tenken::pipeline::Options;
+use tenken::policy::Severity;
+use tenken::report::{self, human, human::ColorChoice, Format};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    lint: LintArgs,
+    /// Output format, optionally to a file: `human`, `json`, `sarif`,
+    /// `junit`, `github`, `gitlab`, e.g. `--format sarif=results.sarif` (repeatable).
+    #[arg(long, value_name = "FORMAT[=FILE]", value_parser = parse_format)]
+    format: Vec<FormatArg>,
+    /// Write the format given without `=FILE` here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit with 1 when a finding is at or above this severity (default: low).
+    #[arg(long, value_enum)]
+    fail_on: Option<Severity>,
+    /// Exit with 0 whatever the findings (2 still on errors).
+    #[arg(long)]
+    exit_zero: bool,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Also list suppressed findings, with the reason.
+    #[arg(long)]
+    show_suppressed: bool,
+    /// Print only findings (and errors): no warnings, no summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// `FORMAT` or `FORMAT=FILE`.
+#[derive(Clone, Debug)]
+struct FormatArg {
+    format: Format,
+    file: Option<PathBuf>,
+}
+
+fn parse_format(s: &str) -> Result<FormatArg, String> {
+    let (name, file) = match s.split_once('=') {
+        Some((n, f)) if !f.is_empty() => (n, Some(PathBuf::from(f))),
+        Some(_) => return Err(format!("'{s}': missing file name after '='")),
+        None => (s, None),
+    };
+    let format = Format::from_str(name, true).map_err(|_| {
+        let names: Vec<String> = (Format::value_variants().iter())
+            .filter_map(|f| Some(f.to_possible_value()?.get_name().to_string()))
+            .collect();
+        format!("unknown format '{name}' (expected {})", names.join(", "))
+    })?;
+    Ok(FormatArg { format, file })
+}
+
+pub fn run(args: Args, color: ColorChoice) -> i32 {
+    let (mut options, fail_on, not_started) = match args.lint.configure() {
+        Ok(c) => (c.options, c.fail_on, None),
+        // A run that could not start is reported in every requested format.
+        Err(outcome) => (Options::default(), None, Some(*outcome)),
+    };
+    if let Some(path) = &args.baseline {
+        match Baseline::read(path) {
+            Ok(b) => options.baseline = Some(b),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return 2;
+            }
+        }
+    }
+    let formats = if args.format.is_empty() {
+        vec![FormatArg {
+            format: Format::Human,
+            file: None,
+        }]
+    } else {
+        args.format
+    };
+    if args.output.is_some() && formats.iter().filter(|f| f.file.is_none()).count() > 1 {
+        eprintln!("error: --output needs exactly one --format without =FILE");
+        return 2;
+    }
+    options.engine.record_checks = formats.iter().any(|f| f.format.needs_checks());
+    let targets: Vec<(Format, Option<PathBuf>)> = formats
+        .into_iter()
+        .map(|f| (f.format, f.file.or_else(|| args.output.clone())))
+        .collect();
+    let human_on_stdout = targets.contains(&(Format::Human, None));
+    let started = not_started.is_none();
+    let outcome = not_started.unwrap_or_else(|| run_with_progress(options));
+    // Errors go to standard error when people read standard output, and
+    // when the run could not start.
+    if human_on_stdout || !started {
+        print_errors(&outcome, color);
+    }
+    let fail_on = match args.exit_zero {
+        true => None,
+        false => Some(args.fail_on.or(fail_on).unwrap_or(Severity::Low)),
+    };
+    let mut code = report::exit_code(&outcome, fail_on);
+    for (format, target) in targets {
+        if !started && target.is_none() && format == Format::Human {
+            continue;
+        }
+        let style = human::Style {
+            color: target.is_none() && color.enabled(std::io::stdout().is_terminal()),
+            show_suppressed: args.show_suppressed,
+            quiet: args.quiet,
+            errors: target.is_some(),
+        };
+        let text = format.render(&outcome, style);
+        let written = match &target {
+            Some(path) => std::fs::write(path, &text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display())),
+            None => std::io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .map_err(|e| format!("cannot write to standard output: {e}")),
+        };
+        if let Err(message) = written {
+            eprintln!("error: {message}");
+            code = 2;
+        }
+    }
+    code
+}
