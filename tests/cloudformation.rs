@@ -442,7 +442,8 @@ fn aws_sample_templates_parse() {
         println!("not a template until packaged: {e}");
     }
     assert!(
-        doc["summary"]["files"].as_u64().unwrap() >= 300,
+        // Files that hold something linted (Rain modules and non-templates aside).
+        doc["summary"]["files"].as_u64().unwrap() >= 290,
         "{}",
         doc["summary"]
     );
