@@ -675,3 +675,77 @@ fn action_installs_a_checked_release_and_runs_check_with_its_inputs() {
     assert!(passed.status.success(), "{}", text(&passed));
     assert!(text(&passed).contains("::error file="), "{}", text(&passed));
 }
+
+// -------------------------------------------------------------- VS Code
+
+#[test]
+fn vscode_extension_builds_passes_its_unit_tests_and_packages() {
+    let dir = npm_project(&root().join("editors/vscode"), "vscode-extension");
+    run(&mut npm(&dir, &["run", "compile"]));
+    let tests = run(&mut npm(&dir, &["test"]));
+    assert!(
+        tests.contains("# fail 0") || tests.contains("ℹ fail 0"),
+        "{tests}"
+    );
+    assert!(!tests.contains("ℹ pass 0"), "{tests}");
+
+    let vsix = dir.join(format!("tenken-{}.vsix", version()));
+    let _ = std::fs::remove_file(&vsix);
+    run(npm(&dir, &["run", "package", "--", "--out"])
+        .arg(&vsix)
+        .stdin(std::process::Stdio::null()));
+    let names = zip_names(&vsix);
+    for needed in [
+        "extension/package.json",
+        "extension/out/extension.js",
+        "extension/out/launch.js",
+        "extension/out/selector.js",
+        "extension/node_modules/vscode-languageclient/package.json",
+    ] {
+        assert!(names.iter().any(|n| n == needed), "{needed} in {names:?}");
+    }
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("extension/src/") || n.starts_with("extension/out/test/")),
+        "{names:?}"
+    );
+    let manifest: Value = serde_json::from_str(&zip_text(&vsix, "extension/package.json")).unwrap();
+    assert_eq!(manifest["version"], version());
+}
+
+// ------------------------------------------------------------- versions
+
+/// The `version = "..."` line of a TOML file's first table.
+fn toml_version(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("no version in {}", path.display()))
+        .to_string()
+}
+
+#[test]
+fn every_published_piece_carries_the_crate_version() {
+    let hook = root().join("integrations/pre-commit/pyproject.toml");
+    assert_eq!(toml_version(&hook), version());
+    let pin = format!("\"tenken=={}\"", version());
+    assert!(
+        std::fs::read_to_string(&hook).unwrap().contains(&pin),
+        "the hook installs tenken {}",
+        version()
+    );
+    let extension: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("editors/vscode/package.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(extension["version"], version());
+    let lock: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("editors/vscode/package-lock.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(lock["version"], version());
+    let changelog = std::fs::read_to_string(root().join("CHANGELOG.md")).unwrap();
+    assert!(changelog.contains("\n## [Unreleased]\n"), "{changelog}");
+}
