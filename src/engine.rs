@@ -24,6 +24,28 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
+/// A value that an input nobody chose, or a condition not known before
+/// deployment, takes for a finding: `Environment` = `dev`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Possibility {
+    /// The parameter (`Environment`), variable (`var.public`) or condition.
+    pub name: String,
+    pub value: String,
+    /// Where the parameter or variable is declared.
+    pub span: Option<Span>,
+}
+
+impl Possibility {
+    /// `Environment = dev and var.public = true`.
+    pub fn describe(when: &[Possibility]) -> String {
+        let parts: Vec<String> = when
+            .iter()
+            .map(|p| format!("{} = {}", p.name, p.value))
+            .collect();
+        parts.join(" and ")
+    }
+}
+
 /// A failed assertion on one resource (or one element of it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
@@ -43,6 +65,27 @@ pub struct Finding {
     /// Values no report may show (already masked in `message`); anything
     /// that prints values of the finding masks these.
     pub secrets: Vec<Secret>,
+    /// The possibility in which the check fails, when it passes in others
+    /// (empty when it fails whatever the unknown inputs are).
+    pub when: Vec<Possibility>,
+}
+
+impl Finding {
+    /// Names the possibility in which the check fails, in the message and
+    /// with a label at each input's declaration.
+    pub fn failing_when(&mut self, when: Vec<Possibility>) {
+        if when.is_empty() {
+            return;
+        }
+        self.message = format!("{} (when {})", self.message, Possibility::describe(&when));
+        for p in &when {
+            if let Some(span) = p.span {
+                self.related
+                    .push((span, format!("fails when {} = {}", p.name, p.value)));
+            }
+        }
+        self.when.extend(when);
+    }
 }
 
 /// One policy evaluated on one resource (passed or not), for reports that
@@ -267,7 +310,9 @@ impl Check<'_> {
                 Some(None) => {}
                 Some(Some(variant)) => {
                     let ctx = self.variant_scope(scope, &variant);
-                    let finding = self.finding(&variant.props, variant.item.as_ref(), &ctx, false);
+                    let mut finding =
+                        self.finding(&variant.props, variant.item.as_ref(), &ctx, false);
+                    finding.failing_when(variant.when);
                     out.findings.push(finding);
                 }
                 None => self.undecided(item.unwrap_or(&self.resource.props), strict, out),
@@ -276,10 +321,11 @@ impl Check<'_> {
     }
 
     /// The outcome of a check that reads unknown values, over the values
-    /// they could take (see [`possible`]): `Some(None)` passes,
-    /// `Some(Some(variant))` fails in every combination of the conditions
-    /// (`variant` is the first), `None` is undecided. `first` is the
-    /// outcome with every unknown as `null`.
+    /// they could take (see [`possible`]): `Some(None)` passes in every
+    /// combination of the conditions, `Some(Some(variant))` fails in
+    /// `variant` (the first that fails; its `when` names the conditions that
+    /// make it fail, none when it fails in all), `None` is undecided.
+    /// `first` is the outcome with every unknown as `null`.
     fn over_possibilities(
         &self,
         scope: &Context,
@@ -290,11 +336,11 @@ impl Check<'_> {
         let props = &self.resource.props;
         let unknowns = Unknowns::of(reads, props, item);
         let joins = self.joins_unknown();
-        let mut failed = None;
-        let mut passes = 0;
         let variants = unknowns.variants(reads, props, item)?;
         let only = variants.len() == 1;
-        for variant in variants {
+        let mut passed = Vec::with_capacity(variants.len());
+        let mut failed = None;
+        for (k, variant) in variants.into_iter().enumerate() {
             let left = Unknowns::of(reads, &variant.props, variant.item.as_ref());
             if left.chooses() {
                 return None;
@@ -310,19 +356,19 @@ impl Check<'_> {
                     if left.plain && !self.holds_for_any(scope, &variant) {
                         return None;
                     }
-                    passes += 1;
+                    passed.push(true);
                 }
                 Some(false) if !left.plain && !joins => {
-                    failed.get_or_insert(variant);
+                    passed.push(false);
+                    failed.get_or_insert((k, variant));
                 }
                 _ => return None,
             }
         }
-        match (passes, failed) {
-            (0, Some(variant)) => Some(Some(variant)),
-            (_, None) => Some(None),
-            _ => None,
-        }
+        Some(failed.map(|(k, mut variant)| {
+            variant.when = unknowns.deciding(k, &passed);
+            variant
+        }))
     }
 
     /// Whether a pass with plain unknowns holds whatever they are, as far as
@@ -490,6 +536,7 @@ impl Check<'_> {
             related,
             undecided,
             secrets,
+            when: Vec::new(),
         }
     }
 }

@@ -479,6 +479,7 @@ mod tests {
             related: Vec::new(),
             undecided: false,
             secrets: Vec::new(),
+            when: Vec::new(),
         };
         assert!(found[0].covers(&finding("module.vpn.aws_security_group.ssh")));
         assert!(found[0].covers(&finding("module.net.module.vpn.aws_security_group.ssh")));

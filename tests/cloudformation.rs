@@ -552,7 +552,8 @@ fn builtin_secret_policies_on_resolved_templates() {
 }
 
 #[test]
-fn conditions_decide_when_both_alternatives_agree_and_unknown_values_are_undecided() {
+fn conditions_decide_when_both_alternatives_agree_name_the_failing_one_and_unknown_values_are_undecided(
+) {
     let only = ["--only", "TKN-NET-001", "--only", "TKN-IAM-001"];
     let (doc, code) = check(&[
         &fixture("choices.yaml"),
@@ -579,12 +580,23 @@ fn conditions_decide_when_both_alternatives_agree_and_unknown_values_are_undecid
         severities,
         [
             "BothOpen high",
-            "Disagree info",
+            "Disagree high",
             "UnknownParameter info",
             "Imported info",
             "UnknownDocument info"
         ]
     );
+    // Alternatives that disagree: the finding names the one that fails.
+    let disagree = &doc["findings"][1];
+    assert_eq!(
+        disagree["when"],
+        serde_json::json!([{"name": "IsInternal", "value": "false"}])
+    );
+    assert!(disagree["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("(when IsInternal = false)"));
+    assert_eq!(doc["findings"][0].get("when"), None);
     let notes: Vec<(&str, u64)> = doc["notes"]
         .as_array()
         .unwrap()

@@ -339,7 +339,8 @@ fn references_reach_module_instances_and_the_resources_behind_their_outputs() {
 }
 
 #[test]
-fn conditions_decide_when_both_alternatives_agree_and_unknown_elements_are_undecided() {
+fn conditions_decide_when_both_alternatives_agree_name_the_failing_one_and_unknown_elements_are_undecided(
+) {
     let dir = fixture("choices");
     let (doc, stderr, code) = check(&[&dir, "--strict", "--only", "TKN-IAM-001"], &[]);
     assert_eq!(code, 1, "{stderr}");
@@ -354,7 +355,7 @@ fn conditions_decide_when_both_alternatives_agree_and_unknown_elements_are_undec
         .collect();
     let expected = [
         ("aws_security_group.both_open", "high"),
-        ("aws_security_group.disagree", "info"),
+        ("aws_security_group.disagree", "high"),
         ("aws_security_group.unknown_element", "info"),
         ("aws_iam_policy.unknown_document", "info"),
         ("aws_security_group.nested_unknown", "info"),
@@ -364,6 +365,16 @@ fn conditions_decide_when_both_alternatives_agree_and_unknown_elements_are_undec
         .map(|(r, s)| (r.to_string(), s.to_string()))
         .collect();
     assert_eq!(severities, expected);
+    // Alternatives that disagree: the finding names the one that fails.
+    let disagree = &doc["findings"][1];
+    assert_eq!(
+        disagree["when"],
+        serde_json::json!([{"name": "var.internal", "value": "false"}])
+    );
+    assert!(disagree["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("(when var.internal = false)"));
     let notes: Vec<(&str, u64)> = doc["notes"]
         .as_array()
         .unwrap()

@@ -5,6 +5,7 @@
 //! guessed: it is tried as each literal of the assertion only to find out
 //! whether a pass could turn into a failure, and then the check is undecided.
 
+use super::Possibility;
 use crate::model::{Node, Value};
 use crate::policy::paths::Path;
 
@@ -15,6 +16,9 @@ const MAX_CONDITIONS: usize = 4;
 pub struct Variant {
     pub props: Node,
     pub item: Option<Node>,
+    /// The value of each condition in this combination that makes it fail
+    /// (set once the outcomes of all combinations are known).
+    pub when: Vec<Possibility>,
 }
 
 /// The unknowns an assertion reads in a resource and its element.
@@ -74,10 +78,38 @@ impl Unknowns {
                             *n = c.when[(k >> bit) & 1].clone();
                         }
                     });
-                    Variant { props, item }
+                    Variant {
+                        props,
+                        item,
+                        when: Vec::new(),
+                    }
                 })
                 .collect(),
         )
+    }
+
+    /// The conditions that make combination `k` fail, given which
+    /// combinations passed: each condition whose other value passes; none
+    /// when every combination fails; all when no single change passes.
+    pub fn deciding(&self, k: usize, passed: &[bool]) -> Vec<Possibility> {
+        if !passed.contains(&true) {
+            return Vec::new();
+        }
+        let value = |bit: usize| if (k >> bit) & 1 == 0 { "true" } else { "false" };
+        let all: Vec<usize> = (0..self.conditions.len()).collect();
+        let flips: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&bit| passed.get(k ^ (1 << bit)) == Some(&true))
+            .collect();
+        let bits = if flips.is_empty() { all } else { flips };
+        bits.into_iter()
+            .map(|bit| Possibility {
+                name: self.conditions[bit].clone(),
+                value: value(bit).to_string(),
+                span: None,
+            })
+            .collect()
     }
 }
 
@@ -89,7 +121,11 @@ pub fn probe(reads: &[Path], variant: &Variant, value: &Value) -> Variant {
             n.value = value.clone();
         }
     });
-    Variant { props, item }
+    Variant {
+        props,
+        item,
+        when: Vec::new(),
+    }
 }
 
 fn visit(

@@ -49,6 +49,16 @@ struct Finding<'a> {
     region: Region,
     related: Vec<Related<'a>>,
     fingerprint: String,
+    /// The values of unknown inputs or conditions in which the check fails
+    /// (absent when it fails whatever they are).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    when: Vec<When<'a>>,
+}
+
+#[derive(Serialize)]
+struct When<'a> {
+    name: &'a str,
+    value: &'a str,
 }
 
 #[derive(Serialize)]
@@ -123,6 +133,14 @@ fn finding<'a>(sources: &'a SourceMap, f: &'a crate::engine::Finding) -> Finding
             })
             .collect(),
         fingerprint: fingerprint(sources, f),
+        when: f
+            .when
+            .iter()
+            .map(|p| When {
+                name: &p.name,
+                value: &p.value,
+            })
+            .collect(),
     }
 }
 

@@ -163,6 +163,12 @@ fn result(
             "severity": f.severity.to_string(),
         },
     });
+    if !f.when.is_empty() {
+        let when: Vec<Value> = (f.when.iter())
+            .map(|p| json!({ "name": p.name, "value": p.value }))
+            .collect();
+        r["properties"]["when"] = json!(when);
+    }
     if !f.related.is_empty() {
         let related: Vec<Value> = f
             .related
