@@ -293,6 +293,7 @@ fn options(args: LintArgs) -> Result<(Options, Option<Severity>), Box<pipeline::
             env: std::env::vars()
                 .filter_map(|(k, v)| Some((k.strip_prefix("TF_VAR_")?.to_string(), v)))
                 .collect(),
+            workspace: std::env::var("TF_WORKSPACE").ok(),
         },
     };
     Ok((options, c.fail_on))

@@ -1,11 +1,13 @@
 //! Terraform: HCL files of one folder (one module) into the model's resources.
 
 mod expr;
+mod files;
 mod functions;
 mod json;
 pub mod modules;
 pub mod plan;
 mod plan_links;
+mod recover;
 #[cfg(test)]
 mod tests;
 
@@ -30,6 +32,10 @@ pub struct ParsedFile {
     pub body: Body,
     /// The document of a `.tf.json` file.
     pub json: Option<Node>,
+    /// Errors that did not stop the file from being read (a number out of range).
+    pub problems: Vec<Problem>,
+    /// Object keys renamed for the parser, by offset (see [`recover`]).
+    pub renamed: BTreeMap<usize, String>,
 }
 
 /// True for the files Terraform reads as configuration.
@@ -42,25 +48,33 @@ pub fn is_terraform_file(path: &std::path::Path) -> bool {
 
 /// Parses a `.tf` or `.tf.json` file.
 pub fn parse(source: Arc<SourceFile>, id: FileId) -> Result<ParsedFile, Problem> {
-    let (body, json) = if source.name.ends_with(".json") {
-        (Body::new(), Some(crate::json::parse(&source.text, id)?))
+    let parsed = if source.name.ends_with(".json") {
+        let doc = crate::json::parse(&source.text, id)?;
+        (recover::Parsed::default(), Some(doc))
     } else {
         (parse_file(&source, id)?, None)
     };
+    let (
+        recover::Parsed {
+            body,
+            problems,
+            renamed,
+        },
+        json,
+    ) = parsed;
     Ok(ParsedFile {
         id,
         source,
         body,
         json,
+        problems,
+        renamed,
     })
 }
 
 /// Parses HCL text (a `.tf` or `.tfvars` file).
-pub fn parse_file(source: &SourceFile, id: FileId) -> Result<Body, Problem> {
-    hcl_edit::parser::parse_body(&source.text).map_err(|e| {
-        let at = e.location().offset();
-        Problem::new(Span::new(id, at, at), e.message().to_string())
-    })
+pub fn parse_file(source: &SourceFile, id: FileId) -> Result<recover::Parsed, Problem> {
+    recover::parse_body(&source.text, id)
 }
 
 /// Meta-arguments that are not resource settings.
@@ -229,7 +243,7 @@ fn decode_documents(node: &mut Node, file: FileId, written: &str) {
 }
 
 /// Parses a JSON string value; spans point into the file when the string was
-/// written verbatim (a heredoc), else at the whole value.
+/// written verbatim (a heredoc, or a file `file()` read), else at the whole value.
 fn decode_json_string(value: &Node, file: FileId, written: &str) -> Option<Node> {
     let text = value.as_str()?;
     if !text.trim_start().starts_with('{') {
@@ -241,7 +255,8 @@ fn decode_json_string(value: &Node, file: FileId, written: &str) -> Option<Node>
         .get(start..value.span.end as usize)
         .filter(|_| value.span.file == file)
         .and_then(|s| s.find(text))
-        .map(|i| start + i);
+        .map(|i| start + i)
+        .or_else(|| functions::verbatim(value).then_some(0));
     shift_spans(&mut doc, offset, value.span);
     let mut doc = iam::normalize_document(&doc);
     doc.span = value.span;
@@ -249,7 +264,7 @@ fn decode_json_string(value: &Node, file: FileId, written: &str) -> Option<Node>
     Some(doc)
 }
 
-fn shift_spans(node: &mut Node, offset: Option<usize>, whole: Span) {
+pub(crate) fn shift_spans(node: &mut Node, offset: Option<usize>, whole: Span) {
     let shift = |s: &mut Span| match offset {
         Some(o) => {
             s.start += o as u32;
