@@ -207,20 +207,17 @@ impl Scope<'_> {
             return None;
         }
         let unknown = || Node::new(Value::Unknown, span);
-        let (Some(Value::Str(path)), arity) = (args.first().map(|a| &a.value), args.len()) else {
-            return Some(match args.first().map(|a| &a.value) {
-                Some(Value::Unknown | Value::Ref(_)) => unknown(),
-                _ => self.fail(span),
-            });
-        };
-        let expected = if matches!(name, "fileset" | "templatefile") {
+        let arity = if matches!(name, "fileset" | "templatefile") {
             2
         } else {
             1
         };
-        if arity != expected {
-            return Some(self.fail(span));
-        }
+        let path = match args.first().map(|a| &a.value) {
+            _ if args.len() != arity => return Some(self.fail(span)),
+            Some(Value::Str(path)) => path,
+            Some(Value::Unknown | Value::Ref(_)) => return Some(unknown()),
+            _ => return Some(self.fail(span)),
+        };
         let resolved = self.resolve(path);
         let ask = match name {
             "fileexists" => Ask::Exists(resolved),

@@ -362,21 +362,17 @@ pub fn call(name: &str, args: Vec<Node>, span: Span, budget: &Budget) -> Outcome
 /// at the call. YAML is read like CloudFormation templates are (short tags
 /// such as `!Ref` become their long form, where Terraform would fail).
 fn decode(name: &str, arg: &Node, span: Span) -> Outcome {
-    let text = text(arg)?;
+    let (text, verbatim) = (text(arg)?, verbatim(arg));
     if name == "jsondecode" {
         let parsed: serde_json::Value = serde_json::from_str(&text).map_err(|_| Failed)?;
-        if !verbatim(arg) {
+        if !verbatim {
             return Ok(from_json(&parsed, span));
         }
         return crate::json::parse(&text, arg.span.file).map_err(|_| Failed);
     }
-    let file = if verbatim(arg) {
-        arg.span.file
-    } else {
-        span.file
-    };
+    let file = if verbatim { arg.span.file } else { span.file };
     let mut node = crate::cfn::yaml::parse(&text, file).map_err(|_| Failed)?;
-    if !verbatim(arg) {
+    if !verbatim {
         super::shift_spans(&mut node, None, span);
     }
     Ok(node)
