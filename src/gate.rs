@@ -15,10 +15,10 @@ use std::path::{Component, Path, PathBuf};
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The refusal of a path that leads out of the repository.
-const OUTSIDE: &str = "refused: it is outside the repository";
+pub const OUTSIDE: &str = "refused: it is outside the repository";
 
 /// Folders whose content is never read.
-const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn"];
+pub const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn"];
 
 /// Who named a path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

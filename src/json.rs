@@ -63,7 +63,7 @@ pub fn parse_embedded(value: &Node, written: Option<&str>) -> Option<Node> {
     Some(doc)
 }
 
-fn shift_spans(node: &mut Node, offset: Option<usize>, whole: Span) {
+pub(crate) fn shift_spans(node: &mut Node, offset: Option<usize>, whole: Span) {
     let shift = |s: &mut Span| match offset {
         Some(o) => {
             s.start += o as u32;

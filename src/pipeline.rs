@@ -754,7 +754,10 @@ fn normalize(
             let mut parsed = Vec::new();
             for &id in ids {
                 match terraform::parse(sources.get(id).clone(), id) {
-                    Ok(file) => parsed.push(file),
+                    Ok(mut file) => {
+                        problems.append(&mut file.problems);
+                        parsed.push(file)
+                    }
                     Err(problem) => problems.push(problem),
                 }
             }

@@ -11,7 +11,7 @@ pub mod nested;
 pub mod parameters;
 mod sam;
 mod template;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use dynamic::is_dynamic_reference;
 pub use template::{looks_like_template, normalize_template, PARAMETER_TYPE};

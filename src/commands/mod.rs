@@ -117,6 +117,7 @@ impl LintArgs {
                 env: std::env::vars()
                     .filter_map(|(k, v)| Some((k.strip_prefix("TF_VAR_")?.to_string(), v)))
                     .collect(),
+                workspace: std::env::var("TF_WORKSPACE").ok(),
             },
         };
         let mut configured = request.configure()?;

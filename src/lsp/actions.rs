@@ -90,7 +90,7 @@ fn escape_snippet(text: &str) -> String {
 
 /// Start of the `resource` block that contains the byte offset.
 fn terraform_block_start(file: &SourceFile, at: usize) -> Option<usize> {
-    let body = terraform::parse_file(file, FileId(0)).ok()?;
+    let body = terraform::parse_file(file, FileId(0)).ok()?.body;
     let start = body
         .iter()
         .filter_map(Structure::as_block)

@@ -8,6 +8,7 @@
 //! instance's outputs resolve through the child module. Data sources and
 //! anything else only known at apply time become unknown, never a guess.
 
+use super::files::Disk;
 use super::functions;
 use crate::budget::Budget;
 use crate::model::{Node, Origin, Reference, Value};
@@ -19,6 +20,7 @@ use hcl_edit::template::{Directive, Element, Strip, Template};
 use hcl_edit::Span as _;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -67,8 +69,21 @@ pub enum Supply {
 pub struct Scope<'p> {
     /// Address prefix of the module instance: empty, or `module.vpc.`.
     pub prefix: String,
-    /// The value of `path.module`.
+    /// The value of `path.module`: the module's folder relative to the root
+    /// module's.
     pub module_path: String,
+    /// The root module's folder: file functions read relative to it, like
+    /// Terraform run there.
+    pub root_dir: PathBuf,
+    /// The value of `terraform.workspace`.
+    pub workspace: String,
+    /// Where file functions read; without it their values are unknown.
+    pub disk: Option<Disk<'p>>,
+    /// Set while rendering a `templatefile` template, which may not call it.
+    pub in_template: bool,
+    /// Object keys renamed for the parser, by file and offset: the keys
+    /// they stand for.
+    pub renamed: HashMap<FileId, BTreeMap<usize, String>>,
     pub variables: HashMap<String, (Node, Supply)>,
     pub locals: HashMap<String, Code<'p>>,
     pub resources: HashMap<String, Option<Repeat<'p>>>,
@@ -129,7 +144,7 @@ impl<'p> Scope<'p> {
                 let mut map = BTreeMap::new();
                 for (key, value) in o.iter() {
                     let (name, key_range) = match key {
-                        ObjectKey::Ident(i) => (Some(i.as_str().to_string()), i.span()),
+                        ObjectKey::Ident(i) => (Some(self.key_name(i, file)), i.span()),
                         ObjectKey::Expression(k) => {
                             (key_string(&self.eval(k, file, b).value), k.span())
                         }
@@ -167,6 +182,9 @@ impl<'p> Scope<'p> {
                     } else {
                         return Node::new(Value::Unknown, span);
                     }
+                }
+                if let Some(result) = self.file_function(name, &values, span) {
+                    return result;
                 }
                 return match functions::call(name, values, span, &self.budget) {
                     Ok(node) if self.budget.charge_copy(span, &node) => node,
@@ -209,6 +227,15 @@ impl<'p> Scope<'p> {
             },
         };
         Node::new(value, span)
+    }
+
+    /// The name of an identifier key as written (a repeated key was renamed
+    /// for the parser).
+    fn key_name(&self, key: &hcl_edit::Decorated<hcl_edit::Ident>, file: FileId) -> String {
+        let renamed = key
+            .span()
+            .and_then(|r| self.renamed.get(&file)?.get(&r.start));
+        renamed.map_or_else(|| key.as_str().to_string(), String::clone)
     }
 
     /// Evaluates HCL or `.tf.json` code.
@@ -260,8 +287,32 @@ impl<'p> Scope<'p> {
         }
     }
 
+    /// The value of a template read by `templatefile` from `file`, whose
+    /// only names are `vars` (a template that is one interpolation is its
+    /// value, like Terraform); unknown when it fails or is not known.
+    pub fn template_file(&self, t: &Template, file: FileId, span: Span, vars: &Bindings) -> Node {
+        let scope = Scope {
+            root_dir: self.root_dir.clone(),
+            workspace: self.workspace.clone(),
+            disk: self.disk.clone(),
+            in_template: true,
+            budget: self.budget.clone(),
+            notes: self.notes.clone(),
+            ..Scope::default()
+        };
+        let elements: Vec<&Element> = t.iter().collect();
+        let node = match elements.as_slice() {
+            [Element::Interpolation(i)] => scope.eval(&i.expr, file, vars),
+            _ => Node::new(scope.template(t, file, span, vars), span),
+        };
+        if scope.failed.get() {
+            return self.fail(span);
+        }
+        node
+    }
+
     /// An unknown value caused by a definite error.
-    fn fail(&self, span: Span) -> Node {
+    pub fn fail(&self, span: Span) -> Node {
         self.failed.set(true);
         Node::new(Value::Unknown, span)
     }
@@ -504,9 +555,12 @@ impl<'p> Scope<'p> {
             "path" => Some(object(&[
                 ("module", &self.module_path),
                 ("root", "."),
-                ("cwd", "."),
+                (
+                    "cwd",
+                    &crate::gate::absolute(&self.root_dir).display().to_string(),
+                ),
             ])),
-            "terraform" => Some(object(&[("workspace", "default")])),
+            "terraform" => Some(object(&[("workspace", &self.workspace)])),
             _ => None,
         }
     }

@@ -46,6 +46,7 @@ pub fn call(name: &str, args: Vec<Node>, span: Span, budget: &Budget) -> Outcome
             | "zipmap"
             | "compact"
             | "distinct"
+            | "setproduct"
     );
     if structural {
         if args.iter().any(shallow) {
@@ -147,10 +148,14 @@ pub fn call(name: &str, args: Vec<Node>, span: Span, budget: &Budget) -> Outcome
             Value::Str(s) if s == "true" || s == "false" => at(Value::Bool(s == "true")),
             _ => Err(Failed),
         },
-        ("jsondecode", [arg]) => {
-            let parsed: serde_json::Value =
-                serde_json::from_str(&text(arg)?).map_err(|_| Failed)?;
-            Ok(from_json(&parsed, span))
+        ("jsondecode" | "yamldecode", [arg]) => decode(name, arg, span),
+        ("setproduct", [_, ..]) => {
+            let lists: Vec<Vec<Node>> = args.into_iter().map(list).collect::<Result<_, _>>()?;
+            let (steps, bytes) = product_cost(&lists);
+            if !budget.charge(span, steps, bytes) {
+                return unknown;
+            }
+            at(Value::List(product(&lists, span)))
         }
         ("format", [fmt, rest @ ..]) => at(Value::Str(format(&text(fmt)?, rest)?)),
         ("join", [sep, lists @ ..]) => {
@@ -356,6 +361,76 @@ pub fn call(name: &str, args: Vec<Node>, span: Span, budget: &Budget) -> Outcome
     }
 }
 
+/// `jsondecode` and `yamldecode`. A text that is a whole file as read (see
+/// [`verbatim`]) decodes with spans into that file; any other text decodes
+/// at the call. YAML is read like CloudFormation templates are (short tags
+/// such as `!Ref` become their long form, where Terraform would fail).
+fn decode(name: &str, arg: &Node, span: Span) -> Outcome {
+    let (text, verbatim) = (text(arg)?, verbatim(arg));
+    if name == "jsondecode" {
+        let parsed: serde_json::Value = serde_json::from_str(&text).map_err(|_| Failed)?;
+        if !verbatim {
+            return Ok(from_json(&parsed, span));
+        }
+        return crate::json::parse(&text, arg.span.file).map_err(|_| Failed);
+    }
+    let file = if verbatim { arg.span.file } else { span.file };
+    let mut node = crate::cfn::yaml::parse(&text, file).map_err(|_| Failed)?;
+    if !verbatim {
+        crate::json::shift_spans(&mut node, None, span);
+    }
+    Ok(node)
+}
+
+/// True for a string that spans a whole source of its own from its start:
+/// the text of a file `file()` read (or of a `--var` value), so that
+/// offsets into the text are offsets into that source.
+pub fn verbatim(node: &Node) -> bool {
+    match &node.value {
+        Value::Str(s) => !s.is_empty() && node.span.start == 0 && node.span.end as usize == s.len(),
+        _ => false,
+    }
+}
+
+/// `setproduct`: every combination of one element of each list, in order.
+fn product(lists: &[Vec<Node>], span: Span) -> Vec<Node> {
+    let mut combinations: Vec<Vec<Node>> = vec![Vec::new()];
+    for list in lists {
+        combinations = combinations
+            .into_iter()
+            .flat_map(|prefix| {
+                list.iter().map(move |item| {
+                    let mut next = prefix.clone();
+                    next.push(item.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    combinations
+        .into_iter()
+        .map(|c| Node::new(Value::List(c), span))
+        .collect()
+}
+
+/// What `setproduct` builds: steps (one list per combination, and the
+/// nodes of its elements) and bytes of text copied, saturating.
+fn product_cost(lists: &[Vec<Node>]) -> (u64, u64) {
+    let total = lists
+        .iter()
+        .fold(1u64, |n, l| n.saturating_mul(l.len() as u64));
+    lists.iter().fold((total, 0), |(steps, bytes), list| {
+        // Each element of this list appears in `total / len` combinations.
+        let times = total.checked_div(list.len() as u64).unwrap_or(0);
+        let sizes = list.iter().map(crate::budget::size);
+        let (nodes, text) = sizes.fold((0u64, 0u64), |(n, t), s| (n + s.nodes, t + s.bytes));
+        (
+            steps.saturating_add(nodes.saturating_mul(times)),
+            bytes.saturating_add(text.saturating_mul(times)),
+        )
+    })
+}
+
 /// The length of `s` with every `from` replaced by `to`.
 fn replaced_length(s: &str, from: &str, to: &str) -> u64 {
     let count = if from.is_empty() {
@@ -446,9 +521,12 @@ fn float(n: &Node) -> Result<f64, Failed> {
     }
 }
 
-/// A number as an integer when it is whole.
+/// A number as an integer when it is whole; unknown when it is not finite
+/// (beyond what a 64-bit float holds).
 pub fn number(f: f64) -> Value {
-    if f.fract() == 0.0 && f.abs() < 9e15 {
+    if !f.is_finite() {
+        Value::Unknown
+    } else if f.fract() == 0.0 && f.abs() < 9e15 {
         Value::Int(f as i64)
     } else {
         Value::Float(f)

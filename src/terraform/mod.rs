@@ -4,6 +4,7 @@ mod data_sources;
 #[cfg(test)]
 mod document_tests;
 mod expr;
+mod files;
 mod functions;
 mod json;
 pub mod modules;
@@ -11,6 +12,7 @@ mod overrides;
 pub mod plan;
 mod plan_links;
 mod policy_document;
+mod recover;
 #[cfg(test)]
 mod tests;
 
@@ -38,6 +40,10 @@ pub struct ParsedFile {
     pub body: Body,
     /// The document of a `.tf.json` file.
     pub json: Option<Node>,
+    /// Errors that did not stop the file from being read (a number out of range).
+    pub problems: Vec<Problem>,
+    /// Object keys renamed for the parser, by offset (see [`recover`]).
+    pub renamed: BTreeMap<usize, String>,
 }
 
 /// The endings of the files Terraform and OpenTofu read as configuration.
@@ -68,25 +74,33 @@ pub fn without_replaced(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {
 
 /// Parses a `.tf` or `.tf.json` file.
 pub fn parse(source: Arc<SourceFile>, id: FileId) -> Result<ParsedFile, Problem> {
-    let (body, json) = if source.name.ends_with(".json") {
-        (Body::new(), Some(crate::json::parse(&source.text, id)?))
+    let parsed = if source.name.ends_with(".json") {
+        let doc = crate::json::parse(&source.text, id)?;
+        (recover::Parsed::default(), Some(doc))
     } else {
         (parse_file(&source, id)?, None)
     };
+    let (
+        recover::Parsed {
+            body,
+            problems,
+            renamed,
+        },
+        json,
+    ) = parsed;
     Ok(ParsedFile {
         id,
         source,
         body,
         json,
+        problems,
+        renamed,
     })
 }
 
 /// Parses HCL text (a `.tf` or `.tfvars` file).
-pub fn parse_file(source: &SourceFile, id: FileId) -> Result<Body, Problem> {
-    hcl_edit::parser::parse_body(&source.text).map_err(|e| {
-        let at = e.location().offset();
-        Problem::new(Span::new(id, at, at), e.message().to_string())
-    })
+pub fn parse_file(source: &SourceFile, id: FileId) -> Result<recover::Parsed, Problem> {
+    recover::parse_body(&source.text, id)
 }
 
 /// Meta-arguments that are not resource settings.
@@ -247,9 +261,14 @@ fn decode_documents(node: &mut Node, file: FileId, written: &str) {
 }
 
 /// The normalized policy document a JSON string holds; spans point into
-/// `written` (the text of `file`) where the string is written verbatim.
+/// `written` (the text of `file`) where the string is written verbatim, or
+/// into the file `file()` read it from.
 fn decode_json_string(value: &Node, file: FileId, written: &str) -> Option<Node> {
-    let verbatim = (value.span.file == file).then_some(written);
+    let verbatim = if value.span.file == file {
+        Some(written)
+    } else {
+        value.as_str().filter(|_| functions::verbatim(value))
+    };
     let doc = crate::json::parse_embedded(value, verbatim)?;
     Some(iam::normalize_document(&doc))
 }

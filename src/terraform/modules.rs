@@ -8,6 +8,7 @@
 //! findings carry the caller's values and module addresses, and appear once.
 
 use super::expr::{span_in, Bindings, Code, Repeat, Scope, Supply, MAX_INSTANCES};
+use super::files::{self, Disk};
 use super::json;
 use super::overrides::{self, is_override, Overrides, Written};
 use super::vars::{self, Assigned};
@@ -48,6 +49,10 @@ pub struct Project {
     installed: HashMap<PathBuf, HashMap<String, PathBuf>>,
     /// Per root folder: values for its variables, lowest precedence first.
     assigned: HashMap<PathBuf, Vec<Assigned>>,
+    /// Per root folder: `terraform.workspace`.
+    workspaces: HashMap<PathBuf, String>,
+    /// What file functions were answered while loading.
+    files: files::Answers,
 }
 
 /// Variables given on the command line and in the environment.
@@ -59,6 +64,8 @@ pub struct Inputs {
     pub vars: Vec<(String, String)>,
     /// `TF_VAR_NAME` environment variables (name without the prefix).
     pub env: Vec<(String, String)>,
+    /// `TF_WORKSPACE`: the workspace selected.
+    pub workspace: Option<String>,
 }
 
 /// Reads a file through the gate (an editor reads its open buffers first).
@@ -108,7 +115,10 @@ pub fn load(
             let mut ok = Vec::new();
             for f in files {
                 match f {
-                    Ok(f) => ok.push(f),
+                    Ok(mut f) => {
+                        loaded.problems.append(&mut f.problems);
+                        ok.push(f)
+                    }
                     Err(p) => loaded.problems.push(p),
                 }
             }
@@ -153,9 +163,61 @@ pub fn load(
     loaded.project.add_cycle_roots(&scanned, &mut loaded.roots);
     for root in loaded.roots.clone() {
         let assigned = root_values(&root, sources, inputs, read, &mut loaded);
-        loaded.project.assigned.insert(root, assigned);
+        loaded.project.assigned.insert(root.clone(), assigned);
+        let workspace = workspace(&root, sources, inputs, read, &mut loaded);
+        loaded.project.workspaces.insert(root, workspace);
     }
+    read_for_file_functions(&mut loaded, sources, gate, read);
     loaded
+}
+
+/// Reads the files that file functions name, by evaluating each root
+/// module that calls them once (see [`files`]).
+fn read_for_file_functions(
+    loaded: &mut Loaded,
+    sources: &mut SourceMap,
+    gate: &Gate,
+    read: &Read<'_>,
+) {
+    let project = &loaded.project;
+    let calling: Vec<&PathBuf> = loaded
+        .roots
+        .iter()
+        .filter(|root| project.calls_file_functions(root))
+        .collect();
+    if calling.is_empty() {
+        return;
+    }
+    let loader = files::Loader::new(gate, read, sources);
+    for root in calling {
+        project.evaluate(root, loader.disk());
+    }
+    let (answers, read_files) = loader.finish();
+    loaded.project.files = answers;
+    loaded.extra_files.extend(read_files);
+}
+
+/// `terraform.workspace` for a root module: `TF_WORKSPACE`, else the
+/// workspace `terraform workspace select` wrote in `.terraform/environment`,
+/// else `default`.
+fn workspace(
+    root: &Path,
+    sources: &mut SourceMap,
+    inputs: &Inputs,
+    read: &Read<'_>,
+    loaded: &mut Loaded,
+) -> String {
+    if let Some(w) = inputs.workspace.as_ref().filter(|w| !w.is_empty()) {
+        return w.clone();
+    }
+    let path = root.join(".terraform/environment");
+    let selected = std::fs::symlink_metadata(&path)
+        .ok()
+        .and_then(|_| add_file(&path, Trust::Confined, sources, read, loaded))
+        .map(|id| sources.get(id).text.trim().to_string());
+    selected
+        .filter(|w| !w.is_empty())
+        .unwrap_or_else(|| "default".to_string())
 }
 
 /// Reads the Terraform files of a folder not discovered by the walk.
@@ -239,7 +301,10 @@ fn root_values(
             continue;
         };
         match vars::parse_file(sources.get(id), id) {
-            Ok(values) => out.extend(values),
+            Ok((values, problems)) => {
+                out.extend(values);
+                loaded.problems.extend(problems);
+            }
             Err(p) => loaded.problems.push(p),
         }
     }
@@ -449,10 +514,34 @@ impl Project {
         }
     }
 
+    /// True if a module that `root` reaches calls a file function.
+    fn calls_file_functions(&self, root: &Path) -> bool {
+        static CALL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r"(file|filebase64|fileexists|fileset|templatefile)\s*\(")
+                .expect("a valid pattern")
+        });
+        let mut reached = BTreeSet::new();
+        self.reach(root, &mut reached);
+        reached
+            .iter()
+            .filter_map(|dir| self.folders.get(dir))
+            .flatten()
+            .any(|f| CALL.is_match(&f.source.text))
+    }
+
     /// The resources of a root module and of the modules it calls, within
     /// one budget; notes on modules that were not followed are returned
     /// apart from problems.
     pub fn normalize(&self, root: &Path) -> (Unit, Vec<Problem>, Vec<Problem>) {
+        self.evaluate(root, self.files.disk())
+    }
+
+    /// [`Project::normalize`], with file functions answered by `disk`.
+    fn evaluate<'p>(
+        &'p self,
+        root: &'p Path,
+        disk: Disk<'p>,
+    ) -> (Unit, Vec<Problem>, Vec<Problem>) {
         let mut build = Build {
             project: self,
             root,
@@ -462,6 +551,12 @@ impl Project {
             budget: Rc::default(),
             remarks: Rc::default(),
             chain: Vec::new(),
+            disk,
+            workspace: self
+                .workspaces
+                .get(root)
+                .cloned()
+                .unwrap_or_else(|| "default".to_string()),
         };
         let assigned = self.assigned.get(root).map_or(&[][..], Vec::as_slice);
         let given = Given {
@@ -497,6 +592,10 @@ struct Build<'p> {
     remarks: Rc<RefCell<Vec<Problem>>>,
     /// Folders of the module instances being built, the root first.
     chain: Vec<PathBuf>,
+    /// Where file functions read.
+    disk: Disk<'p>,
+    /// `terraform.workspace`.
+    workspace: String,
 }
 
 impl<'p> Build<'p> {
@@ -508,10 +607,18 @@ impl<'p> Build<'p> {
         scope.budget = self.budget.clone();
         scope.notes = self.remarks.clone();
         scope.prefix = prefix;
-        scope.module_path = dir.display().to_string();
+        scope.module_path = files::relative(self.root, dir);
+        scope.root_dir = self.root.to_path_buf();
+        scope.workspace = self.workspace.clone();
+        scope.disk = Some(self.disk.clone());
+        scope.renamed = files
+            .iter()
+            .filter(|f| !f.renamed.is_empty())
+            .map(|f| (f.id, f.renamed.clone()))
+            .collect();
         let overrides = Overrides::of(files);
         let declared = declare(&mut scope, files, &overrides);
-        for (name, default, ty, at, sensitive) in declared {
+        for (name, default, ty, at, sensitive, nullable) in declared {
             let ty = ty.as_ref();
             let given = inputs
                 .assigned
@@ -519,7 +626,9 @@ impl<'p> Build<'p> {
                 .rev()
                 .find(|a| a.name() == name)
                 .map(|a| (a.clone().into_node(ty), Supply::Set))
-                .or_else(|| inputs.values.get(name).cloned());
+                .or_else(|| inputs.values.get(name).cloned())
+                // `nullable = false`: a null input takes the default.
+                .filter(|(node, _)| nullable || node.value != Value::Null);
             let value = match given {
                 Some((node, supply)) => (vars::apply_type(node, ty), supply),
                 None => match default {
@@ -719,9 +828,16 @@ fn hcl_blocks(files: &[ParsedFile]) -> impl Iterator<Item = (&ParsedFile, &Block
     })
 }
 
-/// A declared variable: name, default, type and where it is declared.
-/// A variable: name, default, type, where it is declared, and whether it is `sensitive`.
-type Variable<'p> = (&'p str, Option<Code<'p>>, Option<Expression>, Span, bool);
+/// A declared variable: name, default, type, where it is declared, and
+/// whether it is `sensitive` and `nullable`.
+type Variable<'p> = (
+    &'p str,
+    Option<Code<'p>>,
+    Option<Expression>,
+    Span,
+    bool,
+    bool,
+);
 
 /// Declares the resources, locals and outputs of a module's files in its
 /// scope, and returns its variables.
@@ -772,6 +888,10 @@ fn declare_files<'p>(
                         .body
                         .get_attribute("sensitive")
                         .is_some_and(|a| matches!(&a.value, Expression::Bool(b) if *b.value())),
+                    !block
+                        .body
+                        .get_attribute("nullable")
+                        .is_some_and(|a| matches!(&a.value, Expression::Bool(b) if !*b.value())),
                 ),
             ),
             ("locals", []) => {
@@ -812,9 +932,11 @@ fn declare_files<'p>(
                 .and_then(Node::as_str)
                 .and_then(|t| hcl_edit::parser::parse_expr(t).ok());
             let at = body.key_span.unwrap_or(body.span);
-            let sensitive = body.get("sensitive").map(|n| &n.value) == Some(&Value::Bool(true));
+            let flag = |key: &str| body.get(key).map(|n| &n.value);
+            let sensitive = flag("sensitive") == Some(&Value::Bool(true));
+            let nullable = flag("nullable") != Some(&Value::Bool(false));
             let default = body.get("default").map(Code::Json);
-            variable(declared, over, (name, default, ty, at, sensitive));
+            variable(declared, over, (name, default, ty, at, sensitive, nullable));
         }
         for (name, value) in json::locals(doc) {
             scope.locals.insert(name.to_string(), Code::Json(value));
@@ -860,6 +982,7 @@ fn variable<'p>(declared: &mut Vec<Variable<'p>>, over: bool, v: Variable<'p>) {
             old.1 = v.1.or(old.1);
             old.2 = v.2.or(old.2.take());
             old.4 |= v.4;
+            old.5 &= v.5;
         }
         _ => declared.push(v),
     }

@@ -289,3 +289,265 @@ fn template_directives() {
         ["a=\"many\"", "b=\"22,80,\"", "c=\"port 22port 80\"", "d=?"]
     );
 }
+
+#[test]
+fn value_semantics() {
+    let got = props(
+        r#"
+        resource "x" "y" {
+          dup       = { a = 1, b = 2, a = 3, "b" = 4, c = 5, "c" = 6, "c" = 7 }
+          collide   = { k = 1, k = 3, x = { "k" = 4, "k" = 5 }, a = 6 }
+          product   = setproduct(["a", "b"], [1, 2])
+          yaml      = yamldecode("k: [1, yes, '2']\nn: ~")
+          base64    = base64encode("hello")
+          workspace = terraform.workspace
+          module    = path.module
+          huge      = 1e300 * 1e300
+          negative  = -1e300 * 1e300
+        }
+        "#,
+    );
+    assert_eq!(
+        got,
+        [
+            "base64=\"aGVsbG8=\"",
+            "collide={a:6,k:3,x:{k:5}}",
+            "dup={a:3,b:4,c:7}",
+            "huge=?",
+            "module=\".\"",
+            "negative=?",
+            "product=[[\"a\",1],[\"a\",2],[\"b\",1],[\"b\",2]]",
+            "workspace=\"default\"",
+            "yaml={k:[1,\"yes\",\"2\"],n:null}",
+        ]
+    );
+}
+
+#[test]
+fn a_number_out_of_range_is_an_error_at_it_and_unknown() {
+    let text = "resource \"x\" \"y\" {\n  big  = 1e400\n  list = [1, 2e999]\n  ok   = 2\n}\n";
+    let source = Arc::new(SourceFile::new(
+        "main.tf".into(),
+        "main.tf".into(),
+        text.into(),
+    ));
+    let file = parse(source.clone(), FileId(0)).expect("parses");
+    let at: Vec<String> = file
+        .problems
+        .iter()
+        .map(|p| {
+            let lc = source.line_col(p.span.start as usize);
+            format!("{}:{} {}", lc.line, lc.column, p.message)
+        })
+        .collect();
+    assert_eq!(
+        at,
+        [
+            "2:10 number 1e400 is out of range (beyond a 64-bit float); the value is unknown",
+            "3:14 number 2e999 is out of range (beyond a 64-bit float); the value is unknown",
+        ]
+    );
+    let (unit, problems, _) = Project::single(vec![file]).normalize(Path::new(""));
+    assert!(problems.is_empty(), "{problems:?}");
+    let props = &unit.resources[0].props;
+    assert_eq!(show(props.get("big").unwrap()), "?");
+    assert_eq!(show(props.get("list").unwrap()), "[1,?]");
+    assert_eq!(show(props.get("ok").unwrap()), "2");
+}
+
+/// The resources of the root module in `dir`, loaded like `tenken check`
+/// does, with the notes and the files read beyond the module's own.
+fn load_root(
+    dir: &Path,
+    inputs: &super::Inputs,
+) -> (Vec<Resource>, Vec<String>, Vec<std::path::PathBuf>) {
+    use crate::gate::Gate;
+    let gate = Gate::for_paths(&[dir.to_path_buf()]);
+    let mut sources = crate::source::SourceMap::default();
+    let ids = crate::discover::module_files(dir)
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            sources.add(SourceFile::new(p.display().to_string(), p, text))
+        })
+        .collect();
+    let read = |p: &Path, trust| gate.read_text(p, trust);
+    let loaded = super::modules::load(
+        vec![(dir.to_path_buf(), ids)],
+        &mut sources,
+        inputs,
+        &gate,
+        &read,
+    );
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    let (unit, problems, notes) = loaded.project.normalize(&loaded.roots[0]);
+    assert!(problems.is_empty(), "{problems:?}");
+    let notes = notes.into_iter().map(|n| n.message).collect();
+    (unit.resources, notes, loaded.extra_files)
+}
+
+fn write(dir: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+#[test]
+fn file_functions_read_inside_the_repository_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    write(
+        tmp.path(),
+        &[
+            ("outside.json", "{\"secret\": \"TOP-SECRET\"}"),
+            ("repo/.git/HEAD", "ref: refs/heads/main"),
+            ("repo/infra/policy.json", "{\"Statement\": []}"),
+            ("repo/infra/conf/a.yaml", "port: 22\n"),
+            ("repo/infra/conf/b.yml", "port: 443\n"),
+            ("repo/infra/conf/deep/c.yaml", "port: 80\n"),
+            ("repo/infra/conf/skip.txt", "x"),
+            (
+                "repo/infra/user.tpl",
+                "%{ for u in users ~}\n${u},\n%{ endfor ~}\nend",
+            ),
+            ("repo/infra/value.tpl", "${ports}"),
+            (
+                "repo/infra/main.tf",
+                r#"
+                resource "x" "y" {
+                  text     = file("policy.json")
+                  json     = jsondecode(file("${path.module}/policy.json"))
+                  exists   = [fileexists("policy.json"), fileexists("nope.json")]
+                  top      = fileset(path.module, "conf/*.{yaml,yml}")
+                  all      = fileset("${path.module}/conf", "**/?.yaml")
+                  ports    = [for f in fileset(path.module, "conf/**/*.yaml") : yamldecode(file(f)).port]
+                  rendered = templatefile("user.tpl", { users = ["a", "b"] })
+                  value    = templatefile("value.tpl", { ports = [1, 2] })
+                  outside  = file("../../outside.json")
+                  absolute = file("/etc/passwd")
+                  home     = file("~/.aws/credentials")
+                  missing  = file("missing.json")
+                  set      = fileset("../..", "*.json")
+                  git      = file("../.git/HEAD")
+                }
+                "#,
+            ),
+        ],
+    );
+    let infra = repo.join("infra");
+    let (rs, notes, read) = load_root(&infra, &super::Inputs::default());
+    let got: Vec<String> = match &rs[0].props.value {
+        Value::Map(m) => m.iter().map(|(k, v)| format!("{k}={}", show(v))).collect(),
+        _ => panic!("not a map"),
+    };
+    assert_eq!(
+        got,
+        [
+            "absolute=?",
+            "all=[\"a.yaml\",\"deep/c.yaml\"]",
+            "exists=[true,false]",
+            "git=?",
+            "home=?",
+            "json={Statement:[]}",
+            "missing=?",
+            "outside=?",
+            "ports=[22,80]",
+            "rendered=\"a,\\nb,\\nend\"",
+            "set=?",
+            "text=\"{\\\"Statement\\\": []}\"",
+            "top=[\"conf/a.yaml\",\"conf/b.yml\"]",
+            "value=[1,2]",
+        ]
+    );
+    let notes = notes.join("\n");
+    for expected in [
+        "file(\"../../outside.json\"): refused: it is outside the repository; the value is unknown",
+        "file(\"/etc/passwd\"): refused: it is outside the repository",
+        "file(\"~/.aws/credentials\"): refused: it is outside the repository",
+        "file(\"missing.json\"): cannot read: No such file",
+        "fileset(\"../..\"): refused: it is outside the repository",
+        "file(\"../.git/HEAD\"): refused: version-control folders are not read",
+    ] {
+        assert!(notes.contains(expected), "{expected} in {notes}");
+    }
+    assert!(!notes.contains("TOP-SECRET") && !notes.contains("root:"));
+    // The files read are those inside, each once.
+    let names: Vec<String> = read
+        .iter()
+        .map(|p| p.strip_prefix(&infra).unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "policy.json",
+            "conf/a.yaml",
+            "conf/deep/c.yaml",
+            "user.tpl",
+            "value.tpl"
+        ]
+    );
+}
+
+#[test]
+fn nullable_false_takes_the_default_for_a_null_and_the_workspace_is_selected() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        &[
+            ("terraform.tfvars", "strict = null\nloose = null\n"),
+            (".terraform/environment", "staging\n"),
+            (
+                "main.tf",
+                r#"
+                variable "strict" {
+                  default  = "d"
+                  nullable = false
+                }
+                variable "loose" { default = "d" }
+                module "m" {
+                  source = "./m"
+                  strict = null
+                  loose  = null
+                }
+                resource "x" "y" {
+                  strict    = var.strict
+                  loose     = var.loose
+                  workspace = terraform.workspace
+                }
+                "#,
+            ),
+            (
+                "m/main.tf",
+                r#"
+                variable "strict" {
+                  default  = "md"
+                  nullable = false
+                }
+                variable "loose" { default = "md" }
+                resource "x" "z" {
+                  strict = var.strict
+                  loose  = var.loose
+                  path   = path.module
+                }
+                "#,
+            ),
+        ],
+    );
+    let (rs, _, _) = load_root(tmp.path(), &super::Inputs::default());
+    let shown: Vec<String> = rs.iter().map(|r| show(&r.props)).collect();
+    assert_eq!(
+        shown,
+        [
+            "{path:\"m\",strict:\"md\"}",
+            "{strict:\"d\",workspace:\"staging\"}"
+        ]
+    );
+    let inputs = super::Inputs {
+        workspace: Some("prod".into()),
+        ..Default::default()
+    };
+    let (rs, _, _) = load_root(tmp.path(), &inputs);
+    assert_eq!(show(rs[1].props.get("workspace").unwrap()), "\"prod\"");
+}

@@ -60,8 +60,12 @@ impl Assigned {
     }
 }
 
-/// The assignments of a variables file (HCL, or JSON when named `.json`).
-pub fn parse_file(source: &SourceFile, file: FileId) -> Result<Vec<Assigned>, Problem> {
+/// The assignments of a variables file (HCL, or JSON when named `.json`),
+/// with the errors that did not stop it.
+pub fn parse_file(
+    source: &SourceFile,
+    file: FileId,
+) -> Result<(Vec<Assigned>, Vec<Problem>), Problem> {
     if source.name.ends_with(".json") {
         let doc = crate::json::parse(&source.text, file)?;
         let Value::Map(map) = doc.value else {
@@ -70,16 +74,19 @@ pub fn parse_file(source: &SourceFile, file: FileId) -> Result<Vec<Assigned>, Pr
                 "a variables file must hold an object",
             ));
         };
-        return Ok(map
+        let values = map
             .into_iter()
             .map(|(k, mut v)| {
                 v.key_span = None;
                 Assigned::Value(k, v)
             })
-            .collect());
+            .collect();
+        return Ok((values, Vec::new()));
     }
-    let body = super::parse_file(source, file)?;
-    let scope = Scope::default();
+    let parsed = super::parse_file(source, file)?;
+    let mut scope = Scope::default();
+    scope.renamed.insert(file, parsed.renamed);
+    let (body, problems) = (parsed.body, parsed.problems);
     let mut out = Vec::new();
     for structure in body.iter() {
         match structure {
@@ -96,7 +103,7 @@ pub fn parse_file(source: &SourceFile, file: FileId) -> Result<Vec<Assigned>, Pr
             }
         }
     }
-    Ok(out)
+    Ok((out, problems))
 }
 
 /// Converts a value to a declared type: numbers and booleans from strings
