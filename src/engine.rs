@@ -77,14 +77,22 @@ impl Finding {
         if when.is_empty() {
             return;
         }
-        self.message = format!("{} (when {})", self.message, Possibility::describe(&when));
+        if !self.when.is_empty() {
+            let suffix = format!(" (when {})", Possibility::describe(&self.when));
+            if let Some(base) = self.message.strip_suffix(&suffix) {
+                self.message = base.to_string();
+            }
+        }
         for p in &when {
-            if let Some(span) = p.span {
-                self.related
-                    .push((span, format!("fails when {} = {}", p.name, p.value)));
+            let Some(span) = p.span else { continue };
+            if self.related.iter().all(|(s, _)| *s != span) {
+                let label = format!("fails when {} = {}", p.name, p.value);
+                self.related.push((span, label));
             }
         }
         self.when.extend(when);
+        let when = Possibility::describe(&self.when);
+        self.message = format!("{} (when {when})", self.message);
     }
 }
 
@@ -105,6 +113,9 @@ pub struct Settings {
     pub strict: bool,
     /// Keep every policy × resource evaluated ([`Evaluation::checked`]).
     pub record_checks: bool,
+    /// Lint under every allowed value of inputs that have a default too
+    /// (see [`crate::choices`]).
+    pub all_values: bool,
 }
 
 /// Results of evaluating one unit.

@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod budget;
 pub mod canonical;
 pub mod cfn;
+pub mod choices;
 pub mod config;
 pub mod diag;
 pub mod discover;

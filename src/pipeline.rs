@@ -4,12 +4,13 @@
 //! severities per path), suppressions, the reported files, the baseline.
 
 use crate::baseline::Baseline;
+use crate::choices;
 use crate::config::{Config, Overrides};
 use crate::diag::Problem;
 use crate::discover::{discover, is_variables_file, Discovered, Overlay, Scope};
 use crate::engine::{self, Checked, Finding};
 use crate::gate::{Gate, Trust};
-use crate::model::Unit;
+use crate::model::{Node, Unit};
 use crate::policy::{self, Policy, Severity};
 use crate::source::{FileId, LineCol, SourceFile, SourceMap, Span};
 use crate::suppress::{self, Directive, Suppressed};
@@ -570,7 +571,7 @@ fn lint_job(
     settings: engine::Settings,
     inputs: &cfn::Inputs,
 ) -> Done {
-    let Some((mut unit, mut problems, mut notes)) = normalize(job, sources, inputs) else {
+    let Some(normalized) = normalize(job, sources, inputs, settings.all_values) else {
         return Done {
             resources: 0,
             eval: Default::default(),
@@ -582,8 +583,25 @@ fn lint_job(
             },
         };
     };
-    notes.append(&mut unit.notes);
-    let mut eval = engine::evaluate(&unit, policies, settings);
+    let Normalized {
+        inputs: open,
+        runs,
+        mut problems,
+        mut notes,
+    } = normalized;
+    let mut evals = Vec::with_capacity(runs.len());
+    let mut first = None;
+    for (combo, mut unit) in runs {
+        notes.append(&mut unit.notes);
+        evals.push((combo, engine::evaluate(&unit, policies, settings)));
+        first.get_or_insert(unit);
+    }
+    let unit = first.unwrap_or_default();
+    let mut eval = match evals.len() {
+        1 => evals.pop().map(|(_, e)| e).unwrap_or_default(),
+        _ => choices::merge(&open, evals),
+    };
+    dedup_problems(&mut notes);
     problems.append(&mut eval.problems);
     eval.problems = problems;
     let files: BTreeSet<FileId> = unit.resources.iter().map(|r| r.span.file).collect();
@@ -726,25 +744,94 @@ fn argument_error(out: &mut Outcome, message: String) {
 
 /// Parses and normalizes one job into a unit of resources, with problems
 /// and notes; `None` for a YAML or JSON file that is not a template.
+/// A job normalized: one unit per combination of the values of its open
+/// inputs (see [`choices`]), or one unit when it has none.
+struct Normalized {
+    inputs: Vec<choices::Input>,
+    runs: Vec<(Vec<usize>, Unit)>,
+    problems: Vec<Problem>,
+    notes: Vec<Problem>,
+}
+
+impl Normalized {
+    fn one((unit, problems, notes): (Unit, Vec<Problem>, Vec<Problem>)) -> Normalized {
+        Normalized {
+            inputs: Vec::new(),
+            runs: vec![(Vec::new(), unit)],
+            problems,
+            notes,
+        }
+    }
+
+    /// Normalizes with `under` once per combination of the values of
+    /// `inputs`; over the bound, once with the inputs unknown and a note.
+    fn each(
+        inputs: Vec<choices::Input>,
+        under: impl Fn(&[(String, Node)]) -> (Unit, Vec<Problem>, Vec<Problem>),
+    ) -> Normalized {
+        let combos = match choices::combinations(&inputs) {
+            Ok(combos) => combos,
+            Err(count) => {
+                let mut one = Normalized::one(under(&[]));
+                one.notes.push(choices::too_many(&inputs, count));
+                return one;
+            }
+        };
+        let mut out = Normalized {
+            inputs,
+            runs: Vec::with_capacity(combos.len()),
+            problems: Vec::new(),
+            notes: Vec::new(),
+        };
+        for combo in combos {
+            let values: Vec<(String, Node)> = (combo.iter().enumerate())
+                .map(|(i, &v)| (out.inputs[i].name.clone(), out.inputs[i].values[v].clone()))
+                .collect();
+            let (unit, problems, notes) = under(&values);
+            out.problems.extend(problems);
+            out.notes.extend(notes);
+            out.runs.push((combo, unit));
+        }
+        dedup_problems(&mut out.problems);
+        dedup_problems(&mut out.notes);
+        out
+    }
+}
+
+/// Drops problems met before (the same message at the same place).
+fn dedup_problems(problems: &mut Vec<Problem>) {
+    let mut seen = HashSet::new();
+    problems.retain(|p| seen.insert((p.span, p.message.clone())));
+}
+
 fn normalize(
     job: &Job,
     sources: &SourceMap,
     inputs: &cfn::Inputs,
-) -> Option<(Unit, Vec<Problem>, Vec<Problem>)> {
+    all_values: bool,
+) -> Option<Normalized> {
     Some(match job {
         Job::Template(id) => {
             let file = sources.get(*id);
             match cfn::parse_document(file, *id) {
                 Ok(doc) if terraform::plan::looks_like_plan(&doc) => {
                     let (unit, notes) = terraform::plan::normalize(&doc, &file.text);
-                    (unit, Vec::new(), notes)
+                    Normalized::one((unit, Vec::new(), notes))
                 }
                 Ok(doc) if cfn::looks_like_template(&doc) => {
-                    let (unit, problems) = cfn::load_template(sources, *id, &doc, inputs);
-                    (unit, problems, Vec::new())
+                    let open = cfn::parameters::open_inputs(&doc, &inputs.overrides, all_values);
+                    Normalized::each(open, |values| {
+                        let mut given = std::borrow::Cow::Borrowed(inputs);
+                        for (name, value) in values {
+                            let overrides = &mut given.to_mut().overrides;
+                            overrides.insert(name.clone(), value.clone());
+                        }
+                        let (unit, problems) = cfn::load_template(sources, *id, &doc, &given);
+                        (unit, problems, Vec::new())
+                    })
                 }
                 Err(problem) if cfn::might_be_template(&file.text) => {
-                    (Unit::default(), vec![problem], Vec::new())
+                    Normalized::one((Unit::default(), vec![problem], Vec::new()))
                 }
                 _ => return None,
             }
@@ -761,10 +848,17 @@ fn normalize(
                     Err(problem) => problems.push(problem),
                 }
             }
-            let (unit, more, notes) = terraform::Project::single(parsed).normalize(Path::new(""));
-            problems.extend(more);
-            (unit, problems, notes)
+            let project = terraform::Project::single(parsed);
+            let root = Path::new("");
+            let open = project.open_inputs(root, all_values);
+            let mut out = Normalized::each(open, |values| project.normalize_with(root, values));
+            problems.append(&mut out.problems);
+            out.problems = problems;
+            out
         }
-        Job::Terraform(project, root) => project.normalize(root),
+        Job::Terraform(project, root) => {
+            let open = project.open_inputs(root, all_values);
+            Normalized::each(open, |values| project.normalize_with(root, values))
+        }
     })
 }

@@ -34,6 +34,8 @@ pub struct Request {
     pub policy_dirs: Vec<PathBuf>,
     pub selection: Selection,
     pub strict: bool,
+    /// Enumerate allowed values of inputs with a default too.
+    pub all_values: bool,
     /// CloudFormation parameters as `Key=Value` arguments.
     pub parameters: Vec<(String, String)>,
     /// CloudFormation parameter files.
@@ -89,6 +91,7 @@ impl Request {
             engine: engine::Settings {
                 strict: self.strict,
                 record_checks: false,
+                all_values: self.all_values,
             },
             overrides: loaded.as_ref().map(|l| l.overrides()).unwrap_or_default(),
             parameters: self.parameters,

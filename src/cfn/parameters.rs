@@ -13,6 +13,7 @@
 //! its default or supplied value is the name of an SSM parameter, whose value
 //! is read at deploy time.
 
+use crate::choices::Input;
 use crate::diag::Problem;
 use crate::model::{Node, Origin, Value};
 use crate::source::{FileId, SourceFile, Span};
@@ -178,6 +179,44 @@ pub fn values(
             continue;
         }
         out.insert(name.clone(), value);
+    }
+    out
+}
+
+/// The parameters nobody gave a value that can take only the values their
+/// `AllowedValues` list (with a `Default` too, only when `all_values`): each
+/// value with an origin saying so. Lists and SSM types are left unknown.
+pub fn open_inputs(doc: &Node, supplied: &Overrides, all_values: bool) -> Vec<Input> {
+    let Some(Value::Map(declared)) = doc.get("Parameters").map(|p| &p.value) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, decl) in declared {
+        let listed = decl.get("Type").and_then(Node::as_str).unwrap_or("String");
+        let scalar = !listed.contains("List") && !is_ssm_type(decl);
+        let chosen = supplied.contains_key(name) || (decl.get("Default").is_some() && !all_values);
+        let Some(allowed) = decl.get("AllowedValues").and_then(Node::as_list) else {
+            continue;
+        };
+        if !scalar || chosen || allowed.is_empty() {
+            continue;
+        }
+        let header = decl.key_span.unwrap_or(decl.span);
+        let values = allowed
+            .iter()
+            .filter_map(|v| {
+                let text = scalar_text(v)?;
+                let mut node = Node::new(Value::Str(text.clone()), v.span);
+                let label = format!("{name} = {text}, one of its AllowedValues");
+                node.origin = Some(Arc::new(Origin::new(header, label)));
+                Some(node)
+            })
+            .collect();
+        out.push(Input {
+            name: name.clone(),
+            values,
+            span: header,
+        });
     }
     out
 }

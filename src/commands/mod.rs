@@ -59,6 +59,11 @@ pub struct LintArgs {
     /// Report checks that cannot be decided (a value is unknown before deployment) as info.
     #[arg(long)]
     strict: bool,
+    /// Also lint under every allowed value of inputs that have a default
+    /// (CloudFormation `AllowedValues`, Terraform `bool` and `contains(...)`-validated
+    /// variables), as if deployed with another value.
+    #[arg(long)]
+    all_values: bool,
     /// Set a CloudFormation parameter, `Key=Value` (repeatable; pseudo
     /// parameters too, e.g. `AWS::Region=eu-west-1`).
     #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_var)]
@@ -109,6 +114,7 @@ impl LintArgs {
                 ..Default::default()
             },
             strict: self.strict,
+            all_values: self.all_values,
             parameters: self.parameters,
             parameter_files: self.parameter_files,
             terraform: tenken::terraform::Inputs {

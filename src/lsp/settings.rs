@@ -111,6 +111,7 @@ impl Rules {
             policy_dirs: settings.policy_dirs.clone(),
             selection: Selection::default(),
             strict: settings.strict,
+            all_values: false,
             parameters: Vec::new(),
             parameter_files: settings.parameter_files.clone(),
             terraform: terraform::Inputs {

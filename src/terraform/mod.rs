@@ -6,6 +6,7 @@ mod document_tests;
 mod expr;
 mod files;
 mod functions;
+mod inputs;
 mod json;
 pub mod modules;
 mod overrides;

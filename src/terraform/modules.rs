@@ -190,7 +190,7 @@ fn read_for_file_functions(
     }
     let loader = files::Loader::new(gate, read, sources);
     for root in calling {
-        project.evaluate(root, loader.disk());
+        project.evaluate(root, loader.disk(), &[]);
     }
     let (answers, read_files) = loader.finish();
     loaded.project.files = answers;
@@ -533,14 +533,39 @@ impl Project {
     /// one budget; notes on modules that were not followed are returned
     /// apart from problems.
     pub fn normalize(&self, root: &Path) -> (Unit, Vec<Problem>, Vec<Problem>) {
-        self.evaluate(root, self.files.disk())
+        self.evaluate(root, self.files.disk(), &[])
     }
 
-    /// [`Project::normalize`], with file functions answered by `disk`.
+    /// [`Project::normalize`] with `values` given to root variables, over
+    /// what was assigned (see [`crate::choices`]).
+    pub fn normalize_with(
+        &self,
+        root: &Path,
+        values: &[(String, Node)],
+    ) -> (Unit, Vec<Problem>, Vec<Problem>) {
+        let values: Vec<Assigned> = (values.iter())
+            .map(|(name, v)| {
+                Assigned::Value(name.trim_start_matches("var.").to_string(), v.clone())
+            })
+            .collect();
+        self.evaluate(root, self.files.disk(), &values)
+    }
+
+    /// The root variables of `root` nobody gave a value that can take only a
+    /// few values (with a default too, when `all_values`).
+    pub fn open_inputs(&self, root: &Path, all_values: bool) -> Vec<crate::choices::Input> {
+        let files = self.folders.get(root).map_or(&[][..], Vec::as_slice);
+        let assigned = self.assigned.get(root).map_or(&[][..], Vec::as_slice);
+        super::inputs::open(files, assigned, all_values)
+    }
+
+    /// [`Project::normalize`], with file functions answered by `disk` and
+    /// `extra` values assigned last.
     fn evaluate<'p>(
         &'p self,
         root: &'p Path,
         disk: Disk<'p>,
+        extra: &[Assigned],
     ) -> (Unit, Vec<Problem>, Vec<Problem>) {
         let mut build = Build {
             project: self,
@@ -559,9 +584,13 @@ impl Project {
                 .unwrap_or_else(|| "default".to_string()),
         };
         let assigned = self.assigned.get(root).map_or(&[][..], Vec::as_slice);
+        let assigned: std::borrow::Cow<[Assigned]> = match extra {
+            [] => assigned.into(),
+            _ => [assigned, extra].concat().into(),
+        };
         let given = Given {
             values: HashMap::new(),
-            assigned,
+            assigned: &assigned,
         };
         build.module(root, String::new(), "", given);
         build.problems.extend(build.budget.problem());
