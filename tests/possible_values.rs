@@ -167,10 +167,34 @@ fn sarif_carries_the_failing_values_in_the_result_properties() {
 fn the_json_report_with_when_is_valid_against_the_published_schema() {
     let out = tenken(
         &root(),
-        &["check", TEMPLATE, "--only", "TKN-NET-001", "--format", "json"],
+        &[
+            "check",
+            TEMPLATE,
+            "--only",
+            "TKN-NET-001",
+            "--format",
+            "json",
+        ],
     );
     let report = stdout(&out);
     assert!(report.contains("\"when\""));
     let errors = schema_errors(&root().join("docs/schemas/report.schema.json"), &report);
     assert!(errors.is_empty(), "{errors:?}");
+}
+
+#[test]
+fn over_the_bound_terraform_variables_stay_unknown_with_a_note() {
+    let dir = "tests/fixtures/possible/bound-tf";
+    let (doc, _) = check(&[dir, "--strict"]);
+    assert_eq!(findings(&doc), ["aws_security_group.open 30 info"]);
+    let note = doc["notes"][0]["message"].as_str().unwrap();
+    assert!(
+        note.contains("can take 128 combinations of values, more than 64"),
+        "{note}"
+    );
+    let (doc, _) = check(&[dir, "--strict", "--var", "flag6=true"]);
+    assert_eq!(
+        findings(&doc),
+        [r#"aws_security_group.open 34 high [{"name":"var.flag0","value":"true"}]"#]
+    );
 }

@@ -9,8 +9,9 @@ use super::Possibility;
 use crate::model::{Node, Value};
 use crate::policy::paths::Path;
 
-/// Most conditions enumerated for one check (2^4 evaluations).
-const MAX_CONDITIONS: usize = 4;
+/// Most conditions enumerated for one check (2^6 = 64 evaluations, the
+/// bound on combinations of inputs, see [`crate::choices`]).
+const MAX_CONDITIONS: usize = 6;
 
 /// A resource's properties and element as one combination of conditions gives them.
 pub struct Variant {
