@@ -118,7 +118,8 @@ pub fn merge(inputs: &[Input], runs: Vec<(Vec<usize>, Evaluation)>) -> Evaluatio
         let Some((mut finding, present)) = found.remove(&key) else {
             continue;
         };
-        if present.len() < total {
+        // An undecided check names nothing: `when` says what fails.
+        if present.len() < total && !finding.undecided {
             finding.failing_when(deciding(inputs, &combos, &present));
         }
         out.findings.push(finding);
