@@ -285,3 +285,21 @@ fn a_null_input_takes_the_default_of_a_variable_that_is_not_nullable() {
     // `rdp_cidrs = null` stays null: no finding for aws_security_group.rdp.
     assert_eq!(code, 1);
 }
+
+#[test]
+fn fileset_lists_the_module_folder_when_run_inside_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture("files"));
+    // As pre-commit runs it: in the module's folder, naming `.` or a file.
+    for path in [".", "main.tf"] {
+        let args = ["--format", "json", "--only", "TKN-IAM-001", path];
+        let (code, out) = run(&dir, &args, &[]);
+        let doc: Value = serde_json::from_str(&out).expect("JSON output");
+        let each =
+            "TKN-IAM-001 aws_iam_policy.each[\"policies/admin.json\"] policies/admin.json:6:7";
+        assert!(
+            findings(&doc).contains(&each.to_string()),
+            "{path}: {doc:#}"
+        );
+        assert_eq!(code, 1);
+    }
+}

@@ -264,13 +264,17 @@ impl Scope<'_> {
         })
     }
 
-    /// `path` as Terraform run in the root module's folder reads it; a
-    /// home folder (`~`) is outside the repository.
+    /// `path` as Terraform run in the root module's folder reads it (`.`
+    /// for the working directory, never an empty path); a home folder
+    /// (`~`) is outside the repository.
     fn resolve(&self, path: &str) -> PathBuf {
         if path.starts_with('~') {
             return PathBuf::from("/");
         }
-        normalize(&self.root_dir.join(path))
+        match normalize(&self.root_dir.join(path)) {
+            p if p.as_os_str().is_empty() => PathBuf::from("."),
+            p => p,
+        }
     }
 
     /// The value, unknown when over budget.
@@ -336,6 +340,9 @@ mod tests {
         assert_eq!(scope.resolve("../x"), Path::new("infra/x"));
         assert_eq!(scope.resolve("/etc/passwd"), Path::new("/etc/passwd"));
         assert_eq!(scope.resolve("~/.aws/credentials"), Path::new("/"));
+        scope.root_dir = PathBuf::from(".");
+        assert_eq!(scope.resolve("."), Path::new("."));
+        assert_eq!(scope.resolve("a/.."), Path::new("."));
     }
 
     #[test]
