@@ -131,7 +131,8 @@ impl LintArgs {
         if !self.paths.iter().any(|p| p == Path::new(STDIN)) {
             return Ok(None);
         }
-        let name = self.stdin_filename.clone().unwrap_or(PathBuf::from(STDIN));
+        let name =
+            (self.stdin_filename.as_deref()).map_or(PathBuf::from(STDIN), tenken::discover::clean);
         for p in self.paths.iter_mut().filter(|p| *p == Path::new(STDIN)) {
             p.clone_from(&name);
         }
