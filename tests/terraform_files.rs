@@ -303,3 +303,45 @@ fn fileset_lists_the_module_folder_when_run_inside_it() {
         assert_eq!(code, 1);
     }
 }
+
+#[test]
+fn fileset_without_double_star_looks_only_as_deep_as_its_pattern() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let deps = root.join("node_modules/pkg");
+    std::fs::create_dir_all(&deps).unwrap();
+    for i in 0..=10_000 {
+        std::fs::write(deps.join(format!("f{i}.js")), "").unwrap();
+    }
+    let admin = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+    std::fs::write(root.join("admin.json"), admin).unwrap();
+    let each = |pattern: &str| {
+        format!(
+            "resource \"aws_iam_policy\" \"each\" {{\n  for_each = fileset(path.module, \"{pattern}\")\n  \
+             name     = each.value\n  policy   = file(\"${{path.module}}/${{each.value}}\")\n}}\n"
+        )
+    };
+    let lint = |pattern: &str| {
+        std::fs::write(root.join("main.tf"), each(pattern)).unwrap();
+        let (_, out) = run(
+            root,
+            &[".", "--format", "json", "--only", "TKN-IAM-001"],
+            &[],
+        );
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        (findings(&doc), problems(&doc, "notes"))
+    };
+    let (found, notes) = lint("*.json");
+    assert_eq!(
+        found,
+        ["TKN-IAM-001 aws_iam_policy.each[\"admin.json\"] admin.json:1:61"]
+    );
+    assert!(notes.is_empty(), "{notes:?}");
+    // `**` walks the whole tree, within its limit.
+    let (found, notes) = lint("**/*.json");
+    assert!(found.is_empty(), "{found:?}");
+    assert!(
+        notes.iter().any(|n| n.contains("more than 10000 entries")),
+        "{notes:?}"
+    );
+}

@@ -130,7 +130,8 @@ impl<'a> Loader<'a> {
     /// `fileset`: the regular files under `dir` that `pattern` matches, as
     /// Terraform's globs do (`*` and `?` within a folder, `**` across,
     /// `{a,b}`, `[...]`), without following links or entering
-    /// version-control folders.
+    /// version-control folders; without `**`, no deeper than the pattern's
+    /// folders.
     fn list(&self, dir: &Path, pattern: &str) -> Answer {
         if let Err(e) = self.gate.confine(dir) {
             return match e.starts_with("refused") {
@@ -146,8 +147,14 @@ impl<'a> Loader<'a> {
             Ok(g) => g.compile_matcher(),
             Err(e) => return Answer::Refused(format!("invalid pattern: {}", e.kind())),
         };
+        // A match has at most as many `/` as the pattern.
+        let depth = match pattern.contains("**") {
+            true => usize::MAX,
+            false => pattern.matches('/').count() + 1,
+        };
         let walk = walkdir::WalkDir::new(dir)
             .follow_links(false)
+            .max_depth(depth)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| !VCS_DIRS.iter().any(|v| e.file_name() == *v));
