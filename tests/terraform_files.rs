@@ -4,6 +4,9 @@
 //! `terraform.workspace`, `nullable = false`, repeated object keys and
 //! numbers out of range.
 
+mod common;
+
+use common::findings;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -32,31 +35,6 @@ fn check(args: &[&str], env: &[(&str, &str)]) -> (Value, i32) {
     let args: Vec<&str> = ["--format", "json"].iter().chain(args).copied().collect();
     let (code, out) = run(Path::new(env!("CARGO_MANIFEST_DIR")), &args, env);
     (serde_json::from_str(&out).expect("JSON output"), code)
-}
-
-/// `rule resource file:line:col` of each finding, with `<- file:line:col`
-/// for each related location.
-fn findings(doc: &Value) -> Vec<String> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let mut s = format!(
-                "{} {} {}:{}:{}",
-                f["rule_id"].as_str().unwrap(),
-                f["resource"].as_str().unwrap(),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"]
-            );
-            for r in f["related"].as_array().unwrap() {
-                let (file, line, column) = (r["file"].as_str().unwrap(), &r["line"], &r["column"]);
-                s.push_str(&format!(" <- {file}:{line}:{column}"));
-            }
-            s
-        })
-        .collect()
 }
 
 /// `file:line:col message` of each entry of `errors` or `notes`.
