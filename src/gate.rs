@@ -158,15 +158,14 @@ impl Gate {
         verdict
     }
 
-    /// True if a folder on the way to `abs`, below the scan root that holds
-    /// it, is a link.
+    /// True if a folder on the way to `abs`, below the nearest scan root
+    /// that holds it (a linked root given on the command line is followed),
+    /// is a link.
     fn through_link(&self, abs: &Path) -> bool {
-        let below_root = |dir: &Path| {
-            (self.roots.iter()).any(|r| dir.starts_with(&r.lexical) && dir != r.lexical)
-        };
+        let is_root = |dir: &Path| self.roots.iter().any(|r| dir == r.lexical);
         abs.ancestors()
             .skip(1)
-            .filter(|dir| below_root(dir))
+            .take_while(|dir| !is_root(dir))
             .any(|dir| std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_symlink()))
     }
 
@@ -401,6 +400,11 @@ mod tests {
         let there = gate.confine(&linked.join("outside.yaml")).unwrap_err();
         let missing = gate.confine(&linked.join("no-such.yaml")).unwrap_err();
         assert_eq!(there, missing);
+        // A linked folder named on the command line is followed: what is
+        // missing in it is missing.
+        let named = Gate::for_paths(std::slice::from_ref(&linked));
+        let missing = named.confine(&linked.join("no-such.yaml")).unwrap_err();
+        assert!(missing.starts_with("cannot read"), "{missing}");
     }
 
     #[test]
