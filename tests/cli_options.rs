@@ -219,6 +219,22 @@ fn standard_input_is_linted_under_its_name() {
 }
 
 #[test]
+fn standard_input_without_a_name_that_is_no_template_is_an_error() {
+    let repo = repository();
+    let out = run(
+        repo.path(),
+        &["check", "-", "--format", "json"],
+        &[],
+        OPEN_SSH,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let message = doc["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("--stdin-filename"), "{doc:#}");
+    assert_eq!(doc["errors"][0]["file"], "-");
+}
+
+#[test]
 fn standard_input_named_with_a_leading_dot_slash_is_linted() {
     let repo = repository();
     let dir = repo.path();
