@@ -220,6 +220,6 @@ fn leads_to_file(path: &Path) -> bool {
 }
 
 /// `./a/b` → `a/b`.
-fn clean(path: &Path) -> PathBuf {
+pub fn clean(path: &Path) -> PathBuf {
     path.strip_prefix(".").unwrap_or(path).to_path_buf()
 }

@@ -133,8 +133,13 @@ impl Gate {
         let canonical = match std::fs::canonicalize(&abs) {
             Ok(c) => c,
             // Whether something outside the repository exists is not told:
-            // a path outside, or a link that resolves nowhere, is refused alike.
-            Err(_) if !self.covers(&abs) || std::fs::symlink_metadata(&abs).is_ok() => {
+            // a path outside, a link that resolves nowhere, or a path through
+            // a linked folder is refused alike.
+            Err(_)
+                if !self.covers(&abs)
+                    || std::fs::symlink_metadata(&abs).is_ok()
+                    || self.through_link(&abs) =>
+            {
                 return Err(OUTSIDE.into())
             }
             Err(e) => return Err(format!("cannot read: {e}")),
@@ -151,6 +156,17 @@ impl Gate {
             }
         }
         verdict
+    }
+
+    /// True if a folder on the way to `abs`, below the nearest scan root
+    /// that holds it (a linked root given on the command line is followed),
+    /// is a link.
+    fn through_link(&self, abs: &Path) -> bool {
+        let is_root = |dir: &Path| self.roots.iter().any(|r| dir == r.lexical);
+        abs.ancestors()
+            .skip(1)
+            .take_while(|dir| !is_root(dir))
+            .any(|dir| std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_symlink()))
     }
 
     /// Reads a file as text, at most [`MAX_FILE_BYTES`]; a UTF-8 byte order
@@ -378,6 +394,17 @@ mod tests {
             .confine(&dir.path().join("repo/no-such.yaml"))
             .unwrap_err();
         assert!(inside.starts_with("cannot read"), "{inside}");
+        // Nor through a linked folder that leads out.
+        let linked = dir.path().join("repo/sub/linked");
+        std::os::unix::fs::symlink(dir.path(), &linked).unwrap();
+        let there = gate.confine(&linked.join("outside.yaml")).unwrap_err();
+        let missing = gate.confine(&linked.join("no-such.yaml")).unwrap_err();
+        assert_eq!(there, missing);
+        // A linked folder named on the command line is followed: what is
+        // missing in it is missing.
+        let named = Gate::for_paths(std::slice::from_ref(&linked));
+        let missing = named.confine(&linked.join("no-such.yaml")).unwrap_err();
+        assert!(missing.starts_with("cannot read"), "{missing}");
     }
 
     #[test]

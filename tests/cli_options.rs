@@ -219,6 +219,57 @@ fn standard_input_is_linted_under_its_name() {
 }
 
 #[test]
+fn standard_input_without_a_name_that_is_no_template_is_an_error() {
+    let repo = repository();
+    let out = run(
+        repo.path(),
+        &["check", "-", "--format", "json"],
+        &[],
+        OPEN_SSH,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let message = doc["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("--stdin-filename"), "{doc:#}");
+    assert_eq!(doc["errors"][0]["file"], "-");
+}
+
+#[test]
+fn standard_input_named_with_a_leading_dot_slash_is_linted() {
+    let repo = repository();
+    let dir = repo.path();
+    // Editors and hooks often pass `./path`: the same file as `path`.
+    for (name, input, expected) in [
+        (
+            "./new/main.tf",
+            OPEN_SSH,
+            "aws_security_group.legacy new/main.tf:15",
+        ),
+        ("./cfn/other.yaml", TEMPLATE, "Old cfn/other.yaml:18"),
+    ] {
+        let args = [
+            "check",
+            "-",
+            "--stdin-filename",
+            name,
+            "--only",
+            "TKN-NET-001",
+        ];
+        let out = run(
+            dir,
+            &[&args[..], &["--format", "json"]].concat(),
+            &[],
+            input,
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["errors"], serde_json::json!([]), "{name}");
+        let (found, files) = findings(&out);
+        assert!(found.iter().any(|f| f == expected), "{name}: {found:?}");
+        assert_eq!(files, 1, "{name}");
+    }
+}
+
+#[test]
 fn human_mode_writes_errors_to_standard_error_and_counts_linted_files() {
     let repo = repository();
     let dir = repo.path();

@@ -749,6 +749,7 @@ fn policy_documents_in_strings_are_decoded() {
             "TKN-IAM-001 Literal policy-strings.yaml:5:59",
             "TKN-IAM-001 Substituted policy-strings.yaml:9:23",
             "TKN-IAM-001 ToJson policy-strings.yaml:16:31",
+            "TKN-IAM-001 AccountSid policy-strings.yaml:20:23",
         ]
     );
     assert_eq!(code, 1);

@@ -1,6 +1,9 @@
 //! Terraform evaluated like Terraform: the real binary over fixtures in
 //! tests/fixtures/terraform, with exact findings and positions.
 
+mod common;
+
+use common::findings;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -23,35 +26,6 @@ fn check(args: &[&str], env: &[(&str, &str)]) -> (Value, String, i32) {
     let doc = serde_json::from_slice(&out.stdout).expect("JSON output");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     (doc, stderr, out.status.code().unwrap_or(-1))
-}
-
-/// `rule resource file:line:col` of each finding, with `<- file:line:col`
-/// for each related location.
-fn findings(doc: &Value) -> Vec<String> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let mut s = format!(
-                "{} {} {}:{}:{}",
-                f["rule_id"].as_str().unwrap(),
-                f["resource"].as_str().unwrap(),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"]
-            );
-            for r in f["related"].as_array().unwrap() {
-                s.push_str(&format!(
-                    " <- {}:{}:{}",
-                    r["file"].as_str().unwrap(),
-                    r["line"],
-                    r["column"]
-                ));
-            }
-            s
-        })
-        .collect()
 }
 
 fn fixture(name: &str) -> String {

@@ -4,6 +4,9 @@
 //! `terraform.workspace`, `nullable = false`, repeated object keys and
 //! numbers out of range.
 
+mod common;
+
+use common::findings;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -32,31 +35,6 @@ fn check(args: &[&str], env: &[(&str, &str)]) -> (Value, i32) {
     let args: Vec<&str> = ["--format", "json"].iter().chain(args).copied().collect();
     let (code, out) = run(Path::new(env!("CARGO_MANIFEST_DIR")), &args, env);
     (serde_json::from_str(&out).expect("JSON output"), code)
-}
-
-/// `rule resource file:line:col` of each finding, with `<- file:line:col`
-/// for each related location.
-fn findings(doc: &Value) -> Vec<String> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let mut s = format!(
-                "{} {} {}:{}:{}",
-                f["rule_id"].as_str().unwrap(),
-                f["resource"].as_str().unwrap(),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"]
-            );
-            for r in f["related"].as_array().unwrap() {
-                let (file, line, column) = (r["file"].as_str().unwrap(), &r["line"], &r["column"]);
-                s.push_str(&format!(" <- {file}:{line}:{column}"));
-            }
-            s
-        })
-        .collect()
 }
 
 /// `file:line:col message` of each entry of `errors` or `notes`.
@@ -284,4 +262,64 @@ fn a_null_input_takes_the_default_of_a_variable_that_is_not_nullable() {
     );
     // `rdp_cidrs = null` stays null: no finding for aws_security_group.rdp.
     assert_eq!(code, 1);
+}
+
+#[test]
+fn fileset_lists_the_module_folder_when_run_inside_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture("files"));
+    // As pre-commit runs it: in the module's folder, naming `.` or a file.
+    for path in [".", "main.tf"] {
+        let args = ["--format", "json", "--only", "TKN-IAM-001", path];
+        let (code, out) = run(&dir, &args, &[]);
+        let doc: Value = serde_json::from_str(&out).expect("JSON output");
+        let each =
+            "TKN-IAM-001 aws_iam_policy.each[\"policies/admin.json\"] policies/admin.json:6:7";
+        assert!(
+            findings(&doc).contains(&each.to_string()),
+            "{path}: {doc:#}"
+        );
+        assert_eq!(code, 1);
+    }
+}
+
+#[test]
+fn fileset_without_double_star_looks_only_as_deep_as_its_pattern() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let deps = root.join("node_modules/pkg");
+    std::fs::create_dir_all(&deps).unwrap();
+    for i in 0..=10_000 {
+        std::fs::write(deps.join(format!("f{i}.js")), "").unwrap();
+    }
+    let admin = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+    std::fs::write(root.join("admin.json"), admin).unwrap();
+    let each = |pattern: &str| {
+        format!(
+            "resource \"aws_iam_policy\" \"each\" {{\n  for_each = fileset(path.module, \"{pattern}\")\n  \
+             name     = each.value\n  policy   = file(\"${{path.module}}/${{each.value}}\")\n}}\n"
+        )
+    };
+    let lint = |pattern: &str| {
+        std::fs::write(root.join("main.tf"), each(pattern)).unwrap();
+        let (_, out) = run(
+            root,
+            &[".", "--format", "json", "--only", "TKN-IAM-001"],
+            &[],
+        );
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        (findings(&doc), problems(&doc, "notes"))
+    };
+    let (found, notes) = lint("*.json");
+    assert_eq!(
+        found,
+        ["TKN-IAM-001 aws_iam_policy.each[\"admin.json\"] admin.json:1:61"]
+    );
+    assert!(notes.is_empty(), "{notes:?}");
+    // `**` walks the whole tree, within its limit.
+    let (found, notes) = lint("**/*.json");
+    assert!(found.is_empty(), "{found:?}");
+    assert!(
+        notes.iter().any(|n| n.contains("more than 10000 entries")),
+        "{notes:?}"
+    );
 }

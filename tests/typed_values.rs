@@ -118,3 +118,29 @@ fn a_value_that_cannot_be_converted_is_an_error_at_the_value_and_the_rest_is_lin
         assert_eq!(code, 2);
     }
 }
+
+#[test]
+fn a_list_of_strings_where_blocks_are_expected_is_an_error_at_the_list() {
+    for (path, error, finding) in [
+        (
+            "tests/fixtures/typed/blocks-tf",
+            "tests/fixtures/typed/blocks-tf/main.tf 3:13",
+            "TKN-NET-001 aws_security_group.open 12:5",
+        ),
+        (
+            "tests/fixtures/typed/cfn/blocks.yaml",
+            "tests/fixtures/typed/cfn/blocks.yaml 8:9",
+            "TKN-NET-001 Open 14:55",
+        ),
+    ] {
+        let (findings, errors, code) = check(path);
+        assert_eq!(findings, [finding]);
+        assert_eq!(
+            errors,
+            [format!(
+                "{error} `ingress` must be a block or a list of blocks; found \"0.0.0.0/0\""
+            )]
+        );
+        assert_eq!(code, 2);
+    }
+}

@@ -161,7 +161,17 @@ fn to_type(node: &mut Node, ty: Ty) -> Result<Option<()>, String> {
             inner.key_span = None;
             Value::List(vec![inner])
         }
-        (Value::List(_), Ty::Blocks | Ty::Json | Ty::Document) => {
+        (Value::List(items), Ty::Blocks) => {
+            let mut items = items.clone();
+            items.retain(|i| !matches!(i.value, Value::Null));
+            let block =
+                |i: &Node| matches!(i.value, Value::Map(_) | Value::Unknown | Value::Ref(_));
+            if let Some(item) = items.iter().find(|i| !block(i)) {
+                return Err(describe(item));
+            }
+            Value::List(items)
+        }
+        (Value::List(_), Ty::Json | Ty::Document) => {
             if ty == Ty::Document {
                 *node = super::iam::normalize_document(node);
             }

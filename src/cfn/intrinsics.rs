@@ -106,16 +106,31 @@ impl<'a> Resolver<'a> {
     }
 
     /// A policy document: `Fn::ToJsonString` of a document is the document
-    /// (its spans kept), a string holding a JSON object is decoded.
+    /// (its spans kept), a string holding a JSON object is decoded. In an
+    /// `Fn::Sub`, what only the deployment knows (`${AWS::AccountId}`, an
+    /// attribute) leaves the strings it is part of unknown, not the document.
     fn document(&self, node: &Node) -> Option<Node> {
-        if let Value::Map(m) = &node.value {
-            if let (1, Some(arg)) = (m.len(), m.get("Fn::ToJsonString")) {
-                return self.resolve(arg).map(|n| placed(n, node));
-            }
+        let single = |name| match &node.value {
+            Value::Map(m) if m.len() == 1 => m.get(name),
+            _ => None,
+        };
+        if let Some(arg) = single("Fn::ToJsonString") {
+            return self.resolve(arg).map(|n| placed(n, node));
         }
-        let resolved = self.resolve(node)?;
+        let resolved = match single("Fn::Sub") {
+            Some(arg) => self.substitute(arg, node, Some(HOLE)),
+            None => self.resolve(node)?,
+        };
         let written = self.sources.and_then(|s| s.text(resolved.span.file));
-        Some(crate::json::parse_embedded(&resolved, written).unwrap_or(resolved))
+        let holed = |n: &Node| n.as_str().is_some_and(|t| t.contains(HOLE));
+        Some(match crate::json::parse_embedded(&resolved, written) {
+            Some(mut doc) => match fill_holes(&mut doc) {
+                true => doc,
+                false => unknown(node),
+            },
+            None if holed(&resolved) => unknown(node),
+            None => resolved,
+        })
     }
 
     /// Resolves to a value, `AWS::NoValue` counting as unknown.
@@ -132,7 +147,7 @@ impl<'a> Resolver<'a> {
                 Some(output) => return Some(self.copy(output, at)),
                 None => self.get_att(arg),
             },
-            "Fn::Sub" => return Some(self.sub(arg, at)),
+            "Fn::Sub" => return Some(self.substitute(arg, at, None)),
             "Fn::Join" => self.join(args, at),
             "Fn::Select" => return self.select(args, at),
             "Fn::Split" => self.split(args, at),
@@ -206,8 +221,9 @@ impl<'a> Resolver<'a> {
 
     /// `Fn::Sub`: `${Name}` from the variable map, a parameter or a pseudo
     /// parameter; `${Res}` and `${Res.Attr}` are unknown inside a string;
-    /// `${!Literal}` is the literal `${Literal}`.
-    fn sub(&self, arg: &Node, at: &Node) -> Node {
+    /// `${!Literal}` is the literal `${Literal}`. A part not known makes the
+    /// string unknown, or is written as `hole` when one is given.
+    fn substitute(&self, arg: &Node, at: &Node, hole: Option<&str>) -> Node {
         let (template, vars) = match &arg.value {
             Value::Str(s) => (s.as_str(), None),
             Value::List(l) if !l.is_empty() => match l[0].as_str() {
@@ -250,7 +266,10 @@ impl<'a> Resolver<'a> {
                 )
             };
             let Some(v) = value.filter(scalar) else {
-                known = false;
+                match hole {
+                    Some(hole) => known = known && self.write(hole, at.span, &mut out),
+                    None => known = false,
+                }
                 continue;
             };
             origin = origin.or_else(|| v.origin.clone());
@@ -411,6 +430,26 @@ impl<'a> Resolver<'a> {
         }
         affordable
     }
+}
+
+/// Stands for a part of an `Fn::Sub` that is not known (a character of
+/// Unicode's private use area).
+const HOLE: &str = "\u{E000}";
+
+/// Makes unknown every string of `doc` that has a [`HOLE`]; false when a
+/// key has one.
+fn fill_holes(doc: &mut Node) -> bool {
+    match &mut doc.value {
+        Value::Str(s) if s.contains(HOLE) => doc.value = Value::Unknown,
+        Value::Map(m) => {
+            return m
+                .iter_mut()
+                .all(|(k, v)| !k.contains(HOLE) && fill_holes(v))
+        }
+        Value::List(items) => return items.iter_mut().all(fill_holes),
+        _ => {}
+    }
+    true
 }
 
 /// An unknown value, written where `at` is.

@@ -137,23 +137,31 @@ impl LintArgs {
         if !self.paths.iter().any(|p| p == Path::new(STDIN)) {
             return Ok(None);
         }
-        let name = self.stdin_filename.clone().unwrap_or(PathBuf::from(STDIN));
+        let name =
+            (self.stdin_filename.as_deref()).map_or(PathBuf::from(STDIN), tenken::discover::clean);
         for p in self.paths.iter_mut().filter(|p| *p == Path::new(STDIN)) {
             p.clone_from(&name);
         }
-        match tenken::gate::read_limited(std::io::stdin().lock()) {
-            Ok(text) => Ok(Some((name, text))),
-            Err(e) => {
-                let mut sources = SourceMap::default();
-                let file = SourceFile::new(name.display().to_string(), name, String::new());
-                let id = sources.add(file);
-                Err(Box::new(Outcome {
-                    sources,
-                    errors: vec![Problem::new(Span::new(id, 0, 0), e.message)],
-                    ..Default::default()
-                }))
+        let unnamed = name == Path::new(STDIN);
+        let message = match tenken::gate::read_limited(std::io::stdin().lock()) {
+            // Text without a name is read as a template: anything else
+            // would be linted as nothing.
+            Ok(text) if unnamed && !tenken::cfn::might_be_template(&text) => {
+                "standard input is not a CloudFormation template; give Terraform a name with \
+                 --stdin-filename (e.g. main.tf)"
+                    .to_string()
             }
-        }
+            Ok(text) => return Ok(Some((name, text))),
+            Err(e) => e.message,
+        };
+        let mut sources = SourceMap::default();
+        let file = SourceFile::new(name.display().to_string(), name, String::new());
+        let id = sources.add(file);
+        Err(Box::new(Outcome {
+            sources,
+            errors: vec![Problem::new(Span::new(id, 0, 0), message)],
+            ..Default::default()
+        }))
     }
 }
 

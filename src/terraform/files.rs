@@ -130,7 +130,8 @@ impl<'a> Loader<'a> {
     /// `fileset`: the regular files under `dir` that `pattern` matches, as
     /// Terraform's globs do (`*` and `?` within a folder, `**` across,
     /// `{a,b}`, `[...]`), without following links or entering
-    /// version-control folders.
+    /// version-control folders; without `**`, no deeper than the pattern's
+    /// folders.
     fn list(&self, dir: &Path, pattern: &str) -> Answer {
         if let Err(e) = self.gate.confine(dir) {
             return match e.starts_with("refused") {
@@ -146,8 +147,14 @@ impl<'a> Loader<'a> {
             Ok(g) => g.compile_matcher(),
             Err(e) => return Answer::Refused(format!("invalid pattern: {}", e.kind())),
         };
+        // A match has at most as many `/` as the pattern.
+        let depth = match pattern.contains("**") {
+            true => usize::MAX,
+            false => pattern.matches('/').count() + 1,
+        };
         let walk = walkdir::WalkDir::new(dir)
             .follow_links(false)
+            .max_depth(depth)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| !VCS_DIRS.iter().any(|v| e.file_name() == *v));
@@ -264,13 +271,17 @@ impl Scope<'_> {
         })
     }
 
-    /// `path` as Terraform run in the root module's folder reads it; a
-    /// home folder (`~`) is outside the repository.
+    /// `path` as Terraform run in the root module's folder reads it (`.`
+    /// for the working directory, never an empty path); a home folder
+    /// (`~`) is outside the repository.
     fn resolve(&self, path: &str) -> PathBuf {
         if path.starts_with('~') {
             return PathBuf::from("/");
         }
-        normalize(&self.root_dir.join(path))
+        match normalize(&self.root_dir.join(path)) {
+            p if p.as_os_str().is_empty() => PathBuf::from("."),
+            p => p,
+        }
     }
 
     /// The value, unknown when over budget.
@@ -336,6 +347,9 @@ mod tests {
         assert_eq!(scope.resolve("../x"), Path::new("infra/x"));
         assert_eq!(scope.resolve("/etc/passwd"), Path::new("/etc/passwd"));
         assert_eq!(scope.resolve("~/.aws/credentials"), Path::new("/"));
+        scope.root_dir = PathBuf::from(".");
+        assert_eq!(scope.resolve("."), Path::new("."));
+        assert_eq!(scope.resolve("a/.."), Path::new("."));
     }
 
     #[test]

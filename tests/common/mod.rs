@@ -120,3 +120,33 @@ for e in cls(schema).iter_errors(json.load(open(sys.argv[2]))):
         .map(str::to_string)
         .collect()
 }
+
+/// `rule resource file:line:col` of each finding of a JSON report, with
+/// `<- file:line:col` for each related location.
+pub fn findings(doc: &serde_json::Value) -> Vec<String> {
+    let at = |v: &serde_json::Value| {
+        format!(
+            "{}:{}:{}",
+            v["file"].as_str().unwrap(),
+            v["line"],
+            v["column"]
+        )
+    };
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let mut s = format!(
+                "{} {} {}",
+                f["rule_id"].as_str().unwrap(),
+                f["resource"].as_str().unwrap(),
+                at(f)
+            );
+            for r in f["related"].as_array().unwrap() {
+                s.push_str(&format!(" <- {}", at(r)));
+            }
+            s
+        })
+        .collect()
+}

@@ -25,9 +25,9 @@ export const documentSelector: DocumentFilter[] = [
   { scheme: 'file', pattern: '**/*.template' },
 ];
 
-/** `.tf`, `.tf.json`, `.tfvars`, `.tfvars.json` and `.tofu` files. */
+/** `.tf`, `.tf.json`, `.tfvars`, `.tfvars.json`, `.tofu` and `.tofu.json` files. */
 export function isTerraformFile(fileName: string): boolean {
-  return /\.(tf|tf\.json|tfvars|tfvars\.json|tofu)$/i.test(fileName);
+  return /\.(tf|tf\.json|tfvars|tfvars\.json|tofu|tofu\.json)$/i.test(fileName);
 }
 
 /**

@@ -30,7 +30,7 @@ test('YAML and JSON are selected by language; other files and unsaved buffers ar
 });
 
 test('Terraform file names', () => {
-  for (const name of ['main.tf', 'main.tf.json', 'a.tfvars', 'a.tfvars.json', 'b.tofu', 'UP.TF']) {
+  for (const name of ['main.tf', 'main.tf.json', 'a.tfvars', 'a.tfvars.json', 'b.tofu', 'b.tofu.json', 'UP.TF']) {
     assert.ok(isTerraformFile(`/w/${name}`), name);
   }
   for (const name of ['main.tfx', 'tf', 'template.yaml', 'main.tf.bak']) {
