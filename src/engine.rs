@@ -520,11 +520,10 @@ impl Check<'_> {
     ) -> Finding {
         let target = self.target(props, item);
         let span = target.as_ref().map_or(self.resource.span, Node::label_span);
-        let related = target
-            .as_ref()
-            .and_then(|t| t.origin.clone())
-            .map(|o| vec![(o.span, o.label.clone())])
-            .unwrap_or_default();
+        let mut related = Vec::new();
+        if let Some(t) = &target {
+            origins(t, &mut related);
+        }
         let spec = &self.policy.spec;
         let mut secrets = Vec::new();
         // What a secret policy points at, and whatever came from a secret origin.
@@ -549,6 +548,28 @@ impl Check<'_> {
             secrets,
             when: Vec::new(),
         }
+    }
+}
+
+/// Most places a finding's value is said to come from.
+const MAX_ORIGINS: usize = 4;
+
+/// Where a value came from: its own origin, else those of the values
+/// inside it (`[var.cidrs[0]]`: the variable's), each place once.
+fn origins(node: &Node, out: &mut Vec<(Span, String)>) {
+    if out.len() >= MAX_ORIGINS {
+        return;
+    }
+    if let Some(o) = &node.origin {
+        if out.iter().all(|(s, _)| *s != o.span) {
+            out.push((o.span, o.label.clone()));
+        }
+        return;
+    }
+    match &node.value {
+        Value::List(items) => items.iter().for_each(|i| origins(i, out)),
+        Value::Map(m) => m.values().for_each(|v| origins(v, out)),
+        _ => {}
     }
 }
 

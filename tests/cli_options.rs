@@ -177,6 +177,21 @@ fn a_finding_belongs_to_the_files_its_value_comes_from() {
 }
 
 #[test]
+fn a_value_taken_from_inside_a_variable_still_comes_from_its_file() {
+    let repo = repository();
+    let dir = repo.path();
+    let inner = OPEN_SSH.replace("var.admin_cidrs", "[var.admin_cidrs[0]]");
+    assert_ne!(inner, OPEN_SSH);
+    std::fs::write(dir.join("infra/main.tf"), inner).unwrap();
+    let (found, _) = check_json(dir, &["infra/terraform.tfvars"]);
+    assert_eq!(found, ["aws_security_group.ssh infra/main.tf:6"]);
+    let listed = OPEN_SSH.replace("var.admin_cidrs", "[for c in var.admin_cidrs : c]");
+    std::fs::write(dir.join("infra/main.tf"), listed).unwrap();
+    let (found, _) = check_json(dir, &["infra/terraform.tfvars"]);
+    assert_eq!(found, ["aws_security_group.ssh infra/main.tf:6"]);
+}
+
+#[test]
 fn exit_zero_reports_but_passes_unless_an_error() {
     let repo = repository();
     let out = tenken(repo.path(), &["check", "infra", "--exit-zero"]);
