@@ -105,6 +105,8 @@ pub struct Settings {
     pub strict: bool,
     /// Keep every policy × resource evaluated ([`Evaluation::checked`]).
     pub record_checks: bool,
+    /// Plan the fixes of findings whose policy declares one.
+    pub fixes: bool,
 }
 
 /// Results of evaluating one unit.

@@ -88,7 +88,7 @@ impl Request {
             selection,
             engine: engine::Settings {
                 strict: self.strict,
-                record_checks: false,
+                ..Default::default()
             },
             overrides: loaded.as_ref().map(|l| l.overrides()).unwrap_or_default(),
             parameters: self.parameters,
