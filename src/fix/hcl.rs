@@ -24,8 +24,9 @@ pub fn insert(
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
         .collect();
+    let align = equals_column(text, &block.body);
     for (path, value) in assignments {
-        add(&mut block.body, path, value, &format!("{indent}  "))?;
+        add(&mut block.body, path, value, &format!("{indent}  "), align)?;
     }
     Ok(minimal_edit(text, &body.to_string()))
 }
@@ -45,8 +46,25 @@ fn innermost<'a>(body: &'a mut Body, at: &Range<usize>) -> Option<&'a mut Block>
     Some(block)
 }
 
-/// Sets `path` to `value` in `body`, making the nested blocks it needs.
-fn add(body: &mut Body, path: &[String], value: &J, indent: &str) -> Result<(), String> {
+/// The column of the `=` of the attributes a new one follows, when they
+/// end the body (as `terraform fmt` aligns them).
+fn equals_column(text: &str, body: &Body) -> Option<usize> {
+    let last = body.iter().last()?.as_attribute()?;
+    let start = last.span()?.start;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let equals = start + text[start..].find('=')?;
+    Some(text[line_start..equals].chars().count())
+}
+
+/// Sets `path` to `value` in `body`, making the nested blocks it needs; a
+/// new attribute's `=` is at `align` when given (and the key is shorter).
+fn add(
+    body: &mut Body,
+    path: &[String],
+    value: &J,
+    indent: &str,
+    align: Option<usize>,
+) -> Result<(), String> {
     let ident = |name: &str| Ident::try_new(name).map_err(|e| e.to_string());
     let (first, rest) = path.split_first().ok_or("empty path")?;
     if rest.is_empty() {
@@ -57,7 +75,11 @@ fn add(body: &mut Body, path: &[String], value: &J, indent: &str) -> Result<(), 
             *attr.value_mut() = expr.decorated((" ", ""));
             return Ok(());
         }
-        let mut attr = Attribute::new(Decorated::new(ident(first)?), expr);
+        let mut key = Decorated::new(ident(first)?);
+        let width = indent.chars().count() + first.len();
+        let pad = align.filter(|&c| c > width).map_or(1, |c| c - width);
+        key.decor_mut().set_suffix(" ".repeat(pad));
+        let mut attr = Attribute::new(key, expr);
         attr.decor_mut().set_prefix(indent.to_string());
         body.push(attr);
         return Ok(());
@@ -68,11 +90,17 @@ fn add(body: &mut Body, path: &[String], value: &J, indent: &str) -> Result<(), 
             let mut block = Block::new(Decorated::new(ident(first)?));
             block.decor_mut().set_prefix(indent.to_string());
             block.body.decor_mut().set_suffix(indent.to_string());
-            add(&mut block.body, rest, value, &format!("{indent}  "))?;
+            add(&mut block.body, rest, value, &format!("{indent}  "), None)?;
             body.push(block);
             Ok(())
         }
-        1 => add(&mut blocks[0].body, rest, value, &format!("{indent}  ")),
+        1 => add(
+            &mut blocks[0].body,
+            rest,
+            value,
+            &format!("{indent}  "),
+            None,
+        ),
         _ => Err(format!("there are several `{first}` blocks")),
     }
 }
@@ -114,6 +142,12 @@ mod tests {
         assert_eq!(
             added(text, 12, &["encrypted"], J::Bool(true)),
             "# volume\nresource \"aws_ebs_volume\" \"v\" {\n  size = 8 # GiB\n  encrypted = true\n}\n"
+        );
+        let text =
+            "resource \"a\" \"b\" {\n  availability_zone = \"x\"\n  size              = 8\n}\n";
+        assert_eq!(
+            added(text, 0, &["encrypted"], J::Bool(true)),
+            "resource \"a\" \"b\" {\n  availability_zone = \"x\"\n  size              = 8\n  encrypted         = true\n}\n"
         );
         let text = "resource \"aws_instance\" \"i\" {\n  ami = \"a\"\n}\n";
         assert_eq!(

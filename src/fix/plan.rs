@@ -92,6 +92,12 @@ impl Planner<'_> {
                     .ok_or("the element the finding is about was not found")?
             }
         };
+        for path in &spec.unless {
+            let segs: Vec<String> = path.split('.').map(str::to_string).collect();
+            if let Ok(Reached::Value(_)) = reach(root, &segs) {
+                return Err(format!("it does not apply where `{path}` is set"));
+            }
+        }
         let mut edits = Vec::new();
         let mut missing: Vec<(&Node, usize, &[String], &J)> = Vec::new();
         for (path, value) in &assignments {

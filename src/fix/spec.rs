@@ -16,6 +16,10 @@ pub struct FixSpec {
     /// Applying the fix makes AWS replace the resource (`--unsafe-fixes`).
     #[serde(default, rename = "unsafe")]
     pub replaces: bool,
+    /// Attribute paths whose presence means the fix does not apply (the
+    /// setting belongs elsewhere then).
+    #[serde(default)]
+    pub unless: Vec<String>,
 }
 
 /// One attribute path (with `value`), or paths and their values.
