@@ -68,6 +68,9 @@ impl FixSpec {
             .map(|(path, value)| format!("{} = {value}", path.join(".")))
             .collect();
         let mut text = format!("set {}", parts.join(", "));
+        if !self.unless.is_empty() {
+            text.push_str(&format!(", unless {} is set", self.unless.join(" or ")));
+        }
         if self.replaces {
             text.push_str(" (unsafe: AWS replaces the resource; applied with --unsafe-fixes)");
         }
