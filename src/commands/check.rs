@@ -176,7 +176,11 @@ fn apply_fixes(options: &Options, replacing: bool) -> bool {
     let fixed = fix::run(options, replacing);
     let mut written = 0;
     for c in &fixed.changed {
-        match fix::write(&options.gate, &c.path, &c.original, &c.fixed) {
+        let written_file = match options.overlay.contains_key(&c.path) {
+            true => Err("standard input is not written; use --diff".to_string()),
+            false => fix::write(&options.gate, &c.path, &c.original, &c.fixed),
+        };
+        match written_file {
             Ok(()) => written += 1,
             Err(message) => eprintln!("error: {}: {message}", c.name),
         }
