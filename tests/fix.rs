@@ -237,3 +237,19 @@ fn a_file_changed_since_it_was_read_is_not_overwritten() {
     tenken::fix::write(&gate, &path, "edited meanwhile\n", "fixed\n").unwrap();
     assert_eq!(read(&path), "fixed\n");
 }
+
+#[test]
+fn a_module_input_is_fixed_in_the_calling_block_when_the_module_uses_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join("trail")).unwrap();
+    let module = "variable \"validate\" {}\n\nresource \"aws_cloudtrail\" \"t\" {\n  name                       = \"t\"\n  s3_bucket_name             = \"b\"\n  is_multi_region_trail      = true\n  enable_log_file_validation = var.validate\n}\n";
+    std::fs::write(root.join("trail/main.tf"), module).unwrap();
+    let caller =
+        "module \"trail\" {\n  source   = \"./trail\"\n  validate = false # to decide\n}\n";
+    std::fs::write(root.join("main.tf"), caller).unwrap();
+    let out = tenken(&root, &["check", "--fix", "--exit-zero", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(read(&root.join("main.tf")), caller.replace("false", "true"));
+    assert_eq!(read(&root.join("trail/main.tf")), module);
+}

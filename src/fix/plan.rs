@@ -133,41 +133,48 @@ impl Planner<'_> {
                 choice.on
             ));
         }
-        let (span, source) = match &node.origin {
-            Some(o) => (o.span, format!("it comes from {}", o.label)),
-            None => (
-                node.span,
-                "it is written once and used elsewhere too".to_string(),
-            ),
-        };
-        let users = self.users(span, node.origin.is_some());
-        if users > 1 {
-            return Err(format!(
-                "{source}, which {users} resources use; change it there"
-            ));
-        }
-        let file = self.sources.get(span.file);
-        let written = file
-            .text
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or_default();
-        let quote = written.chars().next().filter(|c| *c == '"' || *c == '\'');
-        let bare = written.trim_matches(|c| Some(c) == quote);
         let current = match &node.value {
             Value::Bool(b) => b.to_string(),
             Value::Int(i) => i.to_string(),
             Value::Str(s) => s.clone(),
             _ => String::new(),
         };
-        if current.is_empty() || !bare.eq_ignore_ascii_case(&current) {
-            return Err(match &node.origin {
+        // Where the value is written as it is: where it came from (a
+        // default, a tfvars line), else where it is used (a module input).
+        let origin = node.origin.as_ref();
+        let places = (origin.map(|o| (o.span, true)))
+            .into_iter()
+            .chain([(node.span, false)]);
+        let found = places
+            .filter(|_| !current.is_empty())
+            .find_map(|(span, via_origin)| {
+                let file = self.sources.get(span.file);
+                let written = file.text.get(span.start as usize..span.end as usize)?;
+                let quote = written.chars().next().filter(|c| *c == '"' || *c == '\'');
+                let bare = written.trim_matches(|c| Some(c) == quote);
+                bare.eq_ignore_ascii_case(&current)
+                    .then_some((span, via_origin, quote))
+            });
+        let Some((span, via_origin, quote)) = found else {
+            return Err(match origin {
                 Some(o) => format!(
                     "the value comes from {}, where it is not written as a plain value",
                     o.label
                 ),
                 None => "the value is computed, not written as a plain value".into(),
             });
+        };
+        let users = self.users(span, via_origin);
+        if users > 1 {
+            return Err(match origin {
+                Some(o) => format!(
+                    "it comes from {}, which {users} resources use; change it there",
+                    o.label
+                ),
+                None => format!("the value is written once for {users} resources (a YAML alias)"),
+            });
         }
+        let file = self.sources.get(span.file);
         let syntax = Syntax::of(&file.path);
         let text = match (quote, value) {
             (Some(q), J::String(s)) if syntax == Syntax::Yaml && !s.contains(q) => {
@@ -347,10 +354,9 @@ fn reach<'a>(root: &'a Node, path: &[String]) -> Result<Reached<'a>, String> {
 /// True if `node` or a value in it is written at `span` (through an origin
 /// there, when `origin`).
 fn uses(node: &Node, span: Span, origin: bool) -> bool {
-    let here = match (&node.origin, origin) {
-        (Some(o), true) => o.span == span,
-        (None, false) => node.span == span,
-        _ => false,
+    let here = match origin {
+        true => node.origin.as_ref().is_some_and(|o| o.span == span),
+        false => node.span == span,
     };
     here || node
         .branches
