@@ -116,6 +116,8 @@ pub struct Settings {
     /// Lint under every allowed value of inputs that have a default too
     /// (see [`crate::choices`]).
     pub all_values: bool,
+    /// Plan the fixes of findings whose policy declares one.
+    pub fixes: bool,
 }
 
 /// Results of evaluating one unit.

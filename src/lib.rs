@@ -15,6 +15,7 @@ pub mod config;
 pub mod diag;
 pub mod discover;
 pub mod engine;
+pub mod fix;
 pub mod gate;
 pub mod json;
 pub mod lsp;

@@ -9,6 +9,7 @@ use crate::config::{Config, Overrides};
 use crate::diag::Problem;
 use crate::discover::{discover, is_variables_file, Discovered, Overlay, Scope};
 use crate::engine::{self, Checked, Finding};
+use crate::fix::{self, Fix};
 use crate::gate::{Gate, Trust};
 use crate::model::{Node, Unit};
 use crate::policy::{self, Policy, Severity};
@@ -86,6 +87,8 @@ pub struct Outcome {
     pub errors: Vec<Problem>,
     /// Problems that do not stop the run (suppressions that are unused, expired, ...).
     pub warnings: Vec<Problem>,
+    /// The fixes of reported findings (when [`engine::Settings::fixes`]).
+    pub fixes: Vec<Fix>,
     /// Findings silenced by a suppression.
     pub suppressed: Vec<Suppressed>,
     /// Findings left out because the baseline holds them.
@@ -396,6 +399,14 @@ pub fn check(options: &Options, policies: &Policies) -> Outcome {
     out.suppressed.retain(|s| touches(&s.finding));
     out.warnings = applied.warnings;
     out.warnings.retain(|w| reported(&w.span));
+    let found: HashSet<(&str, &str, Span)> = (out.findings.iter())
+        .map(|f| (f.rule_id.as_str(), f.resource.as_str(), f.span))
+        .collect();
+    out.fixes = (linted.fixes.into_iter())
+        .filter(|x| found.contains(&(x.rule_id.as_str(), x.resource.as_str(), x.at)))
+        .collect();
+    out.fixes
+        .sort_by(|a, b| (a.at, &a.rule_id).cmp(&(b.at, &b.rule_id)));
     out.checks = linted.checked;
     out.checks.retain(|c| reported(&c.span));
     out.policies = policies.list.clone();
@@ -514,6 +525,8 @@ pub struct Linted {
     /// Remarks that are not errors.
     pub notes: Vec<Problem>,
     pub checked: Vec<Checked>,
+    /// The fixes of the findings (when [`engine::Settings::fixes`]).
+    pub fixes: Vec<Fix>,
     /// Suppressions written in the files and templates.
     pub directives: Vec<Directive>,
     /// YAML and JSON files that turned out not to be templates.
@@ -524,6 +537,7 @@ pub struct Linted {
 struct Done {
     resources: usize,
     eval: engine::Evaluation,
+    fixes: Vec<Fix>,
     notes: Vec<Problem>,
     directives: Vec<Directive>,
     skipped: Option<FileId>,
@@ -558,6 +572,7 @@ pub fn lint_all(
         out.problems.extend(done.eval.problems);
         out.notes.extend(done.notes);
         out.checked.extend(done.eval.checked);
+        out.fixes.extend(done.fixes);
         out.directives.extend(done.directives);
         out.skipped.extend(done.skipped);
     }
@@ -575,6 +590,7 @@ fn lint_job(
         return Done {
             resources: 0,
             eval: Default::default(),
+            fixes: Vec::new(),
             notes: Vec::new(),
             directives: Vec::new(),
             skipped: match job {
@@ -602,6 +618,18 @@ fn lint_job(
         _ => choices::merge(&open, evals),
     };
     dedup_problems(&mut notes);
+    // A value an input nobody chose decides is not fixed: which value to
+    // write is the user's choice.
+    let fixes = match settings.fixes {
+        true => {
+            let fixable: Vec<Finding> = (eval.findings.iter())
+                .filter(|f| f.when.is_empty())
+                .cloned()
+                .collect();
+            fix::plan(&unit, &fixable, policies, sources)
+        }
+        false => Vec::new(),
+    };
     problems.append(&mut eval.problems);
     eval.problems = problems;
     let files: BTreeSet<FileId> = unit.resources.iter().map(|r| r.span.file).collect();
@@ -616,6 +644,7 @@ fn lint_job(
     Done {
         resources,
         eval,
+        fixes,
         notes,
         directives,
         skipped: None,

@@ -90,8 +90,8 @@ impl Request {
             selection,
             engine: engine::Settings {
                 strict: self.strict,
-                record_checks: false,
                 all_values: self.all_values,
+                ..Default::default()
             },
             overrides: loaded.as_ref().map(|l| l.overrides()).unwrap_or_default(),
             parameters: self.parameters,

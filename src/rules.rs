@@ -135,6 +135,13 @@ pub fn explain(p: &Policy) -> String {
     if let Some(tf) = &s.remediation_terraform {
         let _ = writeln!(out, "Terraform:\n{}", indent(tf));
     }
+    if let Some(fix) = &s.fix {
+        let _ = writeln!(
+            out,
+            "Automatic fix (tenken check --fix): {}\n",
+            fix.describe()
+        );
+    }
     let _ = writeln!(out, "Applies to: {}", s.resource_types.join(", "));
     let _ = writeln!(out, "Assertion:\n{}", indent(&s.assert.value));
     if !s.peers.is_empty() {

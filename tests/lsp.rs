@@ -623,3 +623,59 @@ Resources:
     assert_eq!(related["uri"], uri(&root.join("prod.json")));
     client.shutdown();
 }
+
+#[test]
+fn the_quick_fix_applies_the_policys_fix_and_is_preferred_unless_unsafe() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let text = "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      Description: data # the data key\n  Volume:\n    Type: AWS::EC2::Volume\n    Properties:\n      AvailabilityZone: eu-west-1a\n      Encrypted: false\n";
+    std::fs::write(root.join("t.yaml"), text).unwrap();
+    let mut client = Client::start(&root, json!({}));
+    let doc = uri(&root.join("t.yaml"));
+    client.open(&doc, "yaml", text);
+    let diags = client.diagnostics(&doc, 1);
+    let codes: Vec<&str> = diags.iter().filter_map(|d| d["code"].as_str()).collect();
+    assert!(codes.contains(&"TKN-DATA-019"), "{diags:?}");
+    assert!(codes.contains(&"TKN-DATA-002"), "{diags:?}");
+    let actions_at = |client: &mut Client, code: &str| {
+        let d = diags.iter().find(|d| d["code"] == code).unwrap().clone();
+        client.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": doc}, "range": d["range"], "context": {"diagnostics": [d]}}),
+        )["result"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    // Replacing the volume to encrypt it is offered, not preferred.
+    let volume = actions_at(&mut client, "TKN-DATA-002");
+    assert_eq!(
+        volume[0]["title"],
+        "Fix TKN-DATA-002 (unsafe: AWS replaces the resource)"
+    );
+    assert_eq!(volume[0]["isPreferred"], false);
+    assert_eq!(
+        volume[1]["title"],
+        "Suppress TKN-DATA-002 for this resource"
+    );
+    let actions = actions_at(&mut client, "TKN-DATA-019");
+    let fix = &actions[0];
+    assert_eq!(fix["title"], "Fix TKN-DATA-019");
+    assert_eq!(fix["kind"], "quickfix");
+    assert_eq!(fix["isPreferred"], true);
+    let edits = fix["edit"]["changes"][doc.as_str()].as_array().unwrap();
+    assert_eq!(edits.len(), 1);
+    assert_eq!(edits[0]["range"], range(4, 38, 4, 38));
+    assert_eq!(edits[0]["newText"], "\n      EnableKeyRotation: true");
+    // The editor applies the edit: the finding is gone, the comment kept.
+    client.change(
+        &doc,
+        2,
+        json!([{"range": edits[0]["range"], "text": edits[0]["newText"]}]),
+    );
+    let after = client.diagnostics(&doc, 2);
+    let codes: Vec<&str> = after.iter().filter_map(|d| d["code"].as_str()).collect();
+    assert!(!codes.contains(&"TKN-DATA-019"), "{after:?}");
+    assert!(codes.contains(&"TKN-DATA-002"), "{after:?}");
+    client.shutdown();
+}

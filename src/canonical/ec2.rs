@@ -180,6 +180,11 @@ pub const SERVICE: Service = Service {
     attributes: &[RULES, DEVICES, TEMPLATE_DEVICES, OTHERS],
     cloudformation,
     terraform,
+    native: &[(
+        "AWS::EC2::LaunchTemplate",
+        "metadata_options",
+        "LaunchTemplateData.MetadataOptions",
+    )],
     folds: &[
         Fold::append(
             "aws_network_acl_rule",

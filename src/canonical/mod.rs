@@ -60,6 +60,10 @@ pub(crate) struct Service {
     pub terraform: fn(&mut Resource),
     /// Settings written as separate resources, folded into their parent.
     pub folds: &'static [fold::Fold],
+    /// Where CloudFormation writes an attribute this service's reshaping
+    /// moves: (CloudFormation type, canonical path, native path), for fixes
+    /// that add the attribute.
+    pub native: &'static [(&'static str, &'static str, &'static str)],
 }
 
 impl Service {
@@ -70,6 +74,7 @@ impl Service {
         cloudformation: |_, _| {},
         terraform: |_| {},
         folds: &[],
+        native: &[],
     };
 }
 
@@ -155,6 +160,40 @@ pub fn finish(unit: &mut Unit) -> Vec<Problem> {
     problems
 }
 
+/// The CloudFormation property path of a canonical attribute path (dotted)
+/// of a resource of `cfn_type`: the longest prefix a service declares as
+/// moved, the rest in PascalCase (`http_tokens` → `HttpTokens`).
+pub fn native_path(cfn_type: &str, path: &str) -> Vec<String> {
+    let moved = SERVICES
+        .iter()
+        .flat_map(|s| s.native)
+        .filter(|(t, from, _)| {
+            *t == cfn_type && (path == *from || path.starts_with(&format!("{from}.")))
+        })
+        .max_by_key(|(_, from, _)| from.len());
+    let (mut out, rest) = match moved {
+        Some((_, from, to)) => (
+            to.split('.').map(str::to_string).collect(),
+            path[from.len()..].trim_start_matches('.'),
+        ),
+        None => (Vec::new(), path),
+    };
+    out.extend(rest.split('.').filter(|s| !s.is_empty()).map(pascal_case));
+    out
+}
+
+/// `http_tokens` → `HttpTokens`.
+fn pascal_case(s: &str) -> String {
+    s.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map_or(String::new(), |f| {
+                f.to_ascii_uppercase().to_string() + c.as_str()
+            })
+        })
+        .collect()
+}
+
 /// Reshapes snake_cased CloudFormation properties, service by service.
 fn adapt(cfn_type: &str, props: &mut Props) {
     for s in SERVICES {
@@ -186,6 +225,22 @@ mod tests {
         assert_eq!(
             canonical_type("AWS::Neptune::DBCluster"),
             "aws_neptune_db_cluster"
+        );
+    }
+
+    #[test]
+    fn native_paths_follow_declared_moves_then_pascal_case() {
+        assert_eq!(
+            native_path("AWS::EC2::LaunchTemplate", "metadata_options.http_tokens"),
+            ["LaunchTemplateData", "MetadataOptions", "HttpTokens"]
+        );
+        assert_eq!(
+            native_path("AWS::EC2::Instance", "metadata_options.http_tokens"),
+            ["MetadataOptions", "HttpTokens"]
+        );
+        assert_eq!(
+            native_path("AWS::S3::Bucket", "public_access_block.block_public_acls"),
+            ["PublicAccessBlockConfiguration", "BlockPublicAcls"]
         );
     }
 }

@@ -62,6 +62,11 @@ pub const SERVICE: Service = Service {
             append(p, attr, versioning(item))
         }),
     ],
+    native: &[(
+        "AWS::S3::Bucket",
+        "public_access_block",
+        "PublicAccessBlockConfiguration",
+    )],
     ..Service::NONE
 };
 

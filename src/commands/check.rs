@@ -5,6 +5,7 @@ use clap::ValueEnum;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use tenken::baseline::Baseline;
+use tenken::fix;
 use tenken::pipeline::Options;
 use tenken::policy::Severity;
 use tenken::report::{self, human, human::ColorChoice, Format};
@@ -35,6 +36,15 @@ pub struct Args {
     /// Print only findings (and errors): no warnings, no summary.
     #[arg(long, short)]
     quiet: bool,
+    /// Apply the policies' safe fixes to the files in place, then report what remains.
+    #[arg(long)]
+    fix: bool,
+    /// Print the fixes as a unified diff; write nothing.
+    #[arg(long, conflicts_with = "fix")]
+    diff: bool,
+    /// With --fix or --diff, also apply fixes that make AWS replace the resource.
+    #[arg(long)]
+    unsafe_fixes: bool,
 }
 
 /// `FORMAT` or `FORMAT=FILE`.
@@ -93,6 +103,10 @@ pub fn run(args: Args, color: ColorChoice) -> i32 {
         .collect();
     let human_on_stdout = targets.contains(&(Format::Human, None));
     let started = not_started.is_none();
+    if started && args.diff {
+        return show_diff(&options, args.unsafe_fixes, color);
+    }
+    let written = !(started && args.fix) || apply_fixes(&options, args.unsafe_fixes);
     let outcome = not_started.unwrap_or_else(|| run_with_progress(options));
     // Errors go to standard error when people read standard output, and
     // when the run could not start.
@@ -104,6 +118,9 @@ pub fn run(args: Args, color: ColorChoice) -> i32 {
         false => Some(args.fail_on.or(fail_on).unwrap_or(Severity::Low)),
     };
     let mut code = report::exit_code(&outcome, fail_on);
+    if !written {
+        code = 2;
+    }
     for (format, target) in targets {
         if !started && target.is_none() && format == Format::Human {
             continue;
@@ -129,4 +146,64 @@ pub fn run(args: Args, color: ColorChoice) -> i32 {
         }
     }
     code
+}
+
+/// `--diff`: the fixes as a unified diff on standard output, nothing
+/// written; exits with 1 when there is something to fix.
+fn show_diff(options: &Options, replacing: bool, color: ColorChoice) -> i32 {
+    let fixed = fix::run(options, replacing);
+    print_errors(&fixed.outcome, color);
+    let mut out = std::io::stdout().lock();
+    for c in &fixed.changed {
+        let _ = out.write_all(fix::unified(&c.name, &c.original, &c.fixed).as_bytes());
+    }
+    print_fix_notes(&fixed.outcome, replacing);
+    eprintln!(
+        "{} fix(es) would change {} file(s); nothing written",
+        fixed.applied,
+        fixed.changed.len()
+    );
+    match (fixed.outcome.errors.is_empty(), fixed.changed.is_empty()) {
+        (false, _) => 2,
+        (true, false) => 1,
+        (true, true) => 0,
+    }
+}
+
+/// `--fix`: writes the fixed files through the gate; false when one could
+/// not be written.
+fn apply_fixes(options: &Options, replacing: bool) -> bool {
+    let fixed = fix::run(options, replacing);
+    let mut written = 0;
+    for c in &fixed.changed {
+        let written_file = match options.overlay.contains_key(&c.path) {
+            true => Err("standard input is not written; use --diff".to_string()),
+            false => fix::write(&options.gate, &c.path, &c.original, &c.fixed),
+        };
+        match written_file {
+            Ok(()) => written += 1,
+            Err(message) => eprintln!("error: {}: {message}", c.name),
+        }
+    }
+    print_fix_notes(&fixed.outcome, replacing);
+    eprintln!(
+        "applied {} fix(es), {written} file(s) written",
+        fixed.applied
+    );
+    written == fixed.changed.len()
+}
+
+/// Why the findings left have no fix applied, on standard error.
+fn print_fix_notes(outcome: &tenken::pipeline::Outcome, replacing: bool) {
+    for f in &outcome.fixes {
+        let why = match &f.edits {
+            Err(reason) => format!("not fixed: {reason}"),
+            Ok(_) if f.replaces && !replacing => {
+                "not fixed: the fix makes AWS replace the resource; apply it with --unsafe-fixes"
+                    .to_string()
+            }
+            Ok(_) => continue,
+        };
+        eprintln!("note: {} on {}: {why}", f.rule_id, f.resource);
+    }
 }

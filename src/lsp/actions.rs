@@ -1,4 +1,6 @@
-//! Code actions: "Suppress RULE-ID for this resource" inserts an ignore
+//! Code actions: "Fix RULE-ID" applies the policy's fix that the
+//! diagnostic carries (preferred, unless AWS replaces the resource to
+//! apply it); "Suppress RULE-ID for this resource" inserts an ignore
 //! above the Terraform block or CloudFormation resource (YAML: a comment;
 //! JSON: a `Metadata` entry), with the reason left for the user to write:
 //! a tab stop in a snippet when the client takes snippet edits, else an
@@ -18,6 +20,30 @@ use serde_json::json;
 /// Where the reason goes in the inserted text: a private-use character,
 /// which JSON leaves as it is.
 const REASON: &str = "\u{e000}";
+
+/// The quick fix of one diagnostic whose finding has a fix.
+pub fn fix(diagnostic: &Diagnostic) -> Option<serde_json::Value> {
+    let rule = match diagnostic.code.as_ref()? {
+        lsp_types::NumberOrString::String(id) => id,
+        lsp_types::NumberOrString::Number(_) => return None,
+    };
+    let fix = diagnostic.data.as_ref()?.get("fix")?;
+    let replaces = fix.get("unsafe")?.as_bool()?;
+    let title = match replaces {
+        true => format!("Fix {rule} (unsafe: AWS replaces the resource)"),
+        false => format!("Fix {rule}"),
+    };
+    let action = CodeAction {
+        title,
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic.clone()]),
+        is_preferred: Some(!replaces),
+        ..Default::default()
+    };
+    let mut action = serde_json::to_value(action).ok()?;
+    action["edit"] = json!({"changes": fix.get("changes")?});
+    Some(action)
+}
 
 /// The suppression action for one diagnostic with a rule id, if the
 /// resource around it can be found in the buffer's current text; with a

@@ -3,12 +3,13 @@
 use super::documents::to_uri;
 use super::settings::Rules;
 use crate::engine::Finding;
+use crate::fix::Fix;
 use crate::pipeline::Outcome;
 use crate::policy::Severity;
 use crate::source::{SourceFile, SourceMap, Span};
 use lsp_types::{
     CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location,
-    NumberOrString, Position, Range,
+    NumberOrString, Position, Range, TextEdit,
 };
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -23,9 +24,10 @@ pub fn by_file(outcome: &Outcome, rules: &Rules) -> BTreeMap<PathBuf, Vec<Diagno
     let mut out: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
     for f in &outcome.findings {
         let file = sources.get(f.span.file);
-        out.entry(file.path.clone())
-            .or_default()
-            .push(finding(sources, f, rules));
+        let mut diagnostic = finding(sources, f, rules);
+        let fix = outcome.fixes.iter().find(|x| x.fixes(f));
+        diagnostic.data = fix.and_then(|x| fix_data(sources, x));
+        out.entry(file.path.clone()).or_default().push(diagnostic);
     }
     let errors = (outcome.errors.iter()).map(|p| (p, DiagnosticSeverity::ERROR));
     let warnings = (outcome.warnings.iter()).map(|p| (p, DiagnosticSeverity::WARNING));
@@ -76,6 +78,23 @@ fn finding(sources: &SourceMap, f: &Finding, rules: &Rules) -> Diagnostic {
         related_information: (!related.is_empty()).then_some(related),
         ..Default::default()
     }
+}
+
+/// A finding's fix, kept in its diagnostic for the quick-fix code action:
+/// the edits as LSP text edits by document URI.
+fn fix_data(sources: &SourceMap, fix: &Fix) -> Option<serde_json::Value> {
+    let mut changes: BTreeMap<String, Vec<TextEdit>> = BTreeMap::new();
+    for e in fix.edits.as_ref().ok()? {
+        let file = sources.get(e.span.file);
+        changes
+            .entry(to_uri(&file.path)?.as_str().to_string())
+            .or_default()
+            .push(TextEdit {
+                range: range(file, e.span),
+                new_text: e.text.clone(),
+            });
+    }
+    Some(serde_json::json!({"fix": {"unsafe": fix.replaces, "changes": changes}}))
 }
 
 /// The title, the finding's own message when it says more, and the resource.

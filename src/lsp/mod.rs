@@ -412,10 +412,10 @@ impl Server {
         let key = |d: &lsp_types::Diagnostic| (format!("{:?}", d.code), d.range.start, d.range.end);
         wanted.sort_by_key(key);
         wanted.dedup_by(|a, b| key(a) == key(b));
-        wanted
-            .iter()
-            .filter_map(|d| actions::suppress(doc, uri, d, self.snippets))
-            .collect()
+        let fixes = wanted.iter().filter_map(actions::fix);
+        let suppressions =
+            (wanted.iter()).filter_map(|d| actions::suppress(doc, uri, d, self.snippets));
+        fixes.chain(suppressions).collect()
     }
 }
 

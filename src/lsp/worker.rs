@@ -241,6 +241,7 @@ fn execute(task: &Task, published: &Published) {
 pub fn lint(task: &Task) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
     let rules = &task.rules;
     let mut options = rules.options.clone();
+    options.engine.fixes = true;
     options.paths = task.docs.iter().map(|d| d.path.clone()).collect();
     options.overlay = (task.docs.iter())
         .map(|d| (d.path.clone(), d.text.clone()))

@@ -116,6 +116,9 @@ pub struct PolicySpec {
     /// The finding's message; `{expr}` parts are CEL expressions.
     #[serde(default)]
     pub message: Option<String>,
+    /// The remediation `tenken check --fix` applies, in canonical terms.
+    #[serde(default)]
+    pub fix: Option<crate::fix::FixSpec>,
     #[serde(default)]
     pub tests: Vec<TestCase>,
 }
@@ -368,6 +371,10 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
             .map_err(|e| Problem::new(Span::new(id, 0, 0), format!("`{field}`: {e}")))
     };
     let for_each = parse_paths("for_each", &spec.for_each)?;
+    if let Some(fix) = &spec.fix {
+        fix.assignments()
+            .map_err(|e| Problem::new(Span::new(id, 0, 0), format!("`fix`: {e}")))?;
+    }
     let at = parse_paths("at", &spec.at)?;
     let message = compile_message(spec.message.as_deref().unwrap_or(&spec.title))
         .map_err(|e| Problem::new(Span::new(id, 0, 0), format!("`message`: {e}")))?;

@@ -1,0 +1,121 @@
+//! Fixes: the remediation a policy declares (`fix:`), planned for each of
+//! its findings as text edits where the offending value was written, then
+//! applied in memory, shown as a diff or written through the gate.
+
+mod diff;
+mod hcl;
+mod plan;
+mod run;
+mod spec;
+mod text;
+mod write;
+
+pub use diff::unified;
+pub use plan::plan;
+pub use run::{run, Changed, Fixed};
+pub use spec::FixSpec;
+pub use write::write;
+
+use crate::engine::Finding;
+use crate::source::Span;
+use std::path::Path;
+
+/// Replaces the bytes `span` covers in its file with `text`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edit {
+    pub span: Span,
+    pub text: String,
+}
+
+/// The fix of one finding: its edits, or why it is not offered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fix {
+    pub rule_id: String,
+    pub resource: String,
+    /// The finding's span.
+    pub at: Span,
+    /// AWS replaces the resource to apply it: applied only with `--unsafe-fixes`.
+    pub replaces: bool,
+    pub edits: Result<Vec<Edit>, String>,
+}
+
+impl Fix {
+    /// True if this is the fix of `finding`.
+    pub fn fixes(&self, finding: &Finding) -> bool {
+        self.rule_id == finding.rule_id
+            && self.resource == finding.resource
+            && self.at == finding.span
+    }
+}
+
+/// How a file is written, by its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    Yaml,
+    Json,
+    Hcl,
+}
+
+impl Syntax {
+    pub fn of(path: &Path) -> Syntax {
+        let name = path.to_string_lossy();
+        if name.ends_with(".tf") || name.ends_with(".tfvars") {
+            Syntax::Hcl
+        } else if name.ends_with(".json") {
+            Syntax::Json
+        } else {
+            Syntax::Yaml
+        }
+    }
+}
+
+/// `text` with `edits` applied, those overlapping an earlier one left out;
+/// returns the new text and the edits applied.
+pub fn apply<'a>(text: &str, edits: &[&'a Edit]) -> (String, Vec<&'a Edit>) {
+    let mut sorted: Vec<&Edit> = edits.to_vec();
+    sorted.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut applied: Vec<&Edit> = Vec::new();
+    for e in sorted {
+        if applied.contains(&e) {
+            continue;
+        }
+        let clear = applied
+            .last()
+            .is_none_or(|last| last.span.end <= e.span.start);
+        if clear && (e.span.end as usize) <= text.len() {
+            applied.push(e);
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for e in &applied {
+        out.push_str(&text[at..e.span.start as usize]);
+        out.push_str(&e.text);
+        at = e.span.end as usize;
+    }
+    out.push_str(&text[at..]);
+    (out, applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn edit(start: usize, end: usize, text: &str) -> Edit {
+        Edit {
+            span: Span::new(FileId(0), start, end),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn edits_apply_in_order_and_overlapping_ones_wait() {
+        let (a, b, c) = (edit(4, 9, "true"), edit(0, 3, "one"), edit(5, 6, "x"));
+        let (out, applied) = apply("abc false!", &[&a, &b, &c]);
+        assert_eq!(out, "one true!");
+        assert_eq!(applied, vec![&b, &a]);
+        let (i, j) = (edit(3, 3, "\n  A: 1"), edit(3, 3, "\n  B: 2"));
+        assert_eq!(apply("x:y", &[&i, &j]).0, "x:y\n  A: 1\n  B: 2");
+    }
+}

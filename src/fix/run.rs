@@ -1,0 +1,97 @@
+//! `tenken check --fix` and `--diff`: fixes applied in memory, round after
+//! round (a fix whose edit overlaps another waits for the next), each
+//! round re-linting the fixed text.
+
+use super::{apply, Edit, Fix};
+use crate::pipeline::{self, Options, Outcome, Policies};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Rounds of fixing at most: each applies what did not overlap before.
+const MAX_ROUNDS: usize = 4;
+
+/// A file the fixes changed: its text as read and as fixed.
+#[derive(Debug)]
+pub struct Changed {
+    pub path: PathBuf,
+    /// The name reports show.
+    pub name: String,
+    pub original: String,
+    pub fixed: String,
+}
+
+/// What fixing produced.
+#[derive(Debug)]
+pub struct Fixed {
+    /// The check of the fixed text.
+    pub outcome: Outcome,
+    pub changed: Vec<Changed>,
+    /// Fixes applied.
+    pub applied: usize,
+}
+
+/// Applies every fix of `options`' findings (those that make AWS replace
+/// the resource only when `replacing`), in memory.
+pub fn run(options: &Options, replacing: bool) -> Fixed {
+    let mut options = options.clone();
+    options.engine.fixes = true;
+    let policies = Policies::load(&options);
+    let mut outcome = pipeline::check(&options, &policies);
+    let mut originals: BTreeMap<PathBuf, (String, String)> = BTreeMap::new();
+    let mut applied = 0;
+    for _ in 0..MAX_ROUNDS {
+        let usable = outcome.fixes.iter().filter(|f| !f.replaces || replacing);
+        let mut by_file: BTreeMap<u32, Vec<&Edit>> = BTreeMap::new();
+        let mut fixes: Vec<&Fix> = Vec::new();
+        for fix in usable {
+            if let Ok(edits) = &fix.edits {
+                edits
+                    .iter()
+                    .for_each(|e| by_file.entry(e.span.file.0).or_default().push(e));
+                fixes.push(fix);
+            }
+        }
+        let mut done: Vec<&Edit> = Vec::new();
+        for (&id, edits) in &by_file {
+            let file = outcome.sources.get(crate::source::FileId(id));
+            let (text, used) = apply(&file.text, edits);
+            if used.is_empty() || text == file.text {
+                continue;
+            }
+            done.extend(used);
+            (originals.entry(file.path.clone()))
+                .or_insert_with(|| (file.name.clone(), file.text.clone()));
+            options.overlay.insert(file.path.clone(), text);
+        }
+        let round = fixes
+            .iter()
+            .filter(|f| {
+                f.edits
+                    .as_ref()
+                    .is_ok_and(|e| e.iter().all(|e| done.contains(&e)))
+            })
+            .count();
+        if done.is_empty() {
+            break;
+        }
+        applied += round;
+        outcome = pipeline::check(&options, &policies);
+    }
+    let changed = originals
+        .into_iter()
+        .filter_map(|(path, (name, original))| {
+            let fixed = options.overlay.remove(&path)?;
+            (fixed != original).then_some(Changed {
+                path,
+                name,
+                original,
+                fixed,
+            })
+        })
+        .collect();
+    Fixed {
+        outcome,
+        changed,
+        applied,
+    }
+}

@@ -1,0 +1,255 @@
+//! `tenken check --fix`, `--diff` and `--unsafe-fixes` end to end, on copies
+//! of the examples, and the places tenken refuses to write.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tenken(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tenken"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run tenken")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The rule ids of the findings `tenken check --format json` reports in `dir`.
+fn rules(dir: &Path) -> Vec<String> {
+    let out = tenken(dir, &["check", "--format", "json", "."]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut ids: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// A copy of both vulnerable examples.
+fn examples() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    std::fs::create_dir(root.join("tf")).unwrap();
+    for name in ["main.tf", "variables.tf"] {
+        let from = examples.join("terraform/vulnerable").join(name);
+        std::fs::copy(from, root.join("tf").join(name)).unwrap();
+    }
+    let template = examples.join("cloudformation/vulnerable.yaml");
+    std::fs::copy(template, root.join("template.yaml")).unwrap();
+    (dir, root)
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+#[test]
+fn diff_writes_nothing_and_fix_applies_what_it_showed() {
+    let (_dir, root) = examples();
+    let files = [root.join("tf/main.tf"), root.join("template.yaml")];
+    let before: Vec<String> = files.iter().map(|f| read(f)).collect();
+    let found = rules(&root);
+    assert!(found.contains(&"TKN-LOG-001".to_string()), "{found:?}");
+
+    let diff = tenken(&root, &["check", "--diff", "--unsafe-fixes", "."]);
+    assert_eq!(diff.status.code(), Some(1), "{}", stderr(&diff));
+    let shown = String::from_utf8_lossy(&diff.stdout).into_owned();
+    assert!(
+        shown.contains("--- a/tf/main.tf\n+++ b/tf/main.tf\n"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(
+            "-  enable_log_file_validation = false\n+  enable_log_file_validation = true\n"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("+  encrypted         = true\n"), "{shown}");
+    assert!(
+        stderr(&diff).contains("nothing written"),
+        "{}",
+        stderr(&diff)
+    );
+    let unchanged: Vec<String> = files.iter().map(|f| read(f)).collect();
+    assert_eq!(unchanged, before, "--diff wrote a file");
+
+    let fixed = tenken(
+        &root,
+        &["check", "--fix", "--unsafe-fixes", "--exit-zero", "."],
+    );
+    assert_eq!(fixed.status.code(), Some(0), "{}", stderr(&fixed));
+    let after: Vec<String> = files.iter().map(|f| read(f)).collect();
+    assert_ne!(after, before);
+    // What the diff showed is what was written.
+    for (file, (old, new)) in ["tf/main.tf", "template.yaml"]
+        .iter()
+        .zip(before.iter().zip(&after))
+    {
+        let header = format!("--- a/{file}\n");
+        if old != new {
+            assert!(
+                shown.contains(&header),
+                "{file} changed but was not in the diff"
+            );
+        }
+    }
+    let left = rules(&root);
+    assert!(left.len() < found.len(), "{found:?} -> {left:?}");
+    for fixed_rule in ["TKN-LOG-001", "TKN-DATA-002"] {
+        assert!(found.contains(&fixed_rule.to_string()), "{found:?}");
+        assert!(!left.contains(&fixed_rule.to_string()), "{left:?}");
+    }
+    // Lines the fixes did not touch are as they were, comments included.
+    let old_lines: Vec<&str> = before[1].lines().collect();
+    let kept = after[1].lines().filter(|l| old_lines.contains(l)).count();
+    assert!(kept + 3 >= old_lines.len(), "{}", after[1]);
+    // A second run has nothing left to fix.
+    let again = tenken(&root, &["check", "--diff", "--unsafe-fixes", "."]);
+    assert_eq!(String::from_utf8_lossy(&again.stdout), "");
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+}
+
+#[test]
+fn unsafe_fixes_wait_for_the_flag_and_the_output_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let tf = "resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n  encrypted         = false # for now\n}\n";
+    std::fs::write(root.join("main.tf"), tf).unwrap();
+    let out = tenken(&root, &["check", "--fix", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(read(&root.join("main.tf")), tf);
+    assert!(
+        stderr(&out).contains("note: TKN-DATA-002 on aws_ebs_volume.v: not fixed: the fix makes AWS replace the resource; apply it with --unsafe-fixes"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tenken(&root, &["check", "--fix", "--unsafe-fixes", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("main.tf")),
+        tf.replace("false # for now", "true # for now")
+    );
+}
+
+#[test]
+fn a_value_from_a_variable_is_fixed_where_it_is_written_only_when_nothing_else_uses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let one = "variable \"validate\" {\n  default = false\n}\n\nresource \"aws_cloudtrail\" \"a\" {\n  name                       = \"a\"\n  s3_bucket_name             = \"b\"\n  is_multi_region_trail      = true\n  enable_log_file_validation = var.validate\n}\n";
+    std::fs::write(root.join("main.tf"), one).unwrap();
+    let out = tenken(&root, &["check", "--fix", "--exit-zero", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("main.tf")),
+        one.replace("default = false", "default = true")
+    );
+
+    let two = format!("{one}\nresource \"aws_cloudtrail\" \"b\" {{\n  name                       = \"b\"\n  s3_bucket_name             = \"b\"\n  is_multi_region_trail      = true\n  enable_log_file_validation = var.validate\n}}\n");
+    std::fs::write(root.join("main.tf"), &two).unwrap();
+    let out = tenken(&root, &["check", "--fix", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(read(&root.join("main.tf")), two);
+    let err = stderr(&out);
+    assert!(
+        err.contains("note: TKN-LOG-001 on aws_cloudtrail.a: not fixed: it comes from"),
+        "{err}"
+    );
+    assert!(
+        err.contains("which 2 resources use; change it there"),
+        "{err}"
+    );
+}
+
+#[test]
+fn links_files_outside_the_root_and_terraform_modules_are_not_written() {
+    let outside = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let template = "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      EnableKeyRotation: false\n";
+
+    // A template named through a link: the file it points to is not written.
+    let target = outside.path().join("real.yaml");
+    std::fs::write(&target, template).unwrap();
+    std::os::unix::fs::symlink(&target, root.join("link.yaml")).unwrap();
+    let out = tenken(&root, &["check", "--fix", "link.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("refused: a link is not written through"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&target), template);
+
+    // A variables file outside the scan root.
+    let vars = outside.path().join("x.tfvars");
+    std::fs::write(&vars, "rotate = false\n").unwrap();
+    let tf = "variable \"rotate\" {}\n\nresource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = var.rotate\n}\n";
+    std::fs::create_dir(root.join("tf")).unwrap();
+    std::fs::write(root.join("tf/main.tf"), tf).unwrap();
+    let var_file = vars.to_str().unwrap();
+    let out = tenken(&root, &["check", "--fix", "--var-file", var_file, "tf"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("refused: it is outside the repository"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&vars), "rotate = false\n");
+
+    // A module under .terraform/: downloaded, never written.
+    let module = root.join("mod/.terraform/modules/keys");
+    std::fs::create_dir_all(&module).unwrap();
+    let key = "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = false\n}\n";
+    std::fs::write(module.join("main.tf"), key).unwrap();
+    std::fs::write(
+        root.join("mod/main.tf"),
+        "module \"keys\" {\n  source = \"./.terraform/modules/keys\"\n}\n",
+    )
+    .unwrap();
+    let out = tenken(&root, &["check", "--fix", "mod"]);
+    assert!(
+        stderr(&out).contains("refused: files under .terraform/ are downloaded modules"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(read(&module.join("main.tf")), key);
+}
+
+#[test]
+fn a_file_changed_since_it_was_read_is_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let path = root.join("t.yaml");
+    std::fs::write(&path, "edited meanwhile\n").unwrap();
+    let gate = tenken::gate::Gate::for_paths(std::slice::from_ref(&root));
+    let err = tenken::fix::write(&gate, &path, "as read\n", "fixed\n").unwrap_err();
+    assert_eq!(err, "not written: the file changed since it was read");
+    assert_eq!(read(&path), "edited meanwhile\n");
+    tenken::fix::write(&gate, &path, "edited meanwhile\n", "fixed\n").unwrap();
+    assert_eq!(read(&path), "fixed\n");
+}
+
+#[test]
+fn a_module_input_is_fixed_in_the_calling_block_when_the_module_uses_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join("trail")).unwrap();
+    let module = "variable \"validate\" {}\n\nresource \"aws_cloudtrail\" \"t\" {\n  name                       = \"t\"\n  s3_bucket_name             = \"b\"\n  is_multi_region_trail      = true\n  enable_log_file_validation = var.validate\n}\n";
+    std::fs::write(root.join("trail/main.tf"), module).unwrap();
+    let caller =
+        "module \"trail\" {\n  source   = \"./trail\"\n  validate = false # to decide\n}\n";
+    std::fs::write(root.join("main.tf"), caller).unwrap();
+    let out = tenken(&root, &["check", "--fix", "--exit-zero", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(read(&root.join("main.tf")), caller.replace("false", "true"));
+    assert_eq!(read(&root.join("trail/main.tf")), module);
+}
