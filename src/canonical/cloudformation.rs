@@ -87,10 +87,7 @@ fn snake_keys(node: &Node) -> Node {
         Value::Str(s) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
         other => other.clone(),
     };
-    Node {
-        value,
-        ..node.clone()
-    }
+    node.with_value(value)
 }
 
 fn tags_map(node: &Node) -> Option<Node> {
@@ -101,10 +98,7 @@ fn tags_map(node: &Node) -> Option<Node> {
         value.key_span = tag.get("Key")?.key_span;
         map.insert(key, value);
     }
-    Some(Node {
-        value: Value::Map(map),
-        ..node.clone()
-    })
+    Some(node.with_value(Value::Map(map)))
 }
 
 #[cfg(test)]

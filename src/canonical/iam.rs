@@ -101,10 +101,7 @@ pub fn normalize_document(doc: &Node) -> Node {
             }
         }
     }
-    Node {
-        value: Value::Map(map),
-        ..doc.clone()
-    }
+    doc.with_value(Value::Map(map))
 }
 
 fn as_list(node: &mut Node) {

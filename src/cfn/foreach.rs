@@ -66,10 +66,7 @@ fn substitute(node: &Node, id: &str, item: &str) -> Node {
         ),
         other => other.clone(),
     };
-    Node {
-        value,
-        ..node.clone()
-    }
+    node.with_value(value)
 }
 
 fn substitute_text(s: &str, id: &str, item: &str) -> String {

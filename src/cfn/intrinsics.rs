@@ -87,10 +87,7 @@ impl<'a> Resolver<'a> {
             }
             other => other.clone(),
         };
-        Some(Node {
-            value,
-            ..node.clone()
-        })
+        Some(node.with_value(value))
     }
 
     fn resolve_map(&self, m: &BTreeMap<String, Node>) -> BTreeMap<String, Node> {

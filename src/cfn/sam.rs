@@ -313,10 +313,9 @@ impl Generator<'_> {
         for policy in policies {
             match &policy.value {
                 Value::Str(s) if s.starts_with("arn:") => arns.push(policy.clone()),
-                Value::Str(s) => arns.push(Node {
-                    value: Value::Str(format!("arn:aws:iam::aws:policy/{s}")),
-                    ..policy.clone()
-                }),
+                Value::Str(s) => {
+                    arns.push(policy.with_value(Value::Str(format!("arn:aws:iam::aws:policy/{s}"))))
+                }
                 Value::Map(m) if m.contains_key("Statement") => {
                     let name = self.text(&format!("{id}RolePolicy{}", inline.len()));
                     inline.push(self.map(Map::from([
@@ -356,10 +355,7 @@ impl Generator<'_> {
             ("ManagedPolicyArns".to_string(), self.list(arns)),
         ]);
         if let (false, Some(written)) = (inline.is_empty(), p.get("Policies")) {
-            let list = Node {
-                value: Value::List(inline),
-                ..written.clone()
-            };
+            let list = written.with_value(Value::List(inline));
             role.insert("Policies".into(), list);
         }
         if let Some(b) = p.remove("PermissionsBoundary") {
@@ -577,17 +573,14 @@ impl Generator<'_> {
             .cloned()
             .unwrap_or_else(|| self.text("id"));
         let kind = match key.as_ref().and_then(|k| k.get("Type")) {
-            Some(t) => Node {
-                value: Value::Str(
-                    match t.as_str() {
-                        Some("Number") => "N",
-                        Some("Binary") => "B",
-                        _ => "S",
-                    }
-                    .to_string(),
-                ),
-                ..t.clone()
-            },
+            Some(t) => t.with_value(Value::Str(
+                match t.as_str() {
+                    Some("Number") => "N",
+                    Some("Binary") => "B",
+                    _ => "S",
+                }
+                .to_string(),
+            )),
             None => self.text("S"),
         };
         let attribute = self.map(Map::from([

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use tenken::baseline::Baseline;
 use tenken::fix;
-use tenken::pipeline::Options;
+use tenken::pipeline::{Options, Outcome};
 use tenken::policy::Severity;
 use tenken::report::{self, human, human::ColorChoice, Format};
 
@@ -131,13 +131,11 @@ pub fn run(args: Args, color: ColorChoice) -> i32 {
             quiet: args.quiet,
             errors: target.is_some(),
         };
-        let text = format.render(&outcome, style);
         let written = match &target {
-            Some(path) => std::fs::write(path, &text)
+            Some(path) => std::fs::File::create(path)
+                .and_then(|f| write_report(format, &outcome, style, f))
                 .map_err(|e| format!("cannot write {}: {e}", path.display())),
-            None => std::io::stdout()
-                .lock()
-                .write_all(text.as_bytes())
+            None => write_report(format, &outcome, style, std::io::stdout().lock())
                 .map_err(|e| format!("cannot write to standard output: {e}")),
         };
         if let Err(message) = written {
@@ -194,7 +192,7 @@ fn apply_fixes(options: &Options, replacing: bool) -> bool {
 }
 
 /// Why the findings left have no fix applied, on standard error.
-fn print_fix_notes(outcome: &tenken::pipeline::Outcome, replacing: bool) {
+fn print_fix_notes(outcome: &Outcome, replacing: bool) {
     for f in &outcome.fixes {
         let why = match &f.edits {
             Err(reason) => format!("not fixed: {reason}"),
@@ -206,4 +204,16 @@ fn print_fix_notes(outcome: &tenken::pipeline::Outcome, replacing: bool) {
         };
         eprintln!("note: {} on {}: {why}", f.rule_id, f.resource);
     }
+}
+
+/// Writes one report through a buffer, as it is rendered.
+fn write_report(
+    format: Format,
+    outcome: &Outcome,
+    style: human::Style,
+    out: impl Write,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(out);
+    format.write(outcome, style, &mut out)?;
+    out.flush()
 }

@@ -131,6 +131,18 @@ impl Node {
         }
     }
 
+    /// A node written where this one is (spans, origin, alternatives) holding
+    /// `value`; this node's own value is not copied.
+    pub fn with_value(&self, value: Value) -> Node {
+        Node {
+            value,
+            span: self.span,
+            key_span: self.key_span,
+            origin: self.origin.clone(),
+            branches: self.branches.clone(),
+        }
+    }
+
     /// The same value, used at `span`.
     pub fn at(mut self, span: Span) -> Node {
         self.span = span;

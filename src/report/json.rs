@@ -6,13 +6,15 @@ use crate::baseline::fingerprint;
 use crate::diag::Problem;
 use crate::pipeline::Outcome;
 use crate::source::{SourceMap, Span};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 #[derive(Serialize)]
-struct Report<'a> {
+struct Report<'a, F> {
     version: u32,
-    findings: Vec<Finding<'a>>,
+    findings: F,
     errors: Vec<Error<'a>>,
     warnings: Vec<Error<'a>>,
     notes: Vec<Error<'a>>,
@@ -155,8 +157,17 @@ fn problems<'a>(sources: &'a SourceMap, problems: &'a [Problem]) -> Vec<Error<'a
         .collect()
 }
 
-/// Renders the outcome as a JSON document.
-pub fn render(outcome: &Outcome) -> String {
+/// A sequence whose items are built only as they are written.
+struct Each<I>(Cell<Option<I>>);
+
+impl<I: Iterator<Item: Serialize>> Serialize for Each<I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.take().into_iter().flatten())
+    }
+}
+
+/// Writes the outcome as a JSON document, a finding at a time.
+pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     let sources = &outcome.sources;
     let suppressed = outcome
         .suppressed
@@ -178,11 +189,9 @@ pub fn render(outcome: &Outcome) -> String {
         .collect();
     let report = Report {
         version: 1,
-        findings: outcome
-            .findings
-            .iter()
-            .map(|f| finding(sources, f))
-            .collect(),
+        findings: Each(Cell::new(Some(
+            outcome.findings.iter().map(|f| finding(sources, f)),
+        ))),
         errors: problems(sources, &outcome.errors),
         warnings: problems(sources, &outcome.warnings),
         notes: problems(sources, &outcome.notes),
@@ -202,7 +211,6 @@ pub fn render(outcome: &Outcome) -> String {
                 .collect(),
         },
     };
-    let mut text = serde_json::to_string_pretty(&report).expect("serializable");
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    out.write_all(b"\n")
 }

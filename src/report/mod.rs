@@ -12,6 +12,7 @@ pub mod sarif;
 
 use crate::pipeline::Outcome;
 use crate::policy::Severity;
+use std::io::{self, Write};
 
 /// An output format of `tenken check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -36,16 +37,22 @@ impl Format {
         matches!(self, Format::Junit | Format::Sarif)
     }
 
-    /// The outcome in this format; `style` is the human format's.
-    pub fn render(self, outcome: &Outcome, style: human::Style) -> String {
-        match self {
+    /// Writes the outcome in this format; `style` is the human format's.
+    pub fn write(
+        self,
+        outcome: &Outcome,
+        style: human::Style,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let text = match self {
+            Format::Json => return json::write(outcome, out),
             Format::Human => human::render_with(outcome, style),
-            Format::Json => json::render(outcome),
             Format::Sarif => sarif::render(outcome),
             Format::Junit => junit::render(outcome),
             Format::Github => github::render(outcome),
             Format::Gitlab => gitlab::render(outcome),
-        }
+        };
+        out.write_all(text.as_bytes())
     }
 }
 

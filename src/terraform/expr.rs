@@ -269,10 +269,7 @@ impl<'p> Scope<'p> {
             ),
             other => other.clone(),
         };
-        Node {
-            value,
-            ..node.clone()
-        }
+        node.with_value(value)
     }
 
     fn json_template(&self, text: &str, b: &Bindings) -> Node {

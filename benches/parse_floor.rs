@@ -1,0 +1,59 @@
+//! The parse floor: reads and parses the files `tenken check` would lint
+//! (`.tf` with hcl-edit, `.yaml`/`.yml`/`.template` with saphyr-parser's event
+//! stream, `.json` with jsonc-parser) and does nothing else, on rayon's
+//! threads as a run does. `scripts/bench` times it beside tenken.
+//!
+//! Run with `cargo bench --bench parse_floor -- PATH...`.
+
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use walkdir::WalkDir;
+
+/// The JSON options of `tenken::json::parse` (comments allowed, nothing loose).
+const STRICT: jsonc_parser::ParseOptions = jsonc_parser::ParseOptions {
+    allow_comments: true,
+    allow_loose_object_property_names: false,
+    allow_trailing_commas: false,
+    allow_missing_commas: false,
+    allow_single_quoted_strings: false,
+    allow_hexadecimal_numbers: false,
+    allow_unary_plus_numbers: false,
+    allow_bare_decimal_point_numbers: false,
+    allow_non_finite_numbers: false,
+    allow_extended_string_escapes: false,
+};
+
+/// Parses one file; returns whether it parsed.
+fn parse(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("tf") => hcl_edit::parser::parse_body(&text).is_ok(),
+        Some("json") => jsonc_parser::parse_to_ast(&text, &Default::default(), &STRICT).is_ok(),
+        _ => saphyr_parser::Parser::new_from_str(&text).all(|event| event.is_ok()),
+    }
+}
+
+fn main() {
+    let roots: Vec<PathBuf> = std::env::args_os()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .map(PathBuf::from)
+        .collect();
+    let files: Vec<PathBuf> = roots
+        .iter()
+        .flat_map(|root| WalkDir::new(root).sort_by_file_name())
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("tf" | "yaml" | "yml" | "json" | "template")
+            )
+        })
+        .collect();
+    let parsed = files.par_iter().filter(|p| parse(p)).count();
+    println!("{} files, {parsed} parsed", files.len());
+}
