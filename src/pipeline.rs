@@ -586,7 +586,8 @@ fn lint_job(
     settings: engine::Settings,
     inputs: &cfn::Inputs,
 ) -> Done {
-    let Some(normalized) = normalize(job, sources, inputs, settings.all_values) else {
+    let evaluate = |unit: &Unit| engine::evaluate(unit, policies, settings);
+    let Some(normalized) = normalize(job, sources, inputs, settings.all_values, &evaluate) else {
         return Done {
             resources: 0,
             eval: Default::default(),
@@ -601,21 +602,14 @@ fn lint_job(
     };
     let Normalized {
         inputs: open,
-        runs,
+        mut runs,
+        unit,
         mut problems,
         mut notes,
     } = normalized;
-    let mut evals = Vec::with_capacity(runs.len());
-    let mut first = None;
-    for (combo, mut unit) in runs {
-        notes.append(&mut unit.notes);
-        evals.push((combo, engine::evaluate(&unit, policies, settings)));
-        first.get_or_insert(unit);
-    }
-    let unit = first.unwrap_or_default();
-    let mut eval = match evals.len() {
-        1 => evals.pop().map(|(_, e)| e).unwrap_or_default(),
-        _ => choices::merge(&open, evals),
+    let mut eval = match runs.len() {
+        1 => runs.pop().map(|(_, e)| e).unwrap_or_default(),
+        _ => choices::merge(&open, runs),
     };
     dedup_problems(&mut notes);
     // A value an input nobody chose decides is not fixed: which value to
@@ -771,37 +765,49 @@ fn argument_error(out: &mut Outcome, message: String) {
     out.errors.push(Problem::new(Span::new(id, 0, 0), message));
 }
 
-/// Parses and normalizes one job into a unit of resources, with problems
-/// and notes; `None` for a YAML or JSON file that is not a template.
-/// A job normalized: one unit per combination of the values of its open
-/// inputs (see [`choices`]), or one unit when it has none.
+/// A job normalized and evaluated: once per combination of the values of
+/// its open inputs (see [`choices`]), or once when it has none.
 struct Normalized {
     inputs: Vec<choices::Input>,
-    runs: Vec<(Vec<usize>, Unit)>,
+    /// The evaluation of each combination's unit.
+    runs: Vec<(Vec<usize>, engine::Evaluation)>,
+    /// The first combination's unit (its suppressions, resources and fixes);
+    /// the others are dropped as soon as they are evaluated.
+    unit: Unit,
     problems: Vec<Problem>,
     notes: Vec<Problem>,
 }
 
+/// How a job's units are evaluated.
+type Evaluate<'a> = &'a dyn Fn(&Unit) -> engine::Evaluation;
+
 impl Normalized {
-    fn one((unit, problems, notes): (Unit, Vec<Problem>, Vec<Problem>)) -> Normalized {
+    fn one(
+        (mut unit, problems, mut notes): (Unit, Vec<Problem>, Vec<Problem>),
+        evaluate: Evaluate,
+    ) -> Normalized {
+        notes.append(&mut unit.notes);
         Normalized {
             inputs: Vec::new(),
-            runs: vec![(Vec::new(), unit)],
+            runs: vec![(Vec::new(), evaluate(&unit))],
+            unit,
             problems,
             notes,
         }
     }
 
-    /// Normalizes with `under` once per combination of the values of
-    /// `inputs`; over the bound, once with the inputs unknown and a note.
+    /// Normalizes with `under` and evaluates once per combination of the
+    /// values of `inputs`; over the bound, once with the inputs unknown and
+    /// a note.
     fn each(
         inputs: Vec<choices::Input>,
         under: impl Fn(&[(String, Node)]) -> (Unit, Vec<Problem>, Vec<Problem>),
+        evaluate: Evaluate,
     ) -> Normalized {
         let combos = match choices::combinations(&inputs) {
             Ok(combos) => combos,
             Err(count) => {
-                let mut one = Normalized::one(under(&[]));
+                let mut one = Normalized::one(under(&[]), evaluate);
                 one.notes.push(choices::too_many(&inputs, count));
                 return one;
             }
@@ -809,18 +815,23 @@ impl Normalized {
         let mut out = Normalized {
             inputs,
             runs: Vec::with_capacity(combos.len()),
+            unit: Unit::default(),
             problems: Vec::new(),
             notes: Vec::new(),
         };
+        let mut first = None;
         for combo in combos {
             let values: Vec<(String, Node)> = (combo.iter().enumerate())
                 .map(|(i, &v)| (out.inputs[i].name.clone(), out.inputs[i].values[v].clone()))
                 .collect();
-            let (unit, problems, notes) = under(&values);
+            let (mut unit, problems, notes) = under(&values);
             out.problems.extend(problems);
             out.notes.extend(notes);
-            out.runs.push((combo, unit));
+            out.notes.append(&mut unit.notes);
+            out.runs.push((combo, evaluate(&unit)));
+            first.get_or_insert(unit);
         }
+        out.unit = first.unwrap_or_default();
         dedup_problems(&mut out.problems);
         dedup_problems(&mut out.notes);
         out
@@ -833,11 +844,14 @@ fn dedup_problems(problems: &mut Vec<Problem>) {
     problems.retain(|p| seen.insert((p.span, p.message.clone())));
 }
 
+/// Parses, normalizes and evaluates one job; `None` for a YAML or JSON
+/// file that is not a template.
 fn normalize(
     job: &Job,
     sources: &SourceMap,
     inputs: &cfn::Inputs,
     all_values: bool,
+    evaluate: Evaluate,
 ) -> Option<Normalized> {
     Some(match job {
         Job::Template(id) => {
@@ -845,11 +859,11 @@ fn normalize(
             match cfn::parse_document(file, *id) {
                 Ok(doc) if terraform::plan::looks_like_plan(&doc) => {
                     let (unit, notes) = terraform::plan::normalize(&doc, &file.text);
-                    Normalized::one((unit, Vec::new(), notes))
+                    Normalized::one((unit, Vec::new(), notes), evaluate)
                 }
                 Ok(doc) if cfn::looks_like_template(&doc) => {
                     let open = cfn::parameters::open_inputs(&doc, &inputs.overrides, all_values);
-                    Normalized::each(open, |values| {
+                    let under = |values: &[(String, Node)]| {
                         let mut given = std::borrow::Cow::Borrowed(inputs);
                         for (name, value) in values {
                             let overrides = &mut given.to_mut().overrides;
@@ -857,10 +871,12 @@ fn normalize(
                         }
                         let (unit, problems) = cfn::load_template(sources, *id, &doc, &given);
                         (unit, problems, Vec::new())
-                    })
+                    };
+                    Normalized::each(open, under, evaluate)
                 }
                 Err(problem) if cfn::might_be_template(&file.text) => {
-                    Normalized::one((Unit::default(), vec![problem], Vec::new()))
+                    let nothing = (Unit::default(), vec![problem], Vec::new());
+                    Normalized::one(nothing, evaluate)
                 }
                 _ => return None,
             }
@@ -880,14 +896,16 @@ fn normalize(
             let project = terraform::Project::single(parsed);
             let root = Path::new("");
             let open = project.open_inputs(root, all_values);
-            let mut out = Normalized::each(open, |values| project.normalize_with(root, values));
+            let under = |values: &[(String, Node)]| project.normalize_with(root, values);
+            let mut out = Normalized::each(open, under, evaluate);
             problems.append(&mut out.problems);
             out.problems = problems;
             out
         }
         Job::Terraform(project, root) => {
             let open = project.open_inputs(root, all_values);
-            Normalized::each(open, |values| project.normalize_with(root, values))
+            let under = |values: &[(String, Node)]| project.normalize_with(root, values);
+            Normalized::each(open, under, evaluate)
         }
     })
 }
