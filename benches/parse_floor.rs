@@ -7,21 +7,8 @@
 
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use tenken::json::STRICT;
 use walkdir::WalkDir;
-
-/// The JSON options of `tenken::json::parse` (comments allowed, nothing loose).
-const STRICT: jsonc_parser::ParseOptions = jsonc_parser::ParseOptions {
-    allow_comments: true,
-    allow_loose_object_property_names: false,
-    allow_trailing_commas: false,
-    allow_missing_commas: false,
-    allow_single_quoted_strings: false,
-    allow_hexadecimal_numbers: false,
-    allow_unary_plus_numbers: false,
-    allow_bare_decimal_point_numbers: false,
-    allow_non_finite_numbers: false,
-    allow_extended_string_escapes: false,
-};
 
 /// Parses one file; returns whether it parsed.
 fn parse(path: &Path) -> bool {

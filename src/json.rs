@@ -12,7 +12,7 @@ const MAX_DEPTH: usize = 256;
 
 /// JSON as the services read it (a missing or trailing comma, a single-quoted
 /// string or a bare word is an error), with comments still allowed.
-const STRICT: jsonc_parser::ParseOptions = jsonc_parser::ParseOptions {
+pub const STRICT: jsonc_parser::ParseOptions = jsonc_parser::ParseOptions {
     allow_comments: true,
     allow_loose_object_property_names: false,
     allow_trailing_commas: false,
