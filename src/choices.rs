@@ -37,8 +37,13 @@ impl Input {
 }
 
 /// Every combination of the inputs' values, as one value index per input,
-/// in order; `Err` with their number when there are more than [`MAX_COMBINATIONS`].
+/// in order; `Err` with their number when there are more than
+/// [`MAX_COMBINATIONS`]. An input without values takes part in none (it is
+/// left out by whoever builds the inputs), so there is always one.
 pub fn combinations(inputs: &[Input]) -> Result<Vec<Vec<usize>>, usize> {
+    if inputs.iter().any(|i| i.values.is_empty()) {
+        return Ok(vec![Vec::new()]);
+    }
     let count = inputs
         .iter()
         .fold(1usize, |n, i| n.saturating_mul(i.values.len()));
@@ -179,6 +184,8 @@ mod tests {
             .collect();
         assert_eq!(combinations(&many).unwrap_err(), 128);
         assert!(combinations(&many[..6]).is_ok());
+        let empty = [input("A", &["a"]), input("None", &[])];
+        assert_eq!(combinations(&empty).unwrap(), [Vec::<usize>::new()]);
     }
 
     #[test]

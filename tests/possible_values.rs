@@ -198,3 +198,10 @@ fn over_the_bound_terraform_variables_stay_unknown_with_a_note() {
         [r#"aws_security_group.open 34 high [{"name":"var.flag0","value":"true"}]"#]
     );
 }
+
+#[test]
+fn allowed_values_that_are_no_scalars_leave_the_template_linted_once() {
+    let (doc, code) = check(&["tests/fixtures/possible/no-scalar-values.yaml"]);
+    assert_eq!(findings(&doc), ["Open 12 high"]);
+    assert_eq!(code, 1);
+}

@@ -211,12 +211,14 @@ pub fn open_inputs(doc: &Node, supplied: &Overrides, all_values: bool) -> Vec<In
                 node.origin = Some(Arc::new(Origin::new(header, label)));
                 Some(node)
             })
-            .collect();
-        out.push(Input {
-            name: name.clone(),
-            values,
-            span: header,
-        });
+            .collect::<Vec<_>>();
+        if !values.is_empty() {
+            out.push(Input {
+                name: name.clone(),
+                values,
+                span: header,
+            });
+        }
     }
     out
 }
