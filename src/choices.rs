@@ -13,6 +13,11 @@ use std::collections::{HashMap, HashSet};
 /// Most combinations linted for one unit; beyond, the inputs stay unknown.
 pub const MAX_COMBINATIONS: usize = 64;
 
+/// Most resources linted over all the combinations of one unit: a large
+/// unit is linted once, with its inputs unknown, so trying values never
+/// costs more than this many resource evaluations.
+pub const MAX_RESOURCE_RUNS: usize = 5_000;
+
 /// An input and the values it can take.
 #[derive(Clone, Debug)]
 pub struct Input {
@@ -74,6 +79,25 @@ pub fn too_many(inputs: &[Input], count: usize) -> Problem {
         format!(
             "{} ({}) can take {count} combinations of values, more than {MAX_COMBINATIONS}: \
              they are not tried one by one and stay unknown",
+            if names.len() == 1 {
+                "this input"
+            } else {
+                "these inputs"
+            },
+            names.join(", ")
+        ),
+    )
+}
+
+/// The note for a unit too large to lint once per combination.
+pub fn too_large(inputs: &[Input], count: usize, resources: usize) -> Problem {
+    let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+    Problem::new(
+        inputs[0].span,
+        format!(
+            "{} ({}) can take {count} combinations of values, and {resources} resources \
+             linted for each are more than {MAX_RESOURCE_RUNS}: they are not tried one by one \
+             and stay unknown",
             if names.len() == 1 {
                 "this input"
             } else {

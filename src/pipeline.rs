@@ -797,8 +797,8 @@ impl Normalized {
     }
 
     /// Normalizes with `under` and evaluates once per combination of the
-    /// values of `inputs`; over the bound, once with the inputs unknown and
-    /// a note.
+    /// values of `inputs`; over the bounds (combinations, or resources over
+    /// all of them), once with the inputs unknown and a note.
     fn each(
         inputs: Vec<choices::Input>,
         under: impl Fn(&[(String, Node)]) -> (Unit, Vec<Problem>, Vec<Problem>),
@@ -812,9 +812,10 @@ impl Normalized {
                 return one;
             }
         };
+        let count = combos.len();
         let mut out = Normalized {
             inputs,
-            runs: Vec::with_capacity(combos.len()),
+            runs: Vec::with_capacity(count),
             unit: Unit::default(),
             problems: Vec::new(),
             notes: Vec::new(),
@@ -825,6 +826,16 @@ impl Normalized {
                 .map(|(i, &v)| (out.inputs[i].name.clone(), out.inputs[i].values[v].clone()))
                 .collect();
             let (mut unit, problems, notes) = under(&values);
+            let resources = unit.resources.len();
+            if first.is_none()
+                && count > 1
+                && resources.saturating_mul(count) > choices::MAX_RESOURCE_RUNS
+            {
+                let mut one = Normalized::one(under(&[]), evaluate);
+                one.notes
+                    .push(choices::too_large(&out.inputs, count, resources));
+                return one;
+            }
             out.problems.extend(problems);
             out.notes.extend(notes);
             out.notes.append(&mut unit.notes);

@@ -205,3 +205,32 @@ fn allowed_values_that_are_no_scalars_leave_the_template_linted_once() {
     assert_eq!(findings(&doc), ["Open 12 high"]);
     assert_eq!(code, 1);
 }
+
+#[test]
+fn a_large_template_is_linted_once_when_trying_every_value_would_cost_too_much() {
+    let dir = tempfile::tempdir().unwrap();
+    let values: Vec<String> = (0..64).map(|i| format!("v{i}")).collect();
+    let mut template = format!(
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nParameters:\n  P:\n    Type: String\n    AllowedValues: [{}]\nResources:\n",
+        values.join(", ")
+    );
+    for i in 0..100 {
+        template.push_str(&format!(
+            "  Sg{i}:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: !Sub \"${{P}}\"\n      SecurityGroupIngress:\n        - {{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}}\n"
+        ));
+    }
+    let path = dir.path().join("large.yaml");
+    std::fs::write(&path, template).unwrap();
+    let (doc, code) = check(&[path.to_str().unwrap()]);
+    let found = doc["findings"].as_array().unwrap();
+    assert_eq!(found.len(), 100);
+    assert!(found.iter().all(|f| f.get("when").is_none()));
+    let note = doc["notes"][0]["message"].as_str().unwrap();
+    assert!(
+        note.contains(
+            "64 combinations of values, and 101 resources linted for each are more than 5000"
+        ),
+        "{note}"
+    );
+    assert_eq!(code, 1);
+}
