@@ -4,9 +4,10 @@
 //! every combination of their values, a check passes when it passes in all,
 //! and a check that fails in some names the values it fails with.
 
+use crate::cfn::parameters::scalar_text;
 use crate::diag::Problem;
 use crate::engine::{Checked, Evaluation, Finding, Possibility};
-use crate::model::{Node, Value};
+use crate::model::Node;
 use crate::source::Span;
 use std::collections::{HashMap, HashSet};
 
@@ -31,13 +32,7 @@ pub struct Input {
 impl Input {
     /// The `i`th value as text.
     fn text(&self, i: usize) -> String {
-        match &self.values[i].value {
-            Value::Str(s) => s.clone(),
-            Value::Bool(b) => b.to_string(),
-            Value::Int(n) => n.to_string(),
-            Value::Float(f) => f.to_string(),
-            _ => "?".into(),
-        }
+        scalar_text(&self.values[i]).unwrap_or_else(|| "?".into())
     }
 }
 
@@ -184,6 +179,7 @@ fn deciding(inputs: &[Input], combos: &[Vec<usize>], present: &[usize]) -> Vec<P
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Value;
 
     fn input(name: &str, values: &[&str]) -> Input {
         Input {

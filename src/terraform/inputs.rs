@@ -6,6 +6,7 @@
 use super::expr::span_in;
 use super::vars::Assigned;
 use super::ParsedFile;
+use crate::cfn::parameters::scalar_text;
 use crate::choices::Input;
 use crate::model::{Node, Origin, Value};
 use hcl_edit::expr::{Expression, TraversalOperator};
@@ -36,12 +37,8 @@ pub fn open(files: &[ParsedFile], assigned: &[Assigned], all_values: bool) -> Ve
             let values: Vec<Node> = allowed(block, name)
                 .into_iter()
                 .map(|(value, at)| {
-                    let text = match &value {
-                        Value::Str(s) => s.clone(),
-                        Value::Bool(b) => b.to_string(),
-                        _ => String::new(),
-                    };
                     let mut node = Node::new(value, span_in(at, f.id));
+                    let text = scalar_text(&node).unwrap_or_default();
                     node.origin = Some(Arc::new(Origin::new(header, label(&text))));
                     node
                 })
