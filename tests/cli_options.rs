@@ -532,34 +532,3 @@ fn junit_has_a_failure_per_finding_and_github_no_columns_across_lines() {
         "{text}"
     );
 }
-
-/// On a terminal, a run longer than a second shows its progress on
-/// standard error; with standard error piped, it never does.
-#[test]
-fn a_long_run_on_a_terminal_shows_its_progress_and_a_piped_one_does_not() {
-    let dir = tempfile::tempdir().unwrap();
-    let template = "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: web\n";
-    for i in 0..4000 {
-        std::fs::write(dir.path().join(format!("t{i}.yaml")), template).unwrap();
-    }
-    let bin = env!("CARGO_BIN_EXE_tenken");
-    let args = ["check", ".", "--format", "json", "--output", "/dev/null"];
-    // A pseudo-terminal from Python's standard library: its output is the terminal's.
-    let terminal = Command::new("python3")
-        .args(["-c", "import pty, sys; pty.spawn(sys.argv[1:])", bin])
-        .args(args)
-        .current_dir(dir.path())
-        .env_remove("NO_COLOR")
-        .env("TERM", "xterm")
-        .output()
-        .expect("python3 runs");
-    let shown = String::from_utf8_lossy(&terminal.stdout);
-    assert!(shown.contains("/4000 units"), "{shown}");
-    let piped = Command::new(bin)
-        .args(args)
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(!String::from_utf8_lossy(&piped.stderr).contains("units"));
-    assert_ne!(piped.status.code(), Some(2), "{}", stderr(&piped));
-}
