@@ -914,9 +914,17 @@ fn normalize(
             out
         }
         Job::Terraform(project, root) => {
+            let (own, mut problems) = match project.root(root, sources) {
+                Some((own, problems)) => (Some(own), problems),
+                None => (None, Vec::new()),
+            };
+            let project = own.as_ref().unwrap_or(project);
             let open = project.open_inputs(root, all_values);
             let under = |values: &[(String, Node)]| project.normalize_with(root, values);
-            Normalized::each(open, under, evaluate)
+            let mut out = Normalized::each(open, under, evaluate);
+            problems.append(&mut out.problems);
+            out.problems = problems;
+            out
         }
     })
 }

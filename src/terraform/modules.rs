@@ -53,6 +53,10 @@ pub struct Project {
     workspaces: HashMap<PathBuf, String>,
     /// What file functions were answered while loading.
     files: files::Answers,
+    /// Root folders that call no module and no file function: their files
+    /// are parsed by their own job ([`Project::root`]), so that a run holds
+    /// the syntax trees of the folders being linted, not of every folder.
+    standalone: BTreeMap<PathBuf, Vec<FileId>>,
 }
 
 /// Variables given on the command line and in the environment.
@@ -97,33 +101,19 @@ pub fn load(
         problems: Vec::new(),
     };
     let scanned: BTreeSet<PathBuf> = discovered.iter().map(|(d, _)| d.clone()).collect();
-    let mut pending = discovered;
+    let (standalone, mut pending): (Vec<_>, Vec<_>) = discovered
+        .into_iter()
+        .partition(|(_, ids)| ids.iter().all(|&id| standalone(&sources.get(id).text)));
+    loaded.project.standalone = standalone.into_iter().collect();
     let mut called: BTreeSet<PathBuf> = BTreeSet::new();
     while !pending.is_empty() {
-        let parsed: Vec<(PathBuf, Vec<Result<ParsedFile, Problem>>)> = pending
+        let parsed: Vec<(PathBuf, (Vec<ParsedFile>, Vec<Problem>))> = pending
             .par_iter()
-            .map(|(dir, ids)| {
-                let files = ids
-                    .iter()
-                    .map(|&id| parse(sources.get(id).clone(), id))
-                    .collect();
-                (dir.clone(), files)
-            })
+            .map(|(dir, ids)| (dir.clone(), parse_folder(sources, ids)))
             .collect();
         let mut next = Vec::new();
-        for (dir, files) in parsed {
-            let mut ok = Vec::new();
-            for f in files {
-                match f {
-                    Ok(mut f) => {
-                        loaded.problems.append(&mut f.problems);
-                        ok.push(f)
-                    }
-                    Err(p) => loaded.problems.push(p),
-                }
-            }
-            overrides::order(&mut ok);
-            loaded.problems.extend(overrides::missing(&ok));
+        for (dir, (ok, mut problems)) in parsed {
+            loaded.problems.append(&mut problems);
             if let Some(installed) = installed_modules(&dir, gate, read, sources, &mut loaded) {
                 for target in installed.values() {
                     next.push(target.clone());
@@ -151,7 +141,10 @@ pub fn load(
             if loaded.project.folders.contains_key(&dir) || pending.iter().any(|(d, _)| *d == dir) {
                 continue;
             }
-            let ids = read_folder(&dir, sources, read, &mut loaded);
+            let ids = match loaded.project.standalone.remove(&dir) {
+                Some(ids) => ids,
+                None => read_folder(&dir, sources, read, &mut loaded),
+            };
             pending.push((dir, ids));
         }
     }
@@ -169,6 +162,40 @@ pub fn load(
     }
     read_for_file_functions(&mut loaded, sources, gate, read);
     loaded
+}
+
+/// True if a file's text may call a file function.
+fn calls_file_function(text: &str) -> bool {
+    static CALL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(file|filebase64|fileexists|fileset|templatefile)\s*\(")
+            .expect("a valid pattern")
+    });
+    CALL.is_match(text)
+}
+
+/// True if a file's text calls no module and no file function
+/// (conservatively: `module` appears nowhere in it).
+fn standalone(text: &str) -> bool {
+    !text.contains("module") && !calls_file_function(text)
+}
+
+/// Parses the files of a folder, overrides last; with the problems met,
+/// overrides of nothing included.
+fn parse_folder(sources: &SourceMap, ids: &[FileId]) -> (Vec<ParsedFile>, Vec<Problem>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for &id in ids {
+        match parse(sources.get(id).clone(), id) {
+            Ok(mut f) => {
+                problems.append(&mut f.problems);
+                files.push(f)
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    overrides::order(&mut files);
+    problems.extend(overrides::missing(&files));
+    (files, problems)
 }
 
 /// Reads the files that file functions name, by evaluating each root
@@ -487,6 +514,22 @@ impl Project {
         project
     }
 
+    /// The project to evaluate `root` in: this one, or, for a root whose
+    /// files were left to its job, a project of that folder alone, parsed
+    /// now, with the problems parsing met.
+    pub fn root(&self, root: &Path, sources: &SourceMap) -> Option<(Project, Vec<Problem>)> {
+        let ids = self.standalone.get(root)?;
+        let (files, problems) = parse_folder(sources, ids);
+        let mut project = Project::default();
+        project.folders.insert(root.to_path_buf(), files);
+        let assigned = self.assigned.get(root).cloned().unwrap_or_default();
+        project.assigned.insert(root.to_path_buf(), assigned);
+        if let Some(workspace) = self.workspaces.get(root) {
+            project.workspaces.insert(root.to_path_buf(), workspace.clone());
+        }
+        Some((project, problems))
+    }
+
     /// Adds to `roots` one folder of each group of scanned folders that no
     /// root reaches (modules calling each other in a cycle), so that the
     /// cycle is reported rather than its modules silently skipped.
@@ -516,17 +559,13 @@ impl Project {
 
     /// True if a module that `root` reaches calls a file function.
     fn calls_file_functions(&self, root: &Path) -> bool {
-        static CALL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-            regex::Regex::new(r"(file|filebase64|fileexists|fileset|templatefile)\s*\(")
-                .expect("a valid pattern")
-        });
         let mut reached = BTreeSet::new();
         self.reach(root, &mut reached);
         reached
             .iter()
             .filter_map(|dir| self.folders.get(dir))
             .flatten()
-            .any(|f| CALL.is_match(&f.source.text))
+            .any(|f| calls_file_function(&f.source.text))
     }
 
     /// The resources of a root module and of the modules it calls, within
