@@ -181,7 +181,8 @@ impl Gate {
             }
             Trust::Confined => open_checked(&self.confine(path)?)?,
         };
-        read_limited(file)
+        let size = file.metadata().map_or(0, |m| m.len());
+        read_limited(file, size)
     }
 
     /// Like [`Gate::read`], with the error as a message.
@@ -191,9 +192,10 @@ impl Gate {
 }
 
 /// Reads text from a stream (a file, standard input) as [`Gate::read`]
-/// does: at most [`MAX_FILE_BYTES`], a UTF-8 byte order mark dropped.
-pub fn read_limited(stream: impl Read) -> Result<String, ReadError> {
-    let mut bytes = Vec::new();
+/// does: at most [`MAX_FILE_BYTES`], a UTF-8 byte order mark dropped;
+/// `size` is the expected size (0 when unknown).
+pub fn read_limited(stream: impl Read, size: u64) -> Result<String, ReadError> {
+    let mut bytes = Vec::with_capacity(size.min(MAX_FILE_BYTES + 1) as usize);
     stream
         .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)

@@ -13,7 +13,7 @@ use crate::fix::{self, Fix};
 use crate::gate::{Gate, Trust};
 use crate::model::{Node, Unit};
 use crate::policy::{self, Policy, Severity};
-use crate::source::{FileId, LineCol, SourceFile, SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::suppress::{self, Directive, Suppressed};
 use crate::{cfn, terraform};
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -414,7 +414,7 @@ pub fn check(options: &Options, policies: &Policies) -> Outcome {
     sort_problems(&out.sources, &mut out.warnings);
     sort_problems(&out.sources, &mut out.notes);
     out.suppressed
-        .sort_by_cached_key(|s| finding_key(&out.sources, &s.finding));
+        .sort_by(|a, b| finding_order(&out.sources, &a.finding, &b.finding));
     out.checks
         .sort_by(|a, b| (a.span, &a.rule_id, &a.resource).cmp(&(b.span, &b.rule_id, &b.resource)));
     out.checks.dedup();
@@ -566,6 +566,9 @@ pub fn lint_all(
         })
         .collect();
     let mut out = Linted::default();
+    // Sized once: a run can hold many findings.
+    out.findings
+        .reserve_exact(results.iter().map(|d| d.eval.findings.len()).sum());
     for done in results {
         out.resources += done.resources;
         out.findings.extend(done.eval.findings);
@@ -648,21 +651,39 @@ fn lint_job(
 /// Sorts findings by file, line, column, rule and resource, and errors by
 /// file and position; exact duplicates are dropped.
 pub fn sort(sources: &SourceMap, findings: &mut Vec<Finding>, errors: &mut Vec<Problem>) {
-    findings.sort_by_cached_key(|f| finding_key(sources, f));
+    // Sorted through their indices, then moved into place: no copy of a
+    // run's findings, nor of their keys, is made.
+    let mut order: Vec<u32> = (0..findings.len() as u32).collect();
+    order.sort_by(|&a, &b| finding_order(sources, &findings[a as usize], &findings[b as usize]));
+    // `now[i]`: where the finding first at `i` is; `first[j]`: where the
+    // finding now at `j` was first.
+    let mut now: Vec<u32> = (0..findings.len() as u32).collect();
+    let mut first = now.clone();
+    for (to, &wanted) in order.iter().enumerate() {
+        let from = now[wanted as usize] as usize;
+        findings.swap(to, from);
+        let displaced = first[to];
+        first.swap(to, from);
+        now[displaced as usize] = from as u32;
+        now[wanted as usize] = to as u32;
+    }
     findings.dedup();
     sort_problems(sources, errors);
 }
 
-fn finding_key(sources: &SourceMap, f: &Finding) -> (String, LineCol, String, String, u32) {
-    let file = sources.get(f.span.file);
-    let at = file.line_col(f.span.start as usize);
-    (
-        file.name.clone(),
-        at,
-        f.rule_id.clone(),
-        f.resource.clone(),
-        f.span.end,
-    )
+/// The order of findings: by file name, position, rule, resource and end.
+fn finding_order(sources: &SourceMap, a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    let (fa, fb) = (sources.get(a.span.file), sources.get(b.span.file));
+    let position = || match a.span.file == b.span.file {
+        // Within a file, offsets are in the order of lines and columns.
+        true => a.span.start.cmp(&b.span.start),
+        false => (fa.line_col(a.span.start as usize)).cmp(&fb.line_col(b.span.start as usize)),
+    };
+    (fa.name.cmp(&fb.name))
+        .then_with(position)
+        .then_with(|| a.rule_id.cmp(&b.rule_id))
+        .then_with(|| a.resource.cmp(&b.resource))
+        .then_with(|| a.span.end.cmp(&b.span.end))
 }
 
 /// Sorts problems by file, position and message; exact duplicates are dropped.
@@ -927,4 +948,53 @@ fn normalize(
             out
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_sort_by_file_position_rule_and_resource_and_lose_duplicates() {
+        let mut sources = SourceMap::default();
+        let mut add = |name: &str, text: &str| {
+            sources.add(SourceFile::new(name.into(), name.into(), text.into()))
+        };
+        let (b, a) = (add("b.tf", "x\ny\nz\n"), add("a.yaml", "p\nq\n"));
+        // A second file named like the first sorts with it, by line and column.
+        let a2 = add("a.yaml", "long line\nq\n");
+        let finding = |file, start: usize, rule: &str, resource: &str| Finding {
+            rule_id: rule.into(),
+            severity: Severity::High,
+            title: String::new(),
+            message: format!("{rule} {resource}"),
+            resource: resource.into(),
+            resource_type: String::new(),
+            span: Span::new(file, start, start + 1),
+            related: Vec::new(),
+            undecided: false,
+            secrets: Vec::new(),
+            when: Vec::new(),
+        };
+        let expected = vec![
+            finding(a, 0, "R1", "r"),
+            finding(a2, 3, "R1", "r"),
+            finding(a, 2, "R1", "r"),
+            finding(a, 2, "R2", "a"),
+            finding(a, 2, "R2", "b"),
+            finding(b, 0, "R1", "r"),
+            finding(b, 4, "R0", "r"),
+        ];
+        // Every rotation and the reverse of the expected order, with a duplicate.
+        for turn in 0..=expected.len() {
+            let mut findings = expected.clone();
+            match turn {
+                0 => findings.reverse(),
+                n => findings.rotate_left(n - 1),
+            }
+            findings.push(expected[3].clone());
+            sort(&sources, &mut findings, &mut Vec::new());
+            assert_eq!(findings, expected, "turn {turn}");
+        }
+    }
 }

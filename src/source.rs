@@ -52,13 +52,16 @@ pub struct SourceFile {
     pub name: String,
     pub path: PathBuf,
     pub text: String,
-    line_starts: Vec<usize>,
+    /// Byte offsets where lines start (files are at most 16 MiB).
+    line_starts: Vec<u32>,
 }
 
 impl SourceFile {
     pub fn new(name: String, path: PathBuf, text: String) -> SourceFile {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let mut line_starts = Vec::with_capacity(1 + text.bytes().filter(|&b| b == b'\n').count());
+        line_starts.push(0);
+        let starts = text.match_indices('\n').map(|(i, _)| i + 1);
+        line_starts.extend(starts.map(|i| u32::try_from(i).unwrap_or(u32::MAX)));
         SourceFile {
             name,
             path,
@@ -77,8 +80,8 @@ impl SourceFile {
 
     /// Line (0-based) containing the byte offset, and the byte offset where it starts.
     fn line_of(&self, offset: usize) -> (usize, usize) {
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        (line, self.line_starts[line])
+        let line = self.line_starts.partition_point(|&s| s as usize <= offset) - 1;
+        (line, self.line_starts[line] as usize)
     }
 
     /// 1-based line and character column of a byte offset.
@@ -104,6 +107,7 @@ impl SourceFile {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
             return self.text.len();
         };
+        let start = start as usize;
         self.text[start..]
             .char_indices()
             .nth(column.saturating_sub(1))

@@ -398,26 +398,24 @@ pub fn apply(
         active.push((d, rules));
     }
     let mut used = vec![false; active.len()];
-    for f in findings {
-        let hit = active
-            .iter()
-            .position(|(d, rules)| rules.contains(&f.rule_id.as_str()) && d.covers(&f));
-        match hit {
-            Some(i) => {
-                used[i] = true;
-                let d = active[i].0;
-                out.suppressed.push(Suppressed {
-                    finding: f,
-                    tool: d.tool,
-                    reason: d
-                        .reason
-                        .clone()
-                        .unwrap_or_else(|| format!("{}:{}", d.tool.as_str(), d.id)),
-                    at: d.span,
-                });
-            }
-            None => out.findings.push(f),
-        }
+    let hit = |f: &Finding| {
+        (active.iter()).position(|(d, rules)| rules.contains(&f.rule_id.as_str()) && d.covers(f))
+    };
+    // The findings kept stay where they are (a run can hold many).
+    out.findings = findings;
+    for f in out.findings.extract_if(.., |f| hit(f).is_some()) {
+        let Some(i) = hit(&f) else { continue };
+        used[i] = true;
+        let d = active[i].0;
+        out.suppressed.push(Suppressed {
+            finding: f,
+            tool: d.tool,
+            reason: d
+                .reason
+                .clone()
+                .unwrap_or_else(|| format!("{}:{}", d.tool.as_str(), d.id)),
+            at: d.span,
+        });
     }
     for ((d, rules), used) in active.iter().zip(used) {
         if !used && d.tool == Tool::Tenken && rules.iter().any(|r| ran.contains(*r)) {

@@ -143,7 +143,7 @@ impl LintArgs {
             p.clone_from(&name);
         }
         let unnamed = name == Path::new(STDIN);
-        let message = match tenken::gate::read_limited(std::io::stdin().lock()) {
+        let message = match tenken::gate::read_limited(std::io::stdin().lock(), 0) {
             // Text without a name is read as a template: anything else
             // would be linted as nothing.
             Ok(text) if unnamed && !tenken::cfn::might_be_template(&text) => {

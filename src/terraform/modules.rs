@@ -107,7 +107,7 @@ pub fn load(
     loaded.project.standalone = standalone.into_iter().collect();
     let mut called: BTreeSet<PathBuf> = BTreeSet::new();
     while !pending.is_empty() {
-        let parsed: Vec<(PathBuf, (Vec<ParsedFile>, Vec<Problem>))> = pending
+        let parsed: Vec<_> = pending
             .par_iter()
             .map(|(dir, ids)| (dir.clone(), parse_folder(sources, ids)))
             .collect();
@@ -525,7 +525,9 @@ impl Project {
         let assigned = self.assigned.get(root).cloned().unwrap_or_default();
         project.assigned.insert(root.to_path_buf(), assigned);
         if let Some(workspace) = self.workspaces.get(root) {
-            project.workspaces.insert(root.to_path_buf(), workspace.clone());
+            project
+                .workspaces
+                .insert(root.to_path_buf(), workspace.clone());
         }
         Some((project, problems))
     }
