@@ -23,21 +23,30 @@ pub fn fingerprint(sources: &SourceMap, f: &Finding) -> String {
         .text
         .get(f.span.start as usize..f.span.end as usize)
         .unwrap_or_default();
-    let text: Vec<&str> = text.split_whitespace().collect();
     let mut hash = Sha256::new();
-    for part in [
-        f.rule_id.as_str(),
-        &file.name.replace('\\', "/"),
-        &f.resource,
-        &text.join(" "),
-    ] {
+    let name = match file.name.contains('\\') {
+        true => file.name.replace('\\', "/").into(),
+        false => std::borrow::Cow::from(&file.name),
+    };
+    for part in [f.rule_id.as_str(), &name, &f.resource] {
         hash.update(part.as_bytes());
         hash.update([0]);
     }
-    hash.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    // The text with its whitespace collapsed to single spaces.
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            hash.update(b" ");
+        }
+        hash.update(word.as_bytes());
+    }
+    hash.update([0]);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for b in &hash.finalize()[..16] {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// A baseline file.
@@ -116,22 +125,20 @@ impl Baseline {
 
     /// The findings not in the baseline, and how many were. Each entry
     /// matches one finding, so a second identical finding is new.
-    pub fn filter(&self, sources: &SourceMap, findings: Vec<Finding>) -> (Vec<Finding>, usize) {
+    pub fn filter(&self, sources: &SourceMap, mut findings: Vec<Finding>) -> (Vec<Finding>, usize) {
         let mut left: BTreeMap<&str, usize> = BTreeMap::new();
         for e in &self.findings {
             *left.entry(&e.fingerprint).or_default() += 1;
         }
-        let mut kept = Vec::new();
-        let mut baselined = 0;
-        for f in findings {
-            match left.get_mut(fingerprint(sources, &f).as_str()) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
-                    baselined += 1;
-                }
-                _ => kept.push(f),
+        let before = findings.len();
+        findings.retain(|f| match left.get_mut(fingerprint(sources, f).as_str()) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
             }
-        }
-        (kept, baselined)
+            _ => true,
+        });
+        let baselined = before - findings.len();
+        (findings, baselined)
     }
 }
