@@ -485,7 +485,7 @@ impl Check<'_> {
     /// The node to point at: the first `at` path that exists (when the policy
     /// has `at`), else the first value the assertion reads, else the item,
     /// else the resource header.
-    fn target(&self, props: &Node, item: Option<&Node>) -> Option<Node> {
+    fn target<'n>(&'n self, props: &'n Node, item: Option<&'n Node>) -> Option<&'n Node> {
         let base = |p: &Path| match p.root.as_str() {
             "item" => item,
             "resource" => Some(props),
@@ -507,10 +507,10 @@ impl Check<'_> {
                 if path.segs.is_empty() && path.root == "resource" {
                     continue;
                 }
-                return Some((*n).clone());
+                return Some(n);
             }
         }
-        item.cloned()
+        item
     }
 
     fn finding(
@@ -521,15 +521,15 @@ impl Check<'_> {
         undecided: bool,
     ) -> Finding {
         let target = self.target(props, item);
-        let span = target.as_ref().map_or(self.resource.span, Node::label_span);
+        let span = target.map_or(self.resource.span, Node::label_span);
         let mut related = Vec::new();
-        if let Some(t) = &target {
+        if let Some(t) = target {
             origins(t, &mut related);
         }
         let spec = &self.policy.spec;
         let mut secrets = Vec::new();
         // What a secret policy points at, and whatever came from a secret origin.
-        if let Some(t) = target.as_ref().filter(|_| spec.secret) {
+        if let Some(t) = target.filter(|_| spec.secret) {
             t.secrets(true, &mut secrets);
         }
         self.resource.props.secrets(false, &mut secrets);
