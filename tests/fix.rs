@@ -107,10 +107,19 @@ fn diff_writes_nothing_and_fix_applies_what_it_showed() {
         assert!(found.contains(&fixed_rule.to_string()), "{found:?}");
         assert!(!left.contains(&fixed_rule.to_string()), "{left:?}");
     }
-    // Lines the fixes did not touch are as they were, comments included.
+    // Lines the diff did not show removed are as they were, comments included.
     let old_lines: Vec<&str> = before[1].lines().collect();
     let kept = after[1].lines().filter(|l| old_lines.contains(l)).count();
-    assert!(kept + 3 >= old_lines.len(), "{}", after[1]);
+    let template_diff = &shown[shown.find("--- a/template.yaml").unwrap()..];
+    let removed = (template_diff.lines().skip(2))
+        .take_while(|l| !l.starts_with("--- a/"))
+        .filter(|l| l.starts_with('-'))
+        .count();
+    assert!(
+        removed < 10 && kept + removed >= old_lines.len(),
+        "{}",
+        after[1]
+    );
     // A second run has nothing left to fix.
     let again = tenken(&root, &["check", "--diff", "--unsafe-fixes", "."]);
     assert_eq!(String::from_utf8_lossy(&again.stdout), "");
@@ -252,4 +261,40 @@ fn a_module_input_is_fixed_in_the_calling_block_when_the_module_uses_it_once() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(read(&root.join("main.tf")), caller.replace("false", "true"));
     assert_eq!(read(&root.join("trail/main.tf")), module);
+}
+
+#[test]
+fn a_malformed_fix_is_an_error_at_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join("policies")).unwrap();
+    let policy = "id: X-001\ntitle: t\nseverity: low\nchecklist: c\nrationale: r\nremediation: r\nresource_types: [aws_kms_key]\nassert: \"true\"\nfix: {remove_element: item}\n";
+    std::fs::write(root.join("policies/x.yaml"), policy).unwrap();
+    let key = "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = false\n}\n";
+    std::fs::write(root.join("main.tf"), key).unwrap();
+    let out = tenken(&root, &["check", "--policies", "policies", "main.tf"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("`fix`: `remove_element` needs `for_each`"),
+        "{err}"
+    );
+    assert!(err.contains("policies/x.yaml:9:1]"), "{err}");
+}
+
+#[test]
+fn explain_shows_each_kind_of_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    for (id, shown) in [
+        ("TKN-LOG-001", "set enable_log_file_validation = true"),
+        (
+            "TKN-DATA-001",
+            "add server_side_encryption_configuration = {\"rule\":",
+        ),
+        ("TKN-NET-001", "remove the offending element"),
+    ] {
+        let out = tenken(dir.path(), &["explain", id]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(text.contains(shown), "{id}: {text}");
+    }
 }
