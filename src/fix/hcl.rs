@@ -221,10 +221,29 @@ fn minimal_edit(old: &str, new: &str) -> (Range<usize>, String) {
         .take_while(|(a, b)| a == b)
         .map(|(a, _)| a.len_utf8())
         .sum::<usize>();
-    (
-        prefix..old.len() - suffix,
-        new[prefix..new.len() - suffix].to_string(),
-    )
+    let (mut start, mut end) = (prefix, old.len() - suffix);
+    let mut text = new[prefix..new.len() - suffix].to_string();
+    // A pure insertion or deletion moves to the start of its line (the same
+    // result): edits of neighbouring blocks then do not overlap.
+    while start == end || text.is_empty() {
+        let before = old[..start].chars().next_back();
+        let last = match text.is_empty() {
+            true => old[start..end].chars().next_back(),
+            false => text.chars().next_back(),
+        };
+        let Some(c) = before.filter(|&c| Some(c) == last && c != '\n') else {
+            break;
+        };
+        start -= c.len_utf8();
+        if text.is_empty() {
+            end -= c.len_utf8();
+        } else {
+            text.pop();
+            text.insert(0, c);
+            end = start;
+        }
+    }
+    (start..end, text)
 }
 
 #[cfg(test)]
@@ -288,6 +307,15 @@ mod tests {
             "the element is not written as a nested block"
         );
         let crlf = text.replace('\n', "\r\n");
+        // Removals of neighbouring blocks take whole lines: they do not overlap.
+        let ingress = remove(text, at..at, "ingress").unwrap().0;
+        let egress = text.find("from_port = 0").unwrap();
+        let egress = remove(text, egress..egress, "egress").unwrap().0;
+        assert_eq!(
+            &text[ingress.clone()],
+            "  # the rule\n  ingress {\n    from_port = 22 # ssh\n  }\n"
+        );
+        assert_eq!(ingress.end, egress.start);
         let at = crlf.find("22").unwrap();
         let (range, new) = remove(&crlf, at..at, "ingress").unwrap();
         let fixed = format!("{}{new}{}", &crlf[..range.start], &crlf[range.end..]);
