@@ -1,7 +1,7 @@
 //! `tenken test`: runs the test cases policies carry (a snippet and the
 //! findings it must produce) through the real pipeline, and applies a
 //! policy's fix to its failing cases: the fixed snippet must still parse,
-//! pass the policy, and differ only where the fix's edits are.
+//! pass the policy, and differ from the case only inside the fix's edits.
 
 use crate::engine::Settings;
 use crate::fix::{self, Fix};
@@ -124,9 +124,9 @@ fn lint_snippet(policy: &Policy, name: &str, text: &str) -> (SourceMap, FileId, 
     (sources, snippet, result)
 }
 
-/// Applies the fixes' `edits` to the case's `text`: every edit stays on the
-/// line it is on, and the fixed snippet parses and passes the policy but
-/// on the `unfixed` resources.
+/// Applies the fixes' `edits` to the case's `text`: nothing outside the
+/// edits' spans changes, and the fixed snippet parses and passes the policy
+/// but on the `unfixed` resources.
 fn check_fixed(
     policy: &Policy,
     name: &str,
@@ -138,15 +138,7 @@ fn check_fixed(
     if applied.len() != edits.len() {
         return Err("    the fix's edits overlap\n".into());
     }
-    if let Some(e) = edits
-        .iter()
-        .find(|e| text[e.span.start as usize..e.span.end as usize].contains('\n'))
-    {
-        let replaced = &text[e.span.start as usize..e.span.end as usize];
-        return Err(format!(
-            "    the fix changes more than its value: it replaces {replaced:?}\n"
-        ));
-    }
+    fix::unchanged_outside(text, &fixed, edits).map_err(|e| format!("    {e}\n{fixed}\n"))?;
     let (_, _, (findings, errors, _)) = lint_snippet(policy, name, &fixed);
     if let Some(e) = errors.first() {
         return Err(format!(

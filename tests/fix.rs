@@ -107,10 +107,19 @@ fn diff_writes_nothing_and_fix_applies_what_it_showed() {
         assert!(found.contains(&fixed_rule.to_string()), "{found:?}");
         assert!(!left.contains(&fixed_rule.to_string()), "{left:?}");
     }
-    // Lines the fixes did not touch are as they were, comments included.
+    // Lines the diff did not show removed are as they were, comments included.
     let old_lines: Vec<&str> = before[1].lines().collect();
     let kept = after[1].lines().filter(|l| old_lines.contains(l)).count();
-    assert!(kept + 3 >= old_lines.len(), "{}", after[1]);
+    let template_diff = &shown[shown.find("--- a/template.yaml").unwrap()..];
+    let removed = (template_diff.lines().skip(2))
+        .take_while(|l| !l.starts_with("--- a/"))
+        .filter(|l| l.starts_with('-'))
+        .count();
+    assert!(
+        removed < 10 && kept + removed >= old_lines.len(),
+        "{}",
+        after[1]
+    );
     // A second run has nothing left to fix.
     let again = tenken(&root, &["check", "--diff", "--unsafe-fixes", "."]);
     assert_eq!(String::from_utf8_lossy(&again.stdout), "");
@@ -252,4 +261,134 @@ fn a_module_input_is_fixed_in_the_calling_block_when_the_module_uses_it_once() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(read(&root.join("main.tf")), caller.replace("false", "true"));
     assert_eq!(read(&root.join("trail/main.tf")), module);
+}
+
+#[test]
+fn a_malformed_fix_is_an_error_at_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join("policies")).unwrap();
+    let policy = "id: X-001\ntitle: t\nseverity: low\nchecklist: c\nrationale: r\nremediation: r\nresource_types: [aws_kms_key]\nassert: \"true\"\nfix: {remove_element: item}\n";
+    std::fs::write(root.join("policies/x.yaml"), policy).unwrap();
+    let key = "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = false\n}\n";
+    std::fs::write(root.join("main.tf"), key).unwrap();
+    let out = tenken(&root, &["check", "--policies", "policies", "main.tf"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("`fix`: `remove_element` needs `for_each`"),
+        "{err}"
+    );
+    assert!(err.contains("policies/x.yaml:9:1]"), "{err}");
+}
+
+#[test]
+fn explain_shows_each_kind_of_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    for (id, shown) in [
+        ("TKN-LOG-001", "set enable_log_file_validation = true"),
+        (
+            "TKN-DATA-001",
+            "add server_side_encryption_configuration = {\"rule\":",
+        ),
+        ("TKN-NET-001", "remove the offending element"),
+    ] {
+        let out = tenken(dir.path(), &["explain", id]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(text.contains(shown), "{id}: {text}");
+    }
+}
+
+/// The byte offset of a 1-based line and column (in characters) of `text`.
+fn offset(text: &str, line: u64, column: u64) -> usize {
+    let start: usize = (text.split_inclusive('\n'))
+        .take(line as usize - 1)
+        .map(str::len)
+        .sum();
+    let chars = text[start..]
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len() - start]);
+    start + chars.take(column as usize).last().unwrap()
+}
+
+#[test]
+fn the_reported_edits_are_what_fix_writes_line_ends_and_byte_order_marks_kept() {
+    const BOM: &str = "\u{feff}";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let tf = "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\" # é\n}\n\nresource \"aws_security_group\" \"web\" {\n  name = \"web\"\n  ingress {\n    from_port   = 443\n    to_port     = 443\n    protocol    = \"tcp\"\n    cidr_blocks = [\"0.0.0.0/0\"]\n  }\n  ingress {\n    from_port   = 22\n    to_port     = 22\n    protocol    = \"tcp\"\n    cidr_blocks = [\"0.0.0.0/0\"]\n  }\n}\n\nresource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n}\n";
+    let yaml = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: b # é\n  Web:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: web\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n          FromPort: 22\n          ToPort: 22\n          CidrIp: 0.0.0.0/0\n        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 0.0.0.0/0}\n";
+    let json = "{\n  \"Resources\": {\n    \"Bucket\": {\n      \"Type\": \"AWS::S3::Bucket\",\n      \"Properties\": {\n        \"BucketName\": \"é\"\n      }\n    },\n    \"Web\": {\n      \"Type\": \"AWS::EC2::SecurityGroup\",\n      \"Properties\": {\n        \"GroupDescription\": \"web\",\n        \"SecurityGroupIngress\": [\n          {\"IpProtocol\": \"tcp\", \"FromPort\": 443, \"ToPort\": 443, \"CidrIp\": \"0.0.0.0/0\"},\n          {\"IpProtocol\": \"tcp\", \"FromPort\": 22, \"ToPort\": 22, \"CidrIp\": \"0.0.0.0/0\"}\n        ]\n      }\n    }\n  }\n}\n";
+    let files = [
+        ("main.tf", tf),
+        ("template.yaml", yaml),
+        ("template.json", json),
+    ];
+    for (name, text) in files {
+        let crlf = format!("{BOM}{}", text.replace('\n', "\r\n"));
+        std::fs::write(root.join(name), crlf).unwrap();
+    }
+    let only = [
+        "--only",
+        "TKN-DATA-001",
+        "--only",
+        "TKN-NET-001",
+        "--only",
+        "TKN-DATA-002",
+    ];
+    let report = tenken(
+        &root,
+        &[&["check", "--format", "json", "."], &only[..]].concat(),
+    );
+    let doc: Value = serde_json::from_slice(&report.stdout).unwrap();
+    let out = tenken(
+        &root,
+        &[&["check", "--fix", "--unsafe-fixes", "."], &only[..]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for (name, text) in files {
+        let original = text.replace('\n', "\r\n");
+        let mut edits: Vec<tenken::fix::Edit> = Vec::new();
+        for f in doc["findings"].as_array().unwrap() {
+            for e in f["fix"]["edits"].as_array().into_iter().flatten() {
+                if e["file"] != name {
+                    continue;
+                }
+                let at = |p: &Value| {
+                    offset(
+                        &original,
+                        p["line"].as_u64().unwrap(),
+                        p["column"].as_u64().unwrap(),
+                    )
+                };
+                let span = tenken::source::Span::new(
+                    tenken::source::FileId(0),
+                    at(&e["start"]),
+                    at(&e["end"]),
+                );
+                let text = e["text"].as_str().unwrap().to_string();
+                edits.push(tenken::fix::Edit { span, text });
+            }
+        }
+        // A removal, an addition (and, in Terraform, a flag set) per file.
+        assert!(edits.len() >= 2, "{name}: {doc:#}");
+        let written = read(&root.join(name));
+        let fixed = written
+            .strip_prefix(BOM)
+            .expect("the byte order mark is kept");
+        assert!(
+            !fixed.replace("\r\n", "").contains('\n'),
+            "{name}: {fixed:?}"
+        );
+        let refs: Vec<&tenken::fix::Edit> = edits.iter().collect();
+        tenken::fix::unchanged_outside(&original, fixed, &refs)
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{fixed}"));
+    }
+    let left = tenken(
+        &root,
+        &[&["check", "--format", "json", "."], &only[..]].concat(),
+    );
+    let left: Value = serde_json::from_slice(&left.stdout).unwrap();
+    assert_eq!(left["findings"], serde_json::json!([]), "{left:#}");
 }

@@ -321,3 +321,96 @@ fn an_unknown_format_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(common::stderr(&out).contains("unknown format 'xml'"));
 }
+
+#[test]
+fn fixes_are_in_json_and_sarif_and_both_are_valid() {
+    let examples = root().join("examples");
+    let args = |format: &'static str| {
+        [
+            "check",
+            "terraform/vulnerable",
+            "cloudformation/vulnerable.yaml",
+            "--format",
+            format,
+            "--only",
+            "TKN-NET-*",
+            "--only",
+            "TKN-DATA-*",
+            "--only",
+            "TKN-LOG-*",
+        ]
+    };
+    let json = stdout(&tenken(&examples, &args("json")));
+    let errors = schema_errors(&root().join("docs/schemas/report.schema.json"), &json);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let sarif = stdout(&tenken(&examples, &args("sarif")));
+    let errors = schema_errors(
+        &root().join("tests/schemas/sarif-schema-2.1.0.json"),
+        &sarif,
+    );
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(findings.len(), results.len());
+    let with_edits: Vec<&Value> = (findings.iter())
+        .filter(|f| f["fix"]["edits"].is_array())
+        .collect();
+    assert!(with_edits.len() >= 4, "{doc:#}");
+    // A volume is replaced to encrypt it: marked unsafe in both.
+    let volume = (findings.iter())
+        .position(|f| {
+            f["rule_id"] == "TKN-DATA-002" && f["file"] == "cloudformation/vulnerable.yaml"
+        })
+        .unwrap();
+    assert_eq!(findings[volume]["fix"]["unsafe"], true);
+    let fix = &results[volume]["fixes"][0];
+    assert_eq!(fix["properties"]["unsafe"], true);
+    assert!(fix["description"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("set encrypted = true"));
+    // SARIF's replacements are the JSON report's edits, finding by finding.
+    for (f, r) in findings.iter().zip(results) {
+        assert_eq!(f["rule_id"], r["ruleId"]);
+        let Some(edits) = f["fix"]["edits"].as_array() else {
+            assert!(r.get("fixes").is_none(), "{r:#}");
+            continue;
+        };
+        let change = &r["fixes"][0]["artifactChanges"][0];
+        assert_eq!(change["artifactLocation"]["uri"], edits[0]["file"]);
+        let replaced = &change["replacements"][0];
+        assert_eq!(replaced["insertedContent"]["text"], edits[0]["text"]);
+        assert_eq!(
+            replaced["deletedRegion"]["startLine"],
+            edits[0]["start"]["line"]
+        );
+        assert_eq!(
+            replaced["deletedRegion"]["endColumn"],
+            edits[0]["end"]["column"]
+        );
+    }
+    // A fix that is not offered says why, and SARIF has no fix for it.
+    let dir = tempfile::tempdir().unwrap();
+    let rule = "resource \"aws_security_group\" \"db\" {}\nresource \"aws_vpc_security_group_ingress_rule\" \"ssh\" {\n  security_group_id = aws_security_group.db.id\n  ip_protocol       = \"tcp\"\n  from_port         = 22\n  to_port           = 22\n  cidr_ipv4         = \"0.0.0.0/0\"\n}\n";
+    std::fs::write(dir.path().join("main.tf"), rule).unwrap();
+    let check = |format| {
+        stdout(&tenken(
+            dir.path(),
+            &["check", ".", "--only", "TKN-NET-001", "--format", format],
+        ))
+    };
+    let json = check("json");
+    let errors = schema_errors(&root().join("docs/schemas/report.schema.json"), &json);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        doc["findings"][0]["fix"]["unavailable"],
+        "the element is not written in the resource (a resource of its own?)"
+    );
+    assert!(doc["findings"][0]["fix"].get("edits").is_none());
+    let log: Value = serde_json::from_str(&check("sarif")).unwrap();
+    assert!(log["runs"][0]["results"][0].get("fixes").is_none());
+}

@@ -62,7 +62,8 @@ pub(crate) struct Service {
     pub folds: &'static [fold::Fold],
     /// Where CloudFormation writes an attribute this service's reshaping
     /// moves: (CloudFormation type, canonical path, native path), for fixes
-    /// that add the attribute.
+    /// that add the attribute; a native segment ending with `[]` is a list
+    /// (of one element) in CloudFormation.
     pub native: &'static [(&'static str, &'static str, &'static str)],
 }
 
@@ -241,6 +242,17 @@ mod tests {
         assert_eq!(
             native_path("AWS::S3::Bucket", "public_access_block.block_public_acls"),
             ["PublicAccessBlockConfiguration", "BlockPublicAcls"]
+        );
+        assert_eq!(
+            native_path(
+                "AWS::S3::Bucket",
+                "server_side_encryption_configuration.rule.bucket_key_enabled"
+            ),
+            [
+                "BucketEncryption",
+                "ServerSideEncryptionConfiguration[]",
+                "BucketKeyEnabled"
+            ]
         );
     }
 }

@@ -62,11 +62,33 @@ pub const SERVICE: Service = Service {
             append(p, attr, versioning(item))
         }),
     ],
-    native: &[(
-        "AWS::S3::Bucket",
-        "public_access_block",
-        "PublicAccessBlockConfiguration",
-    )],
+    native: &[
+        (
+            "AWS::S3::Bucket",
+            "public_access_block",
+            "PublicAccessBlockConfiguration",
+        ),
+        (
+            "AWS::S3::Bucket",
+            "server_side_encryption_configuration",
+            "BucketEncryption",
+        ),
+        (
+            "AWS::S3::Bucket",
+            "server_side_encryption_configuration.rule",
+            "BucketEncryption.ServerSideEncryptionConfiguration[]",
+        ),
+        (
+            "AWS::S3::Bucket",
+            "server_side_encryption_configuration.rule.apply_server_side_encryption_by_default",
+            "BucketEncryption.ServerSideEncryptionConfiguration[].ServerSideEncryptionByDefault",
+        ),
+        (
+            "AWS::S3::Bucket",
+            "server_side_encryption_configuration.rule.apply_server_side_encryption_by_default.sse_algorithm",
+            "BucketEncryption.ServerSideEncryptionConfiguration[].ServerSideEncryptionByDefault.SSEAlgorithm",
+        ),
+    ],
     ..Service::NONE
 };
 

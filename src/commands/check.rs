@@ -97,6 +97,7 @@ pub fn run(args: Args, color: ColorChoice) -> i32 {
         return 2;
     }
     options.engine.record_checks = formats.iter().any(|f| f.format.needs_checks());
+    options.engine.fixes = formats.iter().any(|f| f.format.shows_fixes());
     let targets: Vec<(Format, Option<PathBuf>)> = formats
         .into_iter()
         .map(|f| (f.format, f.file.or_else(|| args.output.clone())))

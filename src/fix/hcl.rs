@@ -1,5 +1,5 @@
-//! Terraform edits with hcl-edit: attributes (and the nested blocks that
-//! hold them) added to a block, the rest of the file untouched.
+//! Terraform edits with hcl-edit: attributes and nested blocks added to a
+//! block, a nested block removed, the rest of the file untouched.
 
 use super::text::literal;
 use super::Syntax;
@@ -10,8 +10,17 @@ use serde_json::Value as J;
 use std::ops::Range;
 
 /// Adds `path = value` assignments to the innermost block of `text` whose
-/// span holds `at`; returns the bytes replaced and their replacement.
+/// span holds `at` (an object value is a nested block, a list of objects
+/// repeated blocks); returns the bytes replaced and their replacement.
 pub fn insert(
+    text: &str,
+    at: Range<usize>,
+    assignments: &[(&[String], &J)],
+) -> Result<(Range<usize>, String), String> {
+    with_lf(text, at, |text, at| insert_lf(text, at, assignments))
+}
+
+fn insert_lf(
     text: &str,
     at: Range<usize>,
     assignments: &[(&[String], &J)],
@@ -31,15 +40,81 @@ pub fn insert(
     Ok(minimal_edit(text, &body.to_string()))
 }
 
+/// Removes the innermost block of `text` whose span holds `at`, which must
+/// be a nested block named `name`, with its lines; returns the bytes
+/// replaced and their replacement.
+pub fn remove(text: &str, at: Range<usize>, name: &str) -> Result<(Range<usize>, String), String> {
+    with_lf(text, at, |text, at| remove_lf(text, at, name))
+}
+
+fn remove_lf(text: &str, at: Range<usize>, name: &str) -> Result<(Range<usize>, String), String> {
+    let mut body = hcl_edit::parser::parse_body(text).map_err(|e| e.to_string())?;
+    let holder = holder(&mut body, &at).ok_or("the element is not written as a nested block")?;
+    let index = (holder.iter())
+        .position(|s| s.as_block().is_some_and(|b| holds(b, &at)))
+        .ok_or("the block was not found")?;
+    match holder.get(index).and_then(|s| s.as_block()) {
+        Some(b) if b.ident.as_str() == name && b.labels.is_empty() => {}
+        Some(b) => {
+            return Err(format!(
+                "the element is written as `{}`, not as a `{name}` block",
+                b.ident.as_str()
+            ))
+        }
+        None => return Err("the block was not found".into()),
+    }
+    holder.remove(index);
+    Ok(minimal_edit(text, &body.to_string()))
+}
+
+/// Runs `edit` on `text` with its `\r\n` line ends read as `\n` (hcl-edit
+/// writes `\n`), the bytes it replaces mapped back to `text`; the new text
+/// has `\n` line ends.
+fn with_lf(
+    text: &str,
+    at: Range<usize>,
+    edit: impl FnOnce(&str, Range<usize>) -> Result<(Range<usize>, String), String>,
+) -> Result<(Range<usize>, String), String> {
+    if !text.contains("\r\n") {
+        return edit(text, at);
+    }
+    // Where each dropped `\r` was, in the text without them.
+    let dropped: Vec<usize> = (text.match_indices("\r\n").enumerate())
+        .map(|(k, (i, _))| i - k)
+        .collect();
+    let to_lf = |o: usize| o - text[..o].matches("\r\n").count();
+    let lf = text.replace("\r\n", "\n");
+    let (range, new) = edit(&lf, to_lf(at.start)..to_lf(at.end))?;
+    let back = |o: usize| o + dropped.partition_point(|&d| d < o);
+    Ok((back(range.start)..back(range.end), new))
+}
+
+fn holds(b: &Block, at: &Range<usize>) -> bool {
+    b.span()
+        .is_some_and(|r| r.start <= at.start && at.end <= r.end)
+}
+
+/// The body holding the innermost block whose span holds `at`, below the
+/// top level.
+fn holder<'a>(body: &'a mut Body, at: &Range<usize>) -> Option<&'a mut Body> {
+    let index = body
+        .iter()
+        .position(|s| s.as_block().is_some_and(|b| holds(b, at)))?;
+    let block = body.get_mut(index)?.as_block_mut()?;
+    let deeper = (block.body.iter()).position(|s| s.as_block().is_some_and(|b| holds(b, at)))?;
+    let inner = block.body.get(deeper)?.as_block()?;
+    let nested = (inner.body.iter()).any(|s| s.as_block().is_some_and(|b| holds(b, at)));
+    match nested {
+        true => holder(&mut block.body, at),
+        false => Some(&mut block.body),
+    }
+}
+
 /// The innermost block whose span holds `at`.
 fn innermost<'a>(body: &'a mut Body, at: &Range<usize>) -> Option<&'a mut Block> {
-    let holds = |b: &Block| {
-        b.span()
-            .is_some_and(|r| r.start <= at.start && at.end <= r.end)
-    };
-    let index = body.iter().position(|s| s.as_block().is_some_and(holds))?;
+    let index = (body.iter()).position(|s| s.as_block().is_some_and(|b| holds(b, at)))?;
     let block = body.get_mut(index)?.as_block_mut()?;
-    let deeper = block.body.iter().any(|s| s.as_block().is_some_and(holds));
+    let deeper = (block.body.iter()).any(|s| s.as_block().is_some_and(|b| holds(b, at)));
     if deeper {
         return innermost(&mut block.body, at);
     }
@@ -67,6 +142,32 @@ fn add(
 ) -> Result<(), String> {
     let ident = |name: &str| Ident::try_new(name).map_err(|e| e.to_string());
     let (first, rest) = path.split_first().ok_or("empty path")?;
+    let blocks = match value {
+        J::Object(_) => vec![value],
+        J::Array(items) if items.iter().all(J::is_object) => items.iter().collect(),
+        _ => Vec::new(),
+    };
+    if rest.is_empty() && !blocks.is_empty() {
+        if body.has_attribute(first) || body.has_blocks(first) {
+            return Err(format!("`{first}` is written already"));
+        }
+        for object in blocks {
+            let mut block = Block::new(Decorated::new(ident(first)?));
+            block.decor_mut().set_prefix(indent.to_string());
+            block.body.decor_mut().set_suffix(indent.to_string());
+            for (k, v) in object.as_object().into_iter().flatten() {
+                add(
+                    &mut block.body,
+                    std::slice::from_ref(k),
+                    v,
+                    &format!("{indent}  "),
+                    None,
+                )?;
+            }
+            body.push(block);
+        }
+        return Ok(());
+    }
     if rest.is_empty() {
         let expr: Expression = literal(value, Syntax::Hcl)
             .parse()
@@ -120,10 +221,29 @@ fn minimal_edit(old: &str, new: &str) -> (Range<usize>, String) {
         .take_while(|(a, b)| a == b)
         .map(|(a, _)| a.len_utf8())
         .sum::<usize>();
-    (
-        prefix..old.len() - suffix,
-        new[prefix..new.len() - suffix].to_string(),
-    )
+    let (mut start, mut end) = (prefix, old.len() - suffix);
+    let mut text = new[prefix..new.len() - suffix].to_string();
+    // A pure insertion or deletion moves to the start of its line (the same
+    // result): edits of neighbouring blocks then do not overlap.
+    while start == end || text.is_empty() {
+        let before = old[..start].chars().next_back();
+        let last = match text.is_empty() {
+            true => old[start..end].chars().next_back(),
+            false => text.chars().next_back(),
+        };
+        let Some(c) = before.filter(|&c| Some(c) == last && c != '\n') else {
+            break;
+        };
+        start -= c.len_utf8();
+        if text.is_empty() {
+            end -= c.len_utf8();
+        } else {
+            text.pop();
+            text.insert(0, c);
+            end = start;
+        }
+    }
+    (start..end, text)
 }
 
 #[cfg(test)]
@@ -153,6 +273,73 @@ mod tests {
         assert_eq!(
             added(text, 0, &["metadata_options", "http_tokens"], J::from("required")),
             "resource \"aws_instance\" \"i\" {\n  ami = \"a\"\n  metadata_options {\n    http_tokens = \"required\"\n  }\n}\n"
+        );
+    }
+
+    #[test]
+    fn objects_are_blocks_and_lists_of_objects_repeated_blocks() {
+        let text = "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n";
+        let value = serde_json::json!({"rule": [{"apply": {"algo": "AES256"}}, {"key": true}]});
+        assert_eq!(
+            added(text, 0, &["encryption"], value),
+            "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n  encryption {\n    rule {\n      apply {\n        algo = \"AES256\"\n      }\n    }\n    rule {\n      key = true\n    }\n  }\n}\n"
+        );
+    }
+
+    #[test]
+    fn a_nested_block_is_removed_with_its_lines() {
+        let text = "resource \"a\" \"b\" {\n  name = \"x\"\n  # the rule\n  ingress {\n    from_port = 22 # ssh\n  }\n  egress {\n    from_port = 0\n  }\n}\n";
+        let fixed = |at: usize, name: &str| {
+            remove(text, at..at, name)
+                .map(|(range, new)| format!("{}{new}{}", &text[..range.start], &text[range.end..]))
+        };
+        let at = text.find("22").unwrap();
+        assert_eq!(
+            fixed(at, "ingress").unwrap(),
+            "resource \"a\" \"b\" {\n  name = \"x\"\n  egress {\n    from_port = 0\n  }\n}\n"
+        );
+        assert_eq!(
+            fixed(at, "egress").unwrap_err(),
+            "the element is written as `ingress`, not as a `egress` block"
+        );
+        assert_eq!(
+            fixed(text.find("name").unwrap(), "ingress").unwrap_err(),
+            "the element is not written as a nested block"
+        );
+        let crlf = text.replace('\n', "\r\n");
+        // Removals of neighbouring blocks take whole lines: they do not overlap.
+        let ingress = remove(text, at..at, "ingress").unwrap().0;
+        let egress = text.find("from_port = 0").unwrap();
+        let egress = remove(text, egress..egress, "egress").unwrap().0;
+        assert_eq!(
+            &text[ingress.clone()],
+            "  # the rule\n  ingress {\n    from_port = 22 # ssh\n  }\n"
+        );
+        assert_eq!(ingress.end, egress.start);
+        let at = crlf.find("22").unwrap();
+        let (range, new) = remove(&crlf, at..at, "ingress").unwrap();
+        let fixed = format!("{}{new}{}", &crlf[..range.start], &crlf[range.end..]);
+        assert!(
+            !fixed.contains("ingress") && !fixed.contains("\n\n"),
+            "{fixed:?}"
+        );
+        assert_eq!(fixed.matches('\n').count(), fixed.matches("\r\n").count());
+    }
+
+    #[test]
+    fn crlf_files_are_edited_at_the_right_bytes() {
+        let text = "resource \"a\" \"b\" {\r\n  size = 8 # GiB\r\n}\r\n";
+        let (range, new) =
+            insert(text, 0..0, &[(&["encrypted".to_string()], &J::Bool(true))]).unwrap();
+        let fixed = format!(
+            "{}{}{}",
+            &text[..range.start],
+            new.replace('\n', "\r\n"),
+            &text[range.end..]
+        );
+        assert_eq!(
+            fixed,
+            "resource \"a\" \"b\" {\r\n  size = 8 # GiB\r\n  encrypted = true\r\n}\r\n"
         );
     }
 

@@ -13,7 +13,7 @@ mod write;
 pub use diff::unified;
 pub use plan::plan;
 pub use run::{run, Changed, Fixed};
-pub use spec::FixSpec;
+pub use spec::{Action, FixSpec};
 pub use write::write;
 
 use crate::engine::Finding;
@@ -97,6 +97,38 @@ pub fn apply<'a>(text: &str, edits: &[&'a Edit]) -> (String, Vec<&'a Edit>) {
     (out, applied)
 }
 
+/// Checks that `fixed` is `original` changed by `edits` (none overlapping)
+/// and nothing else: the text before the first edit, between two and after
+/// the last is the same byte for byte, each edit's span holding its text.
+pub fn unchanged_outside(original: &str, fixed: &str, edits: &[&Edit]) -> Result<(), String> {
+    let mut sorted = edits.to_vec();
+    sorted.sort_by_key(|e| (e.span.start, e.span.end));
+    // Offsets in the original text and in the fixed one.
+    let (mut at, mut to) = (0, 0);
+    for e in sorted {
+        let (start, end) = (e.span.start as usize, e.span.end as usize);
+        let kept = original.get(at..start).ok_or("the edits overlap")?;
+        if fixed.get(to..to + kept.len()) != Some(kept) {
+            return Err(format!(
+                "the text before byte {start} changed outside the edits"
+            ));
+        }
+        to += kept.len();
+        if fixed.get(to..to + e.text.len()) != Some(e.text.as_str()) {
+            return Err(format!(
+                "the edit at byte {start} is not what was written there"
+            ));
+        }
+        (at, to) = (end, to + e.text.len());
+    }
+    match fixed.get(to..) == original.get(at..) {
+        true => Ok(()),
+        false => Err(format!(
+            "the text after byte {at} changed outside the edits"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +149,33 @@ mod tests {
         assert_eq!(applied, vec![&b, &a]);
         let (i, j) = (edit(3, 3, "\n  A: 1"), edit(3, 3, "\n  B: 2"));
         assert_eq!(apply("x:y", &[&i, &j]).0, "x:y\n  A: 1\n  B: 2");
+    }
+
+    #[test]
+    fn a_change_outside_the_spans_is_caught() {
+        let original = "a: false\nb: 1\n";
+        let whole = edit(3, 8, "true");
+        let fixed = apply(original, &[&whole]).0;
+        assert_eq!(unchanged_outside(original, &fixed, &[&whole]), Ok(()));
+        // A span that says less than what changed.
+        let short = edit(3, 5, "tr");
+        assert!(unchanged_outside(original, &fixed, &[&short]).is_err());
+        let elsewhere = "a: true\nb: 2\n";
+        assert_eq!(
+            unchanged_outside(original, elsewhere, &[&whole]),
+            Err("the text after byte 8 changed outside the edits".into())
+        );
+        let before = "A: true\nb: 1\n";
+        assert_eq!(
+            unchanged_outside(original, before, &[&whole]),
+            Err("the text before byte 3 changed outside the edits".into())
+        );
+        let insert = edit(9, 9, "c: 2\n");
+        let both = apply(original, &[&whole, &insert]).0;
+        assert_eq!(
+            unchanged_outside(original, &both, &[&insert, &whole]),
+            Ok(())
+        );
+        assert!(unchanged_outside(original, &both, &[&whole]).is_err());
     }
 }

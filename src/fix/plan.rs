@@ -2,12 +2,14 @@
 //! written (the value itself, or the variable, parameter or module input
 //! it came from), or where it must be added, in the file's own shape.
 
-use super::text::{insert, literal};
+use super::spec::Action;
+use super::text::{self, insert, literal};
 use super::{hcl, Edit, Fix, FixSpec, Syntax};
 use crate::canonical::{native_path, snake_case};
 use crate::cfn::{self, PARAMETER_TYPE};
 use crate::engine::Finding;
 use crate::model::{Format, Node, Resource, Unit, Value};
+use crate::policy::paths::Seg;
 use crate::policy::Policy;
 use crate::source::{FileId, SourceMap, Span};
 use serde_json::Value as J;
@@ -74,34 +76,71 @@ impl Planner<'_> {
         r: &Resource,
         at: Span,
     ) -> Result<Vec<Edit>, String> {
-        let assignments = spec.assignments()?;
+        let action = spec.action()?;
         let compiled = policy.compiled().map_err(|p| p.message.clone())?;
-        let root = match compiled.for_each.is_empty() {
-            true => &r.props,
-            false => {
-                let mut items = Vec::new();
-                for path in compiled.for_each.iter().filter(|p| p.root == "resource") {
-                    path.resolve(&r.props, &mut items);
+        // The element the finding is about, and the name of its list.
+        let mut item: Option<(&Node, &str)> = None;
+        for path in compiled.for_each.iter().filter(|p| p.root == "resource") {
+            let Some(Seg::Field(name)) = path.segs.iter().rev().find(|s| **s != Seg::Each) else {
+                continue;
+            };
+            let mut nodes = Vec::new();
+            path.resolve(&r.props, &mut nodes);
+            // As the engine binds `item`: each element of a list reached.
+            let items = nodes.into_iter().flat_map(|n| match &n.value {
+                Value::List(items) => items.iter().collect(),
+                _ => vec![n],
+            });
+            for n in items {
+                let s = n.label_span();
+                let holds = s.file == at.file && s.start <= at.start && at.end <= s.end;
+                let size = |n: &Node| n.span.end - n.span.start;
+                if holds && item.is_none_or(|(best, _)| size(n) < size(best)) {
+                    item = Some((n, name));
                 }
-                let holds = |n: &&Node| {
-                    let s = n.label_span();
-                    s.file == at.file && s.start <= at.start && at.end <= s.end
-                };
-                (items.into_iter().filter(holds))
-                    .min_by_key(|n| n.span.end - n.span.start)
-                    .ok_or("the element the finding is about was not found")?
             }
-        };
+        }
+        if item.is_none() && !compiled.for_each.is_empty() {
+            return Err(
+                "the element is not written in the resource (a resource of its own?)".into(),
+            );
+        }
+        let root = item.map_or(&r.props, |(n, _)| n);
         for path in &spec.unless {
             let segs: Vec<String> = path.split('.').map(str::to_string).collect();
             if let Ok(Reached::Value(_)) = reach(root, &segs) {
                 return Err(format!("it does not apply where `{path}` is set"));
             }
         }
+        let edits = match action {
+            Action::RemoveElement => {
+                let (node, name) = item
+                    .ok_or("`remove_element` needs a policy that checks elements (`for_each`)")?;
+                vec![self.remove(r, node, name)?]
+            }
+            Action::Set(list) => self.assign(r, root, &list, false)?,
+            Action::Add(list) => self.assign(r, root, &list, true)?,
+        };
+        Ok(edits.into_iter().map(|e| self.line_endings(e)).collect())
+    }
+
+    /// The edits giving the attributes of `list` their values below `root`
+    /// (a resource's properties or an element): replacing what is written
+    /// (not when `adding`: then it must be missing) or adding it.
+    fn assign(
+        &mut self,
+        r: &Resource,
+        root: &Node,
+        list: &[(Vec<String>, J)],
+        adding: bool,
+    ) -> Result<Vec<Edit>, String> {
         let mut edits = Vec::new();
         let mut missing: Vec<(&Node, usize, &[String], &J)> = Vec::new();
-        for (path, value) in &assignments {
+        for (path, value) in list {
             match reach(root, path)? {
+                Reached::Value(_) if adding => {
+                    return Err(format!("`{}` is written already", path.join(".")))
+                }
                 Reached::Value(node) => edits.extend(self.replace(node, value)?),
                 Reached::Missing { parent, depth } => missing.push((parent, depth, path, value)),
             }
@@ -120,6 +159,73 @@ impl Planner<'_> {
             }
         }
         Ok(edits)
+    }
+
+    /// `edit` with the line ends of its file (`\r\n` where the file has them).
+    fn line_endings(&self, mut edit: Edit) -> Edit {
+        if self.sources.get(edit.span.file).text.contains("\r\n") {
+            edit.text = edit.text.replace("\r\n", "\n").replace('\n', "\r\n");
+        }
+        edit
+    }
+
+    /// The edit removing the element `item` of the list `name`, with its
+    /// lines (or its separator), or the list's entry when it is the only one.
+    fn remove(&mut self, r: &Resource, item: &Node, name: &str) -> Result<Edit, String> {
+        let file = item.span.file;
+        let sources = self.sources;
+        let text = &sources.get(file).text;
+        let span = |range: std::ops::Range<usize>, text: String| Edit {
+            span: Span::new(file, range.start, range.end),
+            text,
+        };
+        if r.format == Format::Terraform {
+            if Syntax::of(&self.sources.get(file).path) != Syntax::Hcl {
+                return Err("elements are only removed from .tf files, not JSON".into());
+            }
+            let at = item.span.start as usize..item.span.end as usize;
+            let (range, new) = hcl::remove(text, at, name)?;
+            return Ok(span(range, new));
+        }
+        let doc = self.document(file)?;
+        let mut chain = Vec::new();
+        if !ancestors(&doc, item.span, &mut chain) {
+            return Err("the element is declared as its own resource; remove the resource".into());
+        }
+        let [.., holder, list, node] = chain.as_slice() else {
+            return Err("the element was not found in the template".into());
+        };
+        if self.users(list.span, false) > 1 {
+            return Err("the list is used by several resources (a YAML alias)".into());
+        }
+        let index = |parent: &Node, child: &Node| match &parent.value {
+            Value::List(items) => items.iter().position(|n| std::ptr::eq(n, child)),
+            Value::Map(m) => m.values().position(|n| std::ptr::eq(n, child)),
+            _ => None,
+        };
+        let at = index(list, node).ok_or("the element was not found in the template")?;
+        let range = match text::remove(text, list, at)? {
+            Some(range) => range,
+            // The only element: its list goes, with its key.
+            None => {
+                let at = index(holder, list).ok_or("the list was not found in the template")?;
+                text::remove(text, holder, at)?
+                    .ok_or("the list is the only setting of its mapping")?
+            }
+        };
+        Ok(span(range, String::new()))
+    }
+
+    /// The template `file` as parsed (once).
+    fn document(&mut self, file: FileId) -> Result<Arc<Node>, String> {
+        let sources = self.sources;
+        let doc = self.documents.entry(file).or_insert_with(|| {
+            cfn::parse_document(sources.get(file), file)
+                .ok()
+                .map(Arc::new)
+        });
+        doc.clone()
+            .ok_or_else(|| "the template does not parse".to_string())
     }
 
     /// The edit giving an existing value `value` where it was written.
@@ -202,7 +308,7 @@ impl Planner<'_> {
 
     /// The edit adding `path` (of the canonical `whole_path`) to a
     /// CloudFormation resource: to its properties when `whole`, else to the
-    /// mapping written at `parent`.
+    /// mapping written at `parent`; `value` in CloudFormation's shape.
     fn add_template(
         &mut self,
         r: &Resource,
@@ -213,59 +319,65 @@ impl Planner<'_> {
         value: &J,
     ) -> Result<Edit, String> {
         let file = if whole { r.span.file } else { parent.span.file };
-        let sources = self.sources;
-        let text = &sources.get(file).text;
-        let doc = self
-            .documents
-            .entry(file)
-            .or_insert_with(|| {
-                cfn::parse_document(sources.get(file), file)
-                    .ok()
-                    .map(Arc::new)
-            })
-            .clone()
-            .ok_or("the template does not parse")?;
+        let doc = self.document(file)?;
         let doc = &doc;
-        let (target, native) = if whole {
+        let (target, native, value) = if whole {
             let decl = find(doc, &|n| n.key_span == Some(r.span))
                 .ok_or("the resource was not found in the template")?;
             let mut native = native_path(&r.native_type, &whole_path.join("."));
             if r.native_type != PARAMETER_TYPE {
                 native.insert(0, "Properties".to_string());
             }
-            (decl, native)
+            (
+                decl,
+                native,
+                native_value(&r.native_type, whole_path, value)?,
+            )
         } else {
             let map = find(doc, &|n| {
                 n.span == parent.span && matches!(n.value, Value::Map(_))
             })
             .ok_or("the mapping to add to was not found in the template")?;
-            (map, native_path("", &path.join(".")))
+            (
+                map,
+                native_path("", &path.join(".")),
+                native_value("", path, value)?,
+            )
         };
         if self.users(target.span, false) > 1 {
             return Err("the mapping to add to is used by several resources (a YAML alias)".into());
         }
-        // Follow the keys already written, then add the rest.
+        // Follow the keys already written (into one-element lists where
+        // CloudFormation has them), then add the rest.
         let mut map = target;
         let mut rest = native.as_slice();
         while let Some((first, tail)) = rest.split_first() {
+            let key = first.trim_end_matches(LIST);
             let next = match &map.value {
-                Value::Map(m) => m.iter().find(|(k, _)| snake_case(k) == snake_case(first)),
+                Value::Map(m) => m.iter().find(|(k, _)| snake_case(k) == snake_case(key)),
                 _ => None,
             };
+            let next = next.map(|(k, n)| match (&n.value, first.ends_with(LIST)) {
+                (Value::List(items), true) if items.len() == 1 => (k, &items[0]),
+                _ => (k, n),
+            });
             match next {
                 Some((_, n)) if matches!(n.value, Value::Map(_)) => (map, rest) = (n, tail),
                 Some((k, _)) => return Err(format!("`{k}` is not written as a mapping")),
                 None => break,
             }
         }
-        if rest.is_empty() {
-            return Err("the attribute is written already".into());
-        }
+        let (first, tail) = rest
+            .split_first()
+            .ok_or("the attribute is written already")?;
+        let nested = tail.iter().rev().fold(value, |inner, seg| wrap(seg, inner));
+        let sources = self.sources;
+        let text = &sources.get(file).text;
         let (offset, new) = insert(
             text,
             map,
-            rest,
-            value,
+            first.trim_end_matches(LIST),
+            &listed(first, nested),
             Syntax::of(&self.sources.get(file).path),
         )?;
         Ok(Edit {
@@ -379,4 +491,82 @@ fn find<'a>(node: &'a Node, wanted: &dyn Fn(&Node) -> bool) -> Option<&'a Node> 
         Value::Map(m) => m.values().find_map(|n| find(n, wanted)),
         _ => None,
     }
+}
+
+/// A native path segment ending so is a list of one element in CloudFormation.
+const LIST: &str = "[]";
+
+/// `{segment: value}`, the value in a list when the segment says so.
+fn wrap(segment: &str, value: J) -> J {
+    let mut map = serde_json::Map::new();
+    map.insert(
+        segment.trim_end_matches(LIST).to_string(),
+        listed(segment, value),
+    );
+    J::Object(map)
+}
+
+fn listed(segment: &str, value: J) -> J {
+    match segment.ends_with(LIST) && !value.is_array() {
+        true => J::Array(vec![value]),
+        false => value,
+    }
+}
+
+/// `value`, written in canonical terms at `path` of a resource of
+/// `cfn_type`, in CloudFormation's shape: keys where the services declare
+/// them ([`native_path`]), else in PascalCase.
+fn native_value(cfn_type: &str, path: &[String], value: &J) -> Result<J, String> {
+    match value {
+        J::Array(items) => (items.iter())
+            .map(|v| native_value(cfn_type, path, v))
+            .collect::<Result<_, _>>()
+            .map(J::Array),
+        J::Object(m) => {
+            let base = native_path(cfn_type, &path.join("."));
+            let mut out = serde_json::Map::new();
+            for (key, v) in m {
+                let inner: Vec<String> = path.iter().chain([key]).cloned().collect();
+                let full = native_path(cfn_type, &inner.join("."));
+                let unknown = || {
+                    format!(
+                        "the CloudFormation shape of `{}` is not known",
+                        inner.join(".")
+                    )
+                };
+                let added = full.strip_prefix(base.as_slice()).ok_or_else(unknown)?;
+                let (first, tail) = added.split_first().ok_or_else(unknown)?;
+                let v = native_value(cfn_type, &inner, v)?;
+                let nested = tail.iter().rev().fold(v, |acc, seg| wrap(seg, acc));
+                out.insert(
+                    first.trim_end_matches(LIST).to_string(),
+                    listed(first, nested),
+                );
+            }
+            Ok(J::Object(out))
+        }
+        _ => Ok(value.clone()),
+    }
+}
+
+/// Fills `chain` with the nodes from `node` down to the element written at
+/// `span` in a list; false when there is none.
+fn ancestors<'a>(node: &'a Node, span: Span, chain: &mut Vec<&'a Node>) -> bool {
+    chain.push(node);
+    let (children, list): (Vec<&Node>, bool) = match &node.value {
+        Value::List(items) => (items.iter().collect(), true),
+        Value::Map(m) => (m.values().collect(), false),
+        _ => (Vec::new(), false),
+    };
+    for n in children {
+        if list && n.span == span {
+            chain.push(n);
+            return true;
+        }
+        if ancestors(n, span, chain) {
+            return true;
+        }
+    }
+    chain.pop();
+    false
 }

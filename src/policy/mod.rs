@@ -5,6 +5,7 @@ pub mod hoist;
 pub mod paths;
 
 use crate::diag::Problem;
+use crate::fix::Action;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use cel::common::types::{CelBool, CelString};
 use cel::parser::Expression;
@@ -303,6 +304,7 @@ pub fn load(source: &Arc<SourceFile>, id: FileId, builtin: bool) -> Result<Polic
         Some(spec) => spec,
         None => read_yaml(source, id)?,
     };
+    check_fix(&spec, source, id)?;
     Ok(Policy {
         spec,
         file: id,
@@ -319,6 +321,28 @@ fn read_yaml(source: &SourceFile, id: FileId) -> Result<PolicySpec, Problem> {
         });
         Problem::new(span, e.without_snippet().to_string())
     })
+}
+
+/// A malformed `fix` is an error at its key.
+fn check_fix(spec: &PolicySpec, source: &SourceFile, id: FileId) -> Result<(), Problem> {
+    let Some(fix) = &spec.fix else {
+        return Ok(());
+    };
+    let message = match fix.action() {
+        Err(e) => e,
+        Ok(Action::RemoveElement) if matches!(spec.for_each, OneOrMany::None) => {
+            "`remove_element` needs `for_each` (the elements it removes one of)".to_string()
+        }
+        Ok(_) => return Ok(()),
+    };
+    let text = &source.text;
+    let at = (text.match_indices("fix:"))
+        .find(|(i, _)| *i == 0 || text[..*i].ends_with('\n'))
+        .map_or(0, |(i, _)| i);
+    Err(Problem::new(
+        Span::new(id, at, at),
+        format!("`fix`: {message}"),
+    ))
 }
 
 fn at_start(file: &SourceFile, id: FileId, line: usize, column: usize) -> Span {
@@ -371,10 +395,6 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
             .map_err(|e| Problem::new(Span::new(id, 0, 0), format!("`{field}`: {e}")))
     };
     let for_each = parse_paths("for_each", &spec.for_each)?;
-    if let Some(fix) = &spec.fix {
-        fix.assignments()
-            .map_err(|e| Problem::new(Span::new(id, 0, 0), format!("`fix`: {e}")))?;
-    }
     let at = parse_paths("at", &spec.at)?;
     let message = compile_message(spec.message.as_deref().unwrap_or(&spec.title))
         .map_err(|e| Problem::new(Span::new(id, 0, 0), format!("`message`: {e}")))?;

@@ -4,11 +4,13 @@
 use super::counts;
 use crate::baseline::fingerprint;
 use crate::diag::Problem;
+use crate::fix::Fix;
 use crate::pipeline::Outcome;
-use crate::source::{SourceMap, Span};
+use crate::policy::Policy;
+use crate::source::{SourceFile, SourceMap, Span};
 use serde::{Serialize, Serializer};
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
 #[derive(Serialize)]
@@ -55,6 +57,102 @@ struct Finding<'a> {
     /// (absent when it fails whatever they are).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     when: Vec<When<'a>>,
+    /// The policy's fix for this finding (absent when the policy has none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<FixReport<'a>>,
+}
+
+/// A fix as `tenken check --fix` would apply it: its edits, or why it is
+/// not offered.
+#[derive(Serialize)]
+pub struct FixReport<'a> {
+    pub description: String,
+    /// Applied only with `--unsafe-fixes`.
+    #[serde(rename = "unsafe")]
+    pub replaces: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edits: Option<Vec<EditReport<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<&'a str>,
+}
+
+/// One edit: the text between `start` and `end` (1-based, the end just
+/// after the last character replaced; equal for an insertion) becomes `text`.
+#[derive(Serialize)]
+pub struct EditReport<'a> {
+    pub file: &'a str,
+    pub start: Position,
+    pub end: Position,
+    pub text: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The fixes of an outcome's findings, by finding, and the policies'
+/// descriptions of them.
+pub struct Fixes<'a> {
+    by_finding: HashMap<(&'a str, &'a str, Span), &'a Fix>,
+    policies: HashMap<&'a str, &'a Policy>,
+    sources: &'a SourceMap,
+}
+
+impl<'a> Fixes<'a> {
+    pub fn of(outcome: &'a Outcome) -> Fixes<'a> {
+        let by_finding = (outcome.fixes.iter())
+            .map(|x| ((x.rule_id.as_str(), x.resource.as_str(), x.at), x))
+            .collect();
+        let policies = (outcome.policies.iter())
+            .filter(|p| p.spec.fix.is_some())
+            .map(|p| (p.spec.id.as_str(), p))
+            .collect();
+        Fixes {
+            by_finding,
+            policies,
+            sources: &outcome.sources,
+        }
+    }
+
+    /// The fix of `f`, if its policy has one and it was planned.
+    pub fn report(&self, f: &crate::engine::Finding) -> Option<FixReport<'a>> {
+        let key = (f.rule_id.as_str(), f.resource.as_str(), f.span);
+        let fix = self.by_finding.get(&key)?;
+        let spec = self.policies.get(f.rule_id.as_str())?.spec.fix.as_ref()?;
+        let position = |file: &SourceFile, offset: u32| {
+            let at = file.line_col(offset as usize);
+            Position {
+                line: at.line,
+                column: at.column,
+            }
+        };
+        let (edits, unavailable) = match &fix.edits {
+            Ok(edits) if !edits.is_empty() => {
+                let edits = (edits.iter())
+                    .map(|e| {
+                        let file = self.sources.get(e.span.file);
+                        EditReport {
+                            file: &file.name,
+                            start: position(file, e.span.start),
+                            end: position(file, e.span.end),
+                            text: &e.text,
+                        }
+                    })
+                    .collect();
+                (Some(edits), None)
+            }
+            Ok(_) => (None, Some("there is nothing to change")),
+            Err(why) => (None, Some(why.as_str())),
+        };
+        Some(FixReport {
+            description: spec.describe(),
+            replaces: fix.replaces,
+            edits,
+            unavailable,
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -115,8 +213,13 @@ pub fn region(sources: &SourceMap, span: Span) -> Region {
     }
 }
 
-fn finding<'a>(sources: &'a SourceMap, f: &'a crate::engine::Finding) -> Finding<'a> {
+fn finding<'a>(
+    sources: &'a SourceMap,
+    f: &'a crate::engine::Finding,
+    fix: Option<FixReport<'a>>,
+) -> Finding<'a> {
     Finding {
+        fix,
         rule_id: &f.rule_id,
         severity: f.severity.to_string(),
         title: &f.title,
@@ -176,7 +279,7 @@ pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             let file = sources.get(s.at.file);
             let at = file.line_col(s.at.start as usize);
             SuppressedFinding {
-                finding: finding(sources, &s.finding),
+                finding: finding(sources, &s.finding, None),
                 suppression: Suppression {
                     tool: s.tool.as_str(),
                     reason: &s.reason,
@@ -187,10 +290,11 @@ pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             }
         })
         .collect();
+    let fixes = Fixes::of(outcome);
     let report = Report {
         version: 1,
         findings: Each(Cell::new(Some(
-            outcome.findings.iter().map(|f| finding(sources, f)),
+            (outcome.findings.iter()).map(|f| finding(sources, f, fixes.report(f))),
         ))),
         errors: problems(sources, &outcome.errors),
         warnings: problems(sources, &outcome.warnings),

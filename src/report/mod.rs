@@ -37,6 +37,11 @@ impl Format {
         matches!(self, Format::Junit | Format::Sarif)
     }
 
+    /// True if the format reports the fixes of findings.
+    pub fn shows_fixes(self) -> bool {
+        matches!(self, Format::Json | Format::Sarif)
+    }
+
     /// Writes the outcome in this format; `style` is the human format's.
     pub fn write(
         self,

@@ -1,7 +1,7 @@
 //! SARIF 2.1.0 (`--format sarif`), as GitHub code scanning reads it: rules
 //! with descriptions, help and `security-severity`; results with regions,
-//! related locations and partial fingerprints; suppressed findings as results
-//! with `suppressions`; errors, warnings and notes as tool notifications.
+//! related locations, partial fingerprints and the fixes `--fix` applies;
+//! suppressed findings as results with `suppressions`; errors, warnings and notes as tool notifications.
 //!
 //! Written with `serde_json::json!`: the document is small and fixed, and the
 //! tests validate it against the official schema.
@@ -12,7 +12,7 @@ use crate::engine::Finding;
 use crate::pipeline::Outcome;
 use crate::policy::{Policy, Severity};
 use crate::report::checkout_path;
-use crate::report::json::region;
+use crate::report::json::{region, FixReport, Fixes};
 use crate::source::{SourceMap, Span};
 use crate::suppress::Suppressed;
 use serde_json::{json, Map, Value};
@@ -142,6 +142,7 @@ fn result(
     f: &Finding,
     index: usize,
     suppressed: Option<&Suppressed>,
+    fix: Option<FixReport>,
 ) -> Value {
     let message = if f.message.is_empty() {
         &f.title
@@ -183,6 +184,9 @@ fn result(
             .collect();
         r["relatedLocations"] = json!(related);
     }
+    if let Some(fix) = fix.filter(|x| x.edits.is_some()) {
+        r["fixes"] = json!([sarif_fix(fix)]);
+    }
     if let Some(s) = suppressed {
         let mut sup = json!({
             "kind": "inSource",
@@ -193,6 +197,39 @@ fn result(
         r["suppressions"] = json!([sup]);
     }
     r
+}
+
+/// A fix as SARIF writes it: its replacements, file by file.
+fn sarif_fix(fix: FixReport) -> Value {
+    let mut changes: Vec<(&str, Vec<Value>)> = Vec::new();
+    for e in fix.edits.into_iter().flatten() {
+        let replacement = json!({
+            "deletedRegion": {
+                "startLine": e.start.line,
+                "startColumn": e.start.column,
+                "endLine": e.end.line,
+                "endColumn": e.end.column,
+            },
+            "insertedContent": { "text": e.text },
+        });
+        match changes.iter_mut().find(|(file, _)| *file == e.file) {
+            Some((_, list)) => list.push(replacement),
+            None => changes.push((e.file, vec![replacement])),
+        }
+    }
+    let changes: Vec<Value> = (changes.into_iter())
+        .map(|(file, replacements)| {
+            json!({
+                "artifactLocation": { "uri": artifact_uri(file) },
+                "replacements": replacements,
+            })
+        })
+        .collect();
+    json!({
+        "description": { "text": fix.description },
+        "artifactChanges": changes,
+        "properties": { "unsafe": fix.replaces },
+    })
 }
 
 fn notification(sources: &SourceMap, p: &Problem, level: &str) -> Value {
@@ -238,16 +275,17 @@ pub fn render(outcome: &Outcome) -> String {
         .map(|(i, p)| (p.spec.id.as_str(), i))
         .collect();
     let at = |f: &Finding| index.get(f.rule_id.as_str()).copied().unwrap_or(0);
+    let fixes = Fixes::of(outcome);
     let mut results: Vec<Value> = outcome
         .findings
         .iter()
-        .map(|f| result(sources, f, at(f), None))
+        .map(|f| result(sources, f, at(f), None, fixes.report(f)))
         .collect();
     results.extend(
         outcome
             .suppressed
             .iter()
-            .map(|s| result(sources, &s.finding, at(&s.finding), Some(s))),
+            .map(|s| result(sources, &s.finding, at(&s.finding), Some(s), None)),
     );
     let notifications: Vec<Value> = outcome
         .errors
