@@ -136,7 +136,7 @@ fn unsafe_fixes_wait_for_the_flag_and_the_output_says_so() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(read(&root.join("main.tf")), tf);
     assert!(
-        stderr(&out).contains("note: TKN-DATA-002 on aws_ebs_volume.v: not fixed: the fix makes AWS replace the resource; apply it with --unsafe-fixes"),
+        stderr(&out).contains("note: TKN-DATA-002 on aws_ebs_volume.v: not fixed: the fix is unsafe (AWS replaces the resource, or it changes what the resource does); apply it with --unsafe-fixes"),
         "{}",
         stderr(&out)
     );

@@ -654,7 +654,7 @@ fn the_quick_fix_applies_the_policys_fix_and_is_preferred_unless_unsafe() {
     let volume = actions_at(&mut client, "TKN-DATA-002");
     assert_eq!(
         volume[0]["title"],
-        "Fix TKN-DATA-002 (unsafe: AWS replaces the resource)"
+        "Fix TKN-DATA-002 (unsafe: AWS replaces the resource, or it changes what the resource does)"
     );
     assert_eq!(volume[0]["isPreferred"], false);
     assert_eq!(

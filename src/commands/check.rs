@@ -42,7 +42,8 @@ pub struct Args {
     /// Print the fixes as a unified diff; write nothing.
     #[arg(long, conflicts_with = "fix")]
     diff: bool,
-    /// With --fix or --diff, also apply fixes that make AWS replace the resource.
+    /// With --fix or --diff, also apply unsafe fixes: AWS replaces the resource,
+    /// or they change what the resource does.
     #[arg(long)]
     unsafe_fixes: bool,
 }
@@ -198,7 +199,8 @@ fn print_fix_notes(outcome: &Outcome, replacing: bool) {
         let why = match &f.edits {
             Err(reason) => format!("not fixed: {reason}"),
             Ok(_) if f.replaces && !replacing => {
-                "not fixed: the fix makes AWS replace the resource; apply it with --unsafe-fixes"
+                "not fixed: the fix is unsafe (AWS replaces the resource, or it changes what \
+                 the resource does); apply it with --unsafe-fixes"
                     .to_string()
             }
             Ok(_) => continue,

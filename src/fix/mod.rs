@@ -34,7 +34,8 @@ pub struct Fix {
     pub resource: String,
     /// The finding's span.
     pub at: Span,
-    /// AWS replaces the resource to apply it: applied only with `--unsafe-fixes`.
+    /// Unsafe: AWS replaces the resource to apply it, or it changes what the
+    /// resource does; applied only with `--unsafe-fixes`.
     pub replaces: bool,
     pub edits: Result<Vec<Edit>, String>,
 }

@@ -23,7 +23,8 @@ pub struct FixSpec {
     pub add: Option<BTreeMap<String, J>>,
     #[serde(default)]
     pub remove_element: Option<String>,
-    /// Applying the fix makes AWS replace the resource (`--unsafe-fixes`).
+    /// Applying the fix makes AWS replace the resource, or changes what the
+    /// resource does (`--unsafe-fixes`).
     #[serde(default, rename = "unsafe")]
     pub replaces: bool,
     /// Attribute paths whose presence means the fix does not apply (the
@@ -126,7 +127,7 @@ impl FixSpec {
         }
         if self.replaces {
             text.push_str(
-                " (unsafe: AWS replaces the resource or it changes behaviour; applied with --unsafe-fixes)",
+                " (unsafe: AWS replaces the resource, or it changes what the resource does; applied with --unsafe-fixes)",
             );
         }
         text

@@ -1,6 +1,6 @@
 //! Code actions: "Fix RULE-ID" applies the policy's fix that the
-//! diagnostic carries (preferred, unless AWS replaces the resource to
-//! apply it); "Suppress RULE-ID for this resource" inserts an ignore
+//! diagnostic carries (preferred, unless it is unsafe: AWS replaces the
+//! resource, or it changes what the resource does); "Suppress RULE-ID for this resource" inserts an ignore
 //! above the Terraform block or CloudFormation resource (YAML: a comment;
 //! JSON: a `Metadata` entry), with the reason left for the user to write:
 //! a tab stop in a snippet when the client takes snippet edits, else an
@@ -30,7 +30,9 @@ pub fn fix(diagnostic: &Diagnostic) -> Option<serde_json::Value> {
     let fix = diagnostic.data.as_ref()?.get("fix")?;
     let replaces = fix.get("unsafe")?.as_bool()?;
     let title = match replaces {
-        true => format!("Fix {rule} (unsafe: AWS replaces the resource)"),
+        true => format!(
+            "Fix {rule} (unsafe: AWS replaces the resource, or it changes what the resource does)"
+        ),
         false => format!("Fix {rule}"),
     };
     let action = CodeAction {
