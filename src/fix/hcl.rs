@@ -67,6 +67,26 @@ fn remove_lf(text: &str, at: Range<usize>, name: &str) -> Result<(Range<usize>, 
     Ok(minimal_edit(text, &body.to_string()))
 }
 
+/// The lines of each top-level block of `text` (from the start of its first
+/// line to the end of its last), in order: an edit inside a block is
+/// planned on these lines alone.
+pub fn top_level_blocks(text: &str) -> Vec<Range<usize>> {
+    let Ok(body) = hcl_edit::parser::parse_body(text) else {
+        return Vec::new();
+    };
+    // A block ends its line (HCL's syntax): blocks do not share lines.
+    (body.iter())
+        .filter_map(|s| s.as_block()?.span())
+        .map(|span| {
+            let start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+            let end = text[span.end..]
+                .find('\n')
+                .map_or(text.len(), |i| span.end + i + 1);
+            start..end
+        })
+        .collect()
+}
+
 /// Runs `edit` on `text` with its `\r\n` line ends read as `\n` (hcl-edit
 /// writes `\n`), the bytes it replaces mapped back to `text`; the new text
 /// has `\n` line ends.
@@ -249,6 +269,22 @@ fn minimal_edit(old: &str, new: &str) -> (Range<usize>, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn top_level_blocks_are_whole_lines() {
+        let text = "# a\nresource \"x\" \"a\" {\n  b {\n  }\n}\n\n  locals { l = 1 } # c\nz = 1\nresource \"y\" \"b\" {\n}";
+        let blocks = top_level_blocks(text);
+        let lines: Vec<&str> = blocks.iter().map(|b| &text[b.clone()]).collect();
+        assert_eq!(
+            lines,
+            [
+                "resource \"x\" \"a\" {\n  b {\n  }\n}\n",
+                "  locals { l = 1 } # c\n",
+                "resource \"y\" \"b\" {\n}"
+            ]
+        );
+        assert!(top_level_blocks("resource {").is_empty());
+    }
 
     fn added(text: &str, at: usize, path: &[&str], value: J) -> String {
         let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();

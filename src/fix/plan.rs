@@ -13,7 +13,9 @@ use crate::policy::paths::Seg;
 use crate::policy::Policy;
 use crate::source::{FileId, SourceMap, Span};
 use serde_json::Value as J;
+use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 use std::sync::Arc;
 
 /// The fixes of the `findings` of `unit` whose policy declares one.
@@ -27,7 +29,14 @@ pub fn plan(
         unit,
         sources,
         documents: HashMap::new(),
+        blocks: HashMap::new(),
+        crlf: HashMap::new(),
+        users: OnceCell::new(),
     };
+    let mut resources: HashMap<(&str, &str), &Resource> = HashMap::new();
+    for r in &unit.resources {
+        (resources.entry((&r.address, &r.native_type))).or_insert(r);
+    }
     let mut fixes = Vec::new();
     for f in findings.iter().filter(|f| !f.undecided) {
         let Some(policy) = policies.iter().find(|p| p.spec.id == f.rule_id) else {
@@ -36,8 +45,7 @@ pub fn plan(
         let Some(spec) = &policy.spec.fix else {
             continue;
         };
-        let Some(resource) = (unit.resources.iter())
-            .find(|r| r.address == f.resource && r.native_type == f.resource_type)
+        let Some(&resource) = resources.get(&(f.resource.as_str(), f.resource_type.as_str()))
         else {
             continue;
         };
@@ -57,6 +65,13 @@ struct Planner<'a> {
     sources: &'a SourceMap,
     /// CloudFormation templates as parsed, for the entries around an addition.
     documents: HashMap<FileId, Option<Arc<Node>>>,
+    /// The lines of each top-level block of a Terraform file.
+    blocks: HashMap<FileId, Vec<Range<usize>>>,
+    /// Whether a file's lines end with `\r\n`.
+    crlf: HashMap<FileId, bool>,
+    /// The resources using each value, by where it is written (and whether
+    /// through an origin there): built when first asked.
+    users: OnceCell<HashMap<(Span, bool), BTreeSet<&'a str>>>,
 }
 
 /// An attribute path and the value to give it.
@@ -68,7 +83,7 @@ enum Reached<'a> {
     Missing { parent: &'a Node, depth: usize },
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     fn edits(
         &mut self,
         policy: &Policy,
@@ -162,8 +177,12 @@ impl Planner<'_> {
     }
 
     /// `edit` with the line ends of its file (`\r\n` where the file has them).
-    fn line_endings(&self, mut edit: Edit) -> Edit {
-        if self.sources.get(edit.span.file).text.contains("\r\n") {
+    fn line_endings(&mut self, mut edit: Edit) -> Edit {
+        let sources = self.sources;
+        let file = edit.span.file;
+        let crlf =
+            *(self.crlf.entry(file)).or_insert_with(|| sources.get(file).text.contains("\r\n"));
+        if crlf {
             edit.text = edit.text.replace("\r\n", "\n").replace('\n', "\r\n");
         }
         edit
@@ -184,12 +203,15 @@ impl Planner<'_> {
                 return Err("elements are only removed from .tf files, not JSON".into());
             }
             let at = item.span.start as usize..item.span.end as usize;
-            let (range, new) = hcl::remove(text, at, name)?;
+            let (range, new) = self.in_block(file, at, |text, at| hcl::remove(text, at, name))?;
             return Ok(span(range, new));
         }
         let doc = self.document(file)?;
         let mut chain = Vec::new();
-        if !ancestors(&doc, item.span, &mut chain) {
+        // Looked for in the resource's declaration first: a template can be large.
+        let found = declaration(&doc, r).is_some_and(|d| ancestors(d, item.span, &mut chain))
+            || ancestors(&doc, item.span, &mut chain);
+        if !found {
             return Err("the element is declared as its own resource; remove the resource".into());
         }
         let [.., holder, list, node] = chain.as_slice() else {
@@ -297,13 +319,38 @@ impl Planner<'_> {
     /// How many resources use the value written at `span` (through an
     /// origin there, when `origin`).
     fn users(&self, span: Span, origin: bool) -> usize {
-        let mut users = BTreeSet::new();
-        for r in &self.unit.resources {
-            if uses(&r.props, span, origin) {
-                users.insert(&r.address);
+        let users = self.users.get_or_init(|| {
+            let mut users = HashMap::new();
+            for r in &self.unit.resources {
+                index_uses(&r.props, &r.address, &mut users);
+            }
+            users
+        });
+        users.get(&(span, origin)).map_or(0, BTreeSet::len)
+    }
+
+    /// Runs `edit` on the lines of the top-level block of Terraform `file`
+    /// that holds `at` (on the whole text when none does, or when the
+    /// block's lines alone do not parse), the range it returns mapped back.
+    fn in_block(
+        &mut self,
+        file: FileId,
+        at: Range<usize>,
+        edit: impl Fn(&str, Range<usize>) -> Result<(Range<usize>, String), String>,
+    ) -> Result<(Range<usize>, String), String> {
+        let text = &self.sources.get(file).text;
+        let blocks = (self.blocks.entry(file)).or_insert_with(|| hcl::top_level_blocks(text));
+        let i = blocks.partition_point(|b| b.end <= at.start);
+        if let Some(b) = blocks
+            .get(i)
+            .filter(|b| b.start <= at.start && at.end <= b.end)
+        {
+            let shifted = at.start - b.start..at.end - b.start;
+            if let Ok((range, new)) = edit(&text[b.clone()], shifted) {
+                return Ok((range.start + b.start..range.end + b.start, new));
             }
         }
-        users.len()
+        edit(text, at)
     }
 
     /// The edit adding `path` (of the canonical `whole_path`) to a
@@ -322,7 +369,8 @@ impl Planner<'_> {
         let doc = self.document(file)?;
         let doc = &doc;
         let (target, native, value) = if whole {
-            let decl = find(doc, &|n| n.key_span == Some(r.span))
+            let decl = declaration(doc, r)
+                .or_else(|| find(doc, &|n| n.key_span == Some(r.span)))
                 .ok_or("the resource was not found in the template")?;
             let mut native = native_path(&r.native_type, &whole_path.join("."));
             if r.native_type != PARAMETER_TYPE {
@@ -334,10 +382,10 @@ impl Planner<'_> {
                 native_value(&r.native_type, whole_path, value)?,
             )
         } else {
-            let map = find(doc, &|n| {
-                n.span == parent.span && matches!(n.value, Value::Map(_))
-            })
-            .ok_or("the mapping to add to was not found in the template")?;
+            let wanted = |n: &Node| n.span == parent.span && matches!(n.value, Value::Map(_));
+            let map = (declaration(doc, r).and_then(|d| find(d, &wanted)))
+                .or_else(|| find(doc, &wanted))
+                .ok_or("the mapping to add to was not found in the template")?;
             (
                 map,
                 native_path("", &path.join(".")),
@@ -389,7 +437,7 @@ impl Planner<'_> {
     /// The edits adding `missing` attributes to a Terraform resource, one
     /// per block added to (with hcl-edit).
     fn add_terraform(
-        &self,
+        &mut self,
         r: &Resource,
         missing: &[(&Node, usize, &[String], &J)],
         from_root: bool,
@@ -409,12 +457,13 @@ impl Planner<'_> {
         by_block
             .into_iter()
             .map(|(at, assignments)| {
-                let file = self.sources.get(at.file);
-                if Syntax::of(&file.path) != Syntax::Hcl {
+                if Syntax::of(&self.sources.get(at.file).path) != Syntax::Hcl {
                     return Err("attributes are only added to .tf files, not JSON".to_string());
                 }
-                let (range, text) =
-                    hcl::insert(&file.text, at.start as usize..at.end as usize, &assignments)?;
+                let range = at.start as usize..at.end as usize;
+                let (range, text) = self.in_block(at.file, range, |text, at| {
+                    hcl::insert(text, at, &assignments)
+                })?;
                 Ok(Edit {
                     span: Span::new(at.file, range.start, range.end),
                     text,
@@ -463,22 +512,45 @@ fn reach<'a>(root: &'a Node, path: &[String]) -> Result<Reached<'a>, String> {
     Ok(Reached::Value(node))
 }
 
-/// True if `node` or a value in it is written at `span` (through an origin
-/// there, when `origin`).
-fn uses(node: &Node, span: Span, origin: bool) -> bool {
-    let here = match origin {
-        true => node.origin.as_ref().is_some_and(|o| o.span == span),
-        false => node.span == span,
+/// Adds `address` as a user of where `node` and each value in it are
+/// written (`(span, false)`), and of their origins (`(span, true)`).
+fn index_uses<'a>(
+    node: &Node,
+    address: &'a str,
+    users: &mut HashMap<(Span, bool), BTreeSet<&'a str>>,
+) {
+    (users.entry((node.span, false)).or_default()).insert(address);
+    if let Some(o) = &node.origin {
+        (users.entry((o.span, true)).or_default()).insert(address);
+    }
+    for n in node.branches.iter().flat_map(|c| &c.when) {
+        index_uses(n, address, users);
+    }
+    match &node.value {
+        Value::List(items) => items.iter().for_each(|n| index_uses(n, address, users)),
+        Value::Map(m) => m.values().for_each(|n| index_uses(n, address, users)),
+        _ => {}
+    }
+}
+
+/// The declaration of `r` in `doc`, when it is an entry of a top-level
+/// section (`Resources`, `Parameters`) of the file it is declared in.
+fn declaration<'d>(doc: &'d Node, r: &Resource) -> Option<&'d Node> {
+    let Value::Map(sections) = &doc.value else {
+        return None;
     };
-    here || node
-        .branches
-        .as_ref()
-        .is_some_and(|c| c.when.iter().any(|n| uses(n, span, origin)))
-        || match &node.value {
-            Value::List(items) => items.iter().any(|n| uses(n, span, origin)),
-            Value::Map(m) => m.values().any(|n| uses(n, span, origin)),
-            _ => false,
-        }
+    let entries = || {
+        (sections.values())
+            .filter(|_| doc.span.file == r.span.file)
+            .filter_map(|section| match &section.value {
+                Value::Map(entries) => Some(entries),
+                _ => None,
+            })
+    };
+    let declares = |n: &&Node| n.key_span == Some(r.span);
+    // By its logical id, else by where it is declared.
+    (entries().find_map(|e| e.get(&r.address).filter(declares)))
+        .or_else(|| entries().flat_map(|e| e.values()).find(declares))
 }
 
 /// The first node of `doc` (depth first) that `wanted` holds for.
