@@ -236,7 +236,7 @@ fn module_name(line: &str) -> Option<String> {
 
 /// The end of the HCL attribute or block starting at `from`: the end of the
 /// first line where every bracket opened since `from` is closed again.
-fn hcl_extent(text: &str, from: usize) -> usize {
+pub(crate) fn hcl_extent(text: &str, from: usize) -> usize {
     let bytes = text.as_bytes();
     let (mut depth, mut i, mut in_str) = (0i32, from, false);
     while i < bytes.len() {

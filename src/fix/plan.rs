@@ -203,7 +203,8 @@ impl<'a> Planner<'a> {
                 return Err("elements are only removed from .tf files, not JSON".into());
             }
             let at = item.span.start as usize..item.span.end as usize;
-            let (range, new) = self.in_block(file, at, |text, at| hcl::remove(text, at, name))?;
+            let (range, new) =
+                self.in_block(r, file, at, |text, at| hcl::remove(text, at, name))?;
             return Ok(span(range, new));
         }
         let doc = self.document(file)?;
@@ -330,27 +331,44 @@ impl<'a> Planner<'a> {
     }
 
     /// Runs `edit` on the lines of the top-level block of Terraform `file`
-    /// that holds `at` (on the whole text when none does, or when the
-    /// block's lines alone do not parse), the range it returns mapped back.
+    /// that holds `at` (on the whole text when none does), the range it
+    /// returns mapped back; `r` is the resource the block likely declares.
     fn in_block(
         &mut self,
+        r: &Resource,
         file: FileId,
         at: Range<usize>,
         edit: impl Fn(&str, Range<usize>) -> Result<(Range<usize>, String), String>,
     ) -> Result<(Range<usize>, String), String> {
         let text = &self.sources.get(file).text;
-        let blocks = (self.blocks.entry(file)).or_insert_with(|| hcl::top_level_blocks(text));
-        let i = blocks.partition_point(|b| b.end <= at.start);
-        if let Some(b) = blocks
-            .get(i)
-            .filter(|b| b.start <= at.start && at.end <= b.end)
-        {
-            let shifted = at.start - b.start..at.end - b.start;
-            if let Ok((range, new)) = edit(&text[b.clone()], shifted) {
-                return Ok((range.start + b.start..range.end + b.start, new));
+        match self.block_of(r, file, &at) {
+            Some(b) => {
+                let (range, new) = edit(&text[b.clone()], at.start - b.start..at.end - b.start)?;
+                Ok((range.start + b.start..range.end + b.start, new))
+            }
+            None => edit(text, at),
+        }
+    }
+
+    /// The lines of the top-level block of `file` that holds `at`: those of
+    /// `r`'s declaration when they hold it and parse alone, else found by
+    /// parsing the file (once).
+    fn block_of(&mut self, r: &Resource, file: FileId, at: &Range<usize>) -> Option<Range<usize>> {
+        let text = &self.sources.get(file).text;
+        let holds = |b: &Range<usize>| b.start <= at.start && at.end <= b.end;
+        if r.span.file == file {
+            let start = text[..r.span.start as usize]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let end = (crate::suppress::hcl_extent(text, start) + 1).min(text.len());
+            let lines = start..end;
+            if holds(&lines) && hcl_edit::parser::parse_body(&text[lines.clone()]).is_ok() {
+                return Some(lines);
             }
         }
-        edit(text, at)
+        let blocks = (self.blocks.entry(file)).or_insert_with(|| hcl::top_level_blocks(text));
+        let i = blocks.partition_point(|b| b.end <= at.start);
+        blocks.get(i).filter(|b| holds(b)).cloned()
     }
 
     /// The edit adding `path` (of the canonical `whole_path`) to a
@@ -461,7 +479,7 @@ impl<'a> Planner<'a> {
                     return Err("attributes are only added to .tf files, not JSON".to_string());
                 }
                 let range = at.start as usize..at.end as usize;
-                let (range, text) = self.in_block(at.file, range, |text, at| {
+                let (range, text) = self.in_block(r, at.file, range, |text, at| {
                     hcl::insert(text, at, &assignments)
                 })?;
                 Ok(Edit {
