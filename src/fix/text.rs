@@ -117,9 +117,13 @@ pub fn remove(text: &str, container: &Node, index: usize) -> Result<Option<Range
 }
 
 /// Where the value of `node` ends: after the closing bracket of a flow
-/// collection (the parser's span may stop before it).
+/// collection (the parser's span may stop before it), after the last line
+/// of a block scalar (the parser's span runs on to the next token).
 fn end_of(text: &str, node: &Node) -> usize {
     let start = node.span.start as usize;
+    if let Some(end) = block_scalar_end(text, node) {
+        return end;
+    }
     let bytes = text.as_bytes();
     if !matches!(bytes.get(start), Some(b'{' | b'[')) {
         return node.span.end as usize;
@@ -150,6 +154,31 @@ fn end_of(text: &str, node: &Node) -> usize {
         }
     }
     node.span.end as usize
+}
+
+/// Where the block scalar (`|`, `>-`, ...) `node` ends: after its last
+/// line, its kept (`+`) blank lines included; `None` when it is none. Its
+/// span starts at its first line (at its tag, when it has one) and runs on
+/// to the next token.
+fn block_scalar_end(text: &str, node: &Node) -> Option<usize> {
+    let (start, end) = (node.span.start as usize, node.span.end as usize);
+    // The indicator ends the header line (but for a comment).
+    let indicator = |line: &str| {
+        let last = line.split(" #").next()?.split_whitespace().last()?;
+        let mut chars = last.chars();
+        let block =
+            matches!(chars.next(), Some('|' | '>')) && chars.all(|c| "+-0123456789".contains(c));
+        block.then(|| last.contains('+'))
+    };
+    let before = text[..start].trim_end();
+    let keep = indicator(&text[start..line_end(text, start)])
+        .or_else(|| indicator(&before[before.rfind('\n').map_or(0, |i| i + 1)..]))?;
+    let value = text.get(start..end)?;
+    let kept = match keep {
+        true => value.trim_end_matches([' ', '\t']),
+        false => value.trim_end(),
+    };
+    Some(start + kept.len())
 }
 
 /// The end of the line holding `at` (before its `\r\n` or `\n`).
@@ -263,6 +292,35 @@ mod tests {
         assert_eq!(
             added(text, "M", json!({"HttpTokens": "required"})),
             "P:\n    A: 1 # one\n    B: !Ref X\n    M:\n      HttpTokens: required\nQ: 2\n"
+        );
+    }
+
+    #[test]
+    fn a_block_scalar_ends_at_its_last_line_not_at_the_next_key() {
+        let text = "R:\n  P:\n    A: 1\n    D: >-\n      folded\n      text\n  Q:\n    B: 2\n";
+        let doc = parsed(text);
+        let map = doc.get("R").unwrap().get("P").unwrap();
+        let (at, new) = insert(text, map, "C", &J::Bool(true), Syntax::Yaml).unwrap();
+        assert_eq!(
+            &text[..at],
+            "R:\n  P:\n    A: 1\n    D: >-\n      folded\n      text"
+        );
+        assert_eq!(new, "\n    C: true");
+        let text = "P:\n  D: !Sub |\n    one\n\n    # two\n\n# about Q\nQ: 1\n";
+        assert_eq!(
+            added(text, "C", J::Bool(true)),
+            "P:\n  D: !Sub |\n    one\n\n    # two\n  C: true\n\n# about Q\nQ: 1\n"
+        );
+        let text = "P:\n  D: |\nQ: 1\n";
+        assert_eq!(
+            added(text, "C", J::Bool(true)),
+            "P:\n  D: |\n  C: true\nQ: 1\n"
+        );
+        // Kept trailing blank lines are part of the value.
+        let text = "P:\n  D: |+\n    one\n\nQ: 1\n";
+        assert_eq!(
+            added(text, "C", J::Bool(true)),
+            "P:\n  D: |+\n    one\n\n  C: true\nQ: 1\n"
         );
     }
 
