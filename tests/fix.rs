@@ -178,6 +178,21 @@ fn a_value_from_a_variable_is_fixed_where_it_is_written_only_when_nothing_else_u
 }
 
 #[test]
+fn a_variable_used_by_one_block_with_count_is_fixed_for_its_instances() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let tf = "variable \"enc\" {\n  default = false\n}\n\nresource \"aws_ebs_volume\" \"v\" {\n  count             = 2\n  availability_zone = \"eu-west-1a\"\n  encrypted         = var.enc\n}\n";
+    std::fs::write(root.join("main.tf"), tf).unwrap();
+    let only = ["--only", "TKN-DATA-002", "--unsafe-fixes"];
+    let out = tenken(&root, &[&["check", "--fix", "."], &only[..]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("main.tf")),
+        tf.replace("default = false", "default = true")
+    );
+}
+
+#[test]
 fn links_files_outside_the_root_and_terraform_modules_are_not_written() {
     let outside = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -295,12 +295,13 @@ impl Planner<'_> {
     }
 
     /// How many resources use the value written at `span` (through an
-    /// origin there, when `origin`).
+    /// origin there, when `origin`): the instances of one block (`count`,
+    /// `for_each`, a module's) are one.
     fn users(&self, span: Span, origin: bool) -> usize {
         let mut users = BTreeSet::new();
         for r in &self.unit.resources {
             if uses(&r.props, span, origin) {
-                users.insert(&r.address);
+                users.insert(r.span);
             }
         }
         users.len()
