@@ -46,14 +46,18 @@ pub fn insert(
     let start = map.span.start as usize;
     let key = name(key, syntax);
     let flow = text[start..].starts_with('{');
-    let Some(last_end) = entries.values().map(|v| end_of(text, v)).max() else {
+    // The entries written here: not those merged in (`<<: *a`), written
+    // before the mapping.
+    let entries: Vec<&Node> = (entries.values())
+        .filter(|v| v.key_span.is_none_or(|k| k.start as usize >= start))
+        .collect();
+    let Some(last_end) = entries.iter().map(|v| written_end(text, v)).max() else {
         if !flow {
             return Err("the mapping to add to is empty".into());
         }
         return Ok((start + 1, format!("{key}: {}", inline(value, syntax))));
     };
-    let first_key = entries
-        .values()
+    let first_key = (entries.iter())
         .filter_map(|v| v.key_span)
         .map(|k| k.start as usize)
         .min()
@@ -114,6 +118,18 @@ pub fn remove(text: &str, container: &Node, index: usize) -> Result<Option<Range
         return Err("the element shares its lines with others".into());
     }
     Ok(Some(first..last))
+}
+
+/// Where the entry `node` of a mapping ends as written there: after its
+/// alias (`K: *a`; the node is the anchor's value, written before).
+fn written_end(text: &str, node: &Node) -> usize {
+    let Some(key) = node.key_span.filter(|k| node.span.start < k.end) else {
+        return end_of(text, node);
+    };
+    let rest = &text[key.end as usize..];
+    let alias = rest.trim_start_matches(|c: char| c == ':' || c.is_whitespace());
+    let name = alias.find(|c: char| c.is_whitespace() || ",]}".contains(c));
+    key.end as usize + rest.len() - alias.len() + name.unwrap_or(alias.len())
 }
 
 /// Where the value of `node` ends: after the closing bracket of a flow
@@ -321,6 +337,24 @@ mod tests {
         assert_eq!(
             added(text, "C", J::Bool(true)),
             "P:\n  D: |+\n    one\n\n  C: true\nQ: 1\n"
+        );
+    }
+
+    #[test]
+    fn aliases_and_merged_entries_are_not_where_the_mapping_is_written() {
+        let text = "A: &a\n  X: 1\nP:\n  K: *a\nQ: 1\n";
+        assert_eq!(
+            added(text, "C", J::Bool(true)),
+            "A: &a\n  X: 1\nP:\n  K: *a\n  C: true\nQ: 1\n"
+        );
+        assert_eq!(
+            added("A: &a {X: 1}\nP: {K: *a}\n", "C", J::Bool(true)),
+            "A: &a {X: 1}\nP: {K: *a, C: true}\n"
+        );
+        let text = "A: &a\n    X: 1\nP:\n  <<: *a\n  K: 2\nQ: 1\n";
+        assert_eq!(
+            added(text, "C", J::Bool(true)),
+            "A: &a\n    X: 1\nP:\n  <<: *a\n  K: 2\n  C: true\nQ: 1\n"
         );
     }
 
