@@ -40,17 +40,13 @@ pub fn insert(
     value: &J,
     syntax: Syntax,
 ) -> Result<(usize, String), String> {
-    let Value::Map(entries) = &map.value else {
+    if !matches!(map.value, Value::Map(_)) {
         return Err("the place to add to is not a mapping".into());
-    };
+    }
     let start = map.span.start as usize;
     let key = name(key, syntax);
     let flow = text[start..].starts_with('{');
-    // The entries written here: not those merged in (`<<: *a`), written
-    // before the mapping.
-    let entries: Vec<&Node> = (entries.values())
-        .filter(|v| v.key_span.is_none_or(|k| k.start as usize >= start))
-        .collect();
+    let entries = written(map);
     let Some(last_end) = entries.iter().map(|v| written_end(text, v)).max() else {
         if !flow {
             return Err("the mapping to add to is empty".into());
@@ -120,10 +116,22 @@ pub fn remove(text: &str, container: &Node, index: usize) -> Result<Option<Range
     Ok(Some(first..last))
 }
 
+/// The entries written in the mapping `map`, keys and all: not those
+/// merged in (`<<: *a`, written before it), nor an intrinsic function's
+/// (`!Ref X`).
+fn written(map: &Node) -> Vec<&Node> {
+    let Value::Map(entries) = &map.value else {
+        return Vec::new();
+    };
+    (entries.values())
+        .filter(|v| v.key_span.is_some_and(|k| k.start >= map.span.start))
+        .collect()
+}
+
 /// Where the entry `node` of a mapping ends as written there: after its
 /// alias (`K: *a`; the node is the anchor's value, written before).
 fn written_end(text: &str, node: &Node) -> usize {
-    let Some(key) = node.key_span.filter(|k| node.span.start < k.end) else {
+    let Some(key) = node.key_span.filter(|k| node.span.start < k.start) else {
         return end_of(text, node);
     };
     let rest = &text[key.end as usize..];
@@ -134,7 +142,8 @@ fn written_end(text: &str, node: &Node) -> usize {
 
 /// Where the value of `node` ends: after the closing bracket of a flow
 /// collection (the parser's span may stop before it), after the last line
-/// of a block scalar (the parser's span runs on to the next token).
+/// of a block scalar (the parser's span runs on to the next token), where
+/// the last element of a block collection ends.
 fn end_of(text: &str, node: &Node) -> usize {
     let start = node.span.start as usize;
     if let Some(end) = block_scalar_end(text, node) {
@@ -142,7 +151,12 @@ fn end_of(text: &str, node: &Node) -> usize {
     }
     let bytes = text.as_bytes();
     if !matches!(bytes.get(start), Some(b'{' | b'[')) {
-        return node.span.end as usize;
+        let last = match &node.value {
+            Value::List(items) => items.iter().map(|n| end_of(text, n)).max(),
+            Value::Map(_) => (written(node).iter()).map(|n| written_end(text, n)).max(),
+            _ => None,
+        };
+        return last.unwrap_or(node.span.end as usize);
     }
     let (mut depth, mut quote, mut escaped) = (0usize, None, false);
     for (i, &b) in bytes.iter().enumerate().skip(start) {
@@ -356,6 +370,14 @@ mod tests {
             added(text, "C", J::Bool(true)),
             "A: &a\n    X: 1\nP:\n  <<: *a\n  K: 2\n  C: true\nQ: 1\n"
         );
+    }
+
+    #[test]
+    fn a_collection_ending_in_a_block_scalar_is_removed_with_its_lines_only() {
+        let text = "P:\n  L:\n    - A: 1\n      D: |\n        x\n  M: 1\n";
+        let doc = parsed(text);
+        let range = remove(text, doc.get("P").unwrap(), 0).unwrap().unwrap();
+        assert_eq!(&text[range], "  L:\n    - A: 1\n      D: |\n        x\n");
     }
 
     #[test]
