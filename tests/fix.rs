@@ -193,6 +193,20 @@ fn a_variable_used_by_one_block_with_count_is_fixed_for_its_instances() {
 }
 
 #[test]
+fn opentofu_files_are_fixed_as_terraform() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let tofu = "resource \"aws_kms_key\" \"k\" {\n  description = \"k\"\n}\n";
+    std::fs::write(root.join("main.tofu"), tofu).unwrap();
+    let out = tenken(&root, &["check", "--fix", "--only", "TKN-DATA-019", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("main.tofu")),
+        tofu.replace("\"k\"\n}", "\"k\"\n  enable_key_rotation = true\n}")
+    );
+}
+
+#[test]
 fn links_files_outside_the_root_and_terraform_modules_are_not_written() {
     let outside = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();

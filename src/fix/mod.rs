@@ -60,7 +60,10 @@ pub enum Syntax {
 impl Syntax {
     pub fn of(path: &Path) -> Syntax {
         let name = path.to_string_lossy();
-        if name.ends_with(".tf") || name.ends_with(".tfvars") {
+        if [".tf", ".tofu", ".tfvars"]
+            .iter()
+            .any(|e| name.ends_with(e))
+        {
             Syntax::Hcl
         } else if name.ends_with(".json") {
             Syntax::Json

@@ -181,7 +181,7 @@ impl Planner<'_> {
         };
         if r.format == Format::Terraform {
             if Syntax::of(&self.sources.get(file).path) != Syntax::Hcl {
-                return Err("elements are only removed from .tf files, not JSON".into());
+                return Err("elements are only removed from .tf and .tofu files, not JSON".into());
             }
             let at = item.span.start as usize..item.span.end as usize;
             let (range, new) = hcl::remove(text, at, name)?;
@@ -412,7 +412,9 @@ impl Planner<'_> {
             .map(|(at, assignments)| {
                 let file = self.sources.get(at.file);
                 if Syntax::of(&file.path) != Syntax::Hcl {
-                    return Err("attributes are only added to .tf files, not JSON".to_string());
+                    return Err(
+                        "attributes are only added to .tf and .tofu files, not JSON".to_string()
+                    );
                 }
                 let (range, text) =
                     hcl::insert(&file.text, at.start as usize..at.end as usize, &assignments)?;
