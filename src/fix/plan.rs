@@ -13,6 +13,7 @@ use crate::policy::paths::Seg;
 use crate::policy::Policy;
 use crate::source::{FileId, SourceMap, Span};
 use serde_json::Value as J;
+use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ pub fn plan(
         unit,
         sources,
         documents: HashMap::new(),
+        users: OnceCell::new(),
     };
     let mut fixes = Vec::new();
     for f in findings.iter().filter(|f| !f.undecided) {
@@ -57,6 +59,9 @@ struct Planner<'a> {
     sources: &'a SourceMap,
     /// CloudFormation templates as parsed, for the entries around an addition.
     documents: HashMap<FileId, Option<Arc<Node>>>,
+    /// The resources (their declarations) using the value written at a
+    /// span, by the span and whether it is used through an origin there.
+    users: OnceCell<HashMap<(Span, bool), BTreeSet<Span>>>,
 }
 
 /// An attribute path and the value to give it.
@@ -189,7 +194,9 @@ impl Planner<'_> {
         }
         let doc = self.document(file)?;
         let mut chain = Vec::new();
-        if !ancestors(&doc, item.span, &mut chain) {
+        let in_declaration =
+            declaration(&doc, r).is_some_and(|d| ancestors(d, item.span, &mut chain));
+        if !in_declaration && !ancestors(&doc, item.span, &mut chain) {
             return Err("the element is declared as its own resource; remove the resource".into());
         }
         let [.., holder, list, node] = chain.as_slice() else {
@@ -298,13 +305,16 @@ impl Planner<'_> {
     /// origin there, when `origin`): the instances of one block (`count`,
     /// `for_each`, a module's) are one.
     fn users(&self, span: Span, origin: bool) -> usize {
-        let mut users = BTreeSet::new();
-        for r in &self.unit.resources {
-            if uses(&r.props, span, origin) {
-                users.insert(r.span);
+        let users = self.users.get_or_init(|| {
+            let mut users = HashMap::new();
+            for r in &self.unit.resources {
+                uses(&r.props, &mut |at| {
+                    users.entry(at).or_insert_with(BTreeSet::new).insert(r.span);
+                });
             }
-        }
-        users.len()
+            users
+        });
+        users.get(&(span, origin)).map_or(0, BTreeSet::len)
     }
 
     /// The edit adding `path` (of the canonical `whole_path`) to a
@@ -323,8 +333,7 @@ impl Planner<'_> {
         let doc = self.document(file)?;
         let doc = &doc;
         let (target, native, value) = if whole {
-            let decl = find(doc, &|n| n.key_span == Some(r.span))
-                .ok_or("the resource was not found in the template")?;
+            let decl = declaration(doc, r).ok_or("the resource was not found in the template")?;
             let mut native = native_path(&r.native_type, &whole_path.join("."));
             if r.native_type != PARAMETER_TYPE {
                 native.insert(0, "Properties".to_string());
@@ -335,10 +344,10 @@ impl Planner<'_> {
                 native_value(&r.native_type, whole_path, value)?,
             )
         } else {
-            let map = find(doc, &|n| {
-                n.span == parent.span && matches!(n.value, Value::Map(_))
-            })
-            .ok_or("the mapping to add to was not found in the template")?;
+            let wanted = |n: &Node| n.span == parent.span && matches!(n.value, Value::Map(_));
+            let map = (declaration(doc, r).and_then(|d| find(d, &wanted)))
+                .or_else(|| find(doc, &wanted))
+                .ok_or("the mapping to add to was not found in the template")?;
             (
                 map,
                 native_path("", &path.join(".")),
@@ -466,22 +475,30 @@ fn reach<'a>(root: &'a Node, path: &[String]) -> Result<Reached<'a>, String> {
     Ok(Reached::Value(node))
 }
 
-/// True if `node` or a value in it is written at `span` (through an origin
-/// there, when `origin`).
-fn uses(node: &Node, span: Span, origin: bool) -> bool {
-    let here = match origin {
-        true => node.origin.as_ref().is_some_and(|o| o.span == span),
-        false => node.span == span,
-    };
-    here || node
-        .branches
-        .as_ref()
-        .is_some_and(|c| c.when.iter().any(|n| uses(n, span, origin)))
-        || match &node.value {
-            Value::List(items) => items.iter().any(|n| uses(n, span, origin)),
-            Value::Map(m) => m.values().any(|n| uses(n, span, origin)),
-            _ => false,
-        }
+/// Calls `found` with where `node` and each value in it are written, and
+/// the origins they come from (`(span, true)`).
+fn uses(node: &Node, found: &mut impl FnMut((Span, bool))) {
+    found((node.span, false));
+    if let Some(o) = &node.origin {
+        found((o.span, true));
+    }
+    for n in node.branches.iter().flat_map(|c| &c.when) {
+        uses(n, found);
+    }
+    match &node.value {
+        Value::List(items) => items.iter().for_each(|n| uses(n, found)),
+        Value::Map(m) => m.values().for_each(|n| uses(n, found)),
+        _ => {}
+    }
+}
+
+/// The declaration of the resource or parameter `r` in the template `doc`.
+fn declaration<'a>(doc: &'a Node, r: &Resource) -> Option<&'a Node> {
+    let declared = |n: &&Node| n.key_span == Some(r.span);
+    (["Resources", "Parameters"].iter())
+        .filter_map(|section| doc.get(section)?.get(&r.address))
+        .find(declared)
+        .or_else(|| find(doc, &|n| n.key_span == Some(r.span)))
 }
 
 /// The first node of `doc` (depth first) that `wanted` holds for.
