@@ -207,6 +207,39 @@ fn opentofu_files_are_fixed_as_terraform() {
 }
 
 #[test]
+fn a_parameter_default_is_not_fixed_to_a_value_its_allowed_values_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let template = "Parameters:\n  Enc:\n    Type: String\n    Default: \"false\"\n    AllowedValues: [\"false\"]\nResources:\n  V:\n    Type: AWS::EC2::Volume\n    Properties:\n      AvailabilityZone: a\n      Encrypted: !Ref Enc\n";
+    std::fs::write(root.join("t.yaml"), template).unwrap();
+    let args = [
+        "check",
+        "--fix",
+        "--unsafe-fixes",
+        "--only",
+        "TKN-DATA-002",
+        ".",
+    ];
+    let out = tenken(&root, &args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(read(&root.join("t.yaml")), template);
+    let err = stderr(&out);
+    assert!(
+        err.contains("not fixed: the AllowedValues of parameter Enc do not hold true"),
+        "{err}"
+    );
+    // With the value allowed, the default is fixed.
+    let allowed = template.replace("[\"false\"]", "[\"false\", \"true\"]");
+    std::fs::write(root.join("t.yaml"), &allowed).unwrap();
+    let out = tenken(&root, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("t.yaml")),
+        allowed.replace("Default: \"false\"", "Default: \"true\"")
+    );
+}
+
+#[test]
 fn links_files_outside_the_root_and_terraform_modules_are_not_written() {
     let outside = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();

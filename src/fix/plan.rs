@@ -236,7 +236,7 @@ impl Planner<'_> {
     }
 
     /// The edit giving an existing value `value` where it was written.
-    fn replace(&self, node: &Node, value: &J) -> Result<Option<Edit>, String> {
+    fn replace(&mut self, node: &Node, value: &J) -> Result<Option<Edit>, String> {
         if node.to_json().as_ref() == Some(value) {
             return Ok(None);
         }
@@ -246,12 +246,7 @@ impl Planner<'_> {
                 choice.on
             ));
         }
-        let current = match &node.value {
-            Value::Bool(b) => b.to_string(),
-            Value::Int(i) => i.to_string(),
-            Value::Str(s) => s.clone(),
-            _ => String::new(),
-        };
+        let current = plain(node);
         // Where the value is written as it is: where it came from (a
         // default, a tfvars line), else where it is used (a module input).
         let origin = node.origin.as_ref();
@@ -287,6 +282,9 @@ impl Planner<'_> {
                 None => format!("the value is written once for {users} resources (a YAML alias)"),
             });
         }
+        if via_origin {
+            self.allowed(span, value)?;
+        }
         let file = self.sources.get(span.file);
         let syntax = Syntax::of(&file.path);
         let text = match (quote, value) {
@@ -299,6 +297,38 @@ impl Planner<'_> {
             _ => literal(value, syntax),
         };
         Ok(Some(Edit { span, text }))
+    }
+
+    /// Checks that the CloudFormation parameter whose `Default` is written
+    /// at `span` (if it is one) allows `value`.
+    fn allowed(&mut self, span: Span, value: &J) -> Result<(), String> {
+        if Syntax::of(&self.sources.get(span.file).path) == Syntax::Hcl {
+            return Ok(());
+        }
+        let Ok(doc) = self.document(span.file) else {
+            return Ok(());
+        };
+        let params = doc.get("Parameters").map(|p| &p.value);
+        let Some(Value::Map(params)) = params else {
+            return Ok(());
+        };
+        let declared =
+            (params.iter()).find(|(_, p)| p.get("Default").is_some_and(|d| d.span == span));
+        let Some((name, allowed)) =
+            declared.and_then(|(n, p)| Some((n, p.get("AllowedValues")?.as_list()?)))
+        else {
+            return Ok(());
+        };
+        let text = match value {
+            J::String(s) => s.clone(),
+            v => v.to_string(),
+        };
+        match allowed.iter().any(|a| plain(a) == text) {
+            true => Ok(()),
+            false => Err(format!(
+                "the AllowedValues of parameter {name} do not hold {text}"
+            )),
+        }
     }
 
     /// How many resources use the value written at `span` (through an
@@ -433,6 +463,16 @@ impl Planner<'_> {
                 })
             })
             .collect()
+    }
+}
+
+/// A scalar's value as text (empty for other values).
+fn plain(node: &Node) -> String {
+    match &node.value {
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Str(s) => s.clone(),
+        _ => String::new(),
     }
 }
 
