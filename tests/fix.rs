@@ -240,6 +240,28 @@ fn a_parameter_default_is_not_fixed_to_a_value_its_allowed_values_refuse() {
 }
 
 #[test]
+fn two_fixes_adding_the_same_missing_mapping_write_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let yaml =
+        "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n  U: {Type: AWS::CloudTrail::Trail}\n";
+    let json = "{\"Resources\": {\"T\": {\"Type\": \"AWS::CloudTrail::Trail\"}}}\n";
+    std::fs::write(root.join("t.yaml"), yaml).unwrap();
+    std::fs::write(root.join("t.json"), json).unwrap();
+    let only = ["--only", "TKN-LOG-001", "--only", "TKN-LOG-002"];
+    let out = tenken(&root, &[&["check", "--fix", "."], &only[..]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("t.yaml")),
+        "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      EnableLogFileValidation: true\n      IsMultiRegionTrail: true\n  U: {Type: AWS::CloudTrail::Trail, Properties: {EnableLogFileValidation: true, IsMultiRegionTrail: true}}\n"
+    );
+    assert_eq!(
+        read(&root.join("t.json")),
+        "{\"Resources\": {\"T\": {\"Type\": \"AWS::CloudTrail::Trail\", \"Properties\": {\"EnableLogFileValidation\": true, \"IsMultiRegionTrail\": true}}}}\n"
+    );
+}
+
+#[test]
 fn links_files_outside_the_root_and_terraform_modules_are_not_written() {
     let outside = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
