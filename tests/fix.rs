@@ -262,6 +262,36 @@ fn two_fixes_adding_the_same_missing_mapping_write_it_once() {
 }
 
 #[test]
+fn removing_every_element_of_a_list_removes_its_key_not_leaving_it_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let rule = |port: u32| {
+        format!("        - IpProtocol: tcp\n          FromPort: {port}\n          ToPort: {port}\n          CidrIp: 0.0.0.0/0\n")
+    };
+    let head = "Resources:\n  SG:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: x\n";
+    let yaml = format!(
+        "{head}      SecurityGroupIngress:\n{}{}      VpcId: v\n",
+        rule(22),
+        rule(3389)
+    );
+    std::fs::write(root.join("t.yaml"), yaml).unwrap();
+    let args = [
+        "check",
+        "--fix",
+        "--unsafe-fixes",
+        "--only",
+        "TKN-NET-001",
+        ".",
+    ];
+    let out = tenken(&root, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("t.yaml")),
+        format!("{head}      VpcId: v\n")
+    );
+}
+
+#[test]
 fn links_files_outside_the_root_and_terraform_modules_are_not_written() {
     let outside = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();

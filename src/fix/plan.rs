@@ -29,6 +29,7 @@ pub fn plan(
         sources,
         documents: HashMap::new(),
         users: OnceCell::new(),
+        findings,
     };
     let mut fixes = Vec::new();
     for f in findings.iter().filter(|f| !f.undecided) {
@@ -62,6 +63,8 @@ struct Planner<'a> {
     /// The resources (their declarations) using the value written at a
     /// span, by the span and whether it is used through an origin there.
     users: OnceCell<HashMap<(Span, bool), BTreeSet<Span>>>,
+    /// The findings planned for.
+    findings: &'a [Finding],
 }
 
 /// An attribute path and the value to give it.
@@ -121,7 +124,7 @@ impl Planner<'_> {
             Action::RemoveElement => {
                 let (node, name) = item
                     .ok_or("`remove_element` needs a policy that checks elements (`for_each`)")?;
-                vec![self.remove(r, node, name)?]
+                vec![self.remove(&policy.spec.id, r, node, name)?]
             }
             Action::Set(list) => self.assign(r, root, &list, false)?,
             Action::Add(list) => self.assign(r, root, &list, true)?,
@@ -176,7 +179,13 @@ impl Planner<'_> {
 
     /// The edit removing the element `item` of the list `name`, with its
     /// lines (or its separator), or the list's entry when it is the only one.
-    fn remove(&mut self, r: &Resource, item: &Node, name: &str) -> Result<Edit, String> {
+    fn remove(
+        &mut self,
+        rule: &str,
+        r: &Resource,
+        item: &Node,
+        name: &str,
+    ) -> Result<Edit, String> {
         let file = item.span.file;
         let sources = self.sources;
         let text = &sources.get(file).text;
@@ -211,7 +220,16 @@ impl Planner<'_> {
             _ => None,
         };
         let at = index(list, node).ok_or("the element was not found in the template")?;
-        let range = match text::remove(text, list, at)? {
+        // Every element offends (each one's fix is this same edit): the list
+        // goes, with its key, rather than being left empty.
+        let every = list
+            .as_list()
+            .is_some_and(|items| items.iter().all(|n| self.offends(rule, r, n.span)));
+        let alone = match every {
+            true => None,
+            false => text::remove(text, list, at)?,
+        };
+        let range = match alone {
             Some(range) => range,
             // The only element: its list goes, with its key.
             None => {
@@ -221,6 +239,18 @@ impl Planner<'_> {
             }
         };
         Ok(span(range, String::new()))
+    }
+
+    /// True if a finding of `rule` on `r` points inside `span`.
+    fn offends(&self, rule: &str, r: &Resource, span: Span) -> bool {
+        self.findings.iter().any(|f| {
+            !f.undecided
+                && f.rule_id == rule
+                && f.resource == r.address
+                && f.span.file == span.file
+                && span.start <= f.span.start
+                && f.span.end <= span.end
+        })
     }
 
     /// The template `file` as parsed (once).
