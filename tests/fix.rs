@@ -292,6 +292,21 @@ fn removing_every_element_of_a_list_removes_its_key_not_leaving_it_empty() {
 }
 
 #[test]
+fn lines_added_end_as_the_line_they_are_added_at_in_a_file_of_mixed_line_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let yaml =
+        "Resources:\r\n  K:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy: {}\n";
+    std::fs::write(root.join("t.yaml"), yaml).unwrap();
+    let out = tenken(&root, &["check", "--fix", "--only", "TKN-DATA-019", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("t.yaml")),
+        format!("{yaml}      EnableKeyRotation: true\n")
+    );
+}
+
+#[test]
 fn links_files_outside_the_root_and_terraform_modules_are_not_written() {
     let outside = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();

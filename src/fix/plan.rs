@@ -169,9 +169,16 @@ impl Planner<'_> {
         Ok(edits)
     }
 
-    /// `edit` with the line ends of its file (`\r\n` where the file has them).
+    /// `edit` with the line ends of the line it starts on (`\r\n` where it
+    /// has one; else those of the line before, the last one).
     fn line_endings(&self, mut edit: Edit) -> Edit {
-        if self.sources.get(edit.span.file).text.contains("\r\n") {
+        let text = &self.sources.get(edit.span.file).text;
+        let at = edit.span.start as usize;
+        let crlf = match text[at..].find('\n') {
+            Some(i) => text[..at + i].ends_with('\r'),
+            None => (text[..at].rfind('\n')).is_some_and(|i| text[..i].ends_with('\r')),
+        };
+        if crlf {
             edit.text = edit.text.replace("\r\n", "\n").replace('\n', "\r\n");
         }
         edit
