@@ -178,6 +178,135 @@ fn a_value_from_a_variable_is_fixed_where_it_is_written_only_when_nothing_else_u
 }
 
 #[test]
+fn a_variable_used_by_one_block_with_count_is_fixed_for_its_instances() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let tf = "variable \"enc\" {\n  default = false\n}\n\nresource \"aws_ebs_volume\" \"v\" {\n  count             = 2\n  availability_zone = \"eu-west-1a\"\n  encrypted         = var.enc\n}\n";
+    std::fs::write(root.join("main.tf"), tf).unwrap();
+    let only = ["--only", "TKN-DATA-002", "--unsafe-fixes"];
+    let out = tenken(&root, &[&["check", "--fix", "."], &only[..]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("main.tf")),
+        tf.replace("default = false", "default = true")
+    );
+}
+
+#[test]
+fn opentofu_files_are_fixed_as_terraform() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let tofu = "resource \"aws_kms_key\" \"k\" {\n  description = \"k\"\n}\n";
+    std::fs::write(root.join("main.tofu"), tofu).unwrap();
+    let out = tenken(&root, &["check", "--fix", "--only", "TKN-DATA-019", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("main.tofu")),
+        tofu.replace("\"k\"\n}", "\"k\"\n  enable_key_rotation = true\n}")
+    );
+}
+
+#[test]
+fn a_parameter_default_is_not_fixed_to_a_value_its_allowed_values_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let template = "Parameters:\n  Enc:\n    Type: String\n    Default: \"false\"\n    AllowedValues: [\"false\"]\nResources:\n  V:\n    Type: AWS::EC2::Volume\n    Properties:\n      AvailabilityZone: a\n      Encrypted: !Ref Enc\n";
+    std::fs::write(root.join("t.yaml"), template).unwrap();
+    let args = [
+        "check",
+        "--fix",
+        "--unsafe-fixes",
+        "--only",
+        "TKN-DATA-002",
+        ".",
+    ];
+    let out = tenken(&root, &args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(read(&root.join("t.yaml")), template);
+    let err = stderr(&out);
+    assert!(
+        err.contains("not fixed: the AllowedValues of parameter Enc do not hold true"),
+        "{err}"
+    );
+    // With the value allowed, the default is fixed.
+    let allowed = template.replace("[\"false\"]", "[\"false\", \"true\"]");
+    std::fs::write(root.join("t.yaml"), &allowed).unwrap();
+    let out = tenken(&root, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("t.yaml")),
+        allowed.replace("Default: \"false\"", "Default: \"true\"")
+    );
+}
+
+#[test]
+fn two_fixes_adding_the_same_missing_mapping_write_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let yaml =
+        "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n  U: {Type: AWS::CloudTrail::Trail}\n";
+    let json = "{\"Resources\": {\"T\": {\"Type\": \"AWS::CloudTrail::Trail\"}}}\n";
+    std::fs::write(root.join("t.yaml"), yaml).unwrap();
+    std::fs::write(root.join("t.json"), json).unwrap();
+    let only = ["--only", "TKN-LOG-001", "--only", "TKN-LOG-002"];
+    let out = tenken(&root, &[&["check", "--fix", "."], &only[..]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("t.yaml")),
+        "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      EnableLogFileValidation: true\n      IsMultiRegionTrail: true\n  U: {Type: AWS::CloudTrail::Trail, Properties: {EnableLogFileValidation: true, IsMultiRegionTrail: true}}\n"
+    );
+    assert_eq!(
+        read(&root.join("t.json")),
+        "{\"Resources\": {\"T\": {\"Type\": \"AWS::CloudTrail::Trail\", \"Properties\": {\"EnableLogFileValidation\": true, \"IsMultiRegionTrail\": true}}}}\n"
+    );
+}
+
+#[test]
+fn removing_every_element_of_a_list_removes_its_key_not_leaving_it_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let rule = |port: u32| {
+        format!("        - IpProtocol: tcp\n          FromPort: {port}\n          ToPort: {port}\n          CidrIp: 0.0.0.0/0\n")
+    };
+    let head = "Resources:\n  SG:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: x\n";
+    let yaml = format!(
+        "{head}      SecurityGroupIngress:\n{}{}      VpcId: v\n",
+        rule(22),
+        rule(3389)
+    );
+    std::fs::write(root.join("t.yaml"), yaml).unwrap();
+    let args = [
+        "check",
+        "--fix",
+        "--unsafe-fixes",
+        "--only",
+        "TKN-NET-001",
+        ".",
+    ];
+    let out = tenken(&root, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("t.yaml")),
+        format!("{head}      VpcId: v\n")
+    );
+}
+
+#[test]
+fn lines_added_end_as_the_line_they_are_added_at_in_a_file_of_mixed_line_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let yaml =
+        "Resources:\r\n  K:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy: {}\n";
+    std::fs::write(root.join("t.yaml"), yaml).unwrap();
+    let out = tenken(&root, &["check", "--fix", "--only", "TKN-DATA-019", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("t.yaml")),
+        format!("{yaml}      EnableKeyRotation: true\n")
+    );
+}
+
+#[test]
 fn links_files_outside_the_root_and_terraform_modules_are_not_written() {
     let outside = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -34,8 +34,19 @@ fn insert_lf(
         .take_while(|c| *c == ' ' || *c == '\t')
         .collect();
     let align = equals_column(text, &block.body);
+    let inner = format!("{indent}  ");
+    if block.body.prefer_oneline() {
+        // A one-line block gets a line per attribute.
+        block.body.set_prefer_oneline(false);
+        for mut s in block.body.iter_mut() {
+            s.decor_mut().set_prefix(inner.as_str());
+            s.decor_mut().set_suffix("");
+        }
+        block.body.decor_mut().set_prefix("");
+        block.body.decor_mut().set_suffix(indent.as_str());
+    }
     for (path, value) in assignments {
-        add(&mut block.body, path, value, &format!("{indent}  "), align)?;
+        add(&mut block.body, path, value, &inner, align)?;
     }
     Ok(minimal_edit(text, &body.to_string()))
 }
@@ -142,11 +153,14 @@ fn innermost<'a>(body: &'a mut Body, at: &Range<usize>) -> Option<&'a mut Block>
 }
 
 /// The column of the `=` of the attributes a new one follows, when they
-/// end the body (as `terraform fmt` aligns them).
+/// end the body, each on its line (as `terraform fmt` aligns them).
 fn equals_column(text: &str, body: &Body) -> Option<usize> {
     let last = body.iter().last()?.as_attribute()?;
     let start = last.span()?.start;
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..start].trim().is_empty() {
+        return None;
+    }
     let equals = start + text[start..].find('=')?;
     Some(text[line_start..equals].chars().count())
 }
@@ -309,6 +323,19 @@ mod tests {
         assert_eq!(
             added(text, 0, &["metadata_options", "http_tokens"], J::from("required")),
             "resource \"aws_instance\" \"i\" {\n  ami = \"a\"\n  metadata_options {\n    http_tokens = \"required\"\n  }\n}\n"
+        );
+    }
+
+    #[test]
+    fn a_one_line_block_gets_a_line_per_attribute() {
+        let text = "resource \"a\" \"b\" {}\nresource \"a\" \"c\" { size = 8 }\n";
+        assert_eq!(
+            added(text, 0, &["encrypted"], J::Bool(true)),
+            "resource \"a\" \"b\" {\n  encrypted = true\n}\nresource \"a\" \"c\" { size = 8 }\n"
+        );
+        assert_eq!(
+            added(text, 22, &["encrypted"], J::Bool(true)),
+            "resource \"a\" \"b\" {}\nresource \"a\" \"c\" {\n  size = 8\n  encrypted = true\n}\n"
         );
     }
 

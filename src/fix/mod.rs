@@ -60,7 +60,10 @@ pub enum Syntax {
 impl Syntax {
     pub fn of(path: &Path) -> Syntax {
         let name = path.to_string_lossy();
-        if name.ends_with(".tf") || name.ends_with(".tfvars") {
+        if [".tf", ".tofu", ".tfvars"]
+            .iter()
+            .any(|e| name.ends_with(e))
+        {
             Syntax::Hcl
         } else if name.ends_with(".json") {
             Syntax::Json
@@ -70,8 +73,10 @@ impl Syntax {
     }
 }
 
-/// `text` with `edits` applied, those overlapping an earlier one left out;
-/// returns the new text and the edits applied.
+/// `text` with `edits` applied, those overlapping an earlier one left out,
+/// and an insertion of a key another inserts at the same place (a mapping
+/// or block both need: it is written once, the other fix adds to it in the
+/// next round); returns the new text and the edits applied.
 pub fn apply<'a>(text: &str, edits: &[&'a Edit]) -> (String, Vec<&'a Edit>) {
     let mut sorted: Vec<&Edit> = edits.to_vec();
     sorted.sort_by_key(|e| (e.span.start, e.span.end));
@@ -83,7 +88,10 @@ pub fn apply<'a>(text: &str, edits: &[&'a Edit]) -> (String, Vec<&'a Edit>) {
         let clear = applied
             .last()
             .is_none_or(|last| last.span.end <= e.span.start);
-        if clear && (e.span.end as usize) <= text.len() {
+        let twice = e.span.start == e.span.end
+            && (applied.iter())
+                .any(|a| a.span == e.span && inserted_key(&a.text) == inserted_key(&e.text));
+        if clear && !twice && (e.span.end as usize) <= text.len() {
             applied.push(e);
         }
     }
@@ -96,6 +104,13 @@ pub fn apply<'a>(text: &str, edits: &[&'a Edit]) -> (String, Vec<&'a Edit>) {
     }
     out.push_str(&text[at..]);
     (out, applied)
+}
+
+/// The key an inserted text starts with: `Key:`, `"Key":`, `key =`, `key {`.
+fn inserted_key(text: &str) -> &str {
+    let text = text.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
+    let end = text.find(|c: char| ":={".contains(c) || c.is_whitespace());
+    text[..end.unwrap_or(text.len())].trim_matches(['"', '\''])
 }
 
 /// Checks that `fixed` is `original` changed by `edits` (none overlapping)
@@ -150,6 +165,20 @@ mod tests {
         assert_eq!(applied, vec![&b, &a]);
         let (i, j) = (edit(3, 3, "\n  A: 1"), edit(3, 3, "\n  B: 2"));
         assert_eq!(apply("x:y", &[&i, &j]).0, "x:y\n  A: 1\n  B: 2");
+        // The same key inserted twice at one place is written once.
+        let (k, l) = (
+            edit(3, 3, ", \"P\": {\"A\": 1}"),
+            edit(3, 3, ", \"P\": {\"B\": 2}"),
+        );
+        let (m, n) = (
+            edit(3, 3, "  p {\n    a = 1\n  }\n"),
+            edit(3, 3, "  p {\n    b = 2\n  }\n"),
+        );
+        assert_eq!(
+            apply("x:y", &[&k, &l]),
+            ("x:y, \"P\": {\"A\": 1}".into(), vec![&k])
+        );
+        assert_eq!(apply("x:y", &[&m, &n]).1, vec![&m]);
     }
 
     #[test]

@@ -30,8 +30,8 @@ pub fn plan(
         sources,
         documents: HashMap::new(),
         blocks: HashMap::new(),
-        crlf: HashMap::new(),
         users: OnceCell::new(),
+        findings,
     };
     let mut resources: HashMap<(&str, &str), &Resource> = HashMap::new();
     for r in &unit.resources {
@@ -67,11 +67,11 @@ struct Planner<'a> {
     documents: HashMap<FileId, Option<Arc<Node>>>,
     /// The lines of each top-level block of a Terraform file.
     blocks: HashMap<FileId, Vec<Range<usize>>>,
-    /// Whether a file's lines end with `\r\n`.
-    crlf: HashMap<FileId, bool>,
-    /// The resources using each value, by where it is written (and whether
-    /// through an origin there): built when first asked.
-    users: OnceCell<HashMap<(Span, bool), BTreeSet<&'a str>>>,
+    /// The resources (their declarations) using the value written at a
+    /// span, by the span and whether it is used through an origin there.
+    users: OnceCell<HashMap<(Span, bool), BTreeSet<Span>>>,
+    /// The findings planned for.
+    findings: &'a [Finding],
 }
 
 /// An attribute path and the value to give it.
@@ -131,7 +131,7 @@ impl<'a> Planner<'a> {
             Action::RemoveElement => {
                 let (node, name) = item
                     .ok_or("`remove_element` needs a policy that checks elements (`for_each`)")?;
-                vec![self.remove(r, node, name)?]
+                vec![self.remove(&policy.spec.id, r, node, name)?]
             }
             Action::Set(list) => self.assign(r, root, &list, false)?,
             Action::Add(list) => self.assign(r, root, &list, true)?,
@@ -176,12 +176,15 @@ impl<'a> Planner<'a> {
         Ok(edits)
     }
 
-    /// `edit` with the line ends of its file (`\r\n` where the file has them).
-    fn line_endings(&mut self, mut edit: Edit) -> Edit {
-        let sources = self.sources;
-        let file = edit.span.file;
-        let crlf =
-            *(self.crlf.entry(file)).or_insert_with(|| sources.get(file).text.contains("\r\n"));
+    /// `edit` with the line ends of the line it starts on (`\r\n` where it
+    /// has one; else those of the line before, the last one).
+    fn line_endings(&self, mut edit: Edit) -> Edit {
+        let text = &self.sources.get(edit.span.file).text;
+        let at = edit.span.start as usize;
+        let crlf = match text[at..].find('\n') {
+            Some(i) => text[..at + i].ends_with('\r'),
+            None => (text[..at].rfind('\n')).is_some_and(|i| text[..i].ends_with('\r')),
+        };
         if crlf {
             edit.text = edit.text.replace("\r\n", "\n").replace('\n', "\r\n");
         }
@@ -190,7 +193,13 @@ impl<'a> Planner<'a> {
 
     /// The edit removing the element `item` of the list `name`, with its
     /// lines (or its separator), or the list's entry when it is the only one.
-    fn remove(&mut self, r: &Resource, item: &Node, name: &str) -> Result<Edit, String> {
+    fn remove(
+        &mut self,
+        rule: &str,
+        r: &Resource,
+        item: &Node,
+        name: &str,
+    ) -> Result<Edit, String> {
         let file = item.span.file;
         let sources = self.sources;
         let text = &sources.get(file).text;
@@ -200,7 +209,7 @@ impl<'a> Planner<'a> {
         };
         if r.format == Format::Terraform {
             if Syntax::of(&self.sources.get(file).path) != Syntax::Hcl {
-                return Err("elements are only removed from .tf files, not JSON".into());
+                return Err("elements are only removed from .tf and .tofu files, not JSON".into());
             }
             let at = item.span.start as usize..item.span.end as usize;
             let (range, new) =
@@ -209,10 +218,9 @@ impl<'a> Planner<'a> {
         }
         let doc = self.document(file)?;
         let mut chain = Vec::new();
-        // Looked for in the resource's declaration first: a template can be large.
-        let found = declaration(&doc, r).is_some_and(|d| ancestors(d, item.span, &mut chain))
-            || ancestors(&doc, item.span, &mut chain);
-        if !found {
+        let in_declaration =
+            declaration(&doc, r).is_some_and(|d| ancestors(d, item.span, &mut chain));
+        if !in_declaration && !ancestors(&doc, item.span, &mut chain) {
             return Err("the element is declared as its own resource; remove the resource".into());
         }
         let [.., holder, list, node] = chain.as_slice() else {
@@ -227,7 +235,16 @@ impl<'a> Planner<'a> {
             _ => None,
         };
         let at = index(list, node).ok_or("the element was not found in the template")?;
-        let range = match text::remove(text, list, at)? {
+        // Every element offends (each one's fix is this same edit): the list
+        // goes, with its key, rather than being left empty.
+        let every = list
+            .as_list()
+            .is_some_and(|items| items.iter().all(|n| self.offends(rule, r, n.span)));
+        let alone = match every {
+            true => None,
+            false => text::remove(text, list, at)?,
+        };
+        let range = match alone {
             Some(range) => range,
             // The only element: its list goes, with its key.
             None => {
@@ -237,6 +254,18 @@ impl<'a> Planner<'a> {
             }
         };
         Ok(span(range, String::new()))
+    }
+
+    /// True if a finding of `rule` on `r` points inside `span`.
+    fn offends(&self, rule: &str, r: &Resource, span: Span) -> bool {
+        self.findings.iter().any(|f| {
+            !f.undecided
+                && f.rule_id == rule
+                && f.resource == r.address
+                && f.span.file == span.file
+                && span.start <= f.span.start
+                && f.span.end <= span.end
+        })
     }
 
     /// The template `file` as parsed (once).
@@ -252,7 +281,7 @@ impl<'a> Planner<'a> {
     }
 
     /// The edit giving an existing value `value` where it was written.
-    fn replace(&self, node: &Node, value: &J) -> Result<Option<Edit>, String> {
+    fn replace(&mut self, node: &Node, value: &J) -> Result<Option<Edit>, String> {
         if node.to_json().as_ref() == Some(value) {
             return Ok(None);
         }
@@ -262,12 +291,7 @@ impl<'a> Planner<'a> {
                 choice.on
             ));
         }
-        let current = match &node.value {
-            Value::Bool(b) => b.to_string(),
-            Value::Int(i) => i.to_string(),
-            Value::Str(s) => s.clone(),
-            _ => String::new(),
-        };
+        let current = plain(node);
         // Where the value is written as it is: where it came from (a
         // default, a tfvars line), else where it is used (a module input).
         let origin = node.origin.as_ref();
@@ -303,6 +327,9 @@ impl<'a> Planner<'a> {
                 None => format!("the value is written once for {users} resources (a YAML alias)"),
             });
         }
+        if via_origin {
+            self.allowed(span, value)?;
+        }
         let file = self.sources.get(span.file);
         let syntax = Syntax::of(&file.path);
         let text = match (quote, value) {
@@ -317,13 +344,48 @@ impl<'a> Planner<'a> {
         Ok(Some(Edit { span, text }))
     }
 
+    /// Checks that the CloudFormation parameter whose `Default` is written
+    /// at `span` (if it is one) allows `value`.
+    fn allowed(&mut self, span: Span, value: &J) -> Result<(), String> {
+        if Syntax::of(&self.sources.get(span.file).path) == Syntax::Hcl {
+            return Ok(());
+        }
+        let Ok(doc) = self.document(span.file) else {
+            return Ok(());
+        };
+        let params = doc.get("Parameters").map(|p| &p.value);
+        let Some(Value::Map(params)) = params else {
+            return Ok(());
+        };
+        let declared =
+            (params.iter()).find(|(_, p)| p.get("Default").is_some_and(|d| d.span == span));
+        let Some((name, allowed)) =
+            declared.and_then(|(n, p)| Some((n, p.get("AllowedValues")?.as_list()?)))
+        else {
+            return Ok(());
+        };
+        let text = match value {
+            J::String(s) => s.clone(),
+            v => v.to_string(),
+        };
+        match allowed.iter().any(|a| plain(a) == text) {
+            true => Ok(()),
+            false => Err(format!(
+                "the AllowedValues of parameter {name} do not hold {text}"
+            )),
+        }
+    }
+
     /// How many resources use the value written at `span` (through an
-    /// origin there, when `origin`).
+    /// origin there, when `origin`): the instances of one block (`count`,
+    /// `for_each`, a module's) are one.
     fn users(&self, span: Span, origin: bool) -> usize {
         let users = self.users.get_or_init(|| {
             let mut users = HashMap::new();
             for r in &self.unit.resources {
-                index_uses(&r.props, &r.address, &mut users);
+                uses(&r.props, &mut |at| {
+                    users.entry(at).or_insert_with(BTreeSet::new).insert(r.span);
+                });
             }
             users
         });
@@ -387,9 +449,7 @@ impl<'a> Planner<'a> {
         let doc = self.document(file)?;
         let doc = &doc;
         let (target, native, value) = if whole {
-            let decl = declaration(doc, r)
-                .or_else(|| find(doc, &|n| n.key_span == Some(r.span)))
-                .ok_or("the resource was not found in the template")?;
+            let decl = declaration(doc, r).ok_or("the resource was not found in the template")?;
             let mut native = native_path(&r.native_type, &whole_path.join("."));
             if r.native_type != PARAMETER_TYPE {
                 native.insert(0, "Properties".to_string());
@@ -475,8 +535,11 @@ impl<'a> Planner<'a> {
         by_block
             .into_iter()
             .map(|(at, assignments)| {
-                if Syntax::of(&self.sources.get(at.file).path) != Syntax::Hcl {
-                    return Err("attributes are only added to .tf files, not JSON".to_string());
+                let file = self.sources.get(at.file);
+                if Syntax::of(&file.path) != Syntax::Hcl {
+                    return Err(
+                        "attributes are only added to .tf and .tofu files, not JSON".to_string()
+                    );
                 }
                 let range = at.start as usize..at.end as usize;
                 let (range, text) = self.in_block(r, at.file, range, |text, at| {
@@ -488,6 +551,16 @@ impl<'a> Planner<'a> {
                 })
             })
             .collect()
+    }
+}
+
+/// A scalar's value as text (empty for other values).
+fn plain(node: &Node) -> String {
+    match &node.value {
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Str(s) => s.clone(),
+        _ => String::new(),
     }
 }
 
@@ -530,45 +603,30 @@ fn reach<'a>(root: &'a Node, path: &[String]) -> Result<Reached<'a>, String> {
     Ok(Reached::Value(node))
 }
 
-/// Adds `address` as a user of where `node` and each value in it are
-/// written (`(span, false)`), and of their origins (`(span, true)`).
-fn index_uses<'a>(
-    node: &Node,
-    address: &'a str,
-    users: &mut HashMap<(Span, bool), BTreeSet<&'a str>>,
-) {
-    (users.entry((node.span, false)).or_default()).insert(address);
+/// Calls `found` with where `node` and each value in it are written, and
+/// the origins they come from (`(span, true)`).
+fn uses(node: &Node, found: &mut impl FnMut((Span, bool))) {
+    found((node.span, false));
     if let Some(o) = &node.origin {
-        (users.entry((o.span, true)).or_default()).insert(address);
+        found((o.span, true));
     }
     for n in node.branches.iter().flat_map(|c| &c.when) {
-        index_uses(n, address, users);
+        uses(n, found);
     }
     match &node.value {
-        Value::List(items) => items.iter().for_each(|n| index_uses(n, address, users)),
-        Value::Map(m) => m.values().for_each(|n| index_uses(n, address, users)),
+        Value::List(items) => items.iter().for_each(|n| uses(n, found)),
+        Value::Map(m) => m.values().for_each(|n| uses(n, found)),
         _ => {}
     }
 }
 
-/// The declaration of `r` in `doc`, when it is an entry of a top-level
-/// section (`Resources`, `Parameters`) of the file it is declared in.
-fn declaration<'d>(doc: &'d Node, r: &Resource) -> Option<&'d Node> {
-    let Value::Map(sections) = &doc.value else {
-        return None;
-    };
-    let entries = || {
-        (sections.values())
-            .filter(|_| doc.span.file == r.span.file)
-            .filter_map(|section| match &section.value {
-                Value::Map(entries) => Some(entries),
-                _ => None,
-            })
-    };
-    let declares = |n: &&Node| n.key_span == Some(r.span);
-    // By its logical id, else by where it is declared.
-    (entries().find_map(|e| e.get(&r.address).filter(declares)))
-        .or_else(|| entries().flat_map(|e| e.values()).find(declares))
+/// The declaration of the resource or parameter `r` in the template `doc`.
+fn declaration<'a>(doc: &'a Node, r: &Resource) -> Option<&'a Node> {
+    let declared = |n: &&Node| n.key_span == Some(r.span);
+    (["Resources", "Parameters"].iter())
+        .filter_map(|section| doc.get(section)?.get(&r.address))
+        .find(declared)
+        .or_else(|| find(doc, &|n| n.key_span == Some(r.span)))
 }
 
 /// The first node of `doc` (depth first) that `wanted` holds for.

@@ -40,20 +40,20 @@ pub fn insert(
     value: &J,
     syntax: Syntax,
 ) -> Result<(usize, String), String> {
-    let Value::Map(entries) = &map.value else {
+    if !matches!(map.value, Value::Map(_)) {
         return Err("the place to add to is not a mapping".into());
-    };
+    }
     let start = map.span.start as usize;
     let key = name(key, syntax);
     let flow = text[start..].starts_with('{');
-    let Some(last_end) = entries.values().map(|v| end_of(text, v)).max() else {
+    let entries = written(map);
+    let Some(last_end) = entries.iter().map(|v| written_end(text, v)).max() else {
         if !flow {
             return Err("the mapping to add to is empty".into());
         }
         return Ok((start + 1, format!("{key}: {}", inline(value, syntax))));
     };
-    let first_key = entries
-        .values()
+    let first_key = (entries.iter())
         .filter_map(|v| v.key_span)
         .map(|k| k.start as usize)
         .min()
@@ -116,13 +116,47 @@ pub fn remove(text: &str, container: &Node, index: usize) -> Result<Option<Range
     Ok(Some(first..last))
 }
 
+/// The entries written in the mapping `map`, keys and all: not those
+/// merged in (`<<: *a`, written before it), nor an intrinsic function's
+/// (`!Ref X`).
+fn written(map: &Node) -> Vec<&Node> {
+    let Value::Map(entries) = &map.value else {
+        return Vec::new();
+    };
+    (entries.values())
+        .filter(|v| v.key_span.is_some_and(|k| k.start >= map.span.start))
+        .collect()
+}
+
+/// Where the entry `node` of a mapping ends as written there: after its
+/// alias (`K: *a`; the node is the anchor's value, written before).
+fn written_end(text: &str, node: &Node) -> usize {
+    let Some(key) = node.key_span.filter(|k| node.span.start < k.start) else {
+        return end_of(text, node);
+    };
+    let rest = &text[key.end as usize..];
+    let alias = rest.trim_start_matches(|c: char| c == ':' || c.is_whitespace());
+    let name = alias.find(|c: char| c.is_whitespace() || ",]}".contains(c));
+    key.end as usize + rest.len() - alias.len() + name.unwrap_or(alias.len())
+}
+
 /// Where the value of `node` ends: after the closing bracket of a flow
-/// collection (the parser's span may stop before it).
+/// collection (the parser's span may stop before it), after the last line
+/// of a block scalar (the parser's span runs on to the next token), where
+/// the last element of a block collection ends.
 fn end_of(text: &str, node: &Node) -> usize {
     let start = node.span.start as usize;
+    if let Some(end) = block_scalar_end(text, node) {
+        return end;
+    }
     let bytes = text.as_bytes();
     if !matches!(bytes.get(start), Some(b'{' | b'[')) {
-        return node.span.end as usize;
+        let last = match &node.value {
+            Value::List(items) => items.iter().map(|n| end_of(text, n)).max(),
+            Value::Map(_) => (written(node).iter()).map(|n| written_end(text, n)).max(),
+            _ => None,
+        };
+        return last.unwrap_or(node.span.end as usize);
     }
     let (mut depth, mut quote, mut escaped) = (0usize, None, false);
     for (i, &b) in bytes.iter().enumerate().skip(start) {
@@ -150,6 +184,31 @@ fn end_of(text: &str, node: &Node) -> usize {
         }
     }
     node.span.end as usize
+}
+
+/// Where the block scalar (`|`, `>-`, ...) `node` ends: after its last
+/// line, its kept (`+`) blank lines included; `None` when it is none. Its
+/// span starts at its first line (at its tag, when it has one) and runs on
+/// to the next token.
+fn block_scalar_end(text: &str, node: &Node) -> Option<usize> {
+    let (start, end) = (node.span.start as usize, node.span.end as usize);
+    // The indicator ends the header line (but for a comment).
+    let indicator = |line: &str| {
+        let last = line.split(" #").next()?.split_whitespace().last()?;
+        let mut chars = last.chars();
+        let block =
+            matches!(chars.next(), Some('|' | '>')) && chars.all(|c| "+-0123456789".contains(c));
+        block.then(|| last.contains('+'))
+    };
+    let before = text[..start].trim_end();
+    let keep = indicator(&text[start..line_end(text, start)])
+        .or_else(|| indicator(&before[before.rfind('\n').map_or(0, |i| i + 1)..]))?;
+    let value = text.get(start..end)?;
+    let kept = match keep {
+        true => value.trim_end_matches([' ', '\t']),
+        false => value.trim_end(),
+    };
+    Some(start + kept.len())
 }
 
 /// The end of the line holding `at` (before its `\r\n` or `\n`).
@@ -264,6 +323,61 @@ mod tests {
             added(text, "M", json!({"HttpTokens": "required"})),
             "P:\n    A: 1 # one\n    B: !Ref X\n    M:\n      HttpTokens: required\nQ: 2\n"
         );
+    }
+
+    #[test]
+    fn a_block_scalar_ends_at_its_last_line_not_at_the_next_key() {
+        let text = "R:\n  P:\n    A: 1\n    D: >-\n      folded\n      text\n  Q:\n    B: 2\n";
+        let doc = parsed(text);
+        let map = doc.get("R").unwrap().get("P").unwrap();
+        let (at, new) = insert(text, map, "C", &J::Bool(true), Syntax::Yaml).unwrap();
+        assert_eq!(
+            &text[..at],
+            "R:\n  P:\n    A: 1\n    D: >-\n      folded\n      text"
+        );
+        assert_eq!(new, "\n    C: true");
+        let text = "P:\n  D: !Sub |\n    one\n\n    # two\n\n# about Q\nQ: 1\n";
+        assert_eq!(
+            added(text, "C", J::Bool(true)),
+            "P:\n  D: !Sub |\n    one\n\n    # two\n  C: true\n\n# about Q\nQ: 1\n"
+        );
+        let text = "P:\n  D: |\nQ: 1\n";
+        assert_eq!(
+            added(text, "C", J::Bool(true)),
+            "P:\n  D: |\n  C: true\nQ: 1\n"
+        );
+        // Kept trailing blank lines are part of the value.
+        let text = "P:\n  D: |+\n    one\n\nQ: 1\n";
+        assert_eq!(
+            added(text, "C", J::Bool(true)),
+            "P:\n  D: |+\n    one\n\n  C: true\nQ: 1\n"
+        );
+    }
+
+    #[test]
+    fn aliases_and_merged_entries_are_not_where_the_mapping_is_written() {
+        let text = "A: &a\n  X: 1\nP:\n  K: *a\nQ: 1\n";
+        assert_eq!(
+            added(text, "C", J::Bool(true)),
+            "A: &a\n  X: 1\nP:\n  K: *a\n  C: true\nQ: 1\n"
+        );
+        assert_eq!(
+            added("A: &a {X: 1}\nP: {K: *a}\n", "C", J::Bool(true)),
+            "A: &a {X: 1}\nP: {K: *a, C: true}\n"
+        );
+        let text = "A: &a\n    X: 1\nP:\n  <<: *a\n  K: 2\nQ: 1\n";
+        assert_eq!(
+            added(text, "C", J::Bool(true)),
+            "A: &a\n    X: 1\nP:\n  <<: *a\n  K: 2\n  C: true\nQ: 1\n"
+        );
+    }
+
+    #[test]
+    fn a_collection_ending_in_a_block_scalar_is_removed_with_its_lines_only() {
+        let text = "P:\n  L:\n    - A: 1\n      D: |\n        x\n  M: 1\n";
+        let doc = parsed(text);
+        let range = remove(text, doc.get("P").unwrap(), 0).unwrap().unwrap();
+        assert_eq!(&text[range], "  L:\n    - A: 1\n      D: |\n        x\n");
     }
 
     #[test]
