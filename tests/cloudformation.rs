@@ -770,3 +770,24 @@ fn sam_state_machines_and_their_roles() {
     // Three state machines and two generated roles.
     assert_eq!(doc["summary"]["resources"], 5);
 }
+
+#[test]
+fn empty_properties_set_nothing_and_properties_that_are_no_mapping_are_an_error() {
+    let (doc, code) = check(&[&fixture("empty-properties.yaml"), "--only", "TKN-*"]);
+    assert_eq!(
+        errors(&doc),
+        ["empty-properties.yaml:11:17 Listed: `Properties` must be a mapping"]
+    );
+    assert_eq!(code, 2);
+    let found = findings(&doc);
+    for expected in [
+        "TKN-DATA-019 Key empty-properties.yaml:3:3",
+        "TKN-LOG-001 Trail empty-properties.yaml:6:3",
+        "TKN-DATA-019 Listed empty-properties.yaml:9:3",
+    ] {
+        assert!(
+            found.iter().any(|f| f == expected),
+            "{expected} in {found:?}"
+        );
+    }
+}

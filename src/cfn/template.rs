@@ -136,7 +136,30 @@ pub(super) fn add_resources(
             continue;
         }
         let native = match decl.get("Properties") {
-            Some(p) => resolver.resolve(p).unwrap_or_else(|| empty_map(p)),
+            Some(p) => match resolver.resolve(p) {
+                // `Properties:` written with nothing after it sets nothing.
+                None
+                | Some(Node {
+                    value: Value::Null, ..
+                }) => empty_map(p),
+                Some(n)
+                    if matches!(
+                        n.value,
+                        Value::List(_)
+                            | Value::Str(_)
+                            | Value::Int(_)
+                            | Value::Float(_)
+                            | Value::Bool(_)
+                    ) =>
+                {
+                    problems.push(Problem::new(
+                        n.span,
+                        format!("{prefix}{logical_id}: `Properties` must be a mapping"),
+                    ));
+                    empty_map(p)
+                }
+                Some(n) => n,
+            },
             None => empty_map(decl),
         };
         let address = format!("{prefix}{logical_id}");
