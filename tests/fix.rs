@@ -521,3 +521,22 @@ fn the_reported_edits_are_what_fix_writes_line_ends_and_byte_order_marks_kept() 
     let left: Value = serde_json::from_slice(&left.stdout).unwrap();
     assert_eq!(left["findings"], serde_json::json!([]), "{left:#}");
 }
+
+#[test]
+fn the_diff_of_a_file_with_a_byte_order_mark_shows_it_as_fix_writes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let json = "\u{feff}{\"Resources\": {\"K\": {\"Type\": \"AWS::KMS::Key\", \"Properties\": {\"EnableKeyRotation\": false}}}}\n";
+    std::fs::write(root.join("t.json"), json).unwrap();
+    let only = ["--only", "TKN-DATA-019"];
+    let diff = tenken(&root, &[&["check", "--diff", "."], &only[..]].concat());
+    let diff = String::from_utf8(diff.stdout).unwrap();
+    assert!(diff.contains("\n-\u{feff}{\"Resources\""), "{diff}");
+    let added = diff
+        .lines()
+        .find(|l| l.starts_with("+\u{feff}{"))
+        .expect(&diff);
+    let out = tenken(&root, &[&["check", "--fix", "."], &only[..]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(format!("{}\n", &added[1..]), read(&root.join("t.json")));
+}

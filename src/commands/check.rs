@@ -155,7 +155,13 @@ fn show_diff(options: &Options, replacing: bool, color: ColorChoice) -> i32 {
     print_errors(&fixed.outcome, color);
     let mut out = std::io::stdout().lock();
     for c in &fixed.changed {
-        let _ = out.write_all(fix::unified(&c.name, &c.original, &c.fixed).as_bytes());
+        // A byte order mark `--fix` keeps is shown, so the diff applies.
+        let bom = match options.overlay.contains_key(&c.path) {
+            true => "",
+            false => fix::bom_of(&options.gate, &c.path),
+        };
+        let (old, new) = (format!("{bom}{}", c.original), format!("{bom}{}", c.fixed));
+        let _ = out.write_all(fix::unified(&c.name, &old, &new).as_bytes());
     }
     print_fix_notes(&fixed.outcome, replacing);
     eprintln!(

@@ -14,7 +14,7 @@ pub use diff::unified;
 pub use plan::plan;
 pub use run::{run, Changed, Fixed};
 pub use spec::{Action, FixSpec};
-pub use write::write;
+pub use write::{bom_of, write};
 
 use crate::engine::Finding;
 use crate::source::Span;

@@ -34,9 +34,7 @@ pub fn write(gate: &Gate, path: &Path, old: &str, new: &str) -> Result<(), Strin
         .open(real)
         .map_err(cannot)?;
     // Reading dropped a UTF-8 byte order mark: it is written back.
-    let mut head = Vec::new();
-    (&file).take(3).read_to_end(&mut head).map_err(cannot)?;
-    let bom: &[u8] = match head == BOM {
+    let bom: &[u8] = match starts_with_bom(&file).map_err(cannot)? {
         true => &BOM,
         false => &[],
     };
@@ -47,3 +45,22 @@ pub fn write(gate: &Gate, path: &Path, old: &str, new: &str) -> Result<(), Strin
 }
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+
+/// True if `file` starts with a UTF-8 byte order mark (which reading drops).
+fn starts_with_bom(file: &std::fs::File) -> std::io::Result<bool> {
+    let mut head = Vec::new();
+    file.take(3).read_to_end(&mut head)?;
+    Ok(head == BOM)
+}
+
+/// The byte order mark the file at `path` (inside a scan root) starts
+/// with, or nothing: what a diff of it shows first.
+pub fn bom_of(gate: &Gate, path: &Path) -> &'static str {
+    let file = gate
+        .confine(path)
+        .and_then(|p| std::fs::File::open(p).map_err(|e| e.to_string()));
+    match file.is_ok_and(|f| starts_with_bom(&f).unwrap_or(false)) {
+        true => "\u{feff}",
+        false => "",
+    }
+}
