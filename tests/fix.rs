@@ -540,3 +540,30 @@ fn the_diff_of_a_file_with_a_byte_order_mark_shows_it_as_fix_writes_it() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(format!("{}\n", &added[1..]), read(&root.join("t.json")));
 }
+
+#[test]
+fn a_file_a_fix_would_break_is_left_as_it_is_and_the_note_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join("policies")).unwrap();
+    // A user's fix writing text where Terraform takes a number.
+    let policy = "id: X-002\ntitle: t\nseverity: low\nchecklist: c\nrationale: r\nremediation: r\nresource_types: [aws_cloudwatch_log_group]\nassert: resource.?retention_in_days.orValue(0) > 0\nfix: {set: retention_in_days, value: forever}\n";
+    std::fs::write(root.join("policies/x.yaml"), policy).unwrap();
+    let group = "resource \"aws_cloudwatch_log_group\" \"g\" {\n  retention_in_days = 0\n}\n";
+    std::fs::write(root.join("main.tf"), group).unwrap();
+    let args = ["--policies", "policies", "--only", "X-002", "main.tf"];
+    let out = tenken(&root, &[&["check", "--fix"], &args[..]].concat());
+    let err = stderr(&out);
+    assert!(
+        err.contains("note: main.tf: not fixed: fixed, it gives an error: `retention_in_days` must be a whole number"),
+        "{err}"
+    );
+    assert_eq!(read(&root.join("main.tf")), group);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let diff = tenken(&root, &[&["check", "--diff"], &args[..]].concat());
+    assert!(
+        diff.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&diff.stdout)
+    );
+}

@@ -163,7 +163,7 @@ fn show_diff(options: &Options, replacing: bool, color: ColorChoice) -> i32 {
         let (old, new) = (format!("{bom}{}", c.original), format!("{bom}{}", c.fixed));
         let _ = out.write_all(fix::unified(&c.name, &old, &new).as_bytes());
     }
-    print_fix_notes(&fixed.outcome, replacing);
+    print_fix_notes(&fixed, replacing);
     eprintln!(
         "{} fix(es) would change {} file(s); nothing written",
         fixed.applied,
@@ -191,7 +191,7 @@ fn apply_fixes(options: &Options, replacing: bool) -> bool {
             Err(message) => eprintln!("error: {}: {message}", c.name),
         }
     }
-    print_fix_notes(&fixed.outcome, replacing);
+    print_fix_notes(&fixed, replacing);
     eprintln!(
         "applied {} fix(es), {written} file(s) written",
         fixed.applied
@@ -199,9 +199,13 @@ fn apply_fixes(options: &Options, replacing: bool) -> bool {
     written == fixed.changed.len()
 }
 
-/// Why the findings left have no fix applied, on standard error.
-fn print_fix_notes(outcome: &Outcome, replacing: bool) {
-    for f in &outcome.fixes {
+/// Why the findings left have no fix applied, and the files left as they
+/// were, on standard error.
+fn print_fix_notes(fixed: &fix::Fixed, replacing: bool) {
+    for (name, why) in &fixed.refused {
+        eprintln!("note: {name}: {why}");
+    }
+    for f in &fixed.outcome.fixes {
         let why = match &f.edits {
             Err(reason) => format!("not fixed: {reason}"),
             Ok(_) if f.replaces && !replacing => {

@@ -4,7 +4,7 @@
 
 use super::{apply, Edit, Fix};
 use crate::pipeline::{self, Options, Outcome, Policies};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 /// Rounds of fixing at most: each applies what did not overlap before.
@@ -28,6 +28,9 @@ pub struct Fixed {
     pub changed: Vec<Changed>,
     /// Fixes applied.
     pub applied: usize,
+    /// Files left as they are, with why: fixed, they gave an error they
+    /// did not give before.
+    pub refused: Vec<(String, String)>,
 }
 
 /// Applies every fix of `options`' findings (those that make AWS replace
@@ -37,6 +40,7 @@ pub fn run(options: &Options, replacing: bool) -> Fixed {
     options.engine.fixes = true;
     let policies = Policies::load(&options);
     let mut outcome = pipeline::check(&options, &policies);
+    let before = errors(&outcome);
     let mut originals: BTreeMap<PathBuf, (String, String)> = BTreeMap::new();
     let mut applied = 0;
     for _ in 0..MAX_ROUNDS {
@@ -77,10 +81,23 @@ pub fn run(options: &Options, replacing: bool) -> Fixed {
         applied += round;
         outcome = pipeline::check(&options, &policies);
     }
-    let changed = originals
+    // A file the fixes break is not changed: a safety net under the
+    // planning of each edit.
+    let mut refused = Vec::new();
+    let new_errors: Vec<(String, String)> = (errors(&outcome).into_iter())
+        .filter(|e| !before.contains(e))
+        .collect();
+    let changed: Vec<Changed> = originals
         .into_iter()
         .filter_map(|(path, (name, original))| {
             let fixed = options.overlay.remove(&path)?;
+            if let Some((_, error)) = new_errors.iter().find(|(file, _)| *file == name) {
+                refused.push((
+                    name,
+                    format!("not fixed: fixed, it gives an error: {error}"),
+                ));
+                return None;
+            }
             (fixed != original).then_some(Changed {
                 path,
                 name,
@@ -89,9 +106,29 @@ pub fn run(options: &Options, replacing: bool) -> Fixed {
             })
         })
         .collect();
+    // Those errors are of text that is not written.
+    let sources = &outcome.sources;
+    outcome.errors.retain(|e| {
+        let key = (sources.get(e.span.file).name.clone(), e.message.clone());
+        !(new_errors.contains(&key) && refused.iter().any(|(name, _)| *name == key.0))
+    });
     Fixed {
         outcome,
         changed,
         applied,
+        refused,
     }
+}
+
+/// The errors of a check, by file name and message (positions move as
+/// files are fixed).
+fn errors(outcome: &Outcome) -> BTreeSet<(String, String)> {
+    (outcome.errors.iter())
+        .map(|e| {
+            (
+                outcome.sources.get(e.span.file).name.clone(),
+                e.message.clone(),
+            )
+        })
+        .collect()
 }
