@@ -609,6 +609,7 @@ fn lint_job(
         unit,
         mut problems,
         mut notes,
+        template,
     } = normalized;
     let mut eval = match runs.len() {
         1 => runs.pop().map(|(_, e)| e).unwrap_or_default(),
@@ -623,7 +624,7 @@ fn lint_job(
                 .filter(|f| f.when.is_empty())
                 .cloned()
                 .collect();
-            fix::plan(&unit, &fixable, policies, sources)
+            fix::plan(&unit, &fixable, policies, sources, template)
         }
         false => Vec::new(),
     };
@@ -797,6 +798,8 @@ struct Normalized {
     unit: Unit,
     problems: Vec<Problem>,
     notes: Vec<Problem>,
+    /// The template a template job parsed (fixes plan their edits in it).
+    template: Option<(FileId, Arc<Node>)>,
 }
 
 /// How a job's units are evaluated.
@@ -814,6 +817,7 @@ impl Normalized {
             unit,
             problems,
             notes,
+            template: None,
         }
     }
 
@@ -840,6 +844,7 @@ impl Normalized {
             unit: Unit::default(),
             problems: Vec::new(),
             notes: Vec::new(),
+            template: None,
         };
         let mut first = None;
         for combo in combos {
@@ -894,6 +899,7 @@ fn normalize(
                     Normalized::one((unit, Vec::new(), notes), evaluate)
                 }
                 Ok(doc) if cfn::looks_like_template(&doc) => {
+                    let doc = Arc::new(doc);
                     let open = cfn::parameters::open_inputs(&doc, &inputs.overrides, all_values);
                     let under = |values: &[(String, Node)]| {
                         let mut given = std::borrow::Cow::Borrowed(inputs);
@@ -904,7 +910,9 @@ fn normalize(
                         let (unit, problems) = cfn::load_template(sources, *id, &doc, &given);
                         (unit, problems, Vec::new())
                     };
-                    Normalized::each(open, under, evaluate)
+                    let mut out = Normalized::each(open, under, evaluate);
+                    out.template = Some((*id, doc));
+                    out
                 }
                 Err(problem) if cfn::might_be_template(&file.text) => {
                     let nothing = (Unit::default(), vec![problem], Vec::new());

@@ -18,17 +18,22 @@ use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
 
-/// The fixes of the `findings` of `unit` whose policy declares one.
+/// The fixes of the `findings` of `unit` whose policy declares one;
+/// `template` is a template of the unit already parsed.
 pub fn plan(
     unit: &Unit,
     findings: &[Finding],
     policies: &[&Policy],
     sources: &SourceMap,
+    template: Option<(FileId, Arc<Node>)>,
 ) -> Vec<Fix> {
     let mut planner = Planner {
         unit,
         sources,
-        documents: HashMap::new(),
+        documents: template
+            .map(|(id, doc)| (id, Some(doc)))
+            .into_iter()
+            .collect(),
         blocks: HashMap::new(),
         users: OnceCell::new(),
         findings,
