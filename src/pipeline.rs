@@ -922,40 +922,32 @@ fn normalize(
             }
         }
         Job::Module(ids) => {
-            let mut problems = Vec::new();
-            let mut parsed = Vec::new();
-            for &id in ids {
-                match terraform::parse(sources.get(id).clone(), id) {
-                    Ok(mut file) => {
-                        problems.append(&mut file.problems);
-                        parsed.push(file)
-                    }
-                    Err(problem) => problems.push(problem),
-                }
-            }
-            let project = terraform::Project::single(parsed);
             let root = Path::new("");
-            let open = project.open_inputs(root, all_values);
-            let under = |values: &[(String, Node)]| project.normalize_with(root, values);
-            let mut out = Normalized::each(open, under, evaluate);
-            problems.append(&mut out.problems);
-            out.problems = problems;
-            out
+            let (project, problems) = terraform::Project::parsed(root, sources, ids);
+            terraform_root(&project, root, problems, all_values, evaluate)
         }
-        Job::Terraform(project, root) => {
-            let (own, mut problems) = match project.root(root, sources) {
-                Some((own, problems)) => (Some(own), problems),
-                None => (None, Vec::new()),
-            };
-            let project = own.as_ref().unwrap_or(project);
-            let open = project.open_inputs(root, all_values);
-            let under = |values: &[(String, Node)]| project.normalize_with(root, values);
-            let mut out = Normalized::each(open, under, evaluate);
-            problems.append(&mut out.problems);
-            out.problems = problems;
-            out
-        }
+        Job::Terraform(project, root) => match project.root(root, sources) {
+            Some((own, problems)) => terraform_root(&own, root, problems, all_values, evaluate),
+            None => terraform_root(project, root, Vec::new(), all_values, evaluate),
+        },
     })
+}
+
+/// Normalizes and evaluates the root module `root` of `project`; `problems`
+/// (met parsing it) come first.
+fn terraform_root(
+    project: &terraform::Project,
+    root: &Path,
+    mut problems: Vec<Problem>,
+    all_values: bool,
+    evaluate: Evaluate,
+) -> Normalized {
+    let open = project.open_inputs(root, all_values);
+    let under = |values: &[(String, Node)]| project.normalize_with(root, values);
+    let mut out = Normalized::each(open, under, evaluate);
+    problems.append(&mut out.problems);
+    out.problems = problems;
+    out
 }
 
 #[cfg(test)]

@@ -519,9 +519,7 @@ impl Project {
     /// now, with the problems parsing met.
     pub fn root(&self, root: &Path, sources: &SourceMap) -> Option<(Project, Vec<Problem>)> {
         let ids = self.standalone.get(root)?;
-        let (files, problems) = parse_folder(sources, ids);
-        let mut project = Project::default();
-        project.folders.insert(root.to_path_buf(), files);
+        let (mut project, problems) = Project::parsed(root, sources, ids);
         let assigned = self.assigned.get(root).cloned().unwrap_or_default();
         project.assigned.insert(root.to_path_buf(), assigned);
         if let Some(workspace) = self.workspaces.get(root) {
@@ -530,6 +528,15 @@ impl Project {
                 .insert(root.to_path_buf(), workspace.clone());
         }
         Some((project, problems))
+    }
+
+    /// A project of one folder, `dir`, its files parsed now (overrides
+    /// last), with the problems parsing met.
+    pub fn parsed(dir: &Path, sources: &SourceMap, ids: &[FileId]) -> (Project, Vec<Problem>) {
+        let (files, problems) = parse_folder(sources, ids);
+        let mut project = Project::default();
+        project.folders.insert(dir.to_path_buf(), files);
+        (project, problems)
     }
 
     /// Adds to `roots` one folder of each group of scanned folders that no
