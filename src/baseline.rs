@@ -123,22 +123,36 @@ impl Baseline {
         text
     }
 
-    /// The findings not in the baseline, and how many were. Each entry
-    /// matches one finding, so a second identical finding is new.
-    pub fn filter(&self, sources: &SourceMap, mut findings: Vec<Finding>) -> (Vec<Finding>, usize) {
+    /// A filter of findings against the baseline. Each entry matches one
+    /// finding, so a second identical finding is new.
+    pub fn filter(&self) -> Filter<'_> {
         let mut left: BTreeMap<&str, usize> = BTreeMap::new();
         for e in &self.findings {
             *left.entry(&e.fingerprint).or_default() += 1;
         }
-        let before = findings.len();
-        findings.retain(|f| match left.get_mut(fingerprint(sources, f).as_str()) {
-            Some(n) if *n > 0 => {
-                *n -= 1;
-                false
-            }
-            _ => true,
-        });
-        let baselined = before - findings.len();
-        (findings, baselined)
+        Filter { left, matched: 0 }
+    }
+}
+
+/// What is left of a baseline's entries as findings are matched.
+pub struct Filter<'a> {
+    left: BTreeMap<&'a str, usize>,
+    /// The findings matched so far.
+    pub matched: usize,
+}
+
+impl Filter<'_> {
+    /// Drops the findings an entry left matches.
+    pub fn apply(&mut self, sources: &SourceMap, findings: &mut Vec<Finding>) {
+        findings.retain(
+            |f| match self.left.get_mut(fingerprint(sources, f).as_str()) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    self.matched += 1;
+                    false
+                }
+                _ => true,
+            },
+        );
     }
 }

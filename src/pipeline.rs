@@ -3,6 +3,11 @@
 //! The filter stage applies, in order: configuration overrides (rules off and
 //! severities per path), suppressions, the reported files, the baseline.
 
+mod assemble;
+mod order;
+
+pub use assemble::Tally;
+
 use crate::baseline::Baseline;
 use crate::choices;
 use crate::config::{Config, Overrides};
@@ -97,6 +102,9 @@ pub struct Outcome {
     pub checks: Vec<Checked>,
     /// Remarks that are not errors (e.g. a module that was not followed).
     pub notes: Vec<Problem>,
+    /// Findings per severity, when they went to a [`Sink`] instead of
+    /// `findings` ([`check_into`]).
+    pub streamed: Option<Tally>,
     /// Files linted and reported on.
     pub files: usize,
     pub resources: usize,
@@ -291,8 +299,41 @@ pub fn run(options: &Options) -> Outcome {
     check(options, &Policies::load(options))
 }
 
+/// Receives the reported findings in report order, with their fixes, as
+/// soon as no unfinished job can add to the files they are in.
+pub trait Sink {
+    fn take(&mut self, sources: &SourceMap, findings: Vec<Finding>, fixes: Vec<Fix>);
+}
+
+/// A sink that keeps every finding.
+#[derive(Default)]
+struct Collect {
+    findings: Vec<Finding>,
+    fixes: Vec<Fix>,
+}
+
+impl Sink for Collect {
+    fn take(&mut self, _: &SourceMap, mut findings: Vec<Finding>, mut fixes: Vec<Fix>) {
+        self.findings.append(&mut findings);
+        self.fixes.append(&mut fixes);
+    }
+}
+
 /// Checks the files of `options` with policies already loaded.
 pub fn check(options: &Options, policies: &Policies) -> Outcome {
+    let mut all = Collect::default();
+    let mut out = check_into(options, policies, &mut all);
+    out.streamed = None;
+    out.findings = all.findings;
+    out.fixes = all.fixes;
+    out.fixes
+        .sort_by(|a, b| (a.at, &a.rule_id).cmp(&(b.at, &b.rule_id)));
+    out
+}
+
+/// Like [`check`], but the findings and their fixes go to `sink` as the
+/// run goes, and only their count is kept ([`Outcome::streamed`]).
+pub fn check_into(options: &Options, policies: &Policies, sink: &mut dyn Sink) -> Outcome {
     let start = Instant::now();
     init_workers();
     let mut out = Outcome {
@@ -346,38 +387,45 @@ pub fn check(options: &Options, policies: &Policies) -> Outcome {
         let called = extra.into_iter().filter(|p| !is_variables_file(p));
         found.reported.extend(called);
     }
-    let inputs = cfn_inputs(options, &reader, &mut jobs, &mut found, &mut out);
-    let progress = options.progress.as_ref();
-    let linted = lint_all(
-        &out.sources,
-        &jobs,
-        &selected,
-        options.engine,
-        &inputs,
-        progress,
-    );
-    out.resources = linted.resources;
-    out.errors.extend(linted.problems);
-    out.notes.extend(linted.notes);
-    let findings = options.overrides.apply(&out.sources, linted.findings);
-    let applied = apply_suppressions(findings, &linted.directives, &policies.list, &selected);
-    drop(selected);
+    let (cfn, parents) = cfn_inputs(options, &reader, &mut jobs, &mut found, &mut out);
     let sources = &out.sources;
-    let reported: HashSet<FileId> = sources
-        .iter()
+    let reach = reach(sources, &jobs, first_file, &parents, &inputs);
+    let order = order::Order::new(sources, &reach);
+    let schedule = order.schedule();
+    let reported_ids: HashSet<FileId> = (sources.iter())
         .filter(|(_, f)| found.reported.contains(&f.path))
         .map(|(id, _)| id)
         .collect();
-    let linted_files: BTreeSet<&Path> = (reported.iter())
+    let cx = assemble::Context {
+        sources,
+        overrides: &options.overrides,
+        policies: &policies.list,
+        ran: selected.iter().map(|p| p.spec.id.clone()).collect(),
+        today: chrono::Local::now().date_naive(),
+        reported: &reported_ids,
+        baseline: options.baseline.as_ref().map(Baseline::filter),
+    };
+    let mut assembler = assemble::Assembler::new(cx, order, sink);
+    let run = Run {
+        sources,
+        jobs: &jobs,
+        policies: &selected,
+        settings: options.engine,
+        inputs: &cfn,
+        progress: options.progress.as_ref(),
+    };
+    run.each(&schedule, |job, done| assembler.take(job, done));
+    let linted = assembler.finish();
+    drop(selected);
+    let reported = |span: &Span| reported_ids.contains(&span.file);
+    let linted_files: BTreeSet<&Path> = (reported_ids.iter())
         .filter(|id| !linted.skipped.contains(id))
         .map(|&id| sources.get(id).path.as_path())
         .collect();
     out.files = linted_files.len();
-    let reported = |span: &Span| reported.contains(&span.file);
-    // A finding belongs to a reported file when its value is there, or
-    // comes from there (a variable, a variables file, a parameter).
-    let touches = |f: &Finding| reported(&f.span) || f.related.iter().any(|(s, _)| reported(s));
-    let findings = applied.findings.into_iter().filter(|f| touches(f));
+    out.resources = linted.resources;
+    out.errors.extend(linted.problems);
+    out.notes.extend(linted.notes);
     // A run widened for an input file reports the errors of the files it
     // was asked about, not those of every file it read for context.
     if found.widened {
@@ -387,30 +435,14 @@ pub fn check(options: &Options, policies: &Policies) -> Outcome {
         };
         out.errors.retain(|e| asked(e.span.file));
     }
-    out.findings = match &options.baseline {
-        Some(b) => {
-            let (kept, baselined) = b.filter(sources, findings.collect());
-            out.baselined = baselined;
-            kept
-        }
-        None => findings.collect(),
-    };
-    out.suppressed = applied.suppressed;
-    out.suppressed.retain(|s| touches(&s.finding));
-    out.warnings = applied.warnings;
+    out.baselined = linted.baselined;
+    out.streamed = Some(linted.tally);
+    out.suppressed = linted.suppressed;
+    out.warnings = linted.warnings;
     out.warnings.retain(|w| reported(&w.span));
-    let found: HashSet<(&str, &str, Span)> = (out.findings.iter())
-        .map(|f| (f.rule_id.as_str(), f.resource.as_str(), f.span))
-        .collect();
-    out.fixes = (linted.fixes.into_iter())
-        .filter(|x| found.contains(&(x.rule_id.as_str(), x.resource.as_str(), x.at)))
-        .collect();
-    out.fixes
-        .sort_by(|a, b| (a.at, &a.rule_id).cmp(&(b.at, &b.rule_id)));
     out.checks = linted.checked;
-    out.checks.retain(|c| reported(&c.span));
     out.policies = policies.list.clone();
-    sort(&out.sources, &mut out.findings, &mut out.errors);
+    sort_problems(&out.sources, &mut out.errors);
     sort_problems(&out.sources, &mut out.warnings);
     sort_problems(&out.sources, &mut out.notes);
     out.suppressed
@@ -420,6 +452,52 @@ pub fn check(options: &Options, policies: &Policies) -> Outcome {
     out.checks.dedup();
     out.elapsed = start.elapsed();
     out
+}
+
+/// The files each job may report findings in. A template nesting none, a
+/// Terraform folder on its own, and a snippet reach their own files and
+/// the input files named on the command line; a template nesting others
+/// and a Terraform root calling modules reach every file no such job owns.
+fn reach(
+    sources: &SourceMap,
+    jobs: &[Job],
+    first_file: u32,
+    parents: &BTreeSet<FileId>,
+    inputs: &[PathBuf],
+) -> Vec<Vec<FileId>> {
+    let owned: Vec<Option<Vec<FileId>>> = (jobs.iter())
+        .map(|job| match job {
+            Job::Template(id) if !parents.contains(id) => Some(vec![*id]),
+            Job::Template(_) => None,
+            Job::Module(ids) => Some(ids.clone()),
+            Job::Terraform(project, root) => project.own_files(root).map(<[FileId]>::to_vec),
+        })
+        .collect();
+    let mut taken = vec![false; sources.iter().count()];
+    for &id in owned.iter().flatten().flatten() {
+        taken[id.0 as usize] = true;
+    }
+    let pool: Vec<FileId> = (sources.iter())
+        .map(|(id, _)| id)
+        .filter(|id| id.0 >= first_file && !taken[id.0 as usize])
+        .collect();
+    let named: Vec<FileId> = (pool.iter().copied())
+        .filter(|&id| inputs.contains(&sources.get(id).path))
+        .collect();
+    (owned.into_iter().zip(jobs))
+        .map(|(owned, job)| match owned {
+            Some(mut own) => {
+                // A folder's own variables files (`terraform.tfvars`) too.
+                if let Job::Terraform(_, root) = job {
+                    let beside = |id: &FileId| sources.get(*id).path.parent() == Some(root);
+                    own.extend(pool.iter().copied().filter(beside));
+                }
+                own.extend(&named);
+                own
+            }
+            None => pool.clone(),
+        })
+        .collect()
 }
 
 /// Reads a file's text from the overlay, else through the gate.
@@ -443,14 +521,15 @@ impl Reader<'_> {
 
 /// Parameter values for templates (from files, then arguments), and nested
 /// stack templates read ahead; a template nested in another is linted
-/// through its parent only, and its findings are reported.
+/// through its parent only, and its findings are reported. Also returns
+/// the templates that nest others.
 fn cfn_inputs(
     options: &Options,
     reader: &Reader<'_>,
     jobs: &mut Vec<Job>,
     found: &mut Discovered,
     out: &mut Outcome,
-) -> cfn::Inputs {
+) -> (cfn::Inputs, BTreeSet<FileId>) {
     let mut inputs = cfn::Inputs::default();
     for path in &options.parameter_files {
         let read = reader.text(path, Trust::Named);
@@ -482,55 +561,41 @@ fn cfn_inputs(
     }
     out.errors.extend(ahead.problems);
     inputs.templates = ahead.templates;
-    inputs
+    (inputs, ahead.parents)
 }
 
-/// Parses, normalizes and evaluates every job (in parallel), and collects
-/// the suppressions written in them.
+/// Parses, normalizes and evaluates every job (in parallel).
 pub fn lint(
     sources: &SourceMap,
     jobs: &[Job],
     policies: &[&Policy],
     settings: engine::Settings,
 ) -> Linted {
-    lint_all(
+    let run = Run {
         sources,
         jobs,
         policies,
         settings,
-        &cfn::Inputs::default(),
-        None,
-    )
-}
-
-/// Applies the suppressions written in the linted files, as of today:
-/// `policies` are all the loaded ones, `selected` those that ran.
-pub fn apply_suppressions(
-    findings: Vec<Finding>,
-    directives: &[Directive],
-    policies: &[Policy],
-    selected: &[&Policy],
-) -> suppress::Applied {
-    let ran: BTreeSet<String> = selected.iter().map(|p| p.spec.id.clone()).collect();
-    let today = chrono::Local::now().date_naive();
-    suppress::apply(findings, directives, policies, &ran, today)
+        inputs: &cfn::Inputs::default(),
+        progress: None,
+    };
+    let mut out = Linted::default();
+    let order: Vec<usize> = (0..jobs.len()).collect();
+    run.each(&order, |_, mut done| {
+        out.findings.append(&mut done.eval.findings);
+        out.problems.append(&mut done.eval.problems);
+        out.fixes.append(&mut done.fixes);
+    });
+    out
 }
 
 /// What linting jobs produced.
 #[derive(Default)]
 pub struct Linted {
-    pub resources: usize,
     pub findings: Vec<Finding>,
     pub problems: Vec<Problem>,
-    /// Remarks that are not errors.
-    pub notes: Vec<Problem>,
-    pub checked: Vec<Checked>,
     /// The fixes of the findings (when [`engine::Settings::fixes`]).
     pub fixes: Vec<Fix>,
-    /// Suppressions written in the files and templates.
-    pub directives: Vec<Directive>,
-    /// YAML and JSON files that turned out not to be templates.
-    pub skipped: HashSet<FileId>,
 }
 
 /// What linting one job produced.
@@ -539,56 +604,54 @@ struct Done {
     eval: engine::Evaluation,
     fixes: Vec<Fix>,
     notes: Vec<Problem>,
+    /// Suppressions written in the job's files and templates.
     directives: Vec<Directive>,
+    /// A YAML or JSON file that turned out not to be a template.
     skipped: Option<FileId>,
 }
 
-/// Like [`lint`], with CloudFormation parameter values and nested
-/// templates, telling `progress` as jobs are done.
-pub fn lint_all(
-    sources: &SourceMap,
-    jobs: &[Job],
-    policies: &[&Policy],
+/// Jobs to lint, and what linting them needs.
+struct Run<'a> {
+    sources: &'a SourceMap,
+    jobs: &'a [Job],
+    policies: &'a [&'a Policy],
     settings: engine::Settings,
-    inputs: &cfn::Inputs,
-    progress: Option<&Progress>,
-) -> Linted {
-    init_workers();
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<Done> = jobs
-        .par_iter()
-        .map(|job| {
-            let result = lint_job(job, sources, policies, settings, inputs);
-            if let Some(Progress(tell)) = progress {
-                tell(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());
-            }
-            result
-        })
-        .collect();
-    let mut out = Linted::default();
-    // Sized once: a run can hold many findings.
-    out.findings
-        .reserve_exact(results.iter().map(|d| d.eval.findings.len()).sum());
-    for done in results {
-        out.resources += done.resources;
-        out.findings.extend(done.eval.findings);
-        out.problems.extend(done.eval.problems);
-        out.notes.extend(done.notes);
-        out.checked.extend(done.eval.checked);
-        out.fixes.extend(done.fixes);
-        out.directives.extend(done.directives);
-        out.skipped.extend(done.skipped);
-    }
-    out
+    inputs: &'a cfn::Inputs,
+    progress: Option<&'a Progress>,
 }
 
-fn lint_job(
-    job: &Job,
-    sources: &SourceMap,
-    policies: &[&Policy],
-    settings: engine::Settings,
-    inputs: &cfn::Inputs,
-) -> Done {
+impl Run<'_> {
+    /// Lints the jobs on the worker threads, started in the order of
+    /// `order`, and hands each one's result to `take` on this thread as
+    /// it is done, telling the progress.
+    fn each(&self, order: &[usize], mut take: impl FnMut(usize, Done)) {
+        init_workers();
+        let total = self.jobs.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                // Taken one at a time in order, so that groups of files
+                // are released early.
+                (order.iter().par_bridge()).for_each_with(tx, |tx, &j| {
+                    let result = lint_job(&self.jobs[j], self);
+                    if let Some(Progress(tell)) = self.progress {
+                        tell(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                    }
+                    // The receiver lives until every job is done.
+                    let _ = tx.send((j, result));
+                });
+            });
+            for (j, result) in rx {
+                take(j, result);
+            }
+        });
+    }
+}
+
+fn lint_job(job: &Job, run: &Run<'_>) -> Done {
+    let (sources, policies, settings) = (run.sources, run.policies, run.settings);
+    let inputs = run.inputs;
     let evaluate = |unit: &Unit| engine::evaluate(unit, policies, settings);
     let Some(normalized) = normalize(job, sources, inputs, settings.all_values, &evaluate) else {
         return Done {
@@ -649,9 +712,9 @@ fn lint_job(
     }
 }
 
-/// Sorts findings by file, line, column, rule and resource, and errors by
-/// file and position; exact duplicates are dropped.
-pub fn sort(sources: &SourceMap, findings: &mut Vec<Finding>, errors: &mut Vec<Problem>) {
+/// Sorts findings by file, line, column, rule and resource; exact
+/// duplicates are dropped.
+fn sort_findings(sources: &SourceMap, findings: &mut Vec<Finding>) {
     // Sorted through their indices, then moved into place: no copy of a
     // run's findings, nor of their keys, is made.
     let mut order: Vec<u32> = (0..findings.len() as u32).collect();
@@ -669,7 +732,6 @@ pub fn sort(sources: &SourceMap, findings: &mut Vec<Finding>, errors: &mut Vec<P
         now[wanted as usize] = to as u32;
     }
     findings.dedup();
-    sort_problems(sources, errors);
 }
 
 /// The order of findings: by file name, position, rule, resource and end.
@@ -993,7 +1055,7 @@ mod tests {
                 n => findings.rotate_left(n - 1),
             }
             findings.push(expected[3].clone());
-            sort(&sources, &mut findings, &mut Vec::new());
+            sort_findings(&sources, &mut findings);
             assert_eq!(findings, expected, "turn {turn}");
         }
     }

@@ -13,7 +13,7 @@ use crate::model::{Node, Unit, Value};
 use crate::policy::Policy;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use chrono::NaiveDate;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Which tool's syntax a directive was written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +93,10 @@ pub struct Applied {
     pub findings: Vec<Finding>,
     pub suppressed: Vec<Suppressed>,
     pub warnings: Vec<Problem>,
+    /// The directives (where written, rule) that matched a finding.
+    pub used: Vec<(Span, String)>,
+    /// The directives of rules that ran that matched none (see [`unused`]).
+    pub unused: Vec<(Span, String)>,
 }
 
 const MARKERS: &[(&str, Tool)] = &[
@@ -418,14 +422,25 @@ pub fn apply(
         });
     }
     for ((d, rules), used) in active.iter().zip(used) {
-        if !used && d.tool == Tool::Tenken && rules.iter().any(|r| ran.contains(*r)) {
-            out.warnings.push(Problem::new(
-                d.span,
-                format!("suppression of {} matches no finding", d.id),
-            ));
+        let key = (d.span, d.id.clone());
+        match used {
+            true => out.used.push(key),
+            false if d.tool == Tool::Tenken && rules.iter().any(|r| ran.contains(*r)) => {
+                out.unused.push(key)
+            }
+            false => {}
         }
     }
     out
+}
+
+/// Warnings for the directives that matched no finding in any unit that
+/// collected them: `unused` and `used` are those of every [`Applied`].
+pub fn unused(unused: &[(Span, String)], used: &HashSet<(Span, String)>) -> Vec<Problem> {
+    (unused.iter())
+        .filter(|key| !used.contains(*key))
+        .map(|(span, id)| Problem::new(*span, format!("suppression of {id} matches no finding")))
+        .collect()
 }
 
 #[cfg(test)]

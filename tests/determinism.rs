@@ -64,3 +64,59 @@ fn output_is_identical_across_runs_and_thread_counts() {
     }
     assert!(check(dir.path(), "1") == first, "1 thread differs from 2");
 }
+
+/// `tenken check` in `dir` with `args`, `RAYON_NUM_THREADS=2`.
+fn tenken(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tenken"))
+        .args(args)
+        .env("RAYON_NUM_THREADS", "2")
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_json_report_written_as_the_run_goes_is_the_one_written_at_its_end() {
+    // A lone JSON report is written as findings are ready; beside another
+    // format it is written at the end of the run. Both must be the same
+    // bytes, on fixtures with nested stacks, modules several roots call,
+    // suppressions, errors and a baseline.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().unwrap();
+    let baseline = out.path().join("baseline.json");
+    let made = tenken(
+        root,
+        &[
+            "baseline",
+            "create",
+            "-o",
+            baseline.to_str().unwrap(),
+            "examples",
+        ],
+    );
+    assert_eq!(made.status.code(), Some(0), "{made:?}");
+    let baseline = format!("--baseline={}", baseline.display());
+    let runs: [&[&str]; 3] = [
+        &["tests/fixtures", "examples"],
+        &["--strict", "--all-values", "tests/fixtures"],
+        &[&baseline, "examples", "tests/fixtures/ci"],
+    ];
+    for args in runs {
+        let streamed = tenken(root, &[&["check", "--format", "json"], args].concat());
+        let json = out.path().join("report.json");
+        let at_end = format!("json={}", json.display());
+        let junit = format!("junit={}", out.path().join("report.xml").display());
+        let both = tenken(
+            root,
+            &[&["check", "--format", &at_end, "--format", &junit], args].concat(),
+        );
+        assert_eq!(streamed.status.code(), both.status.code(), "{args:?}");
+        let written = std::fs::read(&json).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&written).unwrap();
+        assert!(doc["findings"].as_array().unwrap().len() > 20, "{args:?}");
+        if args[0] == baseline {
+            assert!(doc["summary"]["baselined"].as_u64() > Some(10), "{doc}");
+        }
+        assert!(streamed.stdout == written, "{args:?}: the reports differ");
+    }
+}

@@ -190,3 +190,48 @@ fn baseline_reports_only_new_findings_even_after_lines_shift() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("nope.json: cannot read baseline"));
 }
+
+/// A security group opening SSH to the world as `name`, the rule's CIDR
+/// taken from `cidr`, with `above` written just before it.
+fn open_ssh(name: &str, cidr: &str, above: &str) -> String {
+    format!(
+        "{above}resource \"aws_security_group\" \"{name}\" {{\n  ingress {{\n    from_port   = 22\n    to_port     = 22\n    protocol    = \"tcp\"\n    cidr_blocks = [{cidr}]\n  }}\n}}\n"
+    )
+}
+
+#[test]
+fn a_suppression_covers_its_own_folder_and_counts_as_used_by_any_root_calling_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let ignore = "# tenken:ignore TKN-NET-001 bastion, reviewed\n";
+    // Two roots with a resource of the same address: the suppression in
+    // `a` is not one in `b`.
+    write("a/main.tf", &open_ssh("web", "\"0.0.0.0/0\"", ignore));
+    write("b/main.tf", &open_ssh("web", "\"0.0.0.0/0\"", ""));
+    // A module suppressing its rule, called open by one root and closed by
+    // another: the suppression is used.
+    write("modules/sg/main.tf", &open_ssh("sg", "var.cidr", ignore));
+    write("modules/sg/variables.tf", "variable \"cidr\" {}\n");
+    for (root, cidr) in [("c", "0.0.0.0/0"), ("d", "10.0.0.0/8")] {
+        write(
+            &format!("{root}/main.tf"),
+            &format!("module \"sg\" {{\n  source = \"../modules/sg\"\n  cidr   = \"{cidr}\"\n}}\n"),
+        );
+    }
+    let (code, doc) = json(dir.path(), &["--only", "TKN-NET-001", "."]);
+    assert_eq!(code, Some(1), "{doc}");
+    assert_eq!(at(&doc["findings"]), ["aws_security_group.web:6"]);
+    assert_eq!(doc["findings"][0]["file"], "b/main.tf");
+    assert_eq!(
+        at(&doc["suppressed"]),
+        [
+            "aws_security_group.web:7",
+            "module.sg.aws_security_group.sg:7"
+        ]
+    );
+    assert_eq!(warnings(&doc), Vec::<String>::new());
+}

@@ -29,6 +29,8 @@ const MAX_DEPTH: usize = 16;
 pub struct ReadAhead {
     pub templates: HashMap<PathBuf, FileId>,
     pub children: BTreeSet<FileId>,
+    /// The templates that nest another.
+    pub parents: BTreeSet<FileId>,
     pub problems: Vec<Problem>,
 }
 
@@ -107,6 +109,10 @@ pub fn read_ahead(
             }
         }
     }
+    out.parents = (edges.iter())
+        .filter(|(_, children)| !children.is_empty())
+        .map(|(&id, _)| id)
+        .collect();
     out.reachable_from_roots(&edges);
     out
 }

@@ -3,6 +3,7 @@
 use super::{print_errors, run_with_progress, LintArgs};
 use std::path::PathBuf;
 use tenken::baseline::{self, Baseline};
+use tenken::pipeline;
 use tenken::report::human::ColorChoice;
 
 #[derive(clap::Subcommand)]
@@ -26,7 +27,7 @@ pub fn run(action: Action, color: ColorChoice) -> i32 {
             return 2;
         }
     };
-    let outcome = run_with_progress(options);
+    let outcome = run_with_progress(options, pipeline::run);
     if !outcome.errors.is_empty() {
         print_errors(&outcome, color);
         return 2;

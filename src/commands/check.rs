@@ -2,13 +2,13 @@
 
 use super::{print_errors, run_with_progress, LintArgs};
 use clap::ValueEnum;
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use tenken::baseline::Baseline;
 use tenken::fix;
-use tenken::pipeline::{Options, Outcome};
+use tenken::pipeline::{self, Options, Outcome, Policies};
 use tenken::policy::Severity;
-use tenken::report::{self, human, human::ColorChoice, Format};
+use tenken::report::{self, human, human::ColorChoice, json, Format};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -109,7 +109,17 @@ pub fn run(args: Args, color: ColorChoice) -> i32 {
         return show_diff(&options, args.unsafe_fixes, color);
     }
     let written = !(started && args.fix) || apply_fixes(&options, args.unsafe_fixes);
-    let outcome = not_started.unwrap_or_else(|| run_with_progress(options));
+    // A lone JSON report is written as the run goes.
+    let mut streamed = None;
+    let outcome = match not_started {
+        Some(outcome) => outcome,
+        None if targets.len() == 1 && targets[0].0 == Format::Json => {
+            let (outcome, written) = stream_json(options, targets[0].1.as_deref());
+            streamed = Some(written);
+            outcome
+        }
+        None => run_with_progress(options, pipeline::run),
+    };
     // Errors go to standard error when people read standard output, and
     // when the run could not start.
     if human_on_stdout || !started {
@@ -133,11 +143,12 @@ pub fn run(args: Args, color: ColorChoice) -> i32 {
             quiet: args.quiet,
             errors: target.is_some(),
         };
-        let written = match &target {
-            Some(path) => std::fs::File::create(path)
+        let written = match (streamed.take(), &target) {
+            (Some(written), _) => written,
+            (None, Some(path)) => std::fs::File::create(path)
                 .and_then(|f| write_report(format, &outcome, style, f))
                 .map_err(|e| format!("cannot write {}: {e}", path.display())),
-            None => write_report(format, &outcome, style, std::io::stdout().lock())
+            (None, None) => write_report(format, &outcome, style, std::io::stdout().lock())
                 .map_err(|e| format!("cannot write to standard output: {e}")),
         };
         if let Err(message) = written {
@@ -146,6 +157,34 @@ pub fn run(args: Args, color: ColorChoice) -> i32 {
         }
     }
     code
+}
+
+/// Runs the check with the JSON report written to `file` (or standard
+/// output) as findings are ready, so that they are not all held at once.
+fn stream_json(options: Options, file: Option<&Path>) -> (Outcome, Result<(), String>) {
+    let (out, target): (Box<dyn Write>, String) = match file {
+        None => (
+            Box::new(std::io::stdout().lock()),
+            "standard output".to_string(),
+        ),
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => (Box::new(f), path.display().to_string()),
+            Err(e) => {
+                let outcome = run_with_progress(options, pipeline::run);
+                return (
+                    outcome,
+                    Err(format!("cannot write {}: {e}", path.display())),
+                );
+            }
+        },
+    };
+    let policies = Policies::load(&options);
+    let mut stream = json::Stream::start(BufWriter::new(out), policies.list.clone());
+    let outcome = run_with_progress(options, |o| pipeline::check_into(o, &policies, &mut stream));
+    let written = (stream.finish(&outcome))
+        .and_then(|mut out| out.flush())
+        .map_err(|e| format!("cannot write to {target}: {e}"));
+    (outcome, written)
 }
 
 /// `--diff`: the fixes as a unified diff on standard output, nothing

@@ -167,9 +167,9 @@ impl LintArgs {
 
 /// Runs the pipeline with a progress bar on standard error when that is a
 /// terminal and the run takes more than a second.
-pub fn run_with_progress(mut options: Options) -> Outcome {
+pub fn run_with_progress(mut options: Options, run: impl FnOnce(&Options) -> Outcome) -> Outcome {
     if !std::io::stderr().is_terminal() {
-        return pipeline::run(&options);
+        return run(&options);
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     let style = ProgressStyle::with_template("{spinner} checking {pos}/{len} units {wide_bar}")
@@ -188,7 +188,7 @@ pub fn run_with_progress(mut options: Options) -> Outcome {
             shown.enable_steady_tick(Duration::from_millis(100));
         }
     });
-    let outcome = pipeline::run(&options);
+    let outcome = run(&options);
     let _ = finished.send(());
     let _ = delay.join();
     bar.finish_and_clear();

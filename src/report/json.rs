@@ -5,24 +5,13 @@ use super::counts;
 use crate::baseline::fingerprint;
 use crate::diag::Problem;
 use crate::fix::Fix;
-use crate::pipeline::Outcome;
+use crate::pipeline::{Outcome, Sink};
 use crate::policy::Policy;
 use crate::source::{SourceFile, SourceMap, Span};
-use serde::{Serialize, Serializer};
-use std::cell::Cell;
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
-
-#[derive(Serialize)]
-struct Report<'a, F> {
-    version: u32,
-    findings: F,
-    errors: Vec<Error<'a>>,
-    warnings: Vec<Error<'a>>,
-    notes: Vec<Error<'a>>,
-    suppressed: Vec<SuppressedFinding<'a>>,
-    summary: Summary,
-}
+use std::sync::Arc;
 
 #[derive(Serialize)]
 struct SuppressedFinding<'a> {
@@ -102,17 +91,21 @@ pub struct Fixes<'a> {
 
 impl<'a> Fixes<'a> {
     pub fn of(outcome: &'a Outcome) -> Fixes<'a> {
-        let by_finding = (outcome.fixes.iter())
+        Fixes::new(&outcome.fixes, &outcome.policies, &outcome.sources)
+    }
+
+    pub fn new(fixes: &'a [Fix], policies: &'a [Policy], sources: &'a SourceMap) -> Fixes<'a> {
+        let by_finding = (fixes.iter())
             .map(|x| ((x.rule_id.as_str(), x.resource.as_str(), x.at), x))
             .collect();
-        let policies = (outcome.policies.iter())
+        let policies = (policies.iter())
             .filter(|p| p.spec.fix.is_some())
             .map(|p| (p.spec.id.as_str(), p))
             .collect();
         Fixes {
             by_finding,
             policies,
-            sources: &outcome.sources,
+            sources,
         }
     }
 
@@ -260,17 +253,113 @@ fn problems<'a>(sources: &'a SourceMap, problems: &'a [Problem]) -> Vec<Error<'a
         .collect()
 }
 
-/// A sequence whose items are built only as they are written.
-struct Each<I>(Cell<Option<I>>);
+/// The JSON report written as the run goes: each finding as it is given,
+/// the rest when the run is over. The bytes are those of the whole report
+/// pretty-printed at once.
+pub struct Stream<W: Write> {
+    out: W,
+    policies: Arc<Vec<Policy>>,
+    /// One finding, pretty-printed.
+    buf: Vec<u8>,
+    findings: usize,
+    /// The first error writing met; nothing is written after it.
+    failed: Option<io::Error>,
+}
 
-impl<I: Iterator<Item: Serialize>> Serialize for Each<I> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.take().into_iter().flatten())
+/// The report's start, up to its findings' array.
+const HEAD: &[u8] = b"{\n  \"version\": 1,\n  \"findings\": [";
+
+impl<W: Write> Stream<W> {
+    /// Starts the report; `policies` describe the fixes of findings.
+    pub fn start(mut out: W, policies: Arc<Vec<Policy>>) -> Stream<W> {
+        let failed = out.write_all(HEAD).err();
+        Stream {
+            out,
+            policies,
+            buf: Vec::new(),
+            findings: 0,
+            failed,
+        }
+    }
+
+    fn write(&mut self, finding: &Finding<'_>) -> io::Result<()> {
+        self.buf.clear();
+        serde_json::to_writer_pretty(&mut self.buf, finding)?;
+        let separator: &[u8] = match self.findings {
+            0 => b"\n    ",
+            _ => b",\n    ",
+        };
+        self.out.write_all(separator)?;
+        // Indented as an element of the report's array: JSON strings hold
+        // no raw line break, so each one starts a line of the finding.
+        for (i, line) in self.buf.split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                self.out.write_all(b"\n    ")?;
+            }
+            self.out.write_all(line)?;
+        }
+        self.findings += 1;
+        Ok(())
+    }
+
+    /// Writes the rest of the report (`outcome`'s findings were given to
+    /// the stream) and returns the writer.
+    pub fn finish(mut self, outcome: &Outcome) -> io::Result<W> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let close: &[u8] = match self.findings {
+            0 => b"]",
+            _ => b"\n  ]",
+        };
+        self.out.write_all(close)?;
+        let tail = serde_json::to_vec_pretty(&tail(outcome))?;
+        // `{` of the tail's own object becomes the comma after the findings.
+        self.out.write_all(b",")?;
+        self.out.write_all(&tail[1..])?;
+        self.out.write_all(b"\n")?;
+        Ok(self.out)
     }
 }
 
-/// Writes the outcome as a JSON document, a finding at a time.
-pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
+impl<W: Write> Stream<W> {
+    /// Writes findings (in report order) with their fixes.
+    fn add(&mut self, sources: &SourceMap, findings: &[crate::engine::Finding], fixes: &[Fix]) {
+        let policies = self.policies.clone();
+        let fixes = Fixes::new(fixes, &policies, sources);
+        for f in findings {
+            if self.failed.is_some() {
+                return;
+            }
+            if let Err(e) = self.write(&finding(sources, f, fixes.report(f))) {
+                self.failed = Some(e);
+            }
+        }
+    }
+}
+
+impl<W: Write> Sink for Stream<W> {
+    fn take(
+        &mut self,
+        sources: &SourceMap,
+        findings: Vec<crate::engine::Finding>,
+        fixes: Vec<Fix>,
+    ) {
+        self.add(sources, &findings, &fixes);
+    }
+}
+
+/// What follows the findings in the report.
+#[derive(Serialize)]
+struct Tail<'a> {
+    errors: Vec<Error<'a>>,
+    warnings: Vec<Error<'a>>,
+    notes: Vec<Error<'a>>,
+    suppressed: Vec<SuppressedFinding<'a>>,
+    summary: Summary,
+}
+
+fn tail(outcome: &Outcome) -> Tail<'_> {
     let sources = &outcome.sources;
     let suppressed = outcome
         .suppressed
@@ -290,12 +379,10 @@ pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             }
         })
         .collect();
-    let fixes = Fixes::of(outcome);
-    let report = Report {
-        version: 1,
-        findings: Each(Cell::new(Some(
-            (outcome.findings.iter()).map(|f| finding(sources, f, fixes.report(f))),
-        ))),
+    let by_severity: BTreeMap<String, usize> = (counts(outcome).into_iter())
+        .map(|(s, n)| (s.to_string(), n))
+        .collect();
+    Tail {
         errors: problems(sources, &outcome.errors),
         warnings: problems(sources, &outcome.warnings),
         notes: problems(sources, &outcome.notes),
@@ -303,18 +390,20 @@ pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
         summary: Summary {
             files: outcome.files,
             resources: outcome.resources,
-            findings: outcome.findings.len(),
+            findings: by_severity.values().sum(),
             errors: outcome.errors.len(),
             warnings: outcome.warnings.len(),
             notes: outcome.notes.len(),
             suppressed: outcome.suppressed.len(),
             baselined: outcome.baselined,
-            by_severity: counts(outcome)
-                .into_iter()
-                .map(|(s, n)| (s.to_string(), n))
-                .collect(),
+            by_severity,
         },
-    };
-    serde_json::to_writer_pretty(&mut *out, &report)?;
-    out.write_all(b"\n")
+    }
+}
+
+/// Writes the outcome as a JSON document, a finding at a time.
+pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
+    let mut stream = Stream::start(out, outcome.policies.clone());
+    stream.add(&outcome.sources, &outcome.findings, &outcome.fixes);
+    stream.finish(outcome).map(|_| ())
 }

@@ -10,7 +10,7 @@ pub mod json;
 pub mod junit;
 pub mod sarif;
 
-use crate::pipeline::Outcome;
+use crate::pipeline::{Outcome, Tally};
 use crate::policy::Severity;
 use std::io::{self, Write};
 
@@ -63,6 +63,7 @@ impl Format {
 
 /// Findings per severity, most severe first.
 pub fn counts(outcome: &Outcome) -> Vec<(Severity, usize)> {
+    let tally = (outcome.streamed).unwrap_or_else(|| Tally::of(&outcome.findings));
     let all = [
         Severity::Critical,
         Severity::High,
@@ -70,22 +71,16 @@ pub fn counts(outcome: &Outcome) -> Vec<(Severity, usize)> {
         Severity::Low,
         Severity::Info,
     ];
-    all.iter()
-        .map(|&s| {
-            (
-                s,
-                outcome.findings.iter().filter(|f| f.severity == s).count(),
-            )
-        })
-        .collect()
+    all.iter().map(|&s| (s, tally.get(s))).collect()
 }
 
 /// The process exit code: 2 on any error, 1 on findings at or above
 /// `fail_on` (`None`: findings never fail), else 0.
 pub fn exit_code(outcome: &Outcome, fail_on: Option<Severity>) -> i32 {
+    let failing = |&(s, n): &(Severity, usize)| n > 0 && fail_on.is_some_and(|f| s >= f);
     if !outcome.errors.is_empty() {
         2
-    } else if fail_on.is_some_and(|s| outcome.findings.iter().any(|f| f.severity >= s)) {
+    } else if counts(outcome).iter().any(failing) {
         1
     } else {
         0

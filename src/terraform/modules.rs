@@ -530,6 +530,12 @@ impl Project {
         Some((project, problems))
     }
 
+    /// The files of a root folder that calls no module and no file
+    /// function (those its own job parses).
+    pub fn own_files(&self, root: &Path) -> Option<&[FileId]> {
+        self.standalone.get(root).map(Vec::as_slice)
+    }
+
     /// A project of one folder, `dir`, its files parsed now (overrides
     /// last), with the problems parsing met.
     pub fn parsed(dir: &Path, sources: &SourceMap, ids: &[FileId]) -> (Project, Vec<Problem>) {

@@ -1,0 +1,200 @@
+//! The filter stage, one job at a time: configuration overrides, the job's
+//! suppressions and the reported files as each job is done; then, for each
+//! group of files released in report order, sorting, the baseline and the
+//! fixes, before the findings go to the [`Sink`].
+
+use super::order::Order;
+use super::{sort_findings, Done, Sink};
+use crate::baseline;
+use crate::config::Overrides;
+use crate::diag::Problem;
+use crate::engine::{Checked, Finding};
+use crate::fix::Fix;
+use crate::policy::{Policy, Severity};
+use crate::source::{FileId, SourceMap, Span};
+use crate::suppress::{self, Suppressed};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// What the filter stage needs to know of the run.
+pub(super) struct Context<'a> {
+    pub sources: &'a SourceMap,
+    pub overrides: &'a Overrides,
+    /// Every loaded policy (suppressions may name any).
+    pub policies: &'a [Policy],
+    /// The ids of the policies that ran.
+    pub ran: BTreeSet<String>,
+    pub today: chrono::NaiveDate,
+    /// The files reported on.
+    pub reported: &'a HashSet<FileId>,
+    pub baseline: Option<baseline::Filter<'a>>,
+}
+
+impl Context<'_> {
+    fn reported(&self, span: &Span) -> bool {
+        self.reported.contains(&span.file)
+    }
+
+    /// A finding belongs to a reported file when its value is there, or
+    /// comes from there (a variable, a variables file, a parameter).
+    fn touches(&self, f: &Finding) -> bool {
+        self.reported(&f.span) || f.related.iter().any(|(s, _)| self.reported(s))
+    }
+}
+
+/// Findings per severity, written to the sink.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally([usize; 5]);
+
+impl Tally {
+    /// The tally of findings kept.
+    pub fn of(findings: &[Finding]) -> Tally {
+        let mut tally = Tally::default();
+        for f in findings {
+            tally.add(f.severity);
+        }
+        tally
+    }
+
+    pub fn add(&mut self, s: Severity) {
+        self.0[s as usize] += 1;
+    }
+
+    pub fn get(&self, s: Severity) -> usize {
+        self.0[s as usize]
+    }
+}
+
+/// Everything the jobs produced but the findings, which went to the sink.
+#[derive(Default)]
+pub(super) struct Assembled {
+    pub resources: usize,
+    pub problems: Vec<Problem>,
+    pub notes: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+    pub suppressed: Vec<Suppressed>,
+    pub checked: Vec<Checked>,
+    pub skipped: HashSet<FileId>,
+    pub baselined: usize,
+    pub tally: Tally,
+}
+
+/// Findings and fixes waiting for their group to be released.
+#[derive(Default)]
+struct Waiting {
+    findings: Vec<Finding>,
+    fixes: Vec<Fix>,
+}
+
+/// Takes the jobs' results in any order and gives the sink their findings
+/// in report order.
+pub(super) struct Assembler<'a, 's> {
+    cx: Context<'a>,
+    order: Order,
+    waiting: HashMap<u32, Waiting>,
+    sink: &'s mut dyn Sink,
+    used: HashSet<(Span, String)>,
+    unused: Vec<(Span, String)>,
+    out: Assembled,
+}
+
+impl<'a, 's> Assembler<'a, 's> {
+    pub fn new(cx: Context<'a>, order: Order, sink: &'s mut dyn Sink) -> Self {
+        Assembler {
+            cx,
+            order,
+            waiting: HashMap::new(),
+            sink,
+            used: HashSet::new(),
+            unused: Vec::new(),
+            out: Assembled::default(),
+        }
+    }
+
+    /// Files job `job`'s result, then releases the groups it completes.
+    pub fn take(&mut self, job: usize, done: Done) {
+        let out = &mut self.out;
+        out.resources += done.resources;
+        out.problems.extend(done.eval.problems);
+        out.notes.extend(done.notes);
+        (out.checked).extend(
+            done.eval
+                .checked
+                .into_iter()
+                .filter(|c| self.cx.reported(&c.span)),
+        );
+        out.skipped.extend(done.skipped);
+        let findings = self.cx.overrides.apply(self.cx.sources, done.eval.findings);
+        let cx = &self.cx;
+        let applied = suppress::apply(findings, &done.directives, cx.policies, &cx.ran, cx.today);
+        out.warnings.extend(applied.warnings);
+        self.used.extend(applied.used);
+        self.unused.extend(applied.unused);
+        (out.suppressed).extend(
+            applied
+                .suppressed
+                .into_iter()
+                .filter(|s| cx.touches(&s.finding)),
+        );
+        for f in applied.findings.into_iter().filter(|f| cx.touches(f)) {
+            let group = self.order.group(f.span.file);
+            debug_assert!(
+                self.order.reaches(job, group),
+                "a finding outside its job's files"
+            );
+            self.waiting.entry(group).or_default().findings.push(f);
+        }
+        for x in done.fixes {
+            let group = self.order.group(x.at.file);
+            self.waiting.entry(group).or_default().fixes.push(x);
+        }
+        for group in self.order.finish(job) {
+            self.release(group as u32);
+        }
+    }
+
+    /// Releases what is left and returns what was assembled.
+    pub fn finish(mut self) -> Assembled {
+        for group in self.order.finish_all() {
+            self.release(group as u32);
+        }
+        // Findings of groups released before they came (none, if every job
+        // reaches the files it reports in), last rather than lost.
+        let mut late: Vec<u32> = self.waiting.keys().copied().collect();
+        late.sort_unstable();
+        for group in late {
+            self.release(group);
+        }
+        let mut out = self.out;
+        out.warnings
+            .extend(suppress::unused(&self.unused, &self.used));
+        out.baselined = self.cx.baseline.map_or(0, |b| b.matched);
+        out
+    }
+
+    /// Sorts a group's findings, drops duplicates and those of the
+    /// baseline, and gives them to the sink with their fixes.
+    fn release(&mut self, group: u32) {
+        let Some(Waiting {
+            mut findings,
+            mut fixes,
+        }) = self.waiting.remove(&group)
+        else {
+            return;
+        };
+        let sources = self.cx.sources;
+        sort_findings(sources, &mut findings);
+        if let Some(b) = &mut self.cx.baseline {
+            b.apply(sources, &mut findings);
+        }
+        let found: HashSet<(&str, &str, Span)> = (findings.iter())
+            .map(|f| (f.rule_id.as_str(), f.resource.as_str(), f.span))
+            .collect();
+        fixes.retain(|x| found.contains(&(x.rule_id.as_str(), x.resource.as_str(), x.at)));
+        drop(found);
+        fixes.sort_by(|a, b| (a.at, &a.rule_id).cmp(&(b.at, &b.rule_id)));
+        for f in &findings {
+            self.out.tally.add(f.severity);
+        }
+        self.sink.take(sources, findings, fixes);
+    }
+}

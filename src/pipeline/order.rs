@@ -1,0 +1,134 @@
+//! The order findings are reported in, kept while the run streams: files
+//! grouped by name and sorted, each group released as soon as no
+//! unfinished job can add a finding to it.
+
+use crate::source::{FileId, SourceMap};
+use std::ops::Range;
+
+/// Groups of files (by name, in report order) and what each job reaches.
+pub(super) struct Order {
+    /// The group of each file, by [`FileId`].
+    group_of: Vec<u32>,
+    /// Per group: the unfinished jobs that reach it.
+    pending: Vec<u32>,
+    /// Per job: the groups it may add findings to (sorted, without repeats).
+    reach: Vec<Vec<u32>>,
+    /// The first group not released yet.
+    next: usize,
+}
+
+impl Order {
+    /// `reach[j]`: the files job `j` may report findings in.
+    pub fn new(sources: &SourceMap, reach: &[Vec<FileId>]) -> Order {
+        let mut files: Vec<(&str, FileId)> = sources.iter().map(|(id, f)| (&*f.name, id)).collect();
+        files.sort_unstable();
+        let mut group_of = vec![0; files.len()];
+        let mut groups = 0u32;
+        for (i, &(name, id)) in files.iter().enumerate() {
+            if i > 0 && files[i - 1].0 != name {
+                groups += 1;
+            }
+            group_of[id.0 as usize] = groups;
+        }
+        let mut pending = vec![0; groups as usize + usize::from(!files.is_empty())];
+        let reach: Vec<Vec<u32>> = (reach.iter())
+            .map(|files| {
+                let mut reached: Vec<u32> = files.iter().map(|f| group_of[f.0 as usize]).collect();
+                reached.sort_unstable();
+                reached.dedup();
+                for &g in &reached {
+                    pending[g as usize] += 1;
+                }
+                reached
+            })
+            .collect();
+        Order {
+            group_of,
+            pending,
+            reach,
+            next: 0,
+        }
+    }
+
+    /// The jobs in the order to run them: by the first group each reaches,
+    /// so that groups are released early and few findings wait.
+    pub fn schedule(&self) -> Vec<usize> {
+        let mut jobs: Vec<usize> = (0..self.reach.len()).collect();
+        jobs.sort_by_key(|&j| self.reach[j].first().copied().unwrap_or(u32::MAX));
+        jobs
+    }
+
+    /// The group of a file.
+    pub fn group(&self, file: FileId) -> u32 {
+        self.group_of[file.0 as usize]
+    }
+
+    /// True if job `job` was counted as reaching `group`.
+    pub fn reaches(&self, job: usize, group: u32) -> bool {
+        self.reach[job].binary_search(&group).is_ok()
+    }
+
+    /// Marks a job done; returns the groups released by it, in order.
+    pub fn finish(&mut self, job: usize) -> Range<usize> {
+        for &g in &self.reach[job] {
+            self.pending[g as usize] -= 1;
+        }
+        let start = self.next;
+        while self.next < self.pending.len() && self.pending[self.next] == 0 {
+            self.next += 1;
+        }
+        start..self.next
+    }
+
+    /// Releases every group left (at the end of a run).
+    pub fn finish_all(&mut self) -> Range<usize> {
+        let start = self.next;
+        self.next = self.pending.len();
+        start..self.next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn sources(names: &[&str]) -> SourceMap {
+        let mut sources = SourceMap::default();
+        for name in names {
+            sources.add(SourceFile::new(
+                name.to_string(),
+                name.into(),
+                String::new(),
+            ));
+        }
+        sources
+    }
+
+    #[test]
+    fn a_group_is_released_when_every_job_reaching_it_and_every_group_before_it_is_done() {
+        // Files 0..4 named so that their groups are: b.tf=1, a.yaml=0 (twice), c.tf=2.
+        let sources = sources(&["b.tf", "a.yaml", "c.tf", "a.yaml"]);
+        let (a, a2, b, c) = (FileId(1), FileId(3), FileId(0), FileId(2));
+        // Job 0 reaches c.tf, job 1 both a.yaml files, job 2 b.tf and c.tf.
+        let mut order = Order::new(&sources, &[vec![c], vec![a, a2], vec![b, c]]);
+        assert_eq!((order.group(a), order.group(a2)), (0, 0));
+        assert_eq!((order.group(b), order.group(c)), (1, 2));
+        assert_eq!(order.schedule(), vec![1, 2, 0]);
+        assert!(order.reaches(2, 1) && !order.reaches(0, 1));
+        // Job 0 done: c.tf still waits for job 2, and a.yaml for job 1.
+        assert_eq!(order.finish(0), 0..0);
+        assert_eq!(order.finish(1), 0..1);
+        assert_eq!(order.finish(2), 1..3);
+        assert_eq!(order.finish_all(), 3..3);
+    }
+
+    #[test]
+    fn groups_no_job_reaches_are_released_before_the_first_job_ends() {
+        let sources = sources(&["a.tf", "b.tf", "c.tf"]);
+        let mut order = Order::new(&sources, &[vec![FileId(1)]]);
+        assert_eq!(order.finish(0), 0..3);
+        let mut none = Order::new(&sources, &[]);
+        assert_eq!(none.finish_all(), 0..3);
+    }
+}
