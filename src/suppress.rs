@@ -332,6 +332,13 @@ pub fn apply(
     ran: &BTreeSet<String>,
     today: NaiveDate,
 ) -> Applied {
+    if directives.is_empty() {
+        // Most units have none: nothing to index.
+        return Applied {
+            findings,
+            ..Default::default()
+        };
+    }
     let mut out = Applied::default();
     let mut peers: HashMap<(&str, String), Vec<&str>> = HashMap::new();
     for p in policies {
