@@ -322,7 +322,7 @@ impl Sink for Collect {
 /// Checks the files of `options` with policies already loaded.
 pub fn check(options: &Options, policies: &Policies) -> Outcome {
     let mut all = Collect::default();
-    let mut out = check_into(options, policies, &mut all);
+    let mut out = check_with(options, policies, &mut all, false);
     out.streamed = None;
     out.findings = all.findings;
     out.fixes = all.fixes;
@@ -334,6 +334,14 @@ pub fn check(options: &Options, policies: &Policies) -> Outcome {
 /// Like [`check`], but the findings and their fixes go to `sink` as the
 /// run goes, and only their count is kept ([`Outcome::streamed`]).
 pub fn check_into(options: &Options, policies: &Policies, sink: &mut dyn Sink) -> Outcome {
+    check_with(options, policies, sink, true)
+}
+
+/// The run; with `defer`, the texts only one job reads are read again by
+/// it and dropped once its findings are written (see [`read_files`]), so
+/// the outcome holds the texts of the files its errors, warnings, notes and
+/// suppressed findings point into, and the names of the others.
+fn check_with(options: &Options, policies: &Policies, sink: &mut dyn Sink, defer: bool) -> Outcome {
     let start = Instant::now();
     init_workers();
     let mut out = Outcome {
@@ -374,7 +382,11 @@ pub fn check_into(options: &Options, policies: &Policies, sink: &mut dyn Sink) -
         gate: &options.gate,
         overlay: &options.overlay,
     };
-    let (mut jobs, extra) = read_files(&found, &reader, &options.terraform, &mut out);
+    let Read {
+        mut jobs,
+        extra,
+        deferred,
+    } = read_files(&found, &reader, &options.terraform, &mut out, defer);
     // The modules a reported Terraform file calls are reported with it;
     // variables files only when named, since every value they hold is the
     // provenance of some finding.
@@ -387,7 +399,7 @@ pub fn check_into(options: &Options, policies: &Policies, sink: &mut dyn Sink) -
         let called = extra.into_iter().filter(|p| !is_variables_file(p));
         found.reported.extend(called);
     }
-    let (cfn, parents) = cfn_inputs(options, &reader, &mut jobs, &mut found, &mut out);
+    let (cfn, parents) = cfn_inputs(options, &reader, &mut jobs, &mut found, &mut out, &deferred);
     let sources = &out.sources;
     let reach = reach(sources, &jobs, first_file, &parents, &inputs);
     let order = order::Order::new(sources, &reach);
@@ -413,10 +425,19 @@ pub fn check_into(options: &Options, policies: &Policies, sink: &mut dyn Sink) -
         settings: options.engine,
         inputs: &cfn,
         progress: options.progress.as_ref(),
+        again: Some(Again {
+            reader: &reader,
+            found: &found,
+            deferred: &deferred,
+        }),
     };
     run.each(&schedule, |job, done| assembler.take(job, done));
     let linted = assembler.finish();
     drop(selected);
+    for (id, file) in linted.texts {
+        out.sources.replace(id, file);
+    }
+    let sources = &out.sources;
     let reported = |span: &Span| reported_ids.contains(&span.file);
     let linted_files: BTreeSet<&Path> = (reported_ids.iter())
         .filter(|id| !linted.skipped.contains(id))
@@ -529,6 +550,7 @@ fn cfn_inputs(
     jobs: &mut Vec<Job>,
     found: &mut Discovered,
     out: &mut Outcome,
+    deferred: &HashSet<FileId>,
 ) -> (cfn::Inputs, BTreeSet<FileId>) {
     let mut inputs = cfn::Inputs::default();
     for path in &options.parameter_files {
@@ -545,19 +567,24 @@ fn cfn_inputs(
     inputs
         .overrides
         .extend(cfn::parameters::from_arguments(&options.parameters));
+    // A template whose text was left to its job nests none; one that
+    // another nests is read again for it, and linted through it only.
     let templates: Vec<FileId> = jobs
         .iter()
         .filter_map(|j| match j {
-            Job::Template(id) => Some(*id),
+            Job::Template(id) if !deferred.contains(id) => Some(*id),
             _ => None,
         })
         .collect();
     let ahead = cfn::nested::read_ahead(&mut out.sources, &templates, |p| {
         reader.text(p, Trust::Confined)
     });
-    jobs.retain(|j| !matches!(j, Job::Template(id) if ahead.children.contains(id)));
-    for &child in &ahead.children {
-        found.reported.insert(out.sources.get(child).path.clone());
+    let children: HashSet<&Path> = (ahead.children.iter())
+        .map(|&id| out.sources.get(id).path.as_path())
+        .collect();
+    jobs.retain(|j| !matches!(j, Job::Template(id) if children.contains(out.sources.get(*id).path.as_path())));
+    for child in children {
+        found.reported.insert(child.to_path_buf());
     }
     out.errors.extend(ahead.problems);
     inputs.templates = ahead.templates;
@@ -578,6 +605,7 @@ pub fn lint(
         settings,
         inputs: &cfn::Inputs::default(),
         progress: None,
+        again: None,
     };
     let mut out = Linted::default();
     let order: Vec<usize> = (0..jobs.len()).collect();
@@ -608,6 +636,61 @@ struct Done {
     directives: Vec<Directive>,
     /// A YAML or JSON file that turned out not to be a template.
     skipped: Option<FileId>,
+    /// The files the job read again (see [`read_files`]).
+    texts: Vec<(FileId, Arc<SourceFile>)>,
+}
+
+impl Done {
+    /// A job that did nothing, but maybe meet `problems`.
+    fn nothing(problems: Vec<Problem>) -> Done {
+        Done {
+            resources: 0,
+            eval: engine::Evaluation {
+                problems,
+                ..Default::default()
+            },
+            fixes: Vec::new(),
+            notes: Vec::new(),
+            directives: Vec::new(),
+            skipped: None,
+            texts: Vec::new(),
+        }
+    }
+}
+
+/// What reading the files left to their jobs again needs.
+struct Again<'a> {
+    reader: &'a Reader<'a>,
+    found: &'a Discovered,
+    deferred: &'a HashSet<FileId>,
+}
+
+impl Again<'_> {
+    /// Reads again the files of `job` whose text was dropped.
+    fn read(
+        &self,
+        job: &Job,
+        sources: &SourceMap,
+    ) -> Result<Vec<(FileId, Arc<SourceFile>)>, Problem> {
+        let own: &[FileId] = match job {
+            Job::Template(id) => std::slice::from_ref(id),
+            Job::Module(ids) => ids,
+            Job::Terraform(project, root) => project.own_files(root).unwrap_or_default(),
+        };
+        let again = own.iter().filter(|id| self.deferred.contains(id));
+        again
+            .map(|&id| {
+                let file = sources.get(id);
+                let read = self.reader.read(&file.path, trust(self.found, &file.path));
+                let text = read.map_err(|e| {
+                    let at = e.text.map_or(0, |(_, at)| at);
+                    Problem::new(Span::new(id, at, at), e.message)
+                })?;
+                let again = SourceFile::new(file.name.clone(), file.path.clone(), text);
+                Ok((id, Arc::new(again)))
+            })
+            .collect()
+    }
 }
 
 /// Jobs to lint, and what linting them needs.
@@ -618,6 +701,8 @@ struct Run<'a> {
     settings: engine::Settings,
     inputs: &'a cfn::Inputs,
     progress: Option<&'a Progress>,
+    /// Reads again the files whose text was dropped.
+    again: Option<Again<'a>>,
 }
 
 impl Run<'_> {
@@ -650,21 +735,35 @@ impl Run<'_> {
 }
 
 fn lint_job(job: &Job, run: &Run<'_>) -> Done {
-    let (sources, policies, settings) = (run.sources, run.policies, run.settings);
+    let texts = match run.again.as_ref().map(|a| a.read(job, run.sources)) {
+        Some(Err(problem)) => return Done::nothing(vec![problem]),
+        Some(Ok(texts)) => texts,
+        None => Vec::new(),
+    };
+    let with_texts;
+    let sources = match texts.is_empty() {
+        true => run.sources,
+        false => {
+            with_texts = run.sources.with(texts.clone());
+            &with_texts
+        }
+    };
+    let mut done = lint_read(job, sources, run);
+    done.texts = texts;
+    done
+}
+
+/// Lints a job whose files are read.
+fn lint_read(job: &Job, sources: &SourceMap, run: &Run<'_>) -> Done {
+    let (policies, settings) = (run.policies, run.settings);
     let inputs = run.inputs;
     let evaluate = |unit: &Unit| engine::evaluate(unit, policies, settings);
     let Some(normalized) = normalize(job, sources, inputs, settings.all_values, &evaluate) else {
-        return Done {
-            resources: 0,
-            eval: Default::default(),
-            fixes: Vec::new(),
-            notes: Vec::new(),
-            directives: Vec::new(),
-            skipped: match job {
-                Job::Template(id) => Some(*id),
-                _ => None,
-            },
-        };
+        let mut nothing = Done::nothing(Vec::new());
+        if let Job::Template(id) = job {
+            nothing.skipped = Some(*id);
+        }
+        return nothing;
     };
     let Normalized {
         inputs: open,
@@ -709,6 +808,7 @@ fn lint_job(job: &Job, run: &Run<'_>) -> Done {
         notes,
         directives,
         skipped: None,
+        texts: Vec::new(),
     }
 }
 
@@ -762,14 +862,29 @@ pub fn sort_problems(sources: &SourceMap, errors: &mut Vec<Problem>) {
     errors.dedup();
 }
 
-/// Reads every discovered file (in parallel) and groups them into jobs; also
-/// returns the files read beyond those (called modules, variables files).
+/// Files read before the jobs run, and those left to their job.
+struct Read {
+    jobs: Vec<Job>,
+    /// The files read beyond those discovered (called modules, variables files).
+    extra: Vec<PathBuf>,
+    /// Files whose text was dropped once read: their job reads them again.
+    deferred: HashSet<FileId>,
+}
+
+/// What reading one file gave, and whether its text is left to its job.
+type Text = (Result<String, crate::gate::ReadError>, bool);
+
+/// Reads every discovered file (in parallel) and groups them into jobs.
+/// With `defer`, the text of a template that nests none, and of the files
+/// of a Terraform folder that calls no module and no file function, is
+/// dropped once read: only its job needs it, and reads it again.
 fn read_files(
     found: &Discovered,
     reader: &Reader<'_>,
     inputs: &terraform::Inputs,
     out: &mut Outcome,
-) -> (Vec<Job>, Vec<PathBuf>) {
+    defer: bool,
+) -> Read {
     for (path, message) in &found.errors {
         let id = out.sources.add(SourceFile::new(
             path.display().to_string(),
@@ -779,23 +894,30 @@ fn read_files(
         out.errors
             .push(Problem::new(Span::new(id, 0, 0), message.clone()));
     }
-    let mut paths: Vec<&PathBuf> = found.templates.iter().collect();
-    paths.extend(found.terraform.values().flatten());
-    let texts: Vec<_> = paths
-        .par_iter()
-        .map(|&p| {
-            let trust = match found.named.contains(p) {
-                true => Trust::Named,
-                false => Trust::Confined,
-            };
-            (p.clone(), reader.read(p, trust))
-        })
-        .collect();
+    let read = |p: &PathBuf| reader.read(p, trust(found, p));
+    let templates = (found.templates.par_iter()).map(|p| {
+        let text = read(p);
+        let alone = defer && text.as_ref().is_ok_and(|t| !cfn::nested::may_nest(t));
+        vec![(p, (text, alone))]
+    });
+    let folders = (found.terraform.par_iter()).map(|(_, files)| {
+        let texts: Vec<(&PathBuf, Result<String, _>)> =
+            files.iter().map(|p| (p, read(p))).collect();
+        let ok =
+            |t: &Result<String, _>| t.as_ref().is_ok_and(|t| terraform::modules::standalone(t));
+        let alone = defer && texts.iter().all(|(_, t)| ok(t));
+        texts.into_iter().map(|(p, t)| (p, (t, alone))).collect()
+    });
+    let texts: Vec<Vec<(&PathBuf, Text)>> = templates.chain(folders).collect();
     let mut ids = std::collections::HashMap::new();
-    for (path, text) in texts {
+    let mut deferred = HashSet::new();
+    for (path, (text, alone)) in texts.into_iter().flatten() {
         let name = path.display().to_string();
         let id = match text {
-            Ok(text) => out.sources.add(SourceFile::new(name, path.clone(), text)),
+            Ok(text) => {
+                let text = if alone { String::new() } else { text };
+                out.sources.add(SourceFile::new(name, path.clone(), text))
+            }
             Err(crate::gate::ReadError { message, text }) => {
                 let (text, at) = text.unwrap_or_default();
                 let id = out.sources.add(SourceFile::new(name, path.clone(), text));
@@ -804,7 +926,10 @@ fn read_files(
                 continue;
             }
         };
-        ids.insert(path, id);
+        if alone {
+            deferred.insert(id);
+        }
+        ids.insert(path.clone(), id);
     }
     out.files = ids.len();
     let mut jobs: Vec<Job> = found
@@ -823,10 +948,15 @@ fn read_files(
         .filter(|(_, ids): &(PathBuf, Vec<FileId>)| !ids.is_empty())
         .collect();
     if folders.is_empty() {
-        return (jobs, Vec::new());
+        return Read {
+            jobs,
+            extra: Vec::new(),
+            deferred,
+        };
     }
     let read = |p: &Path, trust| reader.text(p, trust);
-    let loaded = terraform::modules::load(folders, &mut out.sources, inputs, reader.gate, &read);
+    let sources = &mut out.sources;
+    let loaded = terraform::modules::load(folders, sources, inputs, reader.gate, &read, &deferred);
     out.errors.extend(loaded.problems);
     out.files += loaded.extra_files.len();
     let project = Arc::new(loaded.project);
@@ -836,7 +966,20 @@ fn read_files(
             .into_iter()
             .map(|root| Job::Terraform(project.clone(), root)),
     );
-    (jobs, loaded.extra_files)
+    Read {
+        jobs,
+        extra: loaded.extra_files,
+        deferred,
+    }
+}
+
+/// How far a discovered file is trusted: named on the command line, or
+/// confined to the repository.
+fn trust(found: &Discovered, path: &Path) -> Trust {
+    match found.named.contains(path) {
+        true => Trust::Named,
+        false => Trust::Confined,
+    }
 }
 
 /// An error in the command-line arguments (an invalid glob).

@@ -143,13 +143,33 @@ impl<'a> CharIndex<'a> {
 /// All files read in one run; a [`FileId`] indexes into it.
 #[derive(Clone, Debug, Default)]
 pub struct SourceMap {
-    files: Vec<Arc<SourceFile>>,
+    files: Arc<Vec<Arc<SourceFile>>>,
+    /// Files read again, sorted by id, in place of those of `files` (see
+    /// [`SourceMap::with`]).
+    again: Vec<(FileId, Arc<SourceFile>)>,
 }
 
 impl SourceMap {
     pub fn add(&mut self, file: SourceFile) -> FileId {
-        self.files.push(Arc::new(file));
-        FileId(self.files.len() as u32 - 1)
+        let files = Arc::make_mut(&mut self.files);
+        files.push(Arc::new(file));
+        FileId(files.len() as u32 - 1)
+    }
+
+    /// This map with `files` in place of those of the same ids: a run that
+    /// streams keeps only the name of a file no other job reads, and the job
+    /// that lints it reads it again.
+    pub fn with(&self, mut files: Vec<(FileId, Arc<SourceFile>)>) -> SourceMap {
+        files.sort_by_key(|(id, _)| *id);
+        SourceMap {
+            files: self.files.clone(),
+            again: files,
+        }
+    }
+
+    /// Puts `file` in place of file `id`.
+    pub fn replace(&mut self, id: FileId, file: Arc<SourceFile>) {
+        Arc::make_mut(&mut self.files)[id.0 as usize] = file;
     }
 
     /// Adds the file at `path` with what reading it gave: its text, or an
@@ -172,20 +192,20 @@ impl SourceMap {
     }
 
     pub fn get(&self, id: FileId) -> &Arc<SourceFile> {
-        &self.files[id.0 as usize]
+        match self.again.binary_search_by_key(&id, |(i, _)| *i) {
+            Ok(i) => &self.again[i].1,
+            Err(_) => &self.files[id.0 as usize],
+        }
     }
 
     /// The text of file `id`, when it is one of this map's.
     pub fn text(&self, id: FileId) -> Option<&str> {
-        self.files.get(id.0 as usize).map(|f| f.text.as_str())
+        ((id.0 as usize) < self.files.len()).then(|| self.get(id).text.as_str())
     }
 
     /// Every file, with its id.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f.as_ref()))
+        (0..self.files.len() as u32).map(|i| (FileId(i), self.get(FileId(i)).as_ref()))
     }
 }
 

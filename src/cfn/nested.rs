@@ -55,6 +55,11 @@ impl ReadAhead {
     }
 }
 
+/// True if a template's text may nest another template.
+pub fn may_nest(text: &str) -> bool {
+    text.contains(STACK) || text.contains(APPLICATION)
+}
+
 /// Finds the local nested templates of `ids` (recursively), reading those not
 /// yet in `sources` with `read`.
 pub fn read_ahead(
@@ -72,7 +77,7 @@ pub fn read_ahead(
     while let Some(id) = work.pop() {
         let file = sources.get(id).clone();
         edges.entry(id).or_default();
-        if !file.text.contains(STACK) && !file.text.contains(APPLICATION) {
+        if !may_nest(&file.text) {
             continue;
         }
         let Ok(doc) = super::parse_document(&file, id) else {

@@ -68,6 +68,11 @@ impl Order {
         self.reach[job].binary_search(&group).is_ok()
     }
 
+    /// How many groups are released: those before this index.
+    pub fn released(&self) -> u32 {
+        self.next as u32
+    }
+
     /// Marks a job done; returns the groups released by it, in order.
     pub fn finish(&mut self, job: usize) -> Range<usize> {
         for &g in &self.reach[job] {
@@ -119,6 +124,7 @@ mod tests {
         // Job 0 done: c.tf still waits for job 2, and a.yaml for job 1.
         assert_eq!(order.finish(0), 0..0);
         assert_eq!(order.finish(1), 0..1);
+        assert_eq!(order.released(), 1);
         assert_eq!(order.finish(2), 1..3);
         assert_eq!(order.finish_all(), 3..3);
     }

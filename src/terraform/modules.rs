@@ -23,7 +23,7 @@ use hcl_edit::structure::{Block, Structure};
 use hcl_edit::Span as _;
 use rayon::prelude::*;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -86,13 +86,16 @@ pub struct Loaded {
 
 /// Parses the discovered folders, reads the local modules they call (and
 /// installed ones) when the gate lets them, decides the roots and collects
-/// their variable values.
+/// their variable values. The files in `deferred` hold only their names
+/// (see [`SourceMap::with`]): a folder of them that a module call names is
+/// read again.
 pub fn load(
     discovered: Vec<(PathBuf, Vec<FileId>)>,
     sources: &mut SourceMap,
     inputs: &Inputs,
     gate: &Gate,
     read: &Read<'_>,
+    deferred: &HashSet<FileId>,
 ) -> Loaded {
     let mut loaded = Loaded {
         project: Project::default(),
@@ -142,8 +145,8 @@ pub fn load(
                 continue;
             }
             let ids = match loaded.project.standalone.remove(&dir) {
-                Some(ids) => ids,
-                None => read_folder(&dir, sources, read, &mut loaded),
+                Some(ids) if !ids.iter().any(|id| deferred.contains(id)) => ids,
+                _ => read_folder(&dir, sources, read, &mut loaded),
             };
             pending.push((dir, ids));
         }
@@ -175,7 +178,7 @@ fn calls_file_function(text: &str) -> bool {
 
 /// True if a file's text calls no module and no file function
 /// (conservatively: `module` appears nowhere in it).
-fn standalone(text: &str) -> bool {
+pub fn standalone(text: &str) -> bool {
     !text.contains("module") && !calls_file_function(text)
 }
 

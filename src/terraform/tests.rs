@@ -378,6 +378,7 @@ fn load_root(
         inputs,
         &gate,
         &read,
+        &Default::default(),
     );
     assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
     let (unit, problems, notes) = loaded.project.normalize(&loaded.roots[0]);
