@@ -895,10 +895,15 @@ fn read_files(
             .push(Problem::new(Span::new(id, 0, 0), message.clone()));
     }
     let read = |p: &PathBuf| reader.read(p, trust(found, p));
+    // A text left to its job is dropped as soon as it is read.
+    let keep = |alone: bool, text| match alone {
+        true => (Ok(String::new()), true),
+        false => (text, false),
+    };
     let templates = (found.templates.par_iter()).map(|p| {
         let text = read(p);
         let alone = defer && text.as_ref().is_ok_and(|t| !cfn::nested::may_nest(t));
-        vec![(p, (text, alone))]
+        vec![(p, keep(alone, text))]
     });
     let folders = (found.terraform.par_iter()).map(|(_, files)| {
         let texts: Vec<(&PathBuf, Result<String, _>)> =
@@ -906,7 +911,10 @@ fn read_files(
         let ok =
             |t: &Result<String, _>| t.as_ref().is_ok_and(|t| terraform::modules::standalone(t));
         let alone = defer && texts.iter().all(|(_, t)| ok(t));
-        texts.into_iter().map(|(p, t)| (p, (t, alone))).collect()
+        texts
+            .into_iter()
+            .map(|(p, t)| (p, keep(alone, t)))
+            .collect()
     });
     let texts: Vec<Vec<(&PathBuf, Text)>> = templates.chain(folders).collect();
     let mut ids = std::collections::HashMap::new();
@@ -914,10 +922,7 @@ fn read_files(
     for (path, (text, alone)) in texts.into_iter().flatten() {
         let name = path.display().to_string();
         let id = match text {
-            Ok(text) => {
-                let text = if alone { String::new() } else { text };
-                out.sources.add(SourceFile::new(name, path.clone(), text))
-            }
+            Ok(text) => out.sources.add(SourceFile::new(name, path.clone(), text)),
             Err(crate::gate::ReadError { message, text }) => {
                 let (text, at) = text.unwrap_or_default();
                 let id = out.sources.add(SourceFile::new(name, path.clone(), text));
