@@ -20,7 +20,7 @@ use graph::Graph;
 use possible::{Unknowns, Variant};
 use rayon::prelude::*;
 use shared::SharedMap;
-use std::cell::RefCell;
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -178,14 +178,13 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
     graph::register(&mut root, &graph);
     let list: Vec<Box<dyn Val>> = graph.entries.iter().map(|e| e.clone_as_boxed()).collect();
     root.add_variable_as_val("resources", Box::new(CelList::from(list)));
-    let joins = Joins::new(unit);
     // Policies that ran out of budget on a resource skip the rest of the unit.
     let mut over_budget = vec![false; ready.len()];
     let mut left = vec![cost::MAX_UNIT_STEPS; ready.len()];
     let prepared: Vec<PerUnit> = ready
         .iter()
         .zip(&mut left)
-        .map(|((_, c), left)| PerUnit::new(c, &root, left))
+        .map(|((_, c), left)| PerUnit::new(c, unit, &root, left))
         .collect();
     for (resource, value) in unit.resources.iter().zip(values) {
         let applicable: Vec<(usize, &(&Policy, &Compiled))> = ready
@@ -198,12 +197,14 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
         }
         let mut scope = root.new_inner_scope();
         scope.add_variable_as_val("resource", value);
-        let mut about = meta(resource);
-        about.insert(
-            map_key("referrers"),
-            graph.referrers(&resource.address).into_val(),
-        );
-        scope.add_variable_as_val("meta", Box::new(CelMap::from(about)));
+        if applicable.iter().any(|(_, (_, c))| c.uses_meta) {
+            let mut about = meta(resource);
+            about.insert(
+                map_key("referrers"),
+                graph.referrers(&resource.address).into_val(),
+            );
+            scope.add_variable_as_val("meta", Box::new(CelMap::from(about)));
+        }
         if applicable.iter().any(|(_, (_, c))| c.uses_native) {
             scope.add_variable_as_val("native", to_val(&resource.native));
         }
@@ -216,7 +217,6 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
                 });
             }
             let check = Check {
-                joins: &joins,
                 per_unit: &prepared[i],
                 resource,
                 policy,
@@ -229,7 +229,6 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
 }
 
 struct Check<'a> {
-    joins: &'a Joins<'a>,
     per_unit: &'a PerUnit<'a>,
     resource: &'a Resource,
     policy: &'a Policy,
@@ -348,7 +347,7 @@ impl Check<'_> {
         let reads = &self.compiled.reads;
         let props = &self.resource.props;
         let unknowns = Unknowns::of(reads, props, item);
-        let joins = self.joins_unknown();
+        let joins = self.per_unit.joins_unknown();
         let variants = unknowns.variants(reads, props, item)?;
         let only = variants.len() == 1;
         let mut passed = Vec::with_capacity(variants.len());
@@ -463,23 +462,7 @@ impl Check<'_> {
                 "native" => path.meets_unknown(&self.resource.native),
                 _ => false,
             });
-        local || self.joins_unknown()
-    }
-
-    /// True if a join of the assertion meets an unknown value.
-    fn joins_unknown(&self) -> bool {
-        self.compiled
-            .reads
-            .iter()
-            .enumerate()
-            .any(|(i, path)| match path.segs.as_slice() {
-                [Seg::Each, Seg::Field(f), rest @ ..]
-                    if path.root == "resources" && f == "props" =>
-                {
-                    self.joins.meet_unknown(self.compiled, i, rest)
-                }
-                _ => false,
-            })
+        local || self.per_unit.joins_unknown()
     }
 
     /// The node to point at: the first `at` path that exists (when the policy
@@ -581,15 +564,22 @@ fn origins(node: &Node, out: &mut Vec<(Span, String)>) {
 struct PerUnit<'a> {
     assert: &'a cel::parser::Expression,
     bound: Vec<(String, cel::Value)>,
+    compiled: &'a Compiled,
+    unit: &'a Unit,
+    /// Whether a join of the assertion meets an unknown value (found once).
+    joins_unknown: OnceCell<bool>,
 }
 
 impl<'a> PerUnit<'a> {
     /// Evaluates the parts of `compiled` read once per unit, paying from
     /// the policy's budget for the unit, `left`.
-    fn new(compiled: &'a Compiled, root: &Context, left: &mut u64) -> PerUnit<'a> {
+    fn new(compiled: &'a Compiled, unit: &'a Unit, root: &Context, left: &mut u64) -> PerUnit<'a> {
         let whole = PerUnit {
             assert: &compiled.assert,
             bound: Vec::new(),
+            compiled,
+            unit,
+            joins_unknown: OnceCell::new(),
         };
         let Some((residual, parts)) = &compiled.per_unit else {
             return whole;
@@ -606,52 +596,40 @@ impl<'a> PerUnit<'a> {
         PerUnit {
             assert: residual,
             bound,
-        }
-    }
-}
-
-/// Where the joins of a unit meet unknown values, found once per policy
-/// and path: a join is undecided only through a resource of a type it
-/// names (or of any type, when it names none).
-struct Joins<'u> {
-    unit: &'u Unit,
-    memo: RefCell<HashMap<(*const Compiled, usize), bool>>,
-}
-
-impl<'u> Joins<'u> {
-    fn new(unit: &'u Unit) -> Joins<'u> {
-        Joins {
-            unit,
-            memo: RefCell::default(),
+            ..whole
         }
     }
 
-    /// Whether `segs` (the rest, under `props`, of the `i`-th read of `policy`) meet an unknown
-    /// value in a resource the policy's joins look at; looked up once per unit.
-    fn meet_unknown(&self, policy: &Compiled, i: usize, segs: &[Seg]) -> bool {
-        *self
-            .memo
-            .borrow_mut()
-            .entry((policy as *const Compiled, i))
-            .or_insert_with(|| {
-                let path = Path {
-                    root: String::new(),
-                    segs: segs.to_vec(),
-                };
-                let named: HashSet<&str> = policy
-                    .literals
-                    .iter()
-                    .filter_map(|v| match v {
-                        Value::Str(s) if is_type_name(s) => Some(s.as_str()),
-                        _ => None,
-                    })
-                    .collect();
-                self.unit
-                    .resources
-                    .iter()
-                    .filter(|r| named.is_empty() || named.contains(r.canonical_type.as_str()))
-                    .any(|r| path.meets_unknown(&r.props))
-            })
+    /// True if a join of the assertion meets an unknown value: a join is
+    /// undecided only through a resource of a type it names (or of any
+    /// type, when it names none); found once per unit.
+    fn joins_unknown(&self) -> bool {
+        *self.joins_unknown.get_or_init(|| {
+            let named: HashSet<&str> = (self.compiled.literals.iter())
+                .filter_map(|v| match v {
+                    Value::Str(s) if is_type_name(s) => Some(s.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let looked_at: Vec<&Resource> = (self.unit.resources.iter())
+                .filter(|r| named.is_empty() || named.contains(r.canonical_type.as_str()))
+                .collect();
+            self.compiled
+                .reads
+                .iter()
+                .any(|path| match path.segs.as_slice() {
+                    [Seg::Each, Seg::Field(f), rest @ ..]
+                        if path.root == "resources" && f == "props" =>
+                    {
+                        let path = Path {
+                            root: String::new(),
+                            segs: rest.to_vec(),
+                        };
+                        looked_at.iter().any(|r| path.meets_unknown(&r.props))
+                    }
+                    _ => false,
+                })
+        })
     }
 }
 

@@ -191,6 +191,8 @@ pub struct Compiled {
     pub literals: Vec<crate::model::Value>,
     /// Whether the assertion looks at the native (as written) properties.
     pub uses_native: bool,
+    /// Whether the assertion or the message reads `meta`.
+    pub uses_meta: bool,
 }
 
 /// The CEL environment policies run in, built once: the standard library
@@ -401,6 +403,11 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
     let reads = paths::read_paths(&assert, ROOTS);
     let literals = cost::literals(&assert);
     let uses_native = assert.references().has_variable("native");
+    let uses_meta = assert.references().has_variable("meta")
+        || message.iter().any(|part| match part {
+            MessagePart::Expr(e) => e.references().has_variable("meta"),
+            MessagePart::Text(_) => false,
+        });
     let mut residual = assert.clone();
     let mut parts = hoist::hoist(&mut residual);
     cost::instrument(&mut assert);
@@ -419,6 +426,7 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
         message,
         literals,
         uses_native,
+        uses_meta,
     })
 }
 
