@@ -14,7 +14,7 @@ use crate::policy::Policy;
 use crate::source::{FileId, SourceMap, Span};
 use serde_json::Value as J;
 use std::cell::OnceCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -72,9 +72,10 @@ struct Planner<'a> {
     documents: HashMap<FileId, Option<Arc<Node>>>,
     /// The lines of each top-level block of a Terraform file.
     blocks: HashMap<FileId, Vec<Range<usize>>>,
-    /// The resources (their declarations) using the value written at a
-    /// span, by the span and whether it is used through an origin there.
-    users: OnceCell<HashMap<(Span, bool), BTreeSet<Span>>>,
+    /// Each place a value is written (its span, and whether it is used
+    /// through an origin there) with a resource (its declaration) using it:
+    /// sorted, each pair once.
+    users: OnceCell<Vec<((Span, bool), Span)>>,
     /// The findings planned for.
     findings: &'a [Finding],
 }
@@ -386,15 +387,17 @@ impl<'a> Planner<'a> {
     /// `for_each`, a module's) are one.
     fn users(&self, span: Span, origin: bool) -> usize {
         let users = self.users.get_or_init(|| {
-            let mut users = HashMap::new();
+            let mut users = Vec::new();
             for r in &self.unit.resources {
-                uses(&r.props, &mut |at| {
-                    users.entry(at).or_insert_with(BTreeSet::new).insert(r.span);
-                });
+                uses(&r.props, &mut |at| users.push((at, r.span)));
             }
+            users.sort_unstable();
+            users.dedup();
             users
         });
-        users.get(&(span, origin)).map_or(0, BTreeSet::len)
+        let at = (span, origin);
+        let first = users.partition_point(|(k, _)| *k < at);
+        users[first..].partition_point(|(k, _)| *k == at)
     }
 
     /// Runs `edit` on the lines of the top-level block of Terraform `file`
