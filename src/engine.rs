@@ -178,15 +178,20 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
     graph::register(&mut root, &graph);
     let list: Vec<Box<dyn Val>> = graph.entries.iter().map(|e| e.clone_as_boxed()).collect();
     root.add_variable_as_val("resources", Box::new(CelList::from(list)));
+    // Whether each resource's properties hold an unknown value: the paths
+    // of the others need no walk to tell they meet none.
+    let unknown: Vec<bool> = (unit.resources.iter())
+        .map(|r| r.props.contains_unknown())
+        .collect();
     // Policies that ran out of budget on a resource skip the rest of the unit.
     let mut over_budget = vec![false; ready.len()];
     let mut left = vec![cost::MAX_UNIT_STEPS; ready.len()];
     let prepared: Vec<PerUnit> = ready
         .iter()
         .zip(&mut left)
-        .map(|((_, c), left)| PerUnit::new(c, unit, &root, left))
+        .map(|((_, c), left)| PerUnit::new(c, unit, &unknown, &root, left))
         .collect();
-    for (resource, value) in unit.resources.iter().zip(values) {
+    for ((resource, value), &props_unknown) in unit.resources.iter().zip(values).zip(&unknown) {
         let applicable: Vec<(usize, &(&Policy, &Compiled))> = ready
             .iter()
             .enumerate()
@@ -219,6 +224,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
             let check = Check {
                 per_unit: &prepared[i],
                 resource,
+                props_unknown,
                 policy,
                 compiled,
             };
@@ -231,6 +237,8 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
 struct Check<'a> {
     per_unit: &'a PerUnit<'a>,
     resource: &'a Resource,
+    /// Whether the resource's properties hold an unknown value.
+    props_unknown: bool,
     policy: &'a Policy,
     compiled: &'a Compiled,
 }
@@ -300,7 +308,7 @@ impl Check<'_> {
                 ctx.add_variable_as_val("item", to_val(item));
             }
             let result = cel::Value::resolve(self.per_unit.assert, &ctx);
-            if !self.reads_unknown(&self.resource.props, item) {
+            if !self.reads_unknown(item) {
                 match result {
                     Ok(cel::Value::Bool(true)) => {}
                     Ok(cel::Value::Bool(false)) => {
@@ -448,17 +456,17 @@ impl Check<'_> {
         )
     }
 
-    /// True if a value the assertion reads is unknown: in `props` (the
-    /// resource's), the element, or, for a join, in a resource of a type it
-    /// looks at.
-    fn reads_unknown(&self, props: &Node, item: Option<&Node>) -> bool {
+    /// True if a value the assertion reads is unknown: in the resource's
+    /// properties, the element (one of them), or, for a join, in a resource
+    /// of a type it looks at.
+    fn reads_unknown(&self, item: Option<&Node>) -> bool {
         let local = self
             .compiled
             .reads
             .iter()
             .any(|path| match path.root.as_str() {
-                "resource" => path.meets_unknown(props),
-                "item" => item.is_some_and(|i| path.meets_unknown(i)),
+                "resource" => self.props_unknown && path.meets_unknown(&self.resource.props),
+                "item" => self.props_unknown && item.is_some_and(|i| path.meets_unknown(i)),
                 "native" => path.meets_unknown(&self.resource.native),
                 _ => false,
             });
@@ -566,6 +574,8 @@ struct PerUnit<'a> {
     bound: Vec<(String, cel::Value)>,
     compiled: &'a Compiled,
     unit: &'a Unit,
+    /// Whether each resource of the unit holds an unknown value.
+    unknown: &'a [bool],
     /// Whether a join of the assertion meets an unknown value (found once).
     joins_unknown: OnceCell<bool>,
 }
@@ -573,12 +583,19 @@ struct PerUnit<'a> {
 impl<'a> PerUnit<'a> {
     /// Evaluates the parts of `compiled` read once per unit, paying from
     /// the policy's budget for the unit, `left`.
-    fn new(compiled: &'a Compiled, unit: &'a Unit, root: &Context, left: &mut u64) -> PerUnit<'a> {
+    fn new(
+        compiled: &'a Compiled,
+        unit: &'a Unit,
+        unknown: &'a [bool],
+        root: &Context,
+        left: &mut u64,
+    ) -> PerUnit<'a> {
         let whole = PerUnit {
             assert: &compiled.assert,
             bound: Vec::new(),
             compiled,
             unit,
+            unknown,
             joins_unknown: OnceCell::new(),
         };
         let Some((residual, parts)) = &compiled.per_unit else {
@@ -611,7 +628,9 @@ impl<'a> PerUnit<'a> {
                     _ => None,
                 })
                 .collect();
-            let looked_at: Vec<&Resource> = (self.unit.resources.iter())
+            let looked_at: Vec<&Resource> = (self.unit.resources.iter().zip(self.unknown))
+                .filter(|(_, &unknown)| unknown)
+                .map(|(r, _)| r)
                 .filter(|r| named.is_empty() || named.contains(r.canonical_type.as_str()))
                 .collect();
             self.compiled
