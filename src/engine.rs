@@ -20,7 +20,7 @@ use graph::Graph;
 use possible::{Unknowns, Variant};
 use rayon::prelude::*;
 use shared::SharedMap;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -213,6 +213,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
         if applicable.iter().any(|(_, (_, c))| c.uses_native) {
             scope.add_variable_as_val("native", to_val(&resource.native));
         }
+        let items = ItemValues::default();
         for &(i, &(policy, compiled)) in &applicable {
             if settings.record_checks {
                 out.checked.push(Checked {
@@ -225,6 +226,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
                 per_unit: &prepared[i],
                 resource,
                 props_unknown,
+                items: &items,
                 policy,
                 compiled,
             };
@@ -239,6 +241,7 @@ struct Check<'a> {
     resource: &'a Resource,
     /// Whether the resource's properties hold an unknown value.
     props_unknown: bool,
+    items: &'a ItemValues,
     policy: &'a Policy,
     compiled: &'a Compiled,
 }
@@ -305,7 +308,7 @@ impl Check<'_> {
                     self.undecided(item, strict, out);
                     continue;
                 }
-                ctx.add_variable_as_val("item", to_val(item));
+                ctx.add_variable_as_val("item", self.items.get(item));
             }
             let result = cel::Value::resolve(self.per_unit.assert, &ctx);
             if !self.reads_unknown(item) {
@@ -541,6 +544,23 @@ impl Check<'_> {
             secrets,
             when: Vec::new(),
         }
+    }
+}
+
+/// The elements of one resource bound as `item`, each map converted once
+/// and shared by the policies checking it (`ingress` has several).
+#[derive(Default)]
+struct ItemValues(RefCell<HashMap<*const Node, SharedMap>>);
+
+impl ItemValues {
+    /// `item` as a CEL value.
+    fn get(&self, item: &Node) -> Box<dyn Val> {
+        let Value::Map(m) = &item.value else {
+            return to_val(item);
+        };
+        let mut known = self.0.borrow_mut();
+        let value = (known.entry(item as *const Node)).or_insert_with(|| SharedMap::new(to_map(m)));
+        Box::new(value.clone())
     }
 }
 
