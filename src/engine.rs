@@ -21,7 +21,7 @@ use possible::{Unknowns, Variant};
 use rayon::prelude::*;
 use shared::SharedMap;
 use std::cell::{OnceCell, RefCell};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// A value that an input nobody chose, or a condition not known before
@@ -155,12 +155,23 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
     let _ = root.add_function("is_dynamic_reference", is_dynamic_reference);
     let _ = root.add_function("base64_decoded", base64_decoded);
     // Each resource's properties are converted once and shared by
-    // `resource`, `resources` and the graph's answers (see `shared`).
+    // `resource`, `resources` and the graph's answers (see `shared`); only
+    // those a policy of the unit can read, when they are known.
+    let read: Option<BTreeSet<&str>> =
+        ready.iter().try_fold(BTreeSet::new(), |mut keys, (_, c)| {
+            keys.extend(c.props_read.as_ref()?.iter().map(String::as_str));
+            Some(keys)
+        });
     let values: Vec<Box<dyn Val>> = unit
         .resources
         .iter()
         .map(|r| match &r.props.value {
-            Value::Map(m) => Box::new(SharedMap::new(to_map(m))),
+            Value::Map(m) => {
+                let kept = m
+                    .iter()
+                    .filter(|(k, _)| (read.as_ref()).is_none_or(|keys| keys.contains(k.as_str())));
+                Box::new(SharedMap::new(to_map(kept)))
+            }
             _ => to_val(&r.props),
         })
         .collect();
@@ -559,7 +570,8 @@ impl ItemValues {
             return to_val(item);
         };
         let mut known = self.0.borrow_mut();
-        let value = (known.entry(item as *const Node)).or_insert_with(|| SharedMap::new(to_map(m)));
+        let value =
+            (known.entry(item as *const Node)).or_insert_with(|| SharedMap::new(to_map(m.iter())));
         Box::new(value.clone())
     }
 }
@@ -728,9 +740,9 @@ fn text(s: &str) -> Box<dyn Val> {
     Box::new(CelString::from(s.to_string()))
 }
 
-fn to_map(m: &BTreeMap<String, Node>) -> CelMap<'static> {
+fn to_map<'n>(entries: impl Iterator<Item = (&'n String, &'n Node)>) -> CelMap<'static> {
     CelMap::from(
-        m.iter()
+        entries
             .map(|(k, v)| (map_key(k), to_val(v)))
             .collect::<Entries>(),
     )
@@ -757,7 +769,7 @@ pub fn to_val(node: &Node) -> Box<dyn Val> {
         Value::Float(f) => Box::new(CelDouble::from(*f)),
         Value::Str(s) => text(s),
         Value::List(items) => Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>())),
-        Value::Map(m) => Box::new(to_map(m)),
+        Value::Map(m) => Box::new(to_map(m.iter())),
         Value::Ref(r) => Box::new(CelMap::from(HashMap::from([
             (map_key("ref"), text(&r.address)),
             (map_key("attribute"), text(&r.attribute)),
