@@ -20,8 +20,9 @@ use graph::Graph;
 use possible::{Unknowns, Variant};
 use rayon::prelude::*;
 use shared::SharedMap;
+use std::borrow::Borrow;
 use std::cell::{OnceCell, RefCell};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// A value that an input nobody chose, or a condition not known before
@@ -166,12 +167,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
         .resources
         .iter()
         .map(|r| match &r.props.value {
-            Value::Map(m) => {
-                let kept = m
-                    .iter()
-                    .filter(|(k, _)| (read.as_ref()).is_none_or(|keys| keys.contains(k.as_str())));
-                Box::new(SharedMap::new(to_map(kept)))
-            }
+            Value::Map(m) => Box::new(SharedMap::new(props_map(m, read.as_ref()))),
             _ => to_val(&r.props),
         })
         .collect();
@@ -439,7 +435,11 @@ impl Check<'_> {
         for (name, value) in &self.per_unit.bound {
             ctx.add_variable_from_value(name.as_str(), value.clone());
         }
-        ctx.add_variable_as_val("resource", to_val(&variant.props));
+        let props = match &variant.props.value {
+            Value::Map(m) => Box::new(props_map(m, self.compiled.props_read.as_ref())),
+            _ => to_val(&variant.props),
+        };
+        ctx.add_variable_as_val("resource", props);
         if let Some(item) = &variant.item {
             ctx.add_variable_as_val("item", to_val(item));
         }
@@ -746,6 +746,15 @@ fn to_map<'n>(entries: impl Iterator<Item = (&'n String, &'n Node)>) -> CelMap<'
             .map(|(k, v)| (map_key(k), to_val(v)))
             .collect::<Entries>(),
     )
+}
+
+/// A resource's properties as a CEL map of the keys `read` holds (all of
+/// them when it is `None`: see [`policy::keys`]).
+fn props_map<S: Borrow<str> + Ord>(
+    m: &BTreeMap<String, Node>,
+    read: Option<&BTreeSet<S>>,
+) -> CelMap<'static> {
+    to_map((m.iter()).filter(|(k, _)| read.is_none_or(|keys| keys.contains(k.as_str()))))
 }
 
 /// `meta`: what a policy may want to know of a resource besides its properties.
