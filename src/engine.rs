@@ -20,8 +20,9 @@ use graph::Graph;
 use possible::{Unknowns, Variant};
 use rayon::prelude::*;
 use shared::SharedMap;
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::borrow::Borrow;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// A value that an input nobody chose, or a condition not known before
@@ -155,12 +156,18 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
     let _ = root.add_function("is_dynamic_reference", is_dynamic_reference);
     let _ = root.add_function("base64_decoded", base64_decoded);
     // Each resource's properties are converted once and shared by
-    // `resource`, `resources` and the graph's answers (see `shared`).
+    // `resource`, `resources` and the graph's answers (see `shared`); only
+    // those a policy of the unit can read, when they are known.
+    let read: Option<BTreeSet<&str>> =
+        ready.iter().try_fold(BTreeSet::new(), |mut keys, (_, c)| {
+            keys.extend(c.props_read.as_ref()?.iter().map(String::as_str));
+            Some(keys)
+        });
     let values: Vec<Box<dyn Val>> = unit
         .resources
         .iter()
         .map(|r| match &r.props.value {
-            Value::Map(m) => Box::new(SharedMap::new(to_map(m))),
+            Value::Map(m) => Box::new(SharedMap::new(props_map(m, read.as_ref()))),
             _ => to_val(&r.props),
         })
         .collect();
@@ -178,16 +185,20 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
     graph::register(&mut root, &graph);
     let list: Vec<Box<dyn Val>> = graph.entries.iter().map(|e| e.clone_as_boxed()).collect();
     root.add_variable_as_val("resources", Box::new(CelList::from(list)));
-    let joins = Joins::new(unit);
+    // Whether each resource's properties hold an unknown value: the paths
+    // of the others need no walk to tell they meet none.
+    let unknown: Vec<bool> = (unit.resources.iter())
+        .map(|r| r.props.contains_unknown())
+        .collect();
     // Policies that ran out of budget on a resource skip the rest of the unit.
     let mut over_budget = vec![false; ready.len()];
     let mut left = vec![cost::MAX_UNIT_STEPS; ready.len()];
     let prepared: Vec<PerUnit> = ready
         .iter()
         .zip(&mut left)
-        .map(|((_, c), left)| PerUnit::new(c, &root, left))
+        .map(|((_, c), left)| PerUnit::new(c, unit, &unknown, &root, left))
         .collect();
-    for (resource, value) in unit.resources.iter().zip(values) {
+    for ((resource, value), &props_unknown) in unit.resources.iter().zip(values).zip(&unknown) {
         let applicable: Vec<(usize, &(&Policy, &Compiled))> = ready
             .iter()
             .enumerate()
@@ -198,15 +209,18 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
         }
         let mut scope = root.new_inner_scope();
         scope.add_variable_as_val("resource", value);
-        let mut about = meta(resource);
-        about.insert(
-            map_key("referrers"),
-            graph.referrers(&resource.address).into_val(),
-        );
-        scope.add_variable_as_val("meta", Box::new(CelMap::from(about)));
+        if applicable.iter().any(|(_, (_, c))| c.uses_meta) {
+            let mut about = meta(resource);
+            about.insert(
+                map_key("referrers"),
+                graph.referrers(&resource.address).into_val(),
+            );
+            scope.add_variable_as_val("meta", Box::new(CelMap::from(about)));
+        }
         if applicable.iter().any(|(_, (_, c))| c.uses_native) {
             scope.add_variable_as_val("native", to_val(&resource.native));
         }
+        let items = ItemValues::default();
         for &(i, &(policy, compiled)) in &applicable {
             if settings.record_checks {
                 out.checked.push(Checked {
@@ -216,9 +230,10 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
                 });
             }
             let check = Check {
-                joins: &joins,
                 per_unit: &prepared[i],
                 resource,
+                props_unknown,
+                items: &items,
                 policy,
                 compiled,
             };
@@ -229,9 +244,11 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
 }
 
 struct Check<'a> {
-    joins: &'a Joins<'a>,
     per_unit: &'a PerUnit<'a>,
     resource: &'a Resource,
+    /// Whether the resource's properties hold an unknown value.
+    props_unknown: bool,
+    items: &'a ItemValues,
     policy: &'a Policy,
     compiled: &'a Compiled,
 }
@@ -298,10 +315,10 @@ impl Check<'_> {
                     self.undecided(item, strict, out);
                     continue;
                 }
-                ctx.add_variable_as_val("item", to_val(item));
+                ctx.add_variable_as_val("item", self.items.get(item));
             }
             let result = cel::Value::resolve(self.per_unit.assert, &ctx);
-            if !self.reads_unknown(&self.resource.props, item) {
+            if !self.reads_unknown(item) {
                 match result {
                     Ok(cel::Value::Bool(true)) => {}
                     Ok(cel::Value::Bool(false)) => {
@@ -348,7 +365,7 @@ impl Check<'_> {
         let reads = &self.compiled.reads;
         let props = &self.resource.props;
         let unknowns = Unknowns::of(reads, props, item);
-        let joins = self.joins_unknown();
+        let joins = self.per_unit.joins_unknown();
         let variants = unknowns.variants(reads, props, item)?;
         let only = variants.len() == 1;
         let mut passed = Vec::with_capacity(variants.len());
@@ -418,7 +435,11 @@ impl Check<'_> {
         for (name, value) in &self.per_unit.bound {
             ctx.add_variable_from_value(name.as_str(), value.clone());
         }
-        ctx.add_variable_as_val("resource", to_val(&variant.props));
+        let props = match &variant.props.value {
+            Value::Map(m) => Box::new(props_map(m, self.compiled.props_read.as_ref())),
+            _ => to_val(&variant.props),
+        };
+        ctx.add_variable_as_val("resource", props);
         if let Some(item) = &variant.item {
             ctx.add_variable_as_val("item", to_val(item));
         }
@@ -449,37 +470,21 @@ impl Check<'_> {
         )
     }
 
-    /// True if a value the assertion reads is unknown: in `props` (the
-    /// resource's), the element, or, for a join, in a resource of a type it
-    /// looks at.
-    fn reads_unknown(&self, props: &Node, item: Option<&Node>) -> bool {
+    /// True if a value the assertion reads is unknown: in the resource's
+    /// properties, the element (one of them), or, for a join, in a resource
+    /// of a type it looks at.
+    fn reads_unknown(&self, item: Option<&Node>) -> bool {
         let local = self
             .compiled
             .reads
             .iter()
             .any(|path| match path.root.as_str() {
-                "resource" => path.meets_unknown(props),
-                "item" => item.is_some_and(|i| path.meets_unknown(i)),
+                "resource" => self.props_unknown && path.meets_unknown(&self.resource.props),
+                "item" => self.props_unknown && item.is_some_and(|i| path.meets_unknown(i)),
                 "native" => path.meets_unknown(&self.resource.native),
                 _ => false,
             });
-        local || self.joins_unknown()
-    }
-
-    /// True if a join of the assertion meets an unknown value.
-    fn joins_unknown(&self) -> bool {
-        self.compiled
-            .reads
-            .iter()
-            .enumerate()
-            .any(|(i, path)| match path.segs.as_slice() {
-                [Seg::Each, Seg::Field(f), rest @ ..]
-                    if path.root == "resources" && f == "props" =>
-                {
-                    self.joins.meet_unknown(self.compiled, i, rest)
-                }
-                _ => false,
-            })
+        local || self.per_unit.joins_unknown()
     }
 
     /// The node to point at: the first `at` path that exists (when the policy
@@ -553,6 +558,24 @@ impl Check<'_> {
     }
 }
 
+/// The elements of one resource bound as `item`, each map converted once
+/// and shared by the policies checking it (`ingress` has several).
+#[derive(Default)]
+struct ItemValues(RefCell<HashMap<*const Node, SharedMap>>);
+
+impl ItemValues {
+    /// `item` as a CEL value.
+    fn get(&self, item: &Node) -> Box<dyn Val> {
+        let Value::Map(m) = &item.value else {
+            return to_val(item);
+        };
+        let mut known = self.0.borrow_mut();
+        let value =
+            (known.entry(item as *const Node)).or_insert_with(|| SharedMap::new(to_map(m.iter())));
+        Box::new(value.clone())
+    }
+}
+
 /// Most places a finding's value is said to come from.
 const MAX_ORIGINS: usize = 4;
 
@@ -581,15 +604,31 @@ fn origins(node: &Node, out: &mut Vec<(Span, String)>) {
 struct PerUnit<'a> {
     assert: &'a cel::parser::Expression,
     bound: Vec<(String, cel::Value)>,
+    compiled: &'a Compiled,
+    unit: &'a Unit,
+    /// Whether each resource of the unit holds an unknown value.
+    unknown: &'a [bool],
+    /// Whether a join of the assertion meets an unknown value (found once).
+    joins_unknown: OnceCell<bool>,
 }
 
 impl<'a> PerUnit<'a> {
     /// Evaluates the parts of `compiled` read once per unit, paying from
     /// the policy's budget for the unit, `left`.
-    fn new(compiled: &'a Compiled, root: &Context, left: &mut u64) -> PerUnit<'a> {
+    fn new(
+        compiled: &'a Compiled,
+        unit: &'a Unit,
+        unknown: &'a [bool],
+        root: &Context,
+        left: &mut u64,
+    ) -> PerUnit<'a> {
         let whole = PerUnit {
             assert: &compiled.assert,
             bound: Vec::new(),
+            compiled,
+            unit,
+            unknown,
+            joins_unknown: OnceCell::new(),
         };
         let Some((residual, parts)) = &compiled.per_unit else {
             return whole;
@@ -606,52 +645,42 @@ impl<'a> PerUnit<'a> {
         PerUnit {
             assert: residual,
             bound,
-        }
-    }
-}
-
-/// Where the joins of a unit meet unknown values, found once per policy
-/// and path: a join is undecided only through a resource of a type it
-/// names (or of any type, when it names none).
-struct Joins<'u> {
-    unit: &'u Unit,
-    memo: RefCell<HashMap<(*const Compiled, usize), bool>>,
-}
-
-impl<'u> Joins<'u> {
-    fn new(unit: &'u Unit) -> Joins<'u> {
-        Joins {
-            unit,
-            memo: RefCell::default(),
+            ..whole
         }
     }
 
-    /// Whether `segs` (the rest, under `props`, of the `i`-th read of `policy`) meet an unknown
-    /// value in a resource the policy's joins look at; looked up once per unit.
-    fn meet_unknown(&self, policy: &Compiled, i: usize, segs: &[Seg]) -> bool {
-        *self
-            .memo
-            .borrow_mut()
-            .entry((policy as *const Compiled, i))
-            .or_insert_with(|| {
-                let path = Path {
-                    root: String::new(),
-                    segs: segs.to_vec(),
-                };
-                let named: HashSet<&str> = policy
-                    .literals
-                    .iter()
-                    .filter_map(|v| match v {
-                        Value::Str(s) if is_type_name(s) => Some(s.as_str()),
-                        _ => None,
-                    })
-                    .collect();
-                self.unit
-                    .resources
-                    .iter()
-                    .filter(|r| named.is_empty() || named.contains(r.canonical_type.as_str()))
-                    .any(|r| path.meets_unknown(&r.props))
-            })
+    /// True if a join of the assertion meets an unknown value: a join is
+    /// undecided only through a resource of a type it names (or of any
+    /// type, when it names none); found once per unit.
+    fn joins_unknown(&self) -> bool {
+        *self.joins_unknown.get_or_init(|| {
+            let named: HashSet<&str> = (self.compiled.literals.iter())
+                .filter_map(|v| match v {
+                    Value::Str(s) if is_type_name(s) => Some(s.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let looked_at: Vec<&Resource> = (self.unit.resources.iter().zip(self.unknown))
+                .filter(|(_, &unknown)| unknown)
+                .map(|(r, _)| r)
+                .filter(|r| named.is_empty() || named.contains(r.canonical_type.as_str()))
+                .collect();
+            self.compiled
+                .reads
+                .iter()
+                .any(|path| match path.segs.as_slice() {
+                    [Seg::Each, Seg::Field(f), rest @ ..]
+                        if path.root == "resources" && f == "props" =>
+                    {
+                        let path = Path {
+                            root: String::new(),
+                            segs: rest.to_vec(),
+                        };
+                        looked_at.iter().any(|r| path.meets_unknown(&r.props))
+                    }
+                    _ => false,
+                })
+        })
     }
 }
 
@@ -711,12 +740,21 @@ fn text(s: &str) -> Box<dyn Val> {
     Box::new(CelString::from(s.to_string()))
 }
 
-fn to_map(m: &BTreeMap<String, Node>) -> CelMap<'static> {
+fn to_map<'n>(entries: impl Iterator<Item = (&'n String, &'n Node)>) -> CelMap<'static> {
     CelMap::from(
-        m.iter()
+        entries
             .map(|(k, v)| (map_key(k), to_val(v)))
             .collect::<Entries>(),
     )
+}
+
+/// A resource's properties as a CEL map of the keys `read` holds (all of
+/// them when it is `None`: see [`policy::keys`]).
+fn props_map<S: Borrow<str> + Ord>(
+    m: &BTreeMap<String, Node>,
+    read: Option<&BTreeSet<S>>,
+) -> CelMap<'static> {
+    to_map((m.iter()).filter(|(k, _)| read.is_none_or(|keys| keys.contains(k.as_str()))))
 }
 
 /// `meta`: what a policy may want to know of a resource besides its properties.
@@ -740,7 +778,7 @@ pub fn to_val(node: &Node) -> Box<dyn Val> {
         Value::Float(f) => Box::new(CelDouble::from(*f)),
         Value::Str(s) => text(s),
         Value::List(items) => Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>())),
-        Value::Map(m) => Box::new(to_map(m)),
+        Value::Map(m) => Box::new(to_map(m.iter())),
         Value::Ref(r) => Box::new(CelMap::from(HashMap::from([
             (map_key("ref"), text(&r.address)),
             (map_key("attribute"), text(&r.attribute)),

@@ -5,7 +5,7 @@ use crate::diag::Problem;
 use crate::model::{Node, Value};
 use crate::source::{FileId, Span};
 use jsonc_parser::ast;
-use std::collections::BTreeMap;
+use std::collections::btree_map::{BTreeMap, Entry};
 
 /// Nesting beyond this is refused (real templates stay far below it).
 const MAX_DEPTH: usize = 256;
@@ -145,15 +145,15 @@ fn convert(v: &ast::Value, file: FileId) -> Result<Node, Problem> {
                     ast::ObjectPropName::String(s) => s.range,
                     ast::ObjectPropName::Word(w) => w.range,
                 };
-                if map.contains_key(&key) {
+                let Entry::Vacant(entry) = map.entry(key) else {
                     return Err(Problem::new(
                         span(key_range, file),
-                        format!("duplicate key '{key}'"),
+                        format!("duplicate key '{}'", prop.name.as_str()),
                     ));
-                }
+                };
                 let mut node = convert(&prop.value, file)?;
                 node.key_span = Some(span(key_range, file));
-                map.insert(key, node);
+                entry.insert(node);
             }
             Node::new(Value::Map(map), span(o.range, file))
         }

@@ -37,13 +37,15 @@ pub fn from_cloudformation(cfn_type: &str, native: &Node) -> (String, Node) {
 }
 
 /// `SSEAlgorithm` → `sse_algorithm`, `CidrIpv6` → `cidr_ipv6`, `VpcId` → `vpc_id`.
+/// Neighbours are looked at as bytes: a byte of a non-ASCII character is
+/// no ASCII letter or digit, as the character is not.
 pub fn snake_case(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
+    let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
+    for (i, c) in s.char_indices() {
         if c.is_ascii_uppercase() {
-            let prev = i.checked_sub(1).map(|p| chars[p]);
-            let next = chars.get(i + 1);
+            let prev = i.checked_sub(1).map(|p| bytes[p]);
+            let next = bytes.get(i + 1);
             let boundary = match prev {
                 Some(p) if p.is_ascii_lowercase() || p.is_ascii_digit() => true,
                 Some(p) if p.is_ascii_uppercase() => next.is_some_and(|n| n.is_ascii_lowercase()),
@@ -113,6 +115,9 @@ mod tests {
         assert_eq!(snake_case("IsMultiRegionTrail"), "is_multi_region_trail");
         assert_eq!(snake_case("DBInstanceClass"), "db_instance_class");
         assert_eq!(snake_case("VpcId"), "vpc_id");
+        // A non-ASCII neighbour is no letter to split at.
+        assert_eq!(snake_case("ÉtéVpcId"), "Étévpc_id");
+        assert_eq!(snake_case("aÉBc"), "aÉbc");
     }
 
     #[test]

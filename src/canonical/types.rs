@@ -145,8 +145,8 @@ fn to_type(node: &mut Node, ty: Ty) -> Result<Option<()>, String> {
         (Value::Bool(_) | Value::Int(_) | Value::Float(_), Ty::Str | Ty::Json) => {
             Value::Str(scalar_text(&node.value).unwrap_or_default())
         }
-        (Value::List(items), Ty::Strs) => {
-            let mut items = items.clone();
+        (Value::List(_), Ty::Strs) => {
+            let mut items = take_list(node);
             items.retain(|i| !matches!(i.value, Value::Null));
             for item in &mut items {
                 if to_type(item, Ty::Str).is_err() {
@@ -161,8 +161,8 @@ fn to_type(node: &mut Node, ty: Ty) -> Result<Option<()>, String> {
             inner.key_span = None;
             Value::List(vec![inner])
         }
-        (Value::List(items), Ty::Blocks) => {
-            let mut items = items.clone();
+        (Value::List(_), Ty::Blocks) => {
+            let mut items = take_list(node);
             items.retain(|i| !matches!(i.value, Value::Null));
             let block =
                 |i: &Node| matches!(i.value, Value::Map(_) | Value::Unknown | Value::Ref(_));
@@ -177,16 +177,20 @@ fn to_type(node: &mut Node, ty: Ty) -> Result<Option<()>, String> {
             }
             return Ok(Some(()));
         }
-        (Value::Map(_), Ty::Blocks) => node.clone().into_list().value,
+        (Value::Map(_), Ty::Blocks) => {
+            *node = std::mem::replace(node, Node::new(Value::Null, node.span)).into_list();
+            return Ok(Some(()));
+        }
         (Value::Map(_), Ty::Document) => super::iam::normalize_document(node).value,
-        (Value::Map(map), Ty::StrMap) => {
-            let mut map = map.clone();
-            for value in map.values_mut() {
-                if let Some(text) = scalar_text(&value.value) {
-                    value.value = Value::Str(text);
+        (Value::Map(_), Ty::StrMap) => {
+            if let Value::Map(map) = &mut node.value {
+                for value in map.values_mut() {
+                    if let Some(text) = scalar_text(&value.value) {
+                        value.value = Value::Str(text);
+                    }
                 }
             }
-            Value::Map(map)
+            return Ok(Some(()));
         }
         (Value::Str(_), Ty::Json | Ty::Document) => {
             // Text that is not JSON (`{{resolve:...}}`, a name) is kept as written.
@@ -200,6 +204,15 @@ fn to_type(node: &mut Node, ty: Ty) -> Result<Option<()>, String> {
     };
     node.value = converted;
     Ok(Some(()))
+}
+
+/// The items of the list `node` holds, taken out of it (an error after
+/// this makes the value unknown, see [`convert_value`]).
+fn take_list(node: &mut Node) -> Vec<Node> {
+    match std::mem::replace(&mut node.value, Value::Null) {
+        Value::List(items) => items,
+        _ => Vec::new(),
+    }
 }
 
 /// The integer a float holds exactly, if any.

@@ -13,9 +13,9 @@ use crate::policy::paths::Seg;
 use crate::policy::Policy;
 use crate::source::{FileId, SourceMap, Span};
 use serde_json::Value as J;
-use std::cell::OnceCell;
-use std::collections::{BTreeSet, HashMap};
-use std::ops::Range;
+use std::cell::{Cell, OnceCell};
+use std::collections::HashMap;
+use std::ops::{ControlFlow, Range};
 use std::sync::Arc;
 
 /// The fixes of the `findings` of `unit` whose policy declares one;
@@ -36,6 +36,7 @@ pub fn plan(
             .collect(),
         blocks: HashMap::new(),
         users: OnceCell::new(),
+        scans: Cell::new(0),
         findings,
     };
     let mut resources: HashMap<(&str, &str), &Resource> = HashMap::new();
@@ -72,9 +73,12 @@ struct Planner<'a> {
     documents: HashMap<FileId, Option<Arc<Node>>>,
     /// The lines of each top-level block of a Terraform file.
     blocks: HashMap<FileId, Vec<Range<usize>>>,
-    /// The resources (their declarations) using the value written at a
-    /// span, by the span and whether it is used through an origin there.
-    users: OnceCell<HashMap<(Span, bool), BTreeSet<Span>>>,
+    /// Each place a value is written (its span, and whether it is used
+    /// through an origin there) with a resource (its declaration) using it:
+    /// sorted, each pair once.
+    users: OnceCell<Vec<((Span, bool), Span)>>,
+    /// Questions about users answered by walking the unit, before `users`.
+    scans: Cell<usize>,
     /// The findings planned for.
     findings: &'a [Finding],
 }
@@ -384,17 +388,38 @@ impl<'a> Planner<'a> {
     /// How many resources use the value written at `span` (through an
     /// origin there, when `origin`): the instances of one block (`count`,
     /// `for_each`, a module's) are one.
+    /// The first few questions walk the unit (a unit has few findings to
+    /// fix, as a rule); more build the index.
     fn users(&self, span: Span, origin: bool) -> usize {
-        let users = self.users.get_or_init(|| {
-            let mut users = HashMap::new();
+        let at = (span, origin);
+        if self.users.get().is_none() && self.scans.get() < SCANS {
+            self.scans.set(self.scans.get() + 1);
+            let mut users: Vec<Span> = Vec::new();
             for r in &self.unit.resources {
-                uses(&r.props, &mut |at| {
-                    users.entry(at).or_insert_with(BTreeSet::new).insert(r.span);
+                let mut found = |u| match u == at {
+                    true => ControlFlow::Break(()),
+                    false => ControlFlow::Continue(()),
+                };
+                if !users.contains(&r.span) && uses(&r.props, &mut found).is_break() {
+                    users.push(r.span);
+                }
+            }
+            return users.len();
+        }
+        let users = self.users.get_or_init(|| {
+            let mut users = Vec::new();
+            for r in &self.unit.resources {
+                let _ = uses(&r.props, &mut |at| {
+                    users.push((at, r.span));
+                    ControlFlow::Continue(())
                 });
             }
+            users.sort_unstable();
+            users.dedup();
             users
         });
-        users.get(&(span, origin)).map_or(0, BTreeSet::len)
+        let first = users.partition_point(|(k, _)| *k < at);
+        users[first..].partition_point(|(k, _)| *k == at)
     }
 
     /// Runs `edit` on the lines of the top-level block of Terraform `file`
@@ -608,20 +633,23 @@ fn reach<'a>(root: &'a Node, path: &[String]) -> Result<Reached<'a>, String> {
     Ok(Reached::Value(node))
 }
 
+/// Questions about users answered by walking the unit (see [`Planner::users`]).
+const SCANS: usize = 8;
+
 /// Calls `found` with where `node` and each value in it are written, and
-/// the origins they come from (`(span, true)`).
-fn uses(node: &Node, found: &mut impl FnMut((Span, bool))) {
-    found((node.span, false));
+/// the origins they come from (`(span, true)`), until it breaks.
+fn uses(node: &Node, found: &mut impl FnMut((Span, bool)) -> ControlFlow<()>) -> ControlFlow<()> {
+    found((node.span, false))?;
     if let Some(o) = &node.origin {
-        found((o.span, true));
+        found((o.span, true))?;
     }
     for n in node.branches.iter().flat_map(|c| &c.when) {
-        uses(n, found);
+        uses(n, found)?;
     }
     match &node.value {
-        Value::List(items) => items.iter().for_each(|n| uses(n, found)),
-        Value::Map(m) => m.values().for_each(|n| uses(n, found)),
-        _ => {}
+        Value::List(items) => items.iter().try_for_each(|n| uses(n, found)),
+        Value::Map(m) => m.values().try_for_each(|n| uses(n, found)),
+        _ => ControlFlow::Continue(()),
     }
 }
 
@@ -722,4 +750,74 @@ fn ancestors<'a>(node: &'a Node, span: Span, chain: &mut Vec<&'a Node>) -> bool 
     }
     chain.pop();
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Origin;
+
+    #[test]
+    fn users_are_counted_alike_by_walking_the_unit_and_by_the_index() {
+        let at = |start, end| Span::new(FileId(0), start, end);
+        // A value written once for two resources (a YAML alias), and one
+        // that comes from a variable.
+        let alias = Node::new(Value::Str("x".into()), at(50, 51));
+        let mut from_var = Node::new(Value::Int(1), at(60, 61));
+        from_var.origin = Some(Arc::new(Origin::new(at(5, 6), "var.a")));
+        let resource = |span: Span, entries: Vec<(&str, &Node)>| Resource {
+            address: format!("r{}", span.start),
+            native_type: "aws_s3_bucket".into(),
+            canonical_type: "aws_s3_bucket".into(),
+            format: Format::Terraform,
+            span,
+            props: Node::new(
+                Value::Map(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (k.into(), v.clone()))
+                        .collect(),
+                ),
+                at(0, 100),
+            ),
+            native: Node::new(Value::Null, at(0, 100)),
+            metadata: None,
+        };
+        let unit = Unit {
+            resources: vec![
+                resource(at(10, 20), vec![("a", &alias), ("b", &from_var)]),
+                resource(at(30, 40), vec![("a", &alias), ("b", &from_var)]),
+                // Another instance of the first block: the same user.
+                resource(at(10, 20), vec![("a", &alias)]),
+            ],
+            ..Unit::default()
+        };
+        let sources = SourceMap::default();
+        let planner = Planner {
+            unit: &unit,
+            sources: &sources,
+            documents: HashMap::new(),
+            blocks: HashMap::new(),
+            users: OnceCell::new(),
+            scans: Cell::new(0),
+            findings: &[],
+        };
+        let questions = [
+            ((at(50, 51), false), 2),
+            ((at(5, 6), true), 2),
+            ((at(60, 61), false), 2),
+            ((at(5, 6), false), 0),
+            ((at(0, 100), false), 2),
+        ];
+        for round in 0..2 * SCANS {
+            for ((span, origin), users) in questions {
+                assert_eq!(
+                    planner.users(span, origin),
+                    users,
+                    "{span:?} {origin} {round}"
+                );
+            }
+        }
+        assert!(planner.users.get().is_some(), "the index was built");
+    }
 }

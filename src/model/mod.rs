@@ -151,13 +151,12 @@ impl Node {
     }
 
     /// A one-element list holding this node, written at the same place.
-    pub fn into_list(self) -> Node {
-        let mut inner = self.clone();
+    pub fn into_list(mut self) -> Node {
+        let value = std::mem::replace(&mut self.value, Value::Null);
+        let mut inner = self.with_value(value);
         inner.key_span = None;
-        Node {
-            value: Value::List(vec![inner]),
-            ..self
-        }
+        self.value = Value::List(vec![inner]);
+        self
     }
 
     /// The value as JSON, if it is fully known (no unknowns, no references).

@@ -49,7 +49,7 @@ const DATA_LIST_LEN: u64 = 10;
 pub const MAX_COST: u64 = 10_000_000;
 
 /// The function a comprehension's range goes through: `@loop(range, body size)`.
-const LOOP: &str = "@loop";
+pub(super) const LOOP: &str = "@loop";
 /// The function a `+` goes through: `@grow(a + b)`.
 const GROW: &str = "@grow";
 

@@ -2,6 +2,7 @@
 
 pub mod cost;
 pub mod hoist;
+pub mod keys;
 pub mod paths;
 
 use crate::diag::Problem;
@@ -13,7 +14,7 @@ use include_dir::{include_dir, Dir};
 use paths::Path;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::{Arc, LazyLock, OnceLock};
 
@@ -191,6 +192,11 @@ pub struct Compiled {
     pub literals: Vec<crate::model::Value>,
     /// Whether the assertion looks at the native (as written) properties.
     pub uses_native: bool,
+    /// Whether the assertion or the message reads `meta`.
+    pub uses_meta: bool,
+    /// The top-level properties the assertion and the message can read
+    /// ([`keys`]); `None` when they can read any.
+    pub props_read: Option<BTreeSet<String>>,
 }
 
 /// The CEL environment policies run in, built once: the standard library
@@ -401,6 +407,17 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
     let reads = paths::read_paths(&assert, ROOTS);
     let literals = cost::literals(&assert);
     let uses_native = assert.references().has_variable("native");
+    let message_exprs: Vec<&Expression> = (message.iter())
+        .filter_map(|part| match part {
+            MessagePart::Expr(e) => Some(e),
+            MessagePart::Text(_) => None,
+        })
+        .collect();
+    let uses_meta = assert.references().has_variable("meta")
+        || message_exprs
+            .iter()
+            .any(|e| e.references().has_variable("meta"));
+    let props_read = keys::props_read(&[&[&assert], message_exprs.as_slice()].concat());
     let mut residual = assert.clone();
     let mut parts = hoist::hoist(&mut residual);
     cost::instrument(&mut assert);
@@ -419,6 +436,8 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
         message,
         literals,
         uses_native,
+        uses_meta,
+        props_read,
     })
 }
 
