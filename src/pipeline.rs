@@ -714,8 +714,10 @@ impl Run<'_> {
         let total = self.jobs.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::scope(|s| {
-            s.spawn(|| {
+        // The jobs go to the pool; this thread (not one of its workers)
+        // takes their results.
+        rayon::in_place_scope(|s| {
+            s.spawn(|_| {
                 // Taken one at a time in order, so that groups of files
                 // are released early.
                 (order.iter().par_bridge()).for_each_with(tx, |tx, &j| {
