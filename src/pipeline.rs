@@ -279,6 +279,18 @@ pub enum Job {
     Terraform(Arc<terraform::Project>, PathBuf),
 }
 
+impl Job {
+    /// The files the job reads itself: the template, the snippet, or the
+    /// folder of a root calling no module (`None` for a root that does).
+    fn own_files(&self) -> Option<&[FileId]> {
+        match self {
+            Job::Template(id) => Some(std::slice::from_ref(id)),
+            Job::Module(ids) => Some(ids),
+            Job::Terraform(project, root) => project.own_files(root),
+        }
+    }
+}
+
 /// Stack size of the worker threads: parsers and the expression evaluator
 /// recurse (within their nesting limits), so workers get more than the default.
 pub const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
@@ -488,10 +500,8 @@ fn reach(
 ) -> Vec<Vec<FileId>> {
     let owned: Vec<Option<Vec<FileId>>> = (jobs.iter())
         .map(|job| match job {
-            Job::Template(id) if !parents.contains(id) => Some(vec![*id]),
-            Job::Template(_) => None,
-            Job::Module(ids) => Some(ids.clone()),
-            Job::Terraform(project, root) => project.own_files(root).map(<[FileId]>::to_vec),
+            Job::Template(id) if parents.contains(id) => None,
+            job => job.own_files().map(<[FileId]>::to_vec),
         })
         .collect();
     let mut taken = vec![false; sources.iter().count()];
@@ -672,11 +682,7 @@ impl Again<'_> {
         job: &Job,
         sources: &SourceMap,
     ) -> Result<Vec<(FileId, Arc<SourceFile>)>, Problem> {
-        let own: &[FileId] = match job {
-            Job::Template(id) => std::slice::from_ref(id),
-            Job::Module(ids) => ids,
-            Job::Terraform(project, root) => project.own_files(root).unwrap_or_default(),
-        };
+        let own = job.own_files().unwrap_or_default();
         let again = own.iter().filter(|id| self.deferred.contains(id));
         again
             .map(|&id| {

@@ -326,12 +326,14 @@ impl<W: Write> Stream<W> {
     /// Writes findings (in report order) with their fixes.
     fn add(&mut self, sources: &SourceMap, findings: &[crate::engine::Finding], fixes: &[Fix]) {
         let policies = self.policies.clone();
-        let fixes = Fixes::new(fixes, &policies, sources);
+        // Most files have no fix to show: no index of them is built.
+        let fixes = (!fixes.is_empty()).then(|| Fixes::new(fixes, &policies, sources));
         for f in findings {
             if self.failed.is_some() {
                 return;
             }
-            if let Err(e) = self.write(&finding(sources, f, fixes.report(f))) {
+            let fix = fixes.as_ref().and_then(|x| x.report(f));
+            if let Err(e) = self.write(&finding(sources, f, fix)) {
                 self.failed = Some(e);
             }
         }
