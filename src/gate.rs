@@ -72,6 +72,11 @@ impl Root {
         let Ok(rest) = abs.strip_prefix(&self.lexical) else {
             return Err("refused: a linked folder is not followed".into());
         };
+        // A resolved path has no link in it: when it names the file as
+        // written below the root, nothing on the way is a link.
+        if rest == inside {
+            return Ok(());
+        }
         let mut at = self.lexical.clone();
         let mut parts = rest.components().peekable();
         while let Some(part) = parts.next() {
@@ -130,7 +135,7 @@ impl Gate {
     /// version-control folder; returns the resolved path.
     pub fn confine(&self, path: &Path) -> Result<PathBuf, String> {
         let abs = absolute(path);
-        let canonical = match std::fs::canonicalize(&abs) {
+        let canonical = match resolve(&abs) {
             Ok(c) => c,
             // Whether something outside the repository exists is not told:
             // a path outside, a link that resolves nowhere, or a path through
@@ -189,6 +194,28 @@ impl Gate {
     pub fn read_text(&self, path: &Path, trust: Trust) -> Result<String, String> {
         self.read(path, trust).map_err(|e| e.message)
     }
+}
+
+/// `abs` with every link resolved. The folder of the last file resolved on
+/// this thread is remembered when it has no link on its way (a walk reads a
+/// folder's files one after another): a file there that is not itself a
+/// link is its own resolution. What is opened is compared with the
+/// resolution again ([`open_checked`]), so a folder swapped for a link since
+/// is still refused.
+fn resolve(abs: &Path) -> std::io::Result<PathBuf> {
+    thread_local! {
+        static PLAIN: std::cell::RefCell<PathBuf> = const { std::cell::RefCell::new(PathBuf::new()) };
+    }
+    let dir = abs.parent().filter(|d| !d.as_os_str().is_empty());
+    let known = dir.is_some_and(|dir| PLAIN.with_borrow(|plain| plain == dir));
+    if known && std::fs::symlink_metadata(abs).is_ok_and(|m| !m.is_symlink()) {
+        return Ok(abs.to_path_buf());
+    }
+    let canonical = std::fs::canonicalize(abs)?;
+    if let Some(dir) = dir.filter(|&dir| canonical.parent() == Some(dir)) {
+        PLAIN.with_borrow_mut(|plain| dir.clone_into(plain));
+    }
+    Ok(canonical)
 }
 
 /// Reads text from a stream (a file, standard input) as [`Gate::read`]
@@ -384,6 +411,27 @@ mod tests {
         std::os::unix::fs::symlink(dir.path().join("elsewhere"), repo.join("sub")).unwrap();
         let err = open_checked(&checked).unwrap_err();
         assert!(err.contains("outside"), "{err}");
+    }
+
+    #[test]
+    fn a_folder_read_before_and_swapped_for_a_link_is_refused() {
+        let (dir, gate) = repo();
+        let repo = dir.path().join("repo");
+        std::fs::write(repo.join("sub/b.yaml"), "b: 1").unwrap();
+        std::fs::create_dir_all(dir.path().join("elsewhere")).unwrap();
+        std::fs::write(dir.path().join("elsewhere/b.yaml"), "secret: 2").unwrap();
+        // The folder is remembered as having no link on its way.
+        assert_eq!(
+            gate.read_text(&repo.join("sub/a.yaml"), Trust::Confined)
+                .unwrap(),
+            "a: 1"
+        );
+        std::fs::rename(repo.join("sub"), repo.join("old")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("elsewhere"), repo.join("sub")).unwrap();
+        let err = gate
+            .read_text(&repo.join("sub/b.yaml"), Trust::Confined)
+            .unwrap_err();
+        assert!(err.contains("outside") && !err.contains("secret"), "{err}");
     }
 
     #[test]
