@@ -394,32 +394,31 @@ fn check_with(options: &Options, policies: &Policies, sink: &mut dyn Sink, defer
         gate: &options.gate,
         overlay: &options.overlay,
     };
+    // The modules a reported Terraform file calls are reported with it;
+    // variables files only when named, since every value they hold is the
+    // provenance of some finding.
+    let report_called = (found.terraform.values().flatten()).any(|p| found.reported.contains(p));
     let Read {
         mut jobs,
         extra,
         deferred,
-    } = read_files(&found, &reader, &options.terraform, &mut out, defer);
-    // The modules a reported Terraform file calls are reported with it;
-    // variables files only when named, since every value they hold is the
-    // provenance of some finding.
-    if found
-        .terraform
-        .values()
-        .flatten()
-        .any(|p| found.reported.contains(p))
-    {
+    } = read_files(&mut found, &reader, &options.terraform, &mut out, defer);
+    if report_called {
         let called = extra.into_iter().filter(|p| !is_variables_file(p));
         found.reported.extend(called);
     }
     let (cfn, parents) = cfn_inputs(options, &reader, &mut jobs, &mut found, &mut out, &deferred);
     let sources = &out.sources;
-    let reach = reach(sources, &jobs, first_file, &parents, &inputs);
-    let order = order::Order::new(sources, &reach);
-    let schedule = order.schedule();
     let reported_ids: HashSet<FileId> = (sources.iter())
         .filter(|(_, f)| found.reported.contains(&f.path))
         .map(|(id, _)| id)
         .collect();
+    // Of what the walk found, only the files named are needed from here.
+    let (named, widened) = (std::mem::take(&mut found.named), found.widened);
+    drop(found);
+    let reach = reach(sources, &jobs, first_file, &parents, &inputs);
+    let order = order::Order::new(sources, &reach);
+    let schedule = order.schedule();
     let cx = assemble::Context {
         sources,
         overrides: &options.overrides,
@@ -439,7 +438,7 @@ fn check_with(options: &Options, policies: &Policies, sink: &mut dyn Sink, defer
         progress: options.progress.as_ref(),
         again: Some(Again {
             reader: &reader,
-            found: &found,
+            named: &named,
             deferred: &deferred,
         }),
     };
@@ -461,10 +460,9 @@ fn check_with(options: &Options, policies: &Policies, sink: &mut dyn Sink, defer
     out.notes.extend(linted.notes);
     // A run widened for an input file reports the errors of the files it
     // was asked about, not those of every file it read for context.
-    if found.widened {
+    if widened {
         let asked = |id: FileId| {
-            let path = &sources.get(id).path;
-            id.0 < first_file || found.reported.contains(path) || found.named.contains(path)
+            id.0 < first_file || reported_ids.contains(&id) || named.contains(&sources.get(id).path)
         };
         out.errors.retain(|e| asked(e.span.file));
     }
@@ -671,7 +669,8 @@ impl Done {
 /// What reading the files left to their jobs again needs.
 struct Again<'a> {
     reader: &'a Reader<'a>,
-    found: &'a Discovered,
+    /// The files named on the command line.
+    named: &'a BTreeSet<PathBuf>,
     deferred: &'a HashSet<FileId>,
 }
 
@@ -687,7 +686,7 @@ impl Again<'_> {
         again
             .map(|&id| {
                 let file = sources.get(id);
-                let read = self.reader.read(&file.path, trust(self.found, &file.path));
+                let read = self.reader.read(&file.path, trust(self.named, &file.path));
                 let text = read.map_err(|e| {
                     let at = e.text.map_or(0, |(_, at)| at);
                     Problem::new(Span::new(id, at, at), e.message)
@@ -882,12 +881,13 @@ struct Read {
 /// What reading one file gave, and whether its text is left to its job.
 type Text = (Result<String, crate::gate::ReadError>, bool);
 
-/// Reads every discovered file (in parallel) and groups them into jobs.
-/// With `defer`, the text of a template that nests none, and of the files
-/// of a Terraform folder that calls no module and no file function, is
-/// dropped once read: only its job needs it, and reads it again.
+/// Reads every discovered file (in parallel) and groups them into jobs;
+/// the paths of templates and Terraform folders move from `found` to the
+/// source map. With `defer`, the text of a template that nests none, and of
+/// the files of a Terraform folder that calls no module and no file
+/// function, is dropped once read: only its job needs it, and reads it again.
 fn read_files(
-    found: &Discovered,
+    found: &mut Discovered,
     reader: &Reader<'_>,
     inputs: &terraform::Inputs,
     out: &mut Outcome,
@@ -902,64 +902,65 @@ fn read_files(
         out.errors
             .push(Problem::new(Span::new(id, 0, 0), message.clone()));
     }
-    let read = |p: &PathBuf| reader.read(p, trust(found, p));
+    let named = &found.named;
+    let read = |p: &PathBuf| reader.read(p, trust(named, p));
     // A text left to its job is dropped as soon as it is read.
     let keep = |alone: bool, text| match alone {
         true => (Ok(String::new()), true),
         false => (text, false),
     };
-    let templates = (found.templates.par_iter()).map(|p| {
-        let text = read(p);
-        let alone = defer && text.as_ref().is_ok_and(|t| !cfn::nested::may_nest(t));
-        vec![(p, keep(alone, text))]
-    });
-    let folders = (found.terraform.par_iter()).map(|(_, files)| {
-        let texts: Vec<(&PathBuf, Result<String, _>)> =
-            files.iter().map(|p| (p, read(p))).collect();
-        let ok =
-            |t: &Result<String, _>| t.as_ref().is_ok_and(|t| terraform::modules::standalone(t));
-        let alone = defer && texts.iter().all(|(_, t)| ok(t));
-        texts
-            .into_iter()
-            .map(|(p, t)| (p, keep(alone, t)))
-            .collect()
-    });
-    let texts: Vec<Vec<(&PathBuf, Text)>> = templates.chain(folders).collect();
-    let mut ids = std::collections::HashMap::new();
+    let templates = std::mem::take(&mut found.templates);
+    let terraform = std::mem::take(&mut found.terraform);
+    let template_texts: Vec<Text> = (templates.par_iter())
+        .map(|p| {
+            let text = read(p);
+            let alone = defer && text.as_ref().is_ok_and(|t| !cfn::nested::may_nest(t));
+            keep(alone, text)
+        })
+        .collect();
+    let folder_texts: Vec<Vec<Text>> = (terraform.par_iter())
+        .map(|(_, files)| {
+            let texts: Vec<Result<String, _>> = files.iter().map(read).collect();
+            let ok =
+                |t: &Result<String, _>| t.as_ref().is_ok_and(|t| terraform::modules::standalone(t));
+            let alone = defer && texts.iter().all(ok);
+            texts.into_iter().map(|t| keep(alone, t)).collect()
+        })
+        .collect();
     let mut deferred = HashSet::new();
-    for (path, (text, alone)) in texts.into_iter().flatten() {
+    let mut add = |path: PathBuf, (text, alone): Text| {
         let name = path.display().to_string();
-        let id = match text {
-            Ok(text) => out.sources.add(SourceFile::new(name, path.clone(), text)),
+        match text {
+            Ok(text) => {
+                let id = out.sources.add(SourceFile::new(name, path, text));
+                if alone {
+                    deferred.insert(id);
+                }
+                Some(id)
+            }
             Err(crate::gate::ReadError { message, text }) => {
                 let (text, at) = text.unwrap_or_default();
-                let id = out.sources.add(SourceFile::new(name, path.clone(), text));
+                let id = out.sources.add(SourceFile::new(name, path, text));
                 out.errors
                     .push(Problem::new(Span::new(id, at, at), message));
-                continue;
+                None
             }
-        };
-        if alone {
-            deferred.insert(id);
         }
-        ids.insert(path.clone(), id);
-    }
-    out.files = ids.len();
-    let mut jobs: Vec<Job> = found
-        .templates
-        .iter()
-        .filter_map(|p| ids.get(p))
-        .map(|&id| Job::Template(id))
+    };
+    let mut jobs: Vec<Job> = (templates.into_iter().zip(template_texts))
+        .filter_map(|(path, text)| add(path, text))
+        .map(Job::Template)
         .collect();
-    let folders: Vec<(PathBuf, Vec<FileId>)> = found
-        .terraform
-        .iter()
-        .map(|(dir, files)| {
-            let ids = files.iter().filter_map(|p| ids.get(p).copied()).collect();
-            (dir.clone(), ids)
+    let folders: Vec<(PathBuf, Vec<FileId>)> = (terraform.into_iter().zip(folder_texts))
+        .map(|((dir, files), texts)| {
+            let ids = (files.into_iter().zip(texts))
+                .filter_map(|(path, text)| add(path, text))
+                .collect();
+            (dir, ids)
         })
         .filter(|(_, ids): &(PathBuf, Vec<FileId>)| !ids.is_empty())
         .collect();
+    out.files = jobs.len() + folders.iter().map(|(_, ids)| ids.len()).sum::<usize>();
     if folders.is_empty() {
         return Read {
             jobs,
@@ -988,8 +989,8 @@ fn read_files(
 
 /// How far a discovered file is trusted: named on the command line, or
 /// confined to the repository.
-fn trust(found: &Discovered, path: &Path) -> Trust {
-    match found.named.contains(path) {
+fn trust(named: &BTreeSet<PathBuf>, path: &Path) -> Trust {
+    match named.contains(path) {
         true => Trust::Named,
         false => Trust::Confined,
     }
