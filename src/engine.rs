@@ -177,7 +177,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
         .zip(&values)
         .map(|(r, props)| {
             let mut entries = meta(r);
-            entries.insert(map_key("props"), props.clone_as_boxed());
+            entries.insert(CelMapKey::from("props"), props.clone_as_boxed());
             SharedMap::new(CelMap::from(entries))
         })
         .collect();
@@ -212,7 +212,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
         if applicable.iter().any(|(_, (_, c))| c.uses_meta) {
             let mut about = meta(resource);
             about.insert(
-                map_key("referrers"),
+                CelMapKey::from("referrers"),
                 graph.referrers(&resource.address).into_val(),
             );
             scope.add_variable_as_val("meta", Box::new(CelMap::from(about)));
@@ -221,6 +221,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
             scope.add_variable_as_val("native", to_val(&resource.native));
         }
         let items = ItemValues::default();
+        let secrets = OnceCell::new();
         for &(i, &(policy, compiled)) in &applicable {
             if settings.record_checks {
                 out.checked.push(Checked {
@@ -234,6 +235,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
                 resource,
                 props_unknown,
                 items: &items,
+                secrets: &secrets,
                 policy,
                 compiled,
             };
@@ -249,6 +251,8 @@ struct Check<'a> {
     /// Whether the resource's properties hold an unknown value.
     props_unknown: bool,
     items: &'a ItemValues,
+    /// The values of the resource no report may show, found once.
+    secrets: &'a OnceCell<Vec<Secret>>,
     policy: &'a Policy,
     compiled: &'a Compiled,
 }
@@ -537,7 +541,11 @@ impl Check<'_> {
         if let Some(t) = target.filter(|_| spec.secret) {
             t.secrets(true, &mut secrets);
         }
-        self.resource.props.secrets(false, &mut secrets);
+        secrets.extend_from_slice(self.secrets.get_or_init(|| {
+            let mut own = Vec::new();
+            self.resource.props.secrets(false, &mut own);
+            own
+        }));
         Finding {
             rule_id: spec.id.clone(),
             severity: spec.severity,
@@ -760,10 +768,13 @@ fn props_map<S: Borrow<str> + Ord>(
 /// `meta`: what a policy may want to know of a resource besides its properties.
 fn meta(r: &Resource) -> Entries {
     HashMap::from([
-        (map_key("address"), text(&r.address)),
-        (map_key("type"), text(&r.canonical_type)),
-        (map_key("native_type"), text(&r.native_type)),
-        (map_key("format"), text(r.format.as_str())),
+        (CelMapKey::from("address"), text(&r.address)),
+        (CelMapKey::from("type"), text(&r.canonical_type)),
+        (CelMapKey::from("native_type"), text(&r.native_type)),
+        (
+            CelMapKey::from("format"),
+            Box::new(CelString::from(r.format.as_str())),
+        ),
     ])
 }
 
@@ -780,8 +791,8 @@ pub fn to_val(node: &Node) -> Box<dyn Val> {
         Value::List(items) => Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>())),
         Value::Map(m) => Box::new(to_map(m.iter())),
         Value::Ref(r) => Box::new(CelMap::from(HashMap::from([
-            (map_key("ref"), text(&r.address)),
-            (map_key("attribute"), text(&r.attribute)),
+            (CelMapKey::from("ref"), text(&r.address)),
+            (CelMapKey::from("attribute"), text(&r.attribute)),
         ]))),
     }
 }

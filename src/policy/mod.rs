@@ -3,6 +3,7 @@
 pub mod cost;
 pub mod hoist;
 pub mod keys;
+mod negate;
 pub mod paths;
 
 use crate::diag::Problem;
@@ -173,7 +174,8 @@ pub struct Policy {
 /// A policy's CEL programs and paths.
 #[derive(Debug)]
 pub struct Compiled {
-    /// The assertion, instrumented to pay for its work (see [`cost`]).
+    /// The assertion, instrumented to pay for its work (see [`cost`]), its
+    /// negations of bools rewritten ([`negate`]).
     pub assert: Expression,
     /// The assertion with its parts that read only `resources` taken out
     /// (see [`hoist`]), and those parts, each instrumented; `None` when
@@ -421,9 +423,14 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
     let mut residual = assert.clone();
     let mut parts = hoist::hoist(&mut residual);
     cost::instrument(&mut assert);
+    negate::rewrite(&mut assert);
     let per_unit = (!parts.is_empty()).then(|| {
         cost::instrument(&mut residual);
-        parts.iter_mut().for_each(|h| cost::instrument(&mut h.expr));
+        negate::rewrite(&mut residual);
+        for h in &mut parts {
+            cost::instrument(&mut h.expr);
+            negate::rewrite(&mut h.expr);
+        }
         (residual, parts)
     });
     Ok(Compiled {
