@@ -179,7 +179,7 @@ fn stream_json(options: Options, file: Option<&Path>) -> (Outcome, Result<(), St
         },
     };
     let policies = Policies::load(&options);
-    let mut stream = json::Stream::start(BufWriter::new(out), policies.list.clone());
+    let mut stream = json::Stream::start(BufWriter::new(out), &policies.list);
     let outcome = run_with_progress(options, |o| pipeline::check_into(o, &policies, &mut stream));
     let written = (stream.finish(&outcome))
         .and_then(|mut out| out.flush())

@@ -9,9 +9,9 @@ use crate::pipeline::{Outcome, Sink};
 use crate::policy::Policy;
 use crate::source::{SourceFile, SourceMap, Span};
 use serde::Serialize;
+use serde_json::ser::Formatter;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
-use std::sync::Arc;
 
 #[derive(Serialize)]
 struct SuppressedFinding<'a> {
@@ -55,7 +55,7 @@ struct Finding<'a> {
 /// not offered.
 #[derive(Serialize)]
 pub struct FixReport<'a> {
-    pub description: String,
+    pub description: &'a str,
     /// Applied only with `--unsafe-fixes`.
     #[serde(rename = "unsafe")]
     pub replaces: bool,
@@ -85,26 +85,28 @@ pub struct Position {
 /// descriptions of them.
 pub struct Fixes<'a> {
     by_finding: HashMap<(&'a str, &'a str, Span), &'a Fix>,
-    policies: HashMap<&'a str, &'a Policy>,
+    described: &'a Described,
     sources: &'a SourceMap,
 }
 
-impl<'a> Fixes<'a> {
-    pub fn of(outcome: &'a Outcome) -> Fixes<'a> {
-        Fixes::new(&outcome.fixes, &outcome.policies, &outcome.sources)
-    }
+/// What the fix of each policy that has one does, by policy id.
+pub type Described = HashMap<String, String>;
 
-    pub fn new(fixes: &'a [Fix], policies: &'a [Policy], sources: &'a SourceMap) -> Fixes<'a> {
+/// The descriptions of the fixes of `policies`.
+pub fn described(policies: &[Policy]) -> Described {
+    (policies.iter())
+        .filter_map(|p| Some((p.spec.id.clone(), p.spec.fix.as_ref()?.describe())))
+        .collect()
+}
+
+impl<'a> Fixes<'a> {
+    pub fn new(fixes: &'a [Fix], described: &'a Described, sources: &'a SourceMap) -> Fixes<'a> {
         let by_finding = (fixes.iter())
             .map(|x| ((x.rule_id.as_str(), x.resource.as_str(), x.at), x))
             .collect();
-        let policies = (policies.iter())
-            .filter(|p| p.spec.fix.is_some())
-            .map(|p| (p.spec.id.as_str(), p))
-            .collect();
         Fixes {
             by_finding,
-            policies,
+            described,
             sources,
         }
     }
@@ -113,7 +115,7 @@ impl<'a> Fixes<'a> {
     pub fn report(&self, f: &crate::engine::Finding) -> Option<FixReport<'a>> {
         let key = (f.rule_id.as_str(), f.resource.as_str(), f.span);
         let fix = self.by_finding.get(&key)?;
-        let spec = self.policies.get(f.rule_id.as_str())?.spec.fix.as_ref()?;
+        let description = self.described.get(&f.rule_id)?;
         let position = |file: &SourceFile, offset: u32| {
             let at = file.line_col(offset as usize);
             Position {
@@ -140,7 +142,7 @@ impl<'a> Fixes<'a> {
             Err(why) => (None, Some(why.as_str())),
         };
         Some(FixReport {
-            description: spec.describe(),
+            description,
             replaces: fix.replaces,
             edits,
             unavailable,
@@ -258,12 +260,72 @@ fn problems<'a>(sources: &'a SourceMap, problems: &'a [Problem]) -> Vec<Error<'a
 /// pretty-printed at once.
 pub struct Stream<W: Write> {
     out: W,
-    policies: Arc<Vec<Policy>>,
-    /// One finding, pretty-printed.
-    buf: Vec<u8>,
+    /// What the fixes of the policies do.
+    described: Described,
     findings: usize,
     /// The first error writing met; nothing is written after it.
     failed: Option<io::Error>,
+}
+
+/// serde_json's pretty printing (two spaces a level) of a value `depth`
+/// levels deep in a document: each line after the first is indented as
+/// there.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Nested {
+    fn line<W: ?Sized + Write>(&self, out: &mut W, first: bool) -> io::Result<()> {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        (0..self.depth).try_for_each(|_| out.write_all(b"  "))
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line(out, true)?;
+        }
+        out.write_all(bracket)
+    }
+}
+
+impl Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.line(out, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.line(out, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// The report's start, up to its findings' array.
@@ -271,35 +333,14 @@ const HEAD: &[u8] = b"{\n  \"version\": 1,\n  \"findings\": [";
 
 impl<W: Write> Stream<W> {
     /// Starts the report; `policies` describe the fixes of findings.
-    pub fn start(mut out: W, policies: Arc<Vec<Policy>>) -> Stream<W> {
+    pub fn start(mut out: W, policies: &[Policy]) -> Stream<W> {
         let failed = out.write_all(HEAD).err();
         Stream {
             out,
-            policies,
-            buf: Vec::new(),
+            described: described(policies),
             findings: 0,
             failed,
         }
-    }
-
-    fn write(&mut self, finding: &Finding<'_>) -> io::Result<()> {
-        self.buf.clear();
-        serde_json::to_writer_pretty(&mut self.buf, finding)?;
-        let separator: &[u8] = match self.findings {
-            0 => b"\n    ",
-            _ => b",\n    ",
-        };
-        self.out.write_all(separator)?;
-        // Indented as an element of the report's array: JSON strings hold
-        // no raw line break, so each one starts a line of the finding.
-        for (i, line) in self.buf.split(|&b| b == b'\n').enumerate() {
-            if i > 0 {
-                self.out.write_all(b"\n    ")?;
-            }
-            self.out.write_all(line)?;
-        }
-        self.findings += 1;
-        Ok(())
     }
 
     /// Writes the rest of the report (`outcome`'s findings were given to
@@ -325,19 +366,46 @@ impl<W: Write> Stream<W> {
 impl<W: Write> Stream<W> {
     /// Writes findings (in report order) with their fixes.
     fn add(&mut self, sources: &SourceMap, findings: &[crate::engine::Finding], fixes: &[Fix]) {
-        let policies = self.policies.clone();
+        let Stream {
+            out,
+            described,
+            findings: written,
+            failed,
+        } = self;
         // Most files have no fix to show: no index of them is built.
-        let fixes = (!fixes.is_empty()).then(|| Fixes::new(fixes, &policies, sources));
+        let fixes = (!fixes.is_empty()).then(|| Fixes::new(fixes, described, sources));
         for f in findings {
-            if self.failed.is_some() {
+            if failed.is_some() {
                 return;
             }
             let fix = fixes.as_ref().and_then(|x| x.report(f));
-            if let Err(e) = self.write(&finding(sources, f, fix)) {
-                self.failed = Some(e);
+            if let Err(e) = write_finding(out, written, &finding(sources, f, fix)) {
+                *failed = Some(e);
             }
         }
     }
+}
+
+/// Writes `finding` as the next element of the report's findings, after
+/// `written` others.
+fn write_finding(
+    out: &mut impl Write,
+    written: &mut usize,
+    finding: &Finding<'_>,
+) -> io::Result<()> {
+    let separator: &[u8] = match written {
+        0 => b"\n    ",
+        _ => b",\n    ",
+    };
+    out.write_all(separator)?;
+    // Indented as an element of the report's array.
+    let nested = Nested {
+        depth: 2,
+        has_value: false,
+    };
+    finding.serialize(&mut serde_json::Serializer::with_formatter(out, nested))?;
+    *written += 1;
+    Ok(())
 }
 
 impl<W: Write> Sink for Stream<W> {
@@ -405,7 +473,7 @@ fn tail(outcome: &Outcome) -> Tail<'_> {
 
 /// Writes the outcome as a JSON document, a finding at a time.
 pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
-    let mut stream = Stream::start(out, outcome.policies.clone());
+    let mut stream = Stream::start(out, &outcome.policies);
     stream.add(&outcome.sources, &outcome.findings, &outcome.fixes);
     stream.finish(outcome).map(|_| ())
 }

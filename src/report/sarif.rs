@@ -12,7 +12,7 @@ use crate::engine::Finding;
 use crate::pipeline::Outcome;
 use crate::policy::{Policy, Severity};
 use crate::report::checkout_path;
-use crate::report::json::{region, FixReport, Fixes};
+use crate::report::json::{described, region, FixReport, Fixes};
 use crate::source::{SourceMap, Span};
 use crate::suppress::Suppressed;
 use serde_json::{json, Map, Value};
@@ -275,7 +275,8 @@ pub fn render(outcome: &Outcome) -> String {
         .map(|(i, p)| (p.spec.id.as_str(), i))
         .collect();
     let at = |f: &Finding| index.get(f.rule_id.as_str()).copied().unwrap_or(0);
-    let fixes = Fixes::of(outcome);
+    let described = described(&outcome.policies);
+    let fixes = Fixes::new(&outcome.fixes, &described, sources);
     let mut results: Vec<Value> = outcome
         .findings
         .iter()
