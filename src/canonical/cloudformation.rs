@@ -71,7 +71,9 @@ fn snake_keys(node: &Node) -> Node {
             m.iter()
                 .map(|(k, v)| {
                     let v = if DOCUMENT_KEYS.contains(&k.as_str()) {
-                        super::iam::normalize_document(v)
+                        let mut v = v.clone();
+                        super::iam::normalize_document(&mut v);
+                        v
                     } else if VERBATIM_KEYS.contains(&k.as_str()) {
                         v.clone()
                     } else if k == "Tags" {
