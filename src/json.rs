@@ -84,19 +84,12 @@ pub(crate) fn shift_spans(node: &mut Node, offset: Option<usize>, whole: Span) {
 
 /// Offset of the first bracket nested deeper than [`MAX_DEPTH`], ignoring strings.
 fn too_deep(text: &str) -> Option<usize> {
-    let (mut depth, mut in_str, mut escaped) = (0usize, false, false);
-    for (i, b) in text.bytes().enumerate() {
-        if in_str {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
+    let bytes = text.as_bytes();
+    let (mut depth, mut i) = (0usize, 0);
+    while let Some(&b) = bytes.get(i) {
         match b {
-            b'"' => in_str = true,
+            // An unterminated string holds the rest of the text.
+            b'"' => i += 1 + string_end(&bytes[i + 1..])?,
             b'{' | b'[' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
@@ -106,8 +99,21 @@ fn too_deep(text: &str) -> Option<usize> {
             b'}' | b']' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        i += 1;
     }
     None
+}
+
+/// The offset of the quote ending a string whose text starts `rest`.
+fn string_end(rest: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    loop {
+        let found = at + memchr::memchr2(b'"', b'\\', rest.get(at..)?)?;
+        if rest[found] == b'"' {
+            return Some(found);
+        }
+        at = found + 2;
+    }
 }
 
 fn span(r: jsonc_parser::common::Range, file: FileId) -> Span {
@@ -181,6 +187,20 @@ mod tests {
         assert!(err.span.start > 0, "{err:?}");
         let err = parse(&"[".repeat(10_000), FileId(0)).unwrap_err();
         assert!(err.message.contains("nesting"));
+        // Brackets inside strings, escaped quotes included, do not nest.
+        let text = format!(
+            r#"["\"\\{}", {}1{}]"#,
+            "[".repeat(300),
+            "[".repeat(9),
+            "]".repeat(9)
+        );
+        assert_eq!(too_deep(&text), None);
+        let deep = format!(r#"["\\", {}1{}]"#, "[".repeat(300), "]".repeat(300));
+        assert_eq!(
+            too_deep(&deep),
+            Some(deep.find('[').unwrap() + MAX_DEPTH + 6)
+        );
+        assert!(parse(&text, FileId(0)).is_ok());
         let err = parse(r#"{"a": 1, "a": 2}"#, FileId(0)).unwrap_err();
         assert!(err.message.contains("duplicate key 'a'"));
     }

@@ -58,10 +58,9 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(name: String, path: PathBuf, text: String) -> SourceFile {
-        let mut line_starts = Vec::with_capacity(1 + text.bytes().filter(|&b| b == b'\n').count());
-        line_starts.push(0);
-        let starts = text.match_indices('\n').map(|(i, _)| i + 1);
-        line_starts.extend(starts.map(|i| u32::try_from(i).unwrap_or(u32::MAX)));
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes());
+        let starts = newlines.map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX));
+        let line_starts = std::iter::once(0).chain(starts).collect();
         SourceFile {
             name,
             path,

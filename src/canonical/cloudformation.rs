@@ -64,25 +64,29 @@ pub fn snake_case(s: &str) -> String {
 
 /// Renames map keys to snake_case, recursively; policy documents and
 /// user-named keys are not renamed; `Tags: [{Key, Value}]` becomes a
-/// `tags` map; `"true"`/`"false"` strings become booleans.
+/// `tags` map; `"true"`/`"false"` strings become booleans. Keys are
+/// inserted one by one (of two that become the same, the later wins, as
+/// when collected), which for the few keys of a map costs less than collecting.
 fn snake_keys(node: &Node) -> Node {
     let value = match &node.value {
-        Value::Map(m) => Value::Map(
-            m.iter()
-                .map(|(k, v)| {
-                    let v = if DOCUMENT_KEYS.contains(&k.as_str()) {
-                        super::iam::normalize_document(v)
-                    } else if VERBATIM_KEYS.contains(&k.as_str()) {
-                        v.clone()
-                    } else if k == "Tags" {
-                        tags_map(v).unwrap_or_else(|| snake_keys(v))
-                    } else {
-                        snake_keys(v)
-                    };
-                    (snake_case(k), v)
-                })
-                .collect(),
-        ),
+        Value::Map(m) => {
+            let mut out = BTreeMap::new();
+            for (k, v) in m {
+                let v = if DOCUMENT_KEYS.contains(&k.as_str()) {
+                    let mut v = v.clone();
+                    super::iam::normalize_document(&mut v);
+                    v
+                } else if VERBATIM_KEYS.contains(&k.as_str()) {
+                    v.clone()
+                } else if k == "Tags" {
+                    tags_map(v).unwrap_or_else(|| snake_keys(v))
+                } else {
+                    snake_keys(v)
+                };
+                out.insert(snake_case(k), v);
+            }
+            Value::Map(out)
+        }
         Value::List(l) => Value::List(l.iter().map(snake_keys).collect()),
         // CloudFormation converts "true"/"false" strings for Boolean properties (common in JSON).
         Value::Str(s) if s.eq_ignore_ascii_case("true") => Value::Bool(true),
@@ -136,5 +140,16 @@ mod tests {
         assert_eq!(props.get("name").and_then(Node::as_str), Some("truthy"));
         let tag = props.get("tags").and_then(|t| t.get("k"));
         assert_eq!(tag.and_then(Node::as_str), Some("true"));
+    }
+
+    #[test]
+    fn of_two_keys_that_become_the_same_the_later_wins() {
+        let text = r#"{"VpcId": 1, "VPCId": 2, "Name": "n"}"#;
+        let node = crate::json::parse(text, crate::source::FileId(0)).unwrap();
+        let props = snake_keys(&node);
+        // `VPCId` sorts before `VpcId`, so `VpcId` is the later.
+        assert_eq!(props.get("vpc_id").map(|n| &n.value), Some(&Value::Int(1)));
+        assert_eq!(props.get("name").and_then(Node::as_str), Some("n"));
+        assert!(matches!(&props.value, Value::Map(m) if m.len() == 2));
     }
 }

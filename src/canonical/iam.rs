@@ -83,12 +83,11 @@ fn cloudformation(cfn_type: &str, p: &mut Props) {
     }
 }
 
-/// Normalizes a policy document; anything that is not a map is returned as is.
-pub fn normalize_document(doc: &Node) -> Node {
-    let Value::Map(map) = &doc.value else {
-        return doc.clone();
+/// Normalizes a policy document in place; anything that is not a map is left as is.
+pub fn normalize_document(doc: &mut Node) {
+    let Value::Map(map) = &mut doc.value else {
+        return;
     };
-    let mut map = map.clone();
     if let Some(statements) = map.get_mut("Statement") {
         as_list(statements);
         if let Value::List(items) = &mut statements.value {
@@ -101,14 +100,11 @@ pub fn normalize_document(doc: &Node) -> Node {
             }
         }
     }
-    doc.with_value(Value::Map(map))
 }
 
 fn as_list(node: &mut Node) {
     if matches!(node.value, Value::Str(_) | Value::Map(_)) {
-        let mut inner = node.clone();
-        inner.key_span = None;
-        node.value = Value::List(vec![inner]);
+        *node = std::mem::replace(node, Node::new(Value::Null, node.span)).into_list();
     }
 }
 
@@ -124,7 +120,8 @@ mod tests {
             FileId(0),
         )
         .unwrap();
-        let n = normalize_document(&doc);
+        let mut n = doc;
+        normalize_document(&mut n);
         let st = &n.get("Statement").unwrap().as_list().unwrap()[0];
         assert_eq!(st.get("Action").unwrap().as_list().unwrap().len(), 1);
         assert_eq!(st.get("Resource").unwrap().as_list().unwrap().len(), 1);

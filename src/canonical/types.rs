@@ -58,34 +58,31 @@ pub const fn attr(types: &'static [&'static str], path: &'static str, ty: Ty) ->
 /// Converts every declared attribute of `r` to its type.
 pub fn convert(r: &mut Resource, problems: &mut Vec<Problem>) {
     for attr in super::attributes(&r.canonical_type) {
-        let path: Vec<&str> = attr.path.split('.').collect();
-        visit(&mut r.props, &path, attr, problems);
+        visit(&mut r.props, attr.path, attr, problems);
     }
 }
 
-/// Walks `path` down from `node` (through every element of a list and
-/// both alternatives of a choice) and converts what it reaches.
-fn visit(node: &mut Node, path: &[&str], attr: &Attr, problems: &mut Vec<Problem>) {
+/// Walks the dotted `path` down from `node` (through every element of a
+/// list and both alternatives of a choice) and converts what it reaches.
+fn visit(node: &mut Node, path: &str, attr: &Attr, problems: &mut Vec<Problem>) {
     if let Some(choice) = &mut node.branches {
         for alt in &mut Arc::make_mut(choice).when {
             visit(alt, path, attr, problems);
         }
     }
-    let Some((first, rest)) = path.split_first() else {
-        return;
-    };
     match &mut node.value {
         Value::List(items) => items
             .iter_mut()
             .for_each(|i| visit(i, path, attr, problems)),
         Value::Map(map) => {
-            let Some(value) = map.get_mut(*first) else {
+            let (first, rest) = path.split_once('.').unwrap_or((path, ""));
+            let Some(value) = map.get_mut(first) else {
                 return;
             };
             if !rest.is_empty() {
                 visit(value, rest, attr, problems);
             } else if !convert_value(value, attr, problems) {
-                map.remove(*first);
+                map.remove(first);
             }
         }
         _ => {}
@@ -173,7 +170,7 @@ fn to_type(node: &mut Node, ty: Ty) -> Result<Option<()>, String> {
         }
         (Value::List(_), Ty::Json | Ty::Document) => {
             if ty == Ty::Document {
-                *node = super::iam::normalize_document(node);
+                super::iam::normalize_document(node);
             }
             return Ok(Some(()));
         }
@@ -181,7 +178,10 @@ fn to_type(node: &mut Node, ty: Ty) -> Result<Option<()>, String> {
             *node = std::mem::replace(node, Node::new(Value::Null, node.span)).into_list();
             return Ok(Some(()));
         }
-        (Value::Map(_), Ty::Document) => super::iam::normalize_document(node).value,
+        (Value::Map(_), Ty::Document) => {
+            super::iam::normalize_document(node);
+            return Ok(Some(()));
+        }
         (Value::Map(_), Ty::StrMap) => {
             if let Value::Map(map) = &mut node.value {
                 for value in map.values_mut() {
@@ -195,8 +195,12 @@ fn to_type(node: &mut Node, ty: Ty) -> Result<Option<()>, String> {
         (Value::Str(_), Ty::Json | Ty::Document) => {
             // Text that is not JSON (`{{resolve:...}}`, a name) is kept as written.
             match crate::json::parse_embedded(node, None) {
-                Some(doc) if ty == Ty::Document => super::iam::normalize_document(&doc).value,
-                Some(doc) => doc.value,
+                Some(mut doc) => {
+                    if ty == Ty::Document {
+                        super::iam::normalize_document(&mut doc);
+                    }
+                    doc.value
+                }
                 None => return Ok(Some(())),
             }
         }

@@ -83,23 +83,29 @@ impl<'a> Resolver<'a> {
             }
             Value::Map(m) => Value::Map(self.resolve_map(m)),
             Value::List(items) => {
-                Value::List(items.iter().filter_map(|i| self.resolve(i)).collect())
+                let mut out = Vec::with_capacity(items.len());
+                out.extend(items.iter().filter_map(|i| self.resolve(i)));
+                Value::List(out)
             }
             other => other.clone(),
         };
         Some(node.with_value(value))
     }
 
+    /// Inserted one by one: for the few keys of a map, cheaper than
+    /// collecting (which gathers, sorts and deduplicates them first).
     fn resolve_map(&self, m: &BTreeMap<String, Node>) -> BTreeMap<String, Node> {
-        m.iter()
-            .filter_map(|(k, v)| {
-                let v = match DOCUMENT_KEYS.contains(&k.as_str()) {
-                    true => self.document(v),
-                    false => self.resolve(v),
-                };
-                v.map(|v| (k.clone(), v))
-            })
-            .collect()
+        let mut out = BTreeMap::new();
+        for (k, v) in m {
+            let v = match DOCUMENT_KEYS.contains(&k.as_str()) {
+                true => self.document(v),
+                false => self.resolve(v),
+            };
+            if let Some(v) = v {
+                out.insert(k.clone(), v);
+            }
+        }
+        out
     }
 
     /// A policy document: `Fn::ToJsonString` of a document is the document

@@ -10,7 +10,9 @@ use crate::diag::Problem;
 use crate::model::{Node, Value};
 use crate::source::{CharIndex, FileId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::btree_map::{BTreeMap, Entry};
+use std::collections::HashMap;
 
 enum Frame {
     Seq {
@@ -101,7 +103,7 @@ impl Builder<'_> {
                     }
                 }
                 let tag = tag.as_deref().and_then(intrinsic_name);
-                let node = self.scalar(&value, style, tag.as_deref(), start, end);
+                let node = self.scalar(value, style, tag.as_deref(), start, end);
                 self.finish(node, anchor)?;
             }
             Event::SequenceStart(anchor, tag) => {
@@ -207,25 +209,19 @@ impl Builder<'_> {
 
     fn scalar(
         &self,
-        text: &str,
+        text: Cow<str>,
         style: ScalarStyle,
         tag: Option<&str>,
         start: usize,
         end: usize,
     ) -> Node {
         let span = self.span(start, end);
-        let value = if style == ScalarStyle::Plain && tag.is_none() {
-            resolve_plain(text)
-        } else {
-            Value::Str(text.to_string())
-        };
-        let node = Node::new(value, span);
         match tag {
             Some("Fn::GetAtt") => {
                 // `!GetAtt Res.Attr` is `{"Fn::GetAtt": ["Res", "Attr"]}`.
                 let parts = match text.split_once('.') {
                     Some((r, a)) => vec![r, a],
-                    None => vec![text],
+                    None => vec![&*text],
                 };
                 let items = parts
                     .into_iter()
@@ -233,8 +229,9 @@ impl Builder<'_> {
                     .collect();
                 wrap_intrinsic("Fn::GetAtt", Node::new(Value::List(items), span))
             }
-            Some(name) => wrap_intrinsic(name, node),
-            None => node,
+            Some(name) => wrap_intrinsic(name, Node::new(Value::Str(text.into_owned()), span)),
+            None if style == ScalarStyle::Plain => Node::new(resolve_plain(text), span),
+            None => Node::new(Value::Str(text.into_owned()), span),
         }
     }
 
@@ -264,8 +261,8 @@ impl Builder<'_> {
                 ..
             }) => match key.take() {
                 None => {
-                    let name = match &node.value {
-                        Value::Str(s) => s.clone(),
+                    let name = match node.value {
+                        Value::Str(s) => s,
                         Value::Int(i) => i.to_string(),
                         Value::Float(f) => f.to_string(),
                         Value::Bool(b) => b.to_string(),
@@ -280,13 +277,16 @@ impl Builder<'_> {
                     *key = Some(Key::Name(name, node.span));
                 }
                 Some(Key::Merge) => merges.push(node),
-                Some(Key::Name(name, key_span)) => {
-                    if entries.contains_key(&name) {
-                        return Err(Problem::new(key_span, format!("duplicate key '{name}'")));
+                Some(Key::Name(name, key_span)) => match entries.entry(name) {
+                    Entry::Occupied(e) => {
+                        let message = format!("duplicate key '{}'", e.key());
+                        return Err(Problem::new(key_span, message));
                     }
-                    node.key_span = Some(key_span);
-                    entries.insert(name, node);
-                }
+                    Entry::Vacant(e) => {
+                        node.key_span = Some(key_span);
+                        e.insert(node);
+                    }
+                },
             },
         }
         Ok(())
@@ -331,14 +331,14 @@ fn wrap_intrinsic(name: &str, node: Node) -> Node {
 }
 
 /// YAML 1.2 core schema resolution of a plain scalar.
-fn resolve_plain(s: &str) -> Value {
-    match s {
+fn resolve_plain(s: Cow<str>) -> Value {
+    match &*s {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
         _ => {}
     }
-    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(&s);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         if let Ok(i) = s.parse::<i64>() {
             return Value::Int(i);
@@ -356,7 +356,7 @@ fn resolve_plain(s: &str) -> Value {
             return Value::Float(f);
         }
     }
-    Value::Str(s.to_string())
+    Value::Str(s.into_owned())
 }
 
 #[cfg(test)]

@@ -247,7 +247,7 @@ fn decode_documents(node: &mut Node, file: FileId, written: &str) {
                     if let Some(doc) = decode_json_string(value, file, written) {
                         *value = doc;
                     } else if matches!(value.value, Value::Map(_)) {
-                        *value = iam::normalize_document(value);
+                        iam::normalize_document(value);
                     }
                 } else {
                     decode_documents(value, file, written);
@@ -270,6 +270,7 @@ fn decode_json_string(value: &Node, file: FileId, written: &str) -> Option<Node>
     } else {
         value.as_str().filter(|_| functions::verbatim(value))
     };
-    let doc = crate::json::parse_embedded(value, verbatim)?;
-    Some(iam::normalize_document(&doc))
+    let mut doc = crate::json::parse_embedded(value, verbatim)?;
+    iam::normalize_document(&mut doc);
+    Some(doc)
 }

@@ -156,7 +156,9 @@ impl Doc {
             None => unknown(),
         };
         map.insert("Statement".to_string(), statements);
-        iam::normalize_document(&Node::new(Value::Map(map), at))
+        let mut doc = Node::new(Value::Map(map), at);
+        iam::normalize_document(&mut doc);
+        doc
     }
 }
 
@@ -208,7 +210,11 @@ fn documents(list: Option<&Node>, file: FileId, written: &str) -> Vec<Option<Doc
         .iter()
         .filter(|d| d.value != Value::Null)
         .map(|d| match &d.value {
-            Value::Map(_) => Some(Doc::read(&iam::normalize_document(d))),
+            Value::Map(_) => {
+                let mut d = d.clone();
+                iam::normalize_document(&mut d);
+                Some(Doc::read(&d))
+            }
             Value::Str(_) => super::decode_json_string(d, file, written).map(|d| Doc::read(&d)),
             _ => None,
         })
