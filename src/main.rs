@@ -1,6 +1,7 @@
 //! The `tenken` command line: the commands and their options; each command
 //! is a module of [`commands`].
 
+mod allocator;
 mod commands;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -72,4 +73,4 @@ fn main() -> ExitCode {
 /// values, and it makes a whole-corpus run about 20% faster than the system
 /// allocator (see BENCHMARKS.md).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::MiMalloc = allocator::MiMalloc;
