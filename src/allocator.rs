@@ -60,7 +60,11 @@ mod tests {
                     assert_eq!(p as usize % align, 0, "{size} bytes aligned to {align}");
                     p.write_bytes(7, size);
                     let q = MiMalloc.realloc(p, layout, size * 2 + 1);
-                    assert_eq!(q as usize % align, 0, "{size} bytes grown, aligned to {align}");
+                    assert_eq!(
+                        q as usize % align,
+                        0,
+                        "{size} bytes grown, aligned to {align}"
+                    );
                     assert!((0..size).all(|i| *q.add(i) == 7));
                     MiMalloc.dealloc(q, Layout::from_size_align(size * 2 + 1, align).unwrap());
                     let z = MiMalloc.alloc_zeroed(layout);

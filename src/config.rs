@@ -217,7 +217,7 @@ impl Overrides {
                 if let Some(&s) = self.severity.get(&f.rule_id) {
                     f.severity = s;
                 }
-                let path = &sources.get(f.span.file).path;
+                let path = &sources.get(f.span.file).path();
                 let relative = std::path::absolute(path)
                     .ok()
                     .zip(std::path::absolute(&self.dir).ok())

@@ -410,7 +410,7 @@ fn check_with(options: &Options, policies: &Policies, sink: &mut dyn Sink, defer
     let (cfn, parents) = cfn_inputs(options, &reader, &mut jobs, &mut found, &mut out, &deferred);
     let sources = &out.sources;
     let reported_ids: HashSet<FileId> = (sources.iter())
-        .filter(|(_, f)| found.reported.contains(&f.path))
+        .filter(|(_, f)| found.reported.contains(f.path()))
         .map(|(id, _)| id)
         .collect();
     // Of what the walk found, only the files named are needed from here.
@@ -452,7 +452,7 @@ fn check_with(options: &Options, policies: &Policies, sink: &mut dyn Sink, defer
     let reported = |span: &Span| reported_ids.contains(&span.file);
     let linted_files: BTreeSet<&Path> = (reported_ids.iter())
         .filter(|id| !linted.skipped.contains(id))
-        .map(|&id| sources.get(id).path.as_path())
+        .map(|&id| sources.get(id).path())
         .collect();
     out.files = linted_files.len();
     out.resources = linted.resources;
@@ -462,7 +462,9 @@ fn check_with(options: &Options, policies: &Policies, sink: &mut dyn Sink, defer
     // was asked about, not those of every file it read for context.
     if widened {
         let asked = |id: FileId| {
-            id.0 < first_file || reported_ids.contains(&id) || named.contains(&sources.get(id).path)
+            id.0 < first_file
+                || reported_ids.contains(&id)
+                || named.contains(sources.get(id).path())
         };
         out.errors.retain(|e| asked(e.span.file));
     }
@@ -511,14 +513,14 @@ fn reach(
         .filter(|id| id.0 >= first_file && !taken[id.0 as usize])
         .collect();
     let named: Vec<FileId> = (pool.iter().copied())
-        .filter(|&id| inputs.contains(&sources.get(id).path))
+        .filter(|&id| inputs.iter().any(|i| i == sources.get(id).path()))
         .collect();
     (owned.into_iter().zip(jobs))
         .map(|(owned, job)| match owned {
             Some(mut own) => {
                 // A folder's own variables files (`terraform.tfvars`) too.
                 if let Job::Terraform(_, root) = job {
-                    let beside = |id: &FileId| sources.get(*id).path.parent() == Some(root);
+                    let beside = |id: &FileId| sources.get(*id).path().parent() == Some(root);
                     own.extend(pool.iter().copied().filter(beside));
                 }
                 own.extend(&named);
@@ -588,9 +590,11 @@ fn cfn_inputs(
         reader.text(p, Trust::Confined)
     });
     let children: HashSet<&Path> = (ahead.children.iter())
-        .map(|&id| out.sources.get(id).path.as_path())
+        .map(|&id| out.sources.get(id).path())
         .collect();
-    jobs.retain(|j| !matches!(j, Job::Template(id) if children.contains(out.sources.get(*id).path.as_path())));
+    jobs.retain(
+        |j| !matches!(j, Job::Template(id) if children.contains(out.sources.get(*id).path())),
+    );
     for child in children {
         found.reported.insert(child.to_path_buf());
     }
@@ -686,12 +690,14 @@ impl Again<'_> {
         again
             .map(|&id| {
                 let file = sources.get(id);
-                let read = self.reader.read(&file.path, trust(self.named, &file.path));
+                let read = self
+                    .reader
+                    .read(file.path(), trust(self.named, file.path()));
                 let text = read.map_err(|e| {
                     let at = e.text.map_or(0, |(_, at)| at);
                     Problem::new(Span::new(id, at, at), e.message)
                 })?;
-                let again = SourceFile::new(file.name.clone(), file.path.clone(), text);
+                let again = SourceFile::new(file.name.clone(), file.path().to_path_buf(), text);
                 Ok((id, Arc::new(again)))
             })
             .collect()

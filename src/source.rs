@@ -1,7 +1,7 @@
 //! Source files, byte spans and the conversions between byte offsets,
 //! line/column pairs (1-based, in characters) and LSP positions (UTF-16).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Index of a file in a [`SourceMap`].
@@ -50,23 +50,31 @@ pub struct LineCol {
 pub struct SourceFile {
     /// The path as the user gave it (relative to the working directory when possible).
     pub name: String,
-    pub path: PathBuf,
+    /// The path, when it is not the name (a path that is not UTF-8).
+    path: Option<PathBuf>,
     pub text: String,
-    /// Byte offsets where lines start (files are at most 16 MiB).
+    /// Byte offsets where the lines after the first start (files are at
+    /// most 16 MiB): a file of one line, or held without its text, has none.
     line_starts: Vec<u32>,
 }
 
 impl SourceFile {
     pub fn new(name: String, path: PathBuf, text: String) -> SourceFile {
         let newlines = memchr::memchr_iter(b'\n', text.as_bytes());
-        let starts = newlines.map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX));
-        let line_starts = std::iter::once(0).chain(starts).collect();
+        let line_starts = newlines
+            .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX))
+            .collect();
         SourceFile {
+            path: (path.as_os_str() != name.as_str()).then_some(path),
             name,
-            path,
             text,
             line_starts,
         }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        self.path.as_deref().unwrap_or(Path::new(&self.name))
     }
 
     fn clamp(&self, offset: usize) -> usize {
@@ -79,8 +87,16 @@ impl SourceFile {
 
     /// Line (0-based) containing the byte offset, and the byte offset where it starts.
     fn line_of(&self, offset: usize) -> (usize, usize) {
-        let line = self.line_starts.partition_point(|&s| s as usize <= offset) - 1;
-        (line, self.line_starts[line] as usize)
+        let line = self.line_starts.partition_point(|&s| s as usize <= offset);
+        (line, self.line_start(line).unwrap_or_default())
+    }
+
+    /// Where a 0-based line starts, if the text has it.
+    fn line_start(&self, line: usize) -> Option<usize> {
+        match line.checked_sub(1) {
+            None => Some(0),
+            Some(i) => self.line_starts.get(i).map(|&s| s as usize),
+        }
     }
 
     /// 1-based line and character column of a byte offset.
@@ -103,10 +119,9 @@ impl SourceFile {
 
     /// Byte offset of a 1-based line and character column (clamped to the text).
     pub fn offset_of(&self, line: usize, column: usize) -> usize {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let Some(start) = self.line_start(line.saturating_sub(1)) else {
             return self.text.len();
         };
-        let start = start as usize;
         self.text[start..]
             .char_indices()
             .nth(column.saturating_sub(1))

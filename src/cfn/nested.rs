@@ -69,7 +69,8 @@ pub fn read_ahead(
 ) -> ReadAhead {
     let mut out = ReadAhead::default();
     for &id in ids {
-        out.templates.insert(sources.get(id).path.clone(), id);
+        out.templates
+            .insert(sources.get(id).path().to_path_buf(), id);
     }
     let mut work: Vec<FileId> = ids.to_vec();
     let mut seen: BTreeSet<FileId> = ids.iter().copied().collect();
@@ -84,7 +85,7 @@ pub fn read_ahead(
             continue;
         };
         for (url, span) in template_urls(&doc) {
-            let Some(path) = local_path(&file.path, url) else {
+            let Some(path) = local_path(file.path(), url) else {
                 continue;
             };
             let child = match out.templates.get(&path) {
@@ -228,7 +229,7 @@ impl<'s> Loader<'s> {
             unit.notes.push(not_followed(address, url, why));
             return none;
         };
-        let Some(path) = local_path(&sources.get(parent).path, text) else {
+        let Some(path) = local_path(sources.get(parent).path(), text) else {
             let why = format!("has its template at {text}, not in a local file");
             unit.notes.push(not_followed(address, url, &why));
             return none;

@@ -217,7 +217,7 @@ impl<'a> Planner<'a> {
             text,
         };
         if r.format == Format::Terraform {
-            if Syntax::of(&self.sources.get(file).path) != Syntax::Hcl {
+            if Syntax::of(self.sources.get(file).path()) != Syntax::Hcl {
                 return Err("elements are only removed from .tf and .tofu files, not JSON".into());
             }
             let at = item.span.start as usize..item.span.end as usize;
@@ -340,7 +340,7 @@ impl<'a> Planner<'a> {
             self.allowed(span, value)?;
         }
         let file = self.sources.get(span.file);
-        let syntax = Syntax::of(&file.path);
+        let syntax = Syntax::of(file.path());
         let text = match (quote, value) {
             (Some(q), J::String(s)) if syntax == Syntax::Yaml && !s.contains(q) => {
                 format!("{q}{s}{q}")
@@ -356,7 +356,7 @@ impl<'a> Planner<'a> {
     /// Checks that the CloudFormation parameter whose `Default` is written
     /// at `span` (if it is one) allows `value`.
     fn allowed(&mut self, span: Span, value: &J) -> Result<(), String> {
-        if Syntax::of(&self.sources.get(span.file).path) == Syntax::Hcl {
+        if Syntax::of(self.sources.get(span.file).path()) == Syntax::Hcl {
             return Ok(());
         }
         let Ok(doc) = self.document(span.file) else {
@@ -534,7 +534,7 @@ impl<'a> Planner<'a> {
             map,
             first.trim_end_matches(LIST),
             &listed(first, nested),
-            Syntax::of(&self.sources.get(file).path),
+            Syntax::of(self.sources.get(file).path()),
         )?;
         Ok(Edit {
             span: Span::new(file, offset, offset),
@@ -566,7 +566,7 @@ impl<'a> Planner<'a> {
             .into_iter()
             .map(|(at, assignments)| {
                 let file = self.sources.get(at.file);
-                if Syntax::of(&file.path) != Syntax::Hcl {
+                if Syntax::of(file.path()) != Syntax::Hcl {
                     return Err(
                         "attributes are only added to .tf and .tofu files, not JSON".to_string()
                     );

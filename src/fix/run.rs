@@ -63,9 +63,9 @@ pub fn run(options: &Options, replacing: bool) -> Fixed {
                 continue;
             }
             done.extend(used);
-            (originals.entry(file.path.clone()))
+            (originals.entry(file.path().to_path_buf()))
                 .or_insert_with(|| (file.name.clone(), file.text.clone()));
-            options.overlay.insert(file.path.clone(), text);
+            options.overlay.insert(file.path().to_path_buf(), text);
         }
         let round = fixes
             .iter()

@@ -27,20 +27,24 @@ pub fn by_file(outcome: &Outcome, rules: &Rules) -> BTreeMap<PathBuf, Vec<Diagno
         let mut diagnostic = finding(sources, f, rules);
         let fix = outcome.fixes.iter().find(|x| x.fixes(f));
         diagnostic.data = fix.and_then(|x| fix_data(sources, x));
-        out.entry(file.path.clone()).or_default().push(diagnostic);
+        out.entry(file.path().to_path_buf())
+            .or_default()
+            .push(diagnostic);
     }
     let errors = (outcome.errors.iter()).map(|p| (p, DiagnosticSeverity::ERROR));
     let warnings = (outcome.warnings.iter()).map(|p| (p, DiagnosticSeverity::WARNING));
     let notes = (outcome.notes.iter()).map(|n| (n, DiagnosticSeverity::INFORMATION));
     for (p, severity) in errors.chain(warnings).chain(notes) {
         let file = sources.get(p.span.file);
-        out.entry(file.path.clone()).or_default().push(Diagnostic {
-            range: range(file, p.span),
-            severity: Some(severity),
-            source: Some(SOURCE.into()),
-            message: p.message.clone(),
-            ..Default::default()
-        });
+        out.entry(file.path().to_path_buf())
+            .or_default()
+            .push(Diagnostic {
+                range: range(file, p.span),
+                severity: Some(severity),
+                source: Some(SOURCE.into()),
+                message: p.message.clone(),
+                ..Default::default()
+            });
     }
     for list in out.values_mut() {
         list.sort_by_key(|d| (d.range.start, d.range.end));
@@ -61,7 +65,7 @@ fn finding(sources: &SourceMap, f: &Finding, rules: &Rules) -> Diagnostic {
             let other = sources.get(span.file);
             Some(DiagnosticRelatedInformation {
                 location: Location {
-                    uri: to_uri(&other.path)?,
+                    uri: to_uri(other.path())?,
                     range: range(other, *span),
                 },
                 message: label.clone(),
@@ -87,7 +91,7 @@ fn fix_data(sources: &SourceMap, fix: &Fix) -> Option<serde_json::Value> {
     for e in fix.edits.as_ref().ok()? {
         let file = sources.get(e.span.file);
         changes
-            .entry(to_uri(&file.path)?.as_str().to_string())
+            .entry(to_uri(file.path())?.as_str().to_string())
             .or_default()
             .push(TextEdit {
                 range: range(file, e.span),

@@ -307,7 +307,7 @@ fn builtin_json(path: &std::path::Path) -> Option<&'static str> {
 /// Built-in ones are read from their JSON form (the `assert` position is
 /// then unknown; their tests compile them all).
 pub fn load(source: &Arc<SourceFile>, id: FileId, builtin: bool) -> Result<Policy, Problem> {
-    let json = builtin.then(|| builtin_json(&source.path)).flatten();
+    let json = builtin.then(|| builtin_json(source.path())).flatten();
     let spec = match json.and_then(|j| serde_json::from_str(j).ok()) {
         Some(spec) => spec,
         None => read_yaml(source, id)?,
@@ -546,7 +546,7 @@ mod tests {
         for (name, text) in files {
             let source = SourceFile::new(name.clone(), name.clone().into(), text);
             let yaml = read_yaml(&source, FileId(0)).unwrap();
-            let json = builtin_json(&source.path).expect(&name);
+            let json = builtin_json(source.path()).expect(&name);
             let mut json: PolicySpec = serde_json::from_str(json).expect(&name);
             assert_eq!(json.assert.value, yaml.assert.value, "{name}");
             json.assert = yaml.assert.clone();
