@@ -169,7 +169,10 @@ fn walk(found: &mut Discovered, root: &Path, scope: Scope<'_>, report: bool) {
         match entry {
             // Links to files, FIFOs and devices are handed to the gate,
             // which decides; links to folders are not followed.
-            Ok(e) if !e.file_type().is_dir() && leads_to_file(e.path()) => {
+            Ok(e)
+                if e.file_type().is_file()
+                    || (!e.file_type().is_dir() && leads_to_file(e.path())) =>
+            {
                 if let Some(kind) = kind_of(e.path()) {
                     add(found, e.path(), kind, scope, report);
                 }

@@ -178,16 +178,16 @@ impl Gate {
     /// mark is dropped. A refused file is never opened, and its content
     /// never appears in the error.
     pub fn read(&self, path: &Path, trust: Trust) -> Result<String, ReadError> {
-        let file = match trust {
+        let (file, meta) = match trust {
             Trust::Named => {
                 let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
                 refuse_kind(path, &meta, trust)?;
-                File::open(path).map_err(|e| format!("cannot read: {e}"))?
+                let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+                (file, meta)
             }
             Trust::Confined => open_checked(&self.confine(path)?)?,
         };
-        let size = file.metadata().map_or(0, |m| m.len());
-        read_limited(file, size)
+        read_limited(file, meta.len())
     }
 
     /// Like [`Gate::read`], with the error as a message.
@@ -237,8 +237,9 @@ pub fn read_limited(stream: impl Read, size: u64) -> Result<String, ReadError> {
 /// Opens `checked`, a path [`Gate::confine`] resolved, refusing whatever
 /// changed since: a last component that became a link, a file that became a
 /// FIFO or a device (opened without blocking, then refused), a folder on the
-/// way swapped for a link (the file opened is not the one checked).
-fn open_checked(checked: &Path) -> Result<File, String> {
+/// way swapped for a link (the file opened is not the one checked); gives
+/// the file and what it is.
+fn open_checked(checked: &Path) -> Result<(File, Metadata), String> {
     use std::os::fd::AsRawFd;
     use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
@@ -257,7 +258,7 @@ fn open_checked(checked: &Path) -> Result<File, String> {
     if opened.is_ok_and(|p| p != checked) {
         return Err(OUTSIDE.into());
     }
-    Ok(file)
+    Ok((file, meta))
 }
 
 /// Only regular files are opened; the command line may also name a FIFO or
