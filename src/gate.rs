@@ -196,18 +196,19 @@ impl Gate {
     }
 }
 
-/// `abs` with every link resolved. The folder of the last file resolved on
-/// this thread is remembered when it has no link on its way (a walk reads a
-/// folder's files one after another): a file there that is not itself a
-/// link is its own resolution. What is opened is compared with the
-/// resolution again ([`open_checked`]), so a folder swapped for a link since
-/// is still refused.
+/// `abs` with every link resolved. On Linux, the folder of the last file
+/// resolved on this thread is remembered when it has no link on its way (a
+/// walk reads a folder's files one after another): a file there that is not
+/// itself a link is its own resolution. What is opened is compared with the
+/// resolution again through `/proc` ([`open_checked`]), so a folder swapped
+/// for a link since is still refused; elsewhere every path is resolved whole.
 fn resolve(abs: &Path) -> std::io::Result<PathBuf> {
     thread_local! {
         static PLAIN: std::cell::RefCell<PathBuf> = const { std::cell::RefCell::new(PathBuf::new()) };
     }
     let dir = abs.parent().filter(|d| !d.as_os_str().is_empty());
-    let known = dir.is_some_and(|dir| PLAIN.with_borrow(|plain| plain == dir));
+    let known =
+        cfg!(target_os = "linux") && dir.is_some_and(|dir| PLAIN.with_borrow(|plain| plain == dir));
     if known && std::fs::symlink_metadata(abs).is_ok_and(|m| !m.is_symlink()) {
         return Ok(abs.to_path_buf());
     }
