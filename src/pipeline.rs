@@ -697,8 +697,7 @@ impl Again<'_> {
                     let at = e.text.map_or(0, |(_, at)| at);
                     Problem::new(Span::new(id, at, at), e.message)
                 })?;
-                let again = SourceFile::new(file.name.clone(), file.path().to_path_buf(), text);
-                Ok((id, Arc::new(again)))
+                Ok((id, Arc::new(file.with_text(text))))
             })
             .collect()
     }

@@ -60,15 +60,21 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(name: String, path: PathBuf, text: String) -> SourceFile {
-        let newlines = memchr::memchr_iter(b'\n', text.as_bytes());
-        let line_starts = newlines
-            .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX))
-            .collect();
         SourceFile {
             path: (path.as_os_str() != name.as_str()).then_some(path),
             name,
+            line_starts: line_starts(&text),
             text,
-            line_starts,
+        }
+    }
+
+    /// This file with `text`, as when it is read again.
+    pub fn with_text(&self, text: String) -> SourceFile {
+        SourceFile {
+            name: self.name.clone(),
+            path: self.path.clone(),
+            line_starts: line_starts(&text),
+            text,
         }
     }
 
@@ -127,6 +133,12 @@ impl SourceFile {
             .nth(column.saturating_sub(1))
             .map_or(self.text.len(), |(i, _)| start + i)
     }
+}
+
+/// Where the lines of `text` after the first start.
+fn line_starts(text: &str) -> Vec<u32> {
+    let newlines = memchr::memchr_iter(b'\n', text.as_bytes());
+    (newlines.map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX))).collect()
 }
 
 /// Converts character indexes to byte offsets; fast for ASCII text.
