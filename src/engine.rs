@@ -1,6 +1,7 @@
 //! Evaluation: every resource of a unit against the policies for its type.
 //! Each resource becomes a CEL value once and every policy runs against it.
 
+mod direct;
 mod graph;
 mod possible;
 mod shared;
@@ -8,7 +9,9 @@ mod shared;
 use crate::diag::Problem;
 use crate::model::{mask, Node, Resource, Secret, Unit, Value};
 use crate::policy::cost::{self, OverBudget};
-use crate::policy::{self, paths::Path, paths::Seg, Compiled, MessagePart, Policy, Severity};
+use crate::policy::{
+    self, direct::Program, paths::Path, paths::Seg, Compiled, MessagePart, Policy, Severity,
+};
 use crate::source::Span;
 use cel::common::types::{
     CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString,
@@ -16,7 +19,7 @@ use cel::common::types::{
 use cel::common::value::Val;
 use cel::objects::Key;
 use cel::Context;
-use graph::Graph;
+use graph::{Graph, Links};
 use possible::{Unknowns, Variant};
 use rayon::prelude::*;
 use shared::SharedMap;
@@ -151,10 +154,8 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
             Err(problem) => out.problems.push(problem.clone()),
         }
     }
-    let mut root = Context::with_env(policy::cel_env());
-    let _ = root.add_function("refers_to", refers_to);
-    let _ = root.add_function("is_dynamic_reference", is_dynamic_reference);
-    let _ = root.add_function("base64_decoded", base64_decoded);
+    let links = Arc::new(Links::new(unit));
+    let all: Vec<usize> = (0..unit.resources.len()).collect();
     // Each resource's properties are converted once and shared by
     // `resource`, `resources` and the graph's answers (see `shared`); only
     // those a policy of the unit can read, when they are known.
@@ -163,28 +164,12 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
             keys.extend(c.props_read.as_ref()?.iter().map(String::as_str));
             Some(keys)
         });
-    let values: Vec<Box<dyn Val>> = unit
-        .resources
-        .iter()
-        .map(|r| match &r.props.value {
-            Value::Map(m) => Box::new(SharedMap::new(props_map(m, read.as_ref()))),
-            _ => to_val(&r.props),
-        })
-        .collect();
-    let entries: Vec<SharedMap> = unit
-        .resources
-        .iter()
-        .zip(&values)
-        .map(|(r, props)| {
-            let mut entries = meta(r);
-            entries.insert(CelMapKey::from("props"), props.clone_as_boxed());
-            SharedMap::new(CelMap::from(entries))
-        })
-        .collect();
-    let graph = Arc::new(Graph::new(unit, entries));
-    graph::register(&mut root, &graph);
-    let list: Vec<Box<dyn Val>> = graph.entries.iter().map(|e| e.clone_as_boxed()).collect();
-    root.add_variable_as_val("resources", Box::new(CelList::from(list)));
+    let cel = CelUnit {
+        unit,
+        links: &links,
+        read: read.as_ref(),
+        world: OnceCell::new(),
+    };
     // Whether each resource's properties hold an unknown value: the paths
     // of the others need no walk to tell they meet none.
     let unknown: Vec<bool> = (unit.resources.iter())
@@ -193,12 +178,19 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
     // Policies that ran out of budget on a resource skip the rest of the unit.
     let mut over_budget = vec![false; ready.len()];
     let mut left = vec![cost::MAX_UNIT_STEPS; ready.len()];
+    let shared = Shared {
+        unit,
+        links: &links,
+        all: &all,
+        unknown: &unknown,
+        cel: &cel,
+    };
     let prepared: Vec<PerUnit> = ready
         .iter()
         .zip(&mut left)
-        .map(|((_, c), left)| PerUnit::new(c, unit, &unknown, &root, left))
+        .map(|((_, c), left)| PerUnit::new(c, &shared, left))
         .collect();
-    for ((resource, value), &props_unknown) in unit.resources.iter().zip(values).zip(&unknown) {
+    for (index, (resource, &props_unknown)) in unit.resources.iter().zip(&unknown).enumerate() {
         let applicable: Vec<(usize, &(&Policy, &Compiled))> = ready
             .iter()
             .enumerate()
@@ -207,19 +199,13 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
         if applicable.is_empty() {
             continue;
         }
-        let mut scope = root.new_inner_scope();
-        scope.add_variable_as_val("resource", value);
-        if applicable.iter().any(|(_, (_, c))| c.uses_meta) {
-            let mut about = meta(resource);
-            about.insert(
-                CelMapKey::from("referrers"),
-                graph.referrers(&resource.address).into_val(),
-            );
-            scope.add_variable_as_val("meta", Box::new(CelMap::from(about)));
-        }
-        if applicable.iter().any(|(_, (_, c))| c.uses_native) {
-            scope.add_variable_as_val("native", to_val(&resource.native));
-        }
+        let scope = ResourceScope {
+            cel: &cel,
+            index,
+            meta: applicable.iter().any(|(_, (_, c))| c.uses_meta),
+            native: applicable.iter().any(|(_, (_, c))| c.uses_native),
+            ctx: OnceCell::new(),
+        };
         let items = ItemValues::default();
         let secrets = OnceCell::new();
         for &(i, &(policy, compiled)) in &applicable {
@@ -233,36 +219,139 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
             let check = Check {
                 per_unit: &prepared[i],
                 resource,
+                index,
                 props_unknown,
                 items: &items,
                 secrets: &secrets,
                 policy,
                 compiled,
+                scope: &scope,
             };
-            over_budget[i] = !check.run(&scope, settings.strict, &mut out, &mut left[i]);
+            over_budget[i] = !check.run(settings.strict, &mut out, &mut left[i]);
         }
     }
     out
 }
 
-struct Check<'a> {
-    per_unit: &'a PerUnit<'a>,
-    resource: &'a Resource,
-    /// Whether the resource's properties hold an unknown value.
-    props_unknown: bool,
-    items: &'a ItemValues,
-    /// The values of the resource no report may show, found once.
-    secrets: &'a OnceCell<Vec<Secret>>,
-    policy: &'a Policy,
-    compiled: &'a Compiled,
+/// What the checks of a unit share.
+struct Shared<'u> {
+    unit: &'u Unit,
+    links: &'u Links,
+    /// `0..n`: `resources`, for direct evaluation.
+    all: &'u [usize],
+    /// Whether each resource of the unit holds an unknown value.
+    unknown: &'u [bool],
+    cel: &'u CelUnit<'u>,
 }
 
-impl Check<'_> {
+/// What the cel crate needs to evaluate the checks of a unit, made on
+/// first need: most checks are decided directly.
+struct CelUnit<'u> {
+    unit: &'u Unit,
+    links: &'u Arc<Links>,
+    /// The top-level properties the policies of the unit can read.
+    read: Option<&'u BTreeSet<&'u str>>,
+    world: OnceCell<World>,
+}
+
+/// The root scope of a unit's CEL: `resources`, the graph's functions.
+struct World {
+    root: Context<'static, 'static>,
+    /// Each resource's properties as a CEL value.
+    values: Vec<Box<dyn Val>>,
+    graph: Arc<Graph>,
+}
+
+impl CelUnit<'_> {
+    fn world(&self) -> &World {
+        self.world.get_or_init(|| {
+            let mut root = Context::with_env(policy::cel_env());
+            let _ = root.add_function("refers_to", refers_to);
+            let _ = root.add_function("is_dynamic_reference", is_dynamic_reference);
+            let _ = root.add_function("base64_decoded", base64_decoded);
+            let values: Vec<Box<dyn Val>> = (self.unit.resources.iter())
+                .map(|r| match &r.props.value {
+                    Value::Map(m) => Box::new(SharedMap::new(props_map(m, self.read))),
+                    _ => to_val(&r.props),
+                })
+                .collect();
+            let entries: Vec<SharedMap> = (self.unit.resources.iter())
+                .zip(&values)
+                .map(|(r, props)| {
+                    let mut entries = meta(r);
+                    entries.insert(CelMapKey::from("props"), props.clone_as_boxed());
+                    SharedMap::new(CelMap::from(entries))
+                })
+                .collect();
+            let graph = Arc::new(Graph::new(entries, self.links.clone()));
+            graph::register(&mut root, &graph);
+            let list: Vec<Box<dyn Val>> =
+                graph.entries.iter().map(|e| e.clone_as_boxed()).collect();
+            root.add_variable_as_val("resources", Box::new(CelList::from(list)));
+            World {
+                root,
+                values,
+                graph,
+            }
+        })
+    }
+}
+
+/// The cel crate's scope for one resource (`resource`, `meta`, `native`),
+/// made on first need.
+struct ResourceScope<'w> {
+    cel: &'w CelUnit<'w>,
+    index: usize,
+    /// Whether to bind `meta`, and `native`.
+    meta: bool,
+    native: bool,
+    ctx: OnceCell<Context<'w, 'static>>,
+}
+
+impl<'w> ResourceScope<'w> {
+    fn get(&self) -> &Context<'w, 'static> {
+        self.ctx.get_or_init(|| {
+            let world = self.cel.world();
+            let resource = &self.cel.unit.resources[self.index];
+            let mut scope = world.root.new_inner_scope();
+            scope.add_variable_as_val("resource", world.values[self.index].clone_as_boxed());
+            if self.meta {
+                let mut about = meta(resource);
+                about.insert(
+                    CelMapKey::from("referrers"),
+                    world.graph.referrers(&resource.address).into_val(),
+                );
+                scope.add_variable_as_val("meta", Box::new(CelMap::from(about)));
+            }
+            if self.native {
+                scope.add_variable_as_val("native", to_val(&resource.native));
+            }
+            scope
+        })
+    }
+}
+
+struct Check<'c, 'a> {
+    per_unit: &'c PerUnit<'a>,
+    resource: &'c Resource,
+    /// The resource's index in its unit.
+    index: usize,
+    /// Whether the resource's properties hold an unknown value.
+    props_unknown: bool,
+    items: &'c ItemValues,
+    /// The values of the resource no report may show, found once.
+    secrets: &'c OnceCell<Vec<Secret>>,
+    policy: &'c Policy,
+    compiled: &'c Compiled,
+    scope: &'c ResourceScope<'a>,
+}
+
+impl Check<'_, '_> {
     /// Evaluates the check within its budget; false if it ran out (its
     /// findings are then dropped for an error at the policy).
-    fn run(&self, scope: &Context, strict: bool, out: &mut Evaluation, left: &mut u64) -> bool {
+    fn run(&self, strict: bool, out: &mut Evaluation, left: &mut u64) -> bool {
         let mut own = Evaluation::default();
-        let (result, used) = cost::metered(*left, || self.evaluate(scope, strict, &mut own));
+        let (result, used) = cost::metered(*left, || self.evaluate(strict, &mut own));
         *left -= used;
         match result {
             Ok(()) => {
@@ -290,7 +379,7 @@ impl Check<'_> {
         }
     }
 
-    fn evaluate(&self, scope: &Context, strict: bool, out: &mut Evaluation) {
+    fn evaluate(&self, strict: bool, out: &mut Evaluation) {
         let items: Vec<Option<&Node>> = if self.compiled.for_each.is_empty() {
             vec![None]
         } else {
@@ -310,23 +399,31 @@ impl Check<'_> {
                 .collect()
         };
         for item in items {
-            let mut ctx = scope.new_inner_scope();
-            for (name, value) in &self.per_unit.bound {
-                ctx.add_variable_from_value(name.as_str(), value.clone());
+            if let Some(item) = item.filter(|i| i.is_unknown()) {
+                self.undecided(item, strict, out);
+                continue;
             }
-            if let Some(item) = item {
-                if item.is_unknown() {
-                    self.undecided(item, strict, out);
-                    continue;
+            let direct = self.per_unit.direct_scope(self.index, item);
+            let decided = (direct.as_ref())
+                .and_then(|(scope, assert)| cost::tentatively(|| scope.decide(assert)));
+            // The cel crate's scope, made only when it is needed.
+            let cel = OnceCell::new();
+            let ctx = || cel.get_or_init(|| self.cel_scope(item));
+            let result = match decided {
+                Some(b) => {
+                    if cfg!(debug_assertions) {
+                        self.cross_check(ctx(), b);
+                    }
+                    Ok(cel::Value::Bool(b))
                 }
-                ctx.add_variable_as_val("item", self.items.get(item));
-            }
-            let result = cel::Value::resolve(self.per_unit.assert, &ctx);
+                None => cel::Value::resolve(self.per_unit.cel().assert, ctx()),
+            };
             if !self.reads_unknown(item) {
                 match result {
                     Ok(cel::Value::Bool(true)) => {}
                     Ok(cel::Value::Bool(false)) => {
-                        let finding = self.finding(&self.resource.props, item, &ctx, false);
+                        let message = self.message(direct.as_ref().map(|(s, _)| s), &ctx);
+                        let finding = self.finding(&self.resource.props, item, message, false);
                         out.findings.push(finding);
                     }
                     Ok(other) => out
@@ -340,17 +437,76 @@ impl Check<'_> {
                 Ok(cel::Value::Bool(b)) => Some(b),
                 _ => None,
             };
+            let scope = self.scope.get();
             match self.over_possibilities(scope, item, first) {
                 Some(None) => {}
                 Some(Some(variant)) => {
                     let ctx = self.variant_scope(scope, &variant);
+                    let message = render_message(&self.compiled.message, &ctx);
                     let mut finding =
-                        self.finding(&variant.props, variant.item.as_ref(), &ctx, false);
+                        self.finding(&variant.props, variant.item.as_ref(), message, false);
                     finding.failing_when(variant.when);
                     out.findings.push(finding);
                 }
                 None => self.undecided(item.unwrap_or(&self.resource.props), strict, out),
             }
+        }
+    }
+
+    /// The cel crate's scope for the check of `item` (or of the resource).
+    fn cel_scope(&self, item: Option<&Node>) -> Context<'_, 'static> {
+        let mut ctx = self.scope.get().new_inner_scope();
+        for (name, value) in &self.per_unit.cel().bound {
+            ctx.add_variable_from_value(name.as_str(), value.clone());
+        }
+        if let Some(item) = item {
+            ctx.add_variable_as_val("item", self.items.get(item));
+        }
+        ctx
+    }
+
+    /// In debug builds (the tests), every check decided directly is decided
+    /// by the cel crate too, and must come out the same.
+    fn cross_check(&self, ctx: &Context, decided: bool) {
+        let assert = self.per_unit.cel().assert;
+        let (result, _) = cost::metered(cost::MAX_STEPS, || cel::Value::resolve(assert, ctx));
+        assert!(
+            matches!(&result, Ok(Ok(cel::Value::Bool(b))) if *b == decided),
+            "policy {} on {}: decided {decided} directly, {result:?} by the cel crate",
+            self.policy.spec.id,
+            self.resource.address
+        );
+    }
+
+    /// The message of a finding: directly when it can be, else from the
+    /// cel crate's scope `ctx`.
+    fn message<'s, 'x: 's>(
+        &'s self,
+        direct: Option<&direct::Scope<'s>>,
+        ctx: &dyn Fn() -> &'x Context<'x, 'static>,
+    ) -> String {
+        let text =
+            direct
+                .zip(self.compiled.message_direct.as_ref())
+                .and_then(|(scope, programs)| {
+                    cost::tentatively(|| render_direct(&self.compiled.message, programs, scope))
+                });
+        match text {
+            Some(text) => {
+                if cfg!(debug_assertions) {
+                    let (cel, _) = cost::metered(cost::MAX_STEPS, || {
+                        render_message(&self.compiled.message, ctx())
+                    });
+                    assert_eq!(
+                        Ok(&text),
+                        cel.as_ref(),
+                        "message of {}",
+                        self.policy.spec.id
+                    );
+                }
+                text
+            }
+            None => render_message(&self.compiled.message, ctx()),
         }
     }
 
@@ -427,7 +583,7 @@ impl Check<'_> {
     /// The outcome of the assertion on a variant; `None` if it is not a bool.
     fn eval_variant(&self, scope: &Context, variant: &Variant) -> Option<bool> {
         let ctx = self.variant_scope(scope, variant);
-        match cel::Value::resolve(self.per_unit.assert, &ctx) {
+        match cel::Value::resolve(self.per_unit.cel().assert, &ctx) {
             Ok(cel::Value::Bool(b)) => Some(b),
             _ => None,
         }
@@ -436,7 +592,7 @@ impl Check<'_> {
     /// A scope where `resource` and `item` are those of `variant`.
     fn variant_scope<'s>(&self, scope: &'s Context, variant: &Variant) -> Context<'s, 's> {
         let mut ctx = scope.new_inner_scope();
-        for (name, value) in &self.per_unit.bound {
+        for (name, value) in &self.per_unit.cel().bound {
             ctx.add_variable_from_value(name.as_str(), value.clone());
         }
         let props = match &variant.props.value {
@@ -452,7 +608,7 @@ impl Check<'_> {
 
     fn undecided(&self, at: &Node, strict: bool, out: &mut Evaluation) {
         if strict {
-            let mut f = self.finding(&self.resource.props, Some(at), &Context::default(), true);
+            let mut f = self.finding(&self.resource.props, Some(at), String::new(), true);
             f.severity = Severity::Info;
             f.message = format!(
                 "{}: undecided, a value it needs is unknown before deployment",
@@ -526,7 +682,7 @@ impl Check<'_> {
         &self,
         props: &Node,
         item: Option<&Node>,
-        ctx: &Context,
+        message: String,
         undecided: bool,
     ) -> Finding {
         let target = self.target(props, item);
@@ -551,9 +707,9 @@ impl Check<'_> {
             severity: spec.severity,
             title: spec.title.clone(),
             message: if undecided {
-                String::new()
+                message
             } else {
-                mask(&render_message(&self.compiled.message, ctx), &secrets)
+                mask(&message, &secrets)
             },
             resource: self.resource.address.clone(),
             resource_type: self.resource.native_type.clone(),
@@ -610,51 +766,84 @@ fn origins(node: &Node, out: &mut Vec<(Span, String)>) {
 /// only `resources` evaluated once, or whole when one of them fails (an
 /// error there may be one the whole assertion never meets).
 struct PerUnit<'a> {
-    assert: &'a cel::parser::Expression,
-    bound: Vec<(String, cel::Value)>,
     compiled: &'a Compiled,
-    unit: &'a Unit,
-    /// Whether each resource of the unit holds an unknown value.
-    unknown: &'a [bool],
+    shared: &'a Shared<'a>,
+    /// The direct form and the values of its parts, when they could be
+    /// evaluated directly.
+    direct: Option<(&'a Program, Vec<direct::V<'a>>)>,
+    /// The cel crate's form; made on first need when there is a direct one.
+    cel: OnceCell<CelForm<'a>>,
     /// Whether a join of the assertion meets an unknown value (found once).
     joins_unknown: OnceCell<bool>,
+}
+
+/// The assertion for the cel crate, and the values of its parts.
+struct CelForm<'a> {
+    assert: &'a cel::parser::Expression,
+    bound: Vec<(String, cel::Value)>,
 }
 
 impl<'a> PerUnit<'a> {
     /// Evaluates the parts of `compiled` read once per unit, paying from
     /// the policy's budget for the unit, `left`.
-    fn new(
-        compiled: &'a Compiled,
-        unit: &'a Unit,
-        unknown: &'a [bool],
-        root: &Context,
-        left: &mut u64,
-    ) -> PerUnit<'a> {
-        let whole = PerUnit {
-            assert: &compiled.assert,
-            bound: Vec::new(),
-            compiled,
-            unit,
-            unknown,
-            joins_unknown: OnceCell::new(),
-        };
-        let Some((residual, parts)) = &compiled.per_unit else {
-            return whole;
-        };
-        let mut bound = Vec::new();
-        for part in parts {
-            let (result, used) = cost::metered(*left, || cel::Value::resolve(&part.expr, root));
-            *left -= used;
-            match result {
-                Ok(Ok(value)) => bound.push((part.name.clone(), value)),
-                _ => return whole,
+    fn new(compiled: &'a Compiled, shared: &'a Shared<'a>, left: &mut u64) -> PerUnit<'a> {
+        let direct = compiled.direct.as_ref().and_then(|forms| {
+            let scope = direct::Scope {
+                unit: shared.unit,
+                links: shared.links,
+                all: shared.all,
+                resource: 0,
+                item: None,
+                bound: &[],
+            };
+            let mut bound = Vec::new();
+            let mut paid = 0;
+            for part in &forms.parts {
+                let (result, used) = cost::metered(*left - paid, || scope.eval(part));
+                bound.push(result.ok()?.ok()?);
+                paid += used;
             }
+            *left -= paid;
+            Some((&forms.assert, bound))
+        });
+        let cel = OnceCell::new();
+        if direct.is_none() {
+            let _ = cel.set(CelForm::new(compiled, &shared.cel.world().root, left));
         }
         PerUnit {
-            assert: residual,
-            bound,
-            ..whole
+            compiled,
+            shared,
+            direct,
+            cel,
+            joins_unknown: OnceCell::new(),
         }
+    }
+
+    /// The scope and the assertion to decide the check of `item` (or of
+    /// the resource at `index`) directly, when the policy has that form.
+    fn direct_scope<'s>(
+        &'s self,
+        index: usize,
+        item: Option<&'s Node>,
+    ) -> Option<(direct::Scope<'s>, &'s Program)> {
+        let (assert, bound) = self.direct.as_ref()?;
+        let scope = direct::Scope {
+            unit: self.shared.unit,
+            links: self.shared.links,
+            all: self.shared.all,
+            resource: index,
+            item,
+            bound,
+        };
+        Some((scope, assert))
+    }
+
+    /// The cel crate's form; the direct form already paid for its parts.
+    fn cel(&self) -> &CelForm<'a> {
+        self.cel.get_or_init(|| {
+            let mut paid = cost::MAX_UNIT_STEPS;
+            CelForm::new(self.compiled, &self.shared.cel.world().root, &mut paid)
+        })
     }
 
     /// True if a join of the assertion meets an unknown value: a join is
@@ -668,7 +857,8 @@ impl<'a> PerUnit<'a> {
                     _ => None,
                 })
                 .collect();
-            let looked_at: Vec<&Resource> = (self.unit.resources.iter().zip(self.unknown))
+            let unit = self.shared.unit;
+            let looked_at: Vec<&Resource> = (unit.resources.iter().zip(self.shared.unknown))
                 .filter(|(_, &unknown)| unknown)
                 .map(|(r, _)| r)
                 .filter(|r| named.is_empty() || named.contains(r.canonical_type.as_str()))
@@ -689,6 +879,33 @@ impl<'a> PerUnit<'a> {
                     _ => false,
                 })
         })
+    }
+}
+
+impl<'a> CelForm<'a> {
+    /// Evaluates the parts of `compiled` read once per unit in `root`,
+    /// paying from `left`.
+    fn new(compiled: &'a Compiled, root: &Context, left: &mut u64) -> CelForm<'a> {
+        let whole = CelForm {
+            assert: &compiled.assert,
+            bound: Vec::new(),
+        };
+        let Some((residual, parts)) = &compiled.per_unit else {
+            return whole;
+        };
+        let mut bound = Vec::new();
+        for part in parts {
+            let (result, used) = cost::metered(*left, || cel::Value::resolve(&part.expr, root));
+            *left -= used;
+            match result {
+                Ok(Ok(value)) => bound.push((part.name.clone(), value)),
+                _ => return whole,
+            }
+        }
+        CelForm {
+            assert: residual,
+            bound,
+        }
     }
 }
 
@@ -722,6 +939,25 @@ fn render_message(parts: &[MessagePart], ctx: &Context) -> String {
         }
     }
     out
+}
+
+/// A message rendered directly; `Bail` when a part cannot be.
+fn render_direct<'a>(
+    parts: &[MessagePart],
+    programs: &'a [Program],
+    scope: &direct::Scope<'a>,
+) -> Result<String, direct::Bail> {
+    let mut out = String::new();
+    let mut programs = programs.iter();
+    for part in parts {
+        match part {
+            MessagePart::Text(t) => out.push_str(t),
+            MessagePart::Expr(_) => {
+                out.push_str(&scope.text(programs.next().ok_or(direct::Bail)?)?)
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn scalar_text(v: &cel::Value) -> String {

@@ -18,10 +18,8 @@ use cel::ExecutionError;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The resources of a unit as CEL values, and who refers to whom.
-pub struct Graph {
-    /// Every resource as an element of `resources`.
-    pub entries: Vec<SharedMap>,
+/// Who refers to whom in a unit, by resource index.
+pub struct Links {
     /// Resource index by address.
     by_address: HashMap<String, usize>,
     /// Per address referred to (in the unit or not), the resources referring
@@ -31,9 +29,9 @@ pub struct Graph {
     typed: HashMap<(String, String), Vec<usize>>,
 }
 
-impl Graph {
-    /// Indexes `unit`, whose resources are already the CEL `entries`.
-    pub fn new(unit: &Unit, entries: Vec<SharedMap>) -> Graph {
+impl Links {
+    /// Indexes `unit`.
+    pub fn new(unit: &Unit) -> Links {
         let by_address = unit
             .resources
             .iter()
@@ -56,18 +54,46 @@ impl Graph {
                 typed.entry((address.clone(), ty)).or_default().push(i);
             }
         }
-        Graph {
-            entries,
+        Links {
             by_address,
             referrers,
             typed,
         }
     }
 
+    /// The resource at `address`, if it is in the unit.
+    pub fn at(&self, address: &str) -> Option<usize> {
+        self.by_address.get(address).copied()
+    }
+
+    /// The resources referring to `address`.
+    pub fn referrers(&self, address: &str) -> &[usize] {
+        self.referrers.get(address).map_or(&[], Vec::as_slice)
+    }
+
+    /// The resources of type `ty` referring to `address`.
+    pub fn typed(&self, address: &str, ty: &str) -> &[usize] {
+        let key = (address.to_string(), ty.to_string());
+        self.typed.get(&key).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The resources of a unit as CEL values, and who refers to whom.
+pub struct Graph {
+    /// Every resource as an element of `resources`.
+    pub entries: Vec<SharedMap>,
+    links: Arc<Links>,
+}
+
+impl Graph {
+    /// The unit whose resources are the CEL `entries`, linked by `links`.
+    pub fn new(entries: Vec<SharedMap>, links: Arc<Links>) -> Graph {
+        Graph { entries, links }
+    }
+
     /// The resources referring to `address`.
     pub fn referrers(&self, address: &str) -> Listed {
-        let found = self.referrers.get(address).map_or(&[][..], Vec::as_slice);
-        self.listed(found)
+        self.listed(self.links.referrers(address))
     }
 
     /// `referrers(address)` or `referrers(address, type)`, from CEL.
@@ -84,16 +110,13 @@ impl Graph {
             )
         };
         let text = |v: Option<&cel::Value>| match v {
-            Some(cel::Value::String(s)) => Ok(s.to_string()),
+            Some(cel::Value::String(s)) => Ok(s.clone()),
             _ => Err(misused()),
         };
         let address = text(args.first())?;
         match args.len() {
             1 => Ok(self.referrers(&address)),
-            2 => {
-                let key = (address, text(args.get(1))?);
-                Ok(self.listed(self.typed.get(&key).map_or(&[][..], Vec::as_slice)))
-            }
+            2 => Ok(self.listed(self.links.typed(&address, &text(args.get(1))?))),
             _ => Err(misused()),
         }
     }
@@ -107,7 +130,7 @@ impl Graph {
 
     /// The resource at `address`, if it is in the unit.
     pub fn at(&self, address: &str) -> Option<&SharedMap> {
-        self.by_address.get(address).map(|&i| &self.entries[i])
+        self.links.at(address).map(|i| &self.entries[i])
     }
 }
 

@@ -51,7 +51,7 @@ pub const MAX_COST: u64 = 10_000_000;
 /// The function a comprehension's range goes through: `@loop(range, body size)`.
 pub(super) const LOOP: &str = "@loop";
 /// The function a `+` goes through: `@grow(a + b)`.
-const GROW: &str = "@grow";
+pub(super) const GROW: &str = "@grow";
 
 /// An error message if `source` is too long to be parsed safely.
 pub fn check_source(source: &str) -> Result<(), String> {
@@ -340,6 +340,17 @@ pub fn metered<T>(limit: u64, f: impl FnOnce() -> T) -> (Result<T, OverBudget>, 
         Some(m) => (Ok(out), limit - m.left),
         None => (Ok(out), 0),
     }
+}
+
+/// Runs `f` on what is left of the running check's budget, and pays for
+/// it only when it gives a value: an evaluation that gives up leaves the
+/// budget as it was, for another to take its place.
+pub fn tentatively<T, E>(f: impl FnOnce() -> Result<T, E>) -> Option<T> {
+    let (result, used) = metered(left(), f);
+    let value = result.ok()?.ok()?;
+    // Within what was left: it cannot fail.
+    let _ = charge(used);
+    Some(value)
 }
 
 /// Steps left in the running check.

@@ -1,6 +1,7 @@
 //! Policies: YAML files with a CEL assertion, compiled once per run.
 
 pub mod cost;
+pub mod direct;
 pub mod hoist;
 pub mod keys;
 mod negate;
@@ -181,6 +182,11 @@ pub struct Compiled {
     /// (see [`hoist`]), and those parts, each instrumented; `None` when
     /// there are none.
     pub per_unit: Option<(Expression, Vec<hoist::Hoisted>)>,
+    /// The assertion as it runs (with `per_unit`, its residual and parts)
+    /// for direct evaluation, when it has that form.
+    pub direct: Option<direct::Forms>,
+    /// The message's expressions for direct evaluation, when all have that form.
+    pub message_direct: Option<Vec<direct::Program>>,
     /// Where the assertion starts in the policy file.
     pub assert_at: Span,
     pub for_each: Vec<Path>,
@@ -222,15 +228,19 @@ pub fn cel_env() -> Arc<cel::Env> {
 /// when it grows past this many (patterns built from data could be endless).
 const REGEX_CACHE_LEN: usize = 256;
 
-/// CEL's `matches`: whether the RE2-syntax `pattern` matches part of `text`;
-/// it pays the length of both.
+/// CEL's `matches` (see [`matches_text`]).
 fn matches(text: &CelString<'_>, pattern: &CelString<'_>) -> Result<CelBool, cel::ExecutionError> {
-    cost::charge((text.inner().len() + pattern.inner().len()) as u64)?;
+    matches_text(text.inner(), pattern.inner()).map(CelBool::from)
+}
+
+/// Whether the RE2-syntax `pattern` matches part of `text`; it pays the
+/// length of both.
+pub fn matches_text(text: &str, pattern: &str) -> Result<bool, cel::ExecutionError> {
+    cost::charge((text.len() + pattern.len()) as u64)?;
     thread_local! {
         static CACHE: RefCell<HashMap<String, regex::Regex>> = RefCell::new(HashMap::new());
     }
     CACHE.with_borrow_mut(|cache| {
-        let pattern = pattern.inner();
         if !cache.contains_key(pattern) {
             let re = regex::Regex::new(pattern).map_err(|e| {
                 cel::ExecutionError::function_error(
@@ -243,7 +253,7 @@ fn matches(text: &CelString<'_>, pattern: &CelString<'_>) -> Result<CelBool, cel
             }
             cache.insert(pattern.to_string(), re);
         }
-        Ok(CelBool::from(cache[pattern].is_match(text.inner())))
+        Ok(cache[pattern].is_match(text))
     })
 }
 
@@ -420,6 +430,9 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
             .iter()
             .any(|e| e.references().has_variable("meta"));
     let props_read = keys::props_read(&[&[&assert], message_exprs.as_slice()].concat());
+    let message_direct = (message_exprs.iter())
+        .map(|e| direct::compile(e, &[]))
+        .collect();
     let mut residual = assert.clone();
     let mut parts = hoist::hoist(&mut residual);
     cost::instrument(&mut assert);
@@ -433,9 +446,12 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
         }
         (residual, parts)
     });
+    let direct = direct::Forms::of(&assert, per_unit.as_ref());
     Ok(Compiled {
         assert,
         per_unit,
+        direct,
+        message_direct,
         assert_at,
         for_each,
         at,
