@@ -19,7 +19,7 @@ use cel::common::types::{
 use cel::common::value::Val;
 use cel::objects::Key;
 use cel::Context;
-use graph::{Graph, Links};
+use graph::{Graph, LazyLinks};
 use possible::{Unknowns, Variant};
 use rayon::prelude::*;
 use shared::SharedMap;
@@ -154,20 +154,12 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
             Err(problem) => out.problems.push(problem.clone()),
         }
     }
-    let links = Arc::new(Links::new(unit));
+    let links = LazyLinks::new(unit);
     let all: Vec<usize> = (0..unit.resources.len()).collect();
-    // Each resource's properties are converted once and shared by
-    // `resource`, `resources` and the graph's answers (see `shared`); only
-    // those a policy of the unit can read, when they are known.
-    let read: Option<BTreeSet<&str>> =
-        ready.iter().try_fold(BTreeSet::new(), |mut keys, (_, c)| {
-            keys.extend(c.props_read.as_ref()?.iter().map(String::as_str));
-            Some(keys)
-        });
     let cel = CelUnit {
         unit,
         links: &links,
-        read: read.as_ref(),
+        ready: &ready,
         world: OnceCell::new(),
     };
     // Whether each resource's properties hold an unknown value: the paths
@@ -190,11 +182,20 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
         .zip(&mut left)
         .map(|((_, c), left)| PerUnit::new(c, &shared, left))
         .collect();
+    // The policies for each type of the unit's resources.
+    let mut by_type: HashMap<&str, Vec<usize>> = HashMap::new();
     for (index, (resource, &props_unknown)) in unit.resources.iter().zip(&unknown).enumerate() {
-        let applicable: Vec<(usize, &(&Policy, &Compiled))> = ready
+        let ty = resource.canonical_type.as_str();
+        let applicable: Vec<(usize, &(&Policy, &Compiled))> = (by_type.entry(ty))
+            .or_insert_with(|| {
+                (ready.iter().enumerate())
+                    .filter(|(_, (p, _))| p.applies_to(ty))
+                    .map(|(i, _)| i)
+                    .collect()
+            })
             .iter()
-            .enumerate()
-            .filter(|(i, (p, _))| !over_budget[*i] && p.applies_to(&resource.canonical_type))
+            .filter(|&&i| !over_budget[i])
+            .map(|&i| (i, &ready[i]))
             .collect();
         if applicable.is_empty() {
             continue;
@@ -236,7 +237,7 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
 /// What the checks of a unit share.
 struct Shared<'u> {
     unit: &'u Unit,
-    links: &'u Links,
+    links: &'u LazyLinks<'u>,
     /// `0..n`: `resources`, for direct evaluation.
     all: &'u [usize],
     /// Whether each resource of the unit holds an unknown value.
@@ -248,9 +249,9 @@ struct Shared<'u> {
 /// first need: most checks are decided directly.
 struct CelUnit<'u> {
     unit: &'u Unit,
-    links: &'u Arc<Links>,
-    /// The top-level properties the policies of the unit can read.
-    read: Option<&'u BTreeSet<&'u str>>,
+    links: &'u LazyLinks<'u>,
+    /// The policies of the unit.
+    ready: &'u [(&'u Policy, &'u Compiled)],
     world: OnceCell<World>,
 }
 
@@ -269,9 +270,17 @@ impl CelUnit<'_> {
             let _ = root.add_function("refers_to", refers_to);
             let _ = root.add_function("is_dynamic_reference", is_dynamic_reference);
             let _ = root.add_function("base64_decoded", base64_decoded);
+            // Each resource's properties are converted once and shared by
+            // `resource`, `resources` and the graph's answers (see `shared`);
+            // only those a policy of the unit can read, when they are known.
+            let read: Option<BTreeSet<&str>> =
+                (self.ready.iter()).try_fold(BTreeSet::new(), |mut keys, (_, c)| {
+                    keys.extend(c.props_read.as_ref()?.iter().map(String::as_str));
+                    Some(keys)
+                });
             let values: Vec<Box<dyn Val>> = (self.unit.resources.iter())
                 .map(|r| match &r.props.value {
-                    Value::Map(m) => Box::new(SharedMap::new(props_map(m, self.read))),
+                    Value::Map(m) => Box::new(SharedMap::new(props_map(m, read.as_ref()))),
                     _ => to_val(&r.props),
                 })
                 .collect();
@@ -283,7 +292,7 @@ impl CelUnit<'_> {
                     SharedMap::new(CelMap::from(entries))
                 })
                 .collect();
-            let graph = Arc::new(Graph::new(entries, self.links.clone()));
+            let graph = Arc::new(Graph::new(entries, self.links.get().clone()));
             graph::register(&mut root, &graph);
             let list: Vec<Box<dyn Val>> =
                 graph.entries.iter().map(|e| e.clone_as_boxed()).collect();
@@ -851,6 +860,22 @@ impl<'a> PerUnit<'a> {
     /// type, when it names none); found once per unit.
     fn joins_unknown(&self) -> bool {
         *self.joins_unknown.get_or_init(|| {
+            let joins: Vec<Path> = (self.compiled.reads.iter())
+                .filter_map(|path| match path.segs.as_slice() {
+                    [Seg::Each, Seg::Field(f), rest @ ..]
+                        if path.root == "resources" && f == "props" =>
+                    {
+                        Some(Path {
+                            root: String::new(),
+                            segs: rest.to_vec(),
+                        })
+                    }
+                    _ => None,
+                })
+                .collect();
+            if joins.is_empty() {
+                return false;
+            }
             let named: HashSet<&str> = (self.compiled.literals.iter())
                 .filter_map(|v| match v {
                     Value::Str(s) if is_type_name(s) => Some(s.as_str()),
@@ -863,21 +888,7 @@ impl<'a> PerUnit<'a> {
                 .map(|(r, _)| r)
                 .filter(|r| named.is_empty() || named.contains(r.canonical_type.as_str()))
                 .collect();
-            self.compiled
-                .reads
-                .iter()
-                .any(|path| match path.segs.as_slice() {
-                    [Seg::Each, Seg::Field(f), rest @ ..]
-                        if path.root == "resources" && f == "props" =>
-                    {
-                        let path = Path {
-                            root: String::new(),
-                            segs: rest.to_vec(),
-                        };
-                        looked_at.iter().any(|r| path.meets_unknown(&r.props))
-                    }
-                    _ => false,
-                })
+            (joins.iter()).any(|path| looked_at.iter().any(|r| path.meets_unknown(&r.props)))
         })
     }
 }

@@ -289,7 +289,7 @@ fn decode(mut bytes: Vec<u8>) -> Result<String, ReadError> {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
     }
-    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+    if let Some(at) = memchr::memchr(0, &bytes) {
         return Err(format!("binary file (NUL byte at offset {at}), not linted").into());
     }
     String::from_utf8(bytes).map_err(|e| {
@@ -304,8 +304,10 @@ fn decode(mut bytes: Vec<u8>) -> Result<String, ReadError> {
 /// `path` made absolute against the working directory, with `.` and `..`
 /// resolved by name, without touching the file system.
 pub fn absolute(path: &Path) -> PathBuf {
-    let joined = match std::env::current_dir() {
-        Ok(cwd) if path.is_relative() => cwd.join(path),
+    // Nothing changes the working directory during a run.
+    static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    let joined = match CWD.get_or_init(|| std::env::current_dir().ok()) {
+        Some(cwd) if path.is_relative() => cwd.join(path),
         _ => path.to_path_buf(),
     };
     normalize(&joined)

@@ -4,7 +4,7 @@
 //! (an error, or a value it does not model) is a [`Bail`], and the check
 //! then runs on the cel crate, which gives the outcome and its error.
 
-use super::graph::Links;
+use super::graph::LazyLinks;
 use crate::model::{Node, Reference, Unit, Value};
 use crate::policy::cost;
 use crate::policy::direct::{Cmp, Fold, Func, Op, Program, Var};
@@ -73,7 +73,7 @@ fn node(n: &Node) -> V<'_> {
 /// the values of the parts evaluated once per unit.
 pub struct Scope<'a> {
     pub unit: &'a Unit,
-    pub links: &'a Links,
+    pub links: &'a LazyLinks<'a>,
     /// `0..n`, the indexes of `resources`.
     pub all: &'a [usize],
     pub resource: usize,
@@ -301,7 +301,7 @@ impl<'a> Scope<'a> {
                     "format" => text(r.format.as_str()),
                     "props" if matches!(v, V::Entry(_)) => Got::Found(node(&r.props)),
                     "referrers" if matches!(v, V::Meta(_)) => {
-                        Got::Found(V::Entries(self.links.referrers(&r.address)))
+                        Got::Found(V::Entries(self.links.get().referrers(&r.address)))
                     }
                     _ => Got::Missing,
                 }
@@ -460,12 +460,12 @@ impl<'a> Scope<'a> {
                     v => self.reference(v)?,
                 };
                 address
-                    .and_then(|a| self.links.at(a))
+                    .and_then(|a| self.links.get().at(a))
                     .map_or(V::EmptyMap, V::Entry)
             }
-            (Func::Referrers, [address]) => V::Entries(self.links.referrers(&text(address)?)),
+            (Func::Referrers, [address]) => V::Entries(self.links.get().referrers(&text(address)?)),
             (Func::Referrers, [address, ty]) => {
-                V::Entries(self.links.typed(&text(address)?, &text(ty)?))
+                V::Entries(self.links.get().typed(&text(address)?, &text(ty)?))
             }
             _ => return Err(Bail),
         })
@@ -671,7 +671,7 @@ mod tests {
             .direct
             .as_ref()
             .expect("a direct form");
-        let links = Links::new(unit);
+        let links = LazyLinks::new(unit);
         let all = [0, 1];
         let props = &unit.resources[0].props.value;
         let Value::Map(m) = props else { unreachable!() };

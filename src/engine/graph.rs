@@ -15,6 +15,7 @@ use cel::common::types::{CelList, CelMap};
 use cel::common::value::{CowVal, Val};
 use cel::extractors::{Arguments, IntoResolveResult};
 use cel::ExecutionError;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -75,6 +76,25 @@ impl Links {
     pub fn typed(&self, address: &str, ty: &str) -> &[usize] {
         let key = (address.to_string(), ty.to_string());
         self.typed.get(&key).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// [`Links`] indexed on first use: most units are checked without a join.
+pub struct LazyLinks<'u> {
+    unit: &'u Unit,
+    links: OnceCell<Arc<Links>>,
+}
+
+impl<'u> LazyLinks<'u> {
+    pub fn new(unit: &'u Unit) -> LazyLinks<'u> {
+        LazyLinks {
+            unit,
+            links: OnceCell::new(),
+        }
+    }
+
+    pub fn get(&self) -> &Arc<Links> {
+        self.links.get_or_init(|| Arc::new(Links::new(self.unit)))
     }
 }
 
