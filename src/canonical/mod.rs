@@ -153,7 +153,12 @@ pub fn finish(unit: &mut Unit) -> Vec<Problem> {
             (s.terraform)(r);
         }
     }
-    fold::fold_split_resources(unit, SERVICES.iter().flat_map(|s| s.folds));
+    static FOLDS: OnceLock<HashMap<&str, &fold::Fold>> = OnceLock::new();
+    let folds = FOLDS.get_or_init(|| {
+        let folds = SERVICES.iter().flat_map(|s| s.folds);
+        folds.map(|f| (f.child, f)).collect()
+    });
+    fold::fold_split_resources(unit, folds);
     let mut problems = Vec::new();
     for r in &mut unit.resources {
         types::convert(r, &mut problems);
