@@ -82,9 +82,11 @@ pub(crate) fn shift_spans(node: &mut Node, offset: Option<usize>, whole: Span) {
     }
 }
 
-/// Offset of the first bracket nested deeper than [`MAX_DEPTH`], ignoring strings.
+/// Offset of the first bracket nested deeper than [`MAX_DEPTH`], ignoring
+/// strings; a text with no more opening brackets than that is not looked at further.
 fn too_deep(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
+    memchr::memchr2_iter(b'{', b'[', bytes).nth(MAX_DEPTH)?;
     let (mut depth, mut i) = (0usize, 0);
     while let Some(&b) = bytes.get(i) {
         match b {
@@ -201,6 +203,10 @@ mod tests {
             Some(deep.find('[').unwrap() + MAX_DEPTH + 6)
         );
         assert!(parse(&text, FileId(0)).is_ok());
+        // At the limit and one past it: the count of brackets decides nothing on its own.
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert_eq!(too_deep(&nested(MAX_DEPTH)), None);
+        assert_eq!(too_deep(&nested(MAX_DEPTH + 1)), Some(MAX_DEPTH));
         let err = parse(r#"{"a": 1, "a": 2}"#, FileId(0)).unwrap_err();
         assert!(err.message.contains("duplicate key 'a'"));
     }

@@ -37,12 +37,12 @@ pub fn from_cloudformation(cfn_type: &str, native: &Node) -> (String, Node) {
 }
 
 /// `SSEAlgorithm` → `sse_algorithm`, `CidrIpv6` → `cidr_ipv6`, `VpcId` → `vpc_id`.
-/// Neighbours are looked at as bytes: a byte of a non-ASCII character is
-/// no ASCII letter or digit, as the character is not.
+/// Written byte by byte: a byte of a non-ASCII character is no ASCII letter
+/// or digit, as the character is not, and is copied as it is.
 pub fn snake_case(s: &str) -> String {
     let bytes = s.as_bytes();
-    let mut out = String::with_capacity(s.len() + 4);
-    for (i, c) in s.char_indices() {
+    let mut out = Vec::with_capacity(s.len() + 4);
+    for (i, &c) in bytes.iter().enumerate() {
         if c.is_ascii_uppercase() {
             let prev = i.checked_sub(1).map(|p| bytes[p]);
             let next = bytes.get(i + 1);
@@ -51,15 +51,16 @@ pub fn snake_case(s: &str) -> String {
                 Some(p) if p.is_ascii_uppercase() => next.is_some_and(|n| n.is_ascii_lowercase()),
                 _ => false,
             };
-            if boundary && !out.ends_with('_') {
-                out.push('_');
+            if boundary && out.last() != Some(&b'_') {
+                out.push(b'_');
             }
             out.push(c.to_ascii_lowercase());
         } else {
             out.push(c);
         }
     }
-    out
+    // Only ASCII bytes were changed or added, so the text is still UTF-8.
+    String::from_utf8(out).expect("ASCII changes keep UTF-8")
 }
 
 /// Renames map keys to snake_case, recursively; policy documents and

@@ -27,7 +27,7 @@ fn fields(segs: &[Seg]) -> Vec<&str> {
 /// inside a declared value whose contents need no type of their own.
 fn declared(canonical_type: &str, path: &[&str]) -> bool {
     let joined = path.join(".");
-    attributes(canonical_type).iter().any(|a| {
+    attributes(canonical_type).iter().any(|(a, _)| {
         a.path == joined
             || (matches!(a.ty, Ty::Document | Ty::Json | Ty::StrMap)
                 && joined.starts_with(&format!("{}.", a.path)))

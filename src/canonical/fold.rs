@@ -43,14 +43,10 @@ impl Fold {
 
 /// Folds split resources into their parents; security group and network ACL
 /// rules whose parent is not in the unit become a parent of their own.
-pub fn fold_split_resources<'a>(unit: &mut Unit, folds: impl Iterator<Item = &'a Fold>) {
-    let folds: HashMap<&str, &Fold> = folds.map(|f| (f.child, f)).collect();
-    let index: HashMap<&str, usize> = unit
-        .resources
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.address.as_str(), i))
-        .collect();
+/// `folds` are by child type; the index of addresses is built only for a
+/// unit that has a child referring to its parent.
+pub fn fold_split_resources(unit: &mut Unit, folds: &HashMap<&str, &Fold>) {
+    let mut index: Option<HashMap<&str, usize>> = None;
     let mut names = HashMap::new();
     let mut moves = Vec::new();
     for (child, r) in unit.resources.iter().enumerate() {
@@ -59,6 +55,7 @@ pub fn fold_split_resources<'a>(unit: &mut Unit, folds: impl Iterator<Item = &'a
         };
         let parent = match r.props.get(fold.refers).map(|n| &n.value) {
             Some(Value::Ref(target)) => index
+                .get_or_insert_with(|| addresses(unit))
                 .get(target.address.as_str())
                 .copied()
                 .filter(|&p| unit.resources[p].canonical_type == fold.parent),
@@ -103,6 +100,13 @@ pub fn fold_split_resources<'a>(unit: &mut Unit, folds: impl Iterator<Item = &'a
         i += 1;
         !folded.contains(&(i - 1))
     });
+}
+
+/// The position of every resource of `unit`, by address.
+fn addresses(unit: &Unit) -> HashMap<&str, usize> {
+    (unit.resources.iter().enumerate())
+        .map(|(i, r)| (r.address.as_str(), i))
+        .collect()
 }
 
 /// Parents of type `parent` by their literal name (the attribute the child

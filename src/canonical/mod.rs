@@ -122,21 +122,24 @@ pub fn canonical_type(cfn_type: &str) -> String {
     out
 }
 
-/// The declared attributes of a canonical type, containers before what they hold.
-pub fn attributes(canonical_type: &str) -> &'static [&'static Attr] {
-    static BY_TYPE: OnceLock<HashMap<&str, Vec<&Attr>>> = OnceLock::new();
+/// The declared attributes of a canonical type, containers before what they
+/// hold, each with its path split at the dots.
+pub fn attributes(canonical_type: &str) -> &'static [(&'static Attr, Vec<&'static str>)] {
+    type Declared = (&'static Attr, Vec<&'static str>);
+    static BY_TYPE: OnceLock<HashMap<&str, Vec<Declared>>> = OnceLock::new();
     let by_type = BY_TYPE.get_or_init(|| {
-        let mut map: HashMap<&str, Vec<&Attr>> = HashMap::new();
+        let mut map: HashMap<&str, Vec<Declared>> = HashMap::new();
         for attr in SERVICES
             .iter()
             .flat_map(|s| s.attributes.iter().copied().flatten())
         {
             for t in attr.types {
-                map.entry(t).or_default().push(attr);
+                let path = attr.path.split('.').collect();
+                map.entry(t).or_default().push((attr, path));
             }
         }
         for attrs in map.values_mut() {
-            attrs.sort_by_key(|a| a.path.matches('.').count());
+            attrs.sort_by_key(|(_, path)| path.len());
         }
         map
     });
@@ -153,7 +156,12 @@ pub fn finish(unit: &mut Unit) -> Vec<Problem> {
             (s.terraform)(r);
         }
     }
-    fold::fold_split_resources(unit, SERVICES.iter().flat_map(|s| s.folds));
+    static FOLDS: OnceLock<HashMap<&str, &fold::Fold>> = OnceLock::new();
+    let folds = FOLDS.get_or_init(|| {
+        let folds = SERVICES.iter().flat_map(|s| s.folds);
+        folds.map(|f| (f.child, f)).collect()
+    });
+    fold::fold_split_resources(unit, folds);
     let mut problems = Vec::new();
     for r in &mut unit.resources {
         types::convert(r, &mut problems);

@@ -57,14 +57,14 @@ pub const fn attr(types: &'static [&'static str], path: &'static str, ty: Ty) ->
 
 /// Converts every declared attribute of `r` to its type.
 pub fn convert(r: &mut Resource, problems: &mut Vec<Problem>) {
-    for attr in super::attributes(&r.canonical_type) {
-        visit(&mut r.props, attr.path, attr, problems);
+    for (attr, path) in super::attributes(&r.canonical_type) {
+        visit(&mut r.props, path, attr, problems);
     }
 }
 
-/// Walks the dotted `path` down from `node` (through every element of a
-/// list and both alternatives of a choice) and converts what it reaches.
-fn visit(node: &mut Node, path: &str, attr: &Attr, problems: &mut Vec<Problem>) {
+/// Walks the attribute names of `path` down from `node` (through every
+/// element of a list and both alternatives of a choice) and converts what it reaches.
+fn visit(node: &mut Node, path: &[&str], attr: &Attr, problems: &mut Vec<Problem>) {
     if let Some(choice) = &mut node.branches {
         for alt in &mut Arc::make_mut(choice).when {
             visit(alt, path, attr, problems);
@@ -75,14 +75,14 @@ fn visit(node: &mut Node, path: &str, attr: &Attr, problems: &mut Vec<Problem>) 
             .iter_mut()
             .for_each(|i| visit(i, path, attr, problems)),
         Value::Map(map) => {
-            let (first, rest) = path.split_once('.').unwrap_or((path, ""));
-            let Some(value) = map.get_mut(first) else {
+            let [first, rest @ ..] = path else { return };
+            let Some(value) = map.get_mut(*first) else {
                 return;
             };
             if !rest.is_empty() {
                 visit(value, rest, attr, problems);
             } else if !convert_value(value, attr, problems) {
-                map.remove(first);
+                map.remove(*first);
             }
         }
         _ => {}

@@ -110,6 +110,9 @@ impl<'p> Overrides<'p> {
 pub fn missing(files: &[ParsedFile]) -> Vec<Problem> {
     let (overrides, bases): (Vec<&ParsedFile>, Vec<&ParsedFile>) =
         files.iter().partition(|f| is_override(f));
+    if overrides.is_empty() {
+        return Vec::new();
+    }
     let declared: HashSet<String> = bases
         .into_iter()
         .flat_map(blocks)
