@@ -55,6 +55,15 @@ enum Got<'a> {
     NotMap,
 }
 
+impl<'a> Got<'a> {
+    fn found(self) -> Option<V<'a>> {
+        match self {
+            Got::Found(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
 /// A model node as a value: unknowns are `null`, as for the cel crate.
 fn node(n: &Node) -> V<'_> {
     match &n.value {
@@ -131,6 +140,19 @@ impl<'a> Scope<'a> {
                 V::Opt(Some(v)) => self.opt_field(&v, field)?,
                 v => self.opt_field(&v, field)?,
             },
+            Op::FieldOr(f) => {
+                let (of, field, or) = &**f;
+                let found = match self.op(of, locals)? {
+                    V::Opt(None) => None,
+                    V::Opt(Some(v)) if matches!(*v, V::Opt(_)) => return Err(Bail),
+                    V::Opt(Some(v)) => self.field(&v, field).found(),
+                    v => self.field(&v, field).found(),
+                };
+                match found {
+                    Some(v) => v,
+                    None => self.op(or, locals)?,
+                }
+            }
             Op::Index { of, at, optional } => {
                 let (of, optional) = match self.op(of, locals)? {
                     V::Opt(None) => return Ok(V::Opt(None)),

@@ -69,6 +69,9 @@ pub enum Op {
     },
     /// `a.?f`.
     OptSelect(Box<Op>, String),
+    /// `a.?f.orValue(x)` with `x` a literal: the value of `f`, else `x`,
+    /// with no optional built on the way.
+    FieldOr(Box<(Op, String, Op)>),
     /// `a[i]`, or `a[?i]` when `optional`.
     Index {
         of: Box<Op>,
@@ -364,11 +367,30 @@ impl<'a> Compiler<'a> {
         };
         let mut all = vec![self.expr(target)?];
         all.extend(self.list(args)?);
+        if let (Func::OrValue, [Op::OptSelect(..), or]) = (func, all.as_slice()) {
+            if literal(or) {
+                let or = all.pop()?;
+                let Some(Op::OptSelect(of, field)) = all.pop() else {
+                    return None;
+                };
+                return Some(Op::FieldOr(Box::new((*of, field, or))));
+            }
+        }
         Some(Op::Call(func, all))
     }
 
     fn list(&mut self, args: &'a [IdedExpr]) -> Option<Vec<Op>> {
         args.iter().map(|a| self.expr(a)).collect()
+    }
+}
+
+/// Whether `op` is a literal (which cannot fail, nor cost anything).
+fn literal(op: &Op) -> bool {
+    match op {
+        Op::Null | Op::Bool(_) | Op::Int(_) | Op::UInt(_) | Op::Double(_) | Op::Str(_) => true,
+        Op::List(items) => items.iter().all(literal),
+        Op::Map(entries) => entries.iter().all(|(_, v)| literal(v)),
+        _ => false,
     }
 }
 
