@@ -8,6 +8,7 @@
 
 use std::fs::{File, Metadata};
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
 /// Files larger than this are refused with an error (CloudFormation itself
@@ -62,14 +63,15 @@ impl Root {
     /// A path inside this root is read unless it is in a version-control
     /// folder or reached through a linked folder.
     fn admits(&self, abs: &Path, canonical: &Path) -> Result<(), String> {
-        let inside = canonical.strip_prefix(&self.canonical).unwrap_or(canonical);
-        if inside
-            .components()
-            .any(|c| matches!(c, Component::Normal(n) if VCS_DIRS.iter().any(|v| n == *v)))
+        let inside = below(canonical, &self.canonical).unwrap_or(canonical);
+        let names = inside.as_os_str().as_bytes().split(|&b| b == b'/');
+        if names
+            .into_iter()
+            .any(|n| VCS_DIRS.iter().any(|v| n == v.as_bytes()))
         {
             return Err("refused: version-control folders are not read".into());
         }
-        let Ok(rest) = abs.strip_prefix(&self.lexical) else {
+        let Some(rest) = below(abs, &self.lexical) else {
             return Err("refused: a linked folder is not followed".into());
         };
         // A resolved path has no link in it: when it names the file as
@@ -150,11 +152,7 @@ impl Gate {
             Err(e) => return Err(format!("cannot read: {e}")),
         };
         let mut verdict = Err(OUTSIDE.to_string());
-        for root in self
-            .roots
-            .iter()
-            .filter(|r| canonical.starts_with(&r.canonical))
-        {
+        for root in (self.roots.iter()).filter(|r| below(&canonical, &r.canonical).is_some()) {
             verdict = root.admits(&abs, &canonical).map(|()| canonical.clone());
             if verdict.is_ok() {
                 break;
@@ -299,6 +297,20 @@ fn decode(mut bytes: Vec<u8>) -> Result<String, ReadError> {
             text: Some((String::from_utf8_lossy(e.as_bytes()).into_owned(), at)),
         }
     })
+}
+
+/// What is left of `path` below `dir` (both absolute, as [`normalize`]
+/// and links' resolution give them), or `None` when `path` is not at or
+/// below `dir`; compared as bytes, as `Path::strip_prefix` compares names.
+fn below<'p>(path: &'p Path, dir: &Path) -> Option<&'p Path> {
+    let (path, dir) = (path.as_os_str().as_bytes(), dir.as_os_str().as_bytes());
+    let rest = path.strip_prefix(dir)?;
+    let rest = match rest.strip_prefix(b"/") {
+        Some(rest) if !dir.ends_with(b"/") => rest,
+        _ if rest.is_empty() || dir.ends_with(b"/") => rest,
+        _ => return None,
+    };
+    Some(Path::new(std::ffi::OsStr::from_bytes(rest)))
 }
 
 /// `path` made absolute against the working directory, with `.` and `..`
@@ -459,6 +471,27 @@ mod tests {
         let named = Gate::for_paths(std::slice::from_ref(&linked));
         let missing = named.confine(&linked.join("no-such.yaml")).unwrap_err();
         assert!(missing.starts_with("cannot read"), "{missing}");
+    }
+
+    #[test]
+    fn below_is_strip_prefix_for_absolute_paths() {
+        let cases = [
+            ("/a/b/c", "/a"),
+            ("/a/b", "/a/b"),
+            ("/ab/c", "/a"),
+            ("/a", "/a/b"),
+            ("/a/b", "/"),
+            ("/", "/"),
+            ("/x", "/a"),
+        ];
+        for (path, dir) in cases {
+            let (path, dir) = (Path::new(path), Path::new(dir));
+            assert_eq!(
+                below(path, dir),
+                path.strip_prefix(dir).ok(),
+                "{path:?} {dir:?}"
+            );
+        }
     }
 
     #[test]

@@ -450,7 +450,7 @@ fn check_with(options: &Options, policies: &Policies, sink: &mut dyn Sink, defer
     }
     let sources = &out.sources;
     let reported = |span: &Span| reported_ids.contains(&span.file);
-    let linted_files: BTreeSet<&Path> = (reported_ids.iter())
+    let linted_files: HashSet<&Path> = (reported_ids.iter())
         .filter(|id| !linted.skipped.contains(id))
         .map(|&id| sources.get(id).path())
         .collect();
