@@ -494,24 +494,19 @@ impl<'a> Planner<'a> {
         let (target, native, value) = if whole {
             let decl = declaration(doc, r).ok_or("the resource was not found in the template")?;
             let mut native = native_path(&r.native_type, &whole_path.join("."));
+            let value = native_value(&r.native_type, whole_path, &native, value)?;
             if r.native_type != PARAMETER_TYPE {
                 native.insert(0, "Properties".to_string());
             }
-            (
-                decl,
-                native,
-                native_value(&r.native_type, whole_path, value)?,
-            )
+            (decl, native, value)
         } else {
             let wanted = |n: &Node| n.span == parent.span && matches!(n.value, Value::Map(_));
             let map = (declaration(doc, r).and_then(|d| find(d, &wanted)))
                 .or_else(|| find(doc, &wanted))
                 .ok_or("the mapping to add to was not found in the template")?;
-            (
-                map,
-                native_path("", &path.join(".")),
-                native_value("", path, value)?,
-            )
+            let native = native_path("", &path.join("."));
+            let value = native_value("", path, &native, value)?;
+            (map, native, value)
         };
         if self.users(target.span, false) > 1 {
             return Err("the mapping to add to is used by several resources (a YAML alias)".into());
@@ -727,15 +722,19 @@ fn listed(segment: &str, value: J) -> J {
 
 /// `value`, written in canonical terms at `path` of a resource of
 /// `cfn_type`, in CloudFormation's shape: keys where the services declare
-/// them ([`native_path`]), else in PascalCase.
-fn native_value(cfn_type: &str, path: &[String], value: &J) -> Result<J, String> {
+/// them ([`native_path`]; `native` is that of `path`), else in PascalCase.
+fn native_value(
+    cfn_type: &str,
+    path: &[String],
+    native: &[String],
+    value: &J,
+) -> Result<J, String> {
     match value {
         J::Array(items) => (items.iter())
-            .map(|v| native_value(cfn_type, path, v))
+            .map(|v| native_value(cfn_type, path, native, v))
             .collect::<Result<_, _>>()
             .map(J::Array),
         J::Object(m) => {
-            let base = native_path(cfn_type, &path.join("."));
             let mut out = serde_json::Map::new();
             for (key, v) in m {
                 let inner: Vec<String> = path.iter().chain([key]).cloned().collect();
@@ -746,9 +745,9 @@ fn native_value(cfn_type: &str, path: &[String], value: &J) -> Result<J, String>
                         inner.join(".")
                     )
                 };
-                let added = full.strip_prefix(base.as_slice()).ok_or_else(unknown)?;
+                let added = full.strip_prefix(native).ok_or_else(unknown)?;
                 let (first, tail) = added.split_first().ok_or_else(unknown)?;
-                let v = native_value(cfn_type, &inner, v)?;
+                let v = native_value(cfn_type, &inner, &full, v)?;
                 let nested = tail.iter().rev().fold(v, |acc, seg| wrap(seg, acc));
                 out.insert(
                     first.trim_end_matches(LIST).to_string(),
