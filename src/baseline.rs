@@ -156,3 +156,47 @@ impl Filter<'_> {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{SourceFile, Span};
+
+    /// The fingerprint of a finding on the whole text of a file `name`.
+    fn print(name: &str, text: &str, rule: &str) -> String {
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new(name.into(), name.into(), text.into()));
+        let finding = Finding {
+            rule_id: rule.into(),
+            severity: crate::policy::Severity::High,
+            title: String::new(),
+            message: String::new(),
+            resource: "aws_s3_bucket.b".into(),
+            resource_type: "aws_s3_bucket".into(),
+            span: Span::new(id, 0, text.len()),
+            related: Vec::new(),
+            undecided: false,
+            secrets: Vec::new(),
+            when: Vec::new(),
+        };
+        fingerprint(&sources, &finding)
+    }
+
+    #[test]
+    fn fingerprints_ignore_separators_and_spacing_not_what_is_said() {
+        let base = print("a/main.tf", "acl = \"public\"", "TKN-DATA-003");
+        assert_eq!(base.len(), 32);
+        assert!(base.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(
+            print("a\\main.tf", "acl = \"public\"", "TKN-DATA-003"),
+            base
+        );
+        assert_eq!(
+            print("a/main.tf", " acl\t=\n  \"public\" ", "TKN-DATA-003"),
+            base
+        );
+        assert_ne!(print("a/main.tf", "acl=\"public\"", "TKN-DATA-003"), base);
+        assert_ne!(print("b/main.tf", "acl = \"public\"", "TKN-DATA-003"), base);
+        assert_ne!(print("a/main.tf", "acl = \"public\"", "TKN-DATA-004"), base);
+    }
+}

@@ -207,6 +207,20 @@ fn opentofu_files_are_fixed_as_terraform() {
 }
 
 #[test]
+fn a_block_whose_lines_a_brace_in_a_heredoc_cuts_short_is_found_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let tf = "resource \"aws_kms_key\" \"k\" {\n  description = <<EOT\n}\nEOT\n}\n";
+    std::fs::write(root.join("main.tf"), tf).unwrap();
+    let out = tenken(&root, &["check", "--fix", "--only", "TKN-DATA-019", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        read(&root.join("main.tf")),
+        tf.replace("\nEOT\n}", "\nEOT\n  enable_key_rotation = true\n}")
+    );
+}
+
+#[test]
 fn a_parameter_default_is_not_fixed_to_a_value_its_allowed_values_refuse() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();

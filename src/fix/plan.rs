@@ -19,7 +19,9 @@ use std::ops::{ControlFlow, Range};
 use std::sync::Arc;
 
 /// The fixes of the `findings` of `unit` whose policy declares one;
-/// `template` is a template of the unit already parsed.
+/// `template` is a template of the unit already parsed. Findings that are
+/// undecided, or fail only in some choice of unknown inputs, get none:
+/// which value to write is the user's choice.
 pub fn plan(
     unit: &Unit,
     findings: &[Finding],
@@ -43,12 +45,13 @@ pub fn plan(
     for r in &unit.resources {
         (resources.entry((&r.address, &r.native_type))).or_insert(r);
     }
+    // What each policy's fix does, read at its first finding.
+    let mut fixes_of: HashMap<&str, Option<Prepared>> = HashMap::new();
     let mut fixes = Vec::new();
-    for f in findings.iter().filter(|f| !f.undecided) {
-        let Some(policy) = policies.iter().find(|p| p.spec.id == f.rule_id) else {
-            continue;
-        };
-        let Some(spec) = &policy.spec.fix else {
+    for f in findings.iter().filter(|f| fixable(f)) {
+        let prepared =
+            (fixes_of.entry(&f.rule_id)).or_insert_with(|| Prepared::of(policies, &f.rule_id));
+        let Some(prepared) = prepared else {
             continue;
         };
         let Some(&resource) = resources.get(&(f.resource.as_str(), f.resource_type.as_str()))
@@ -59,11 +62,37 @@ pub fn plan(
             rule_id: f.rule_id.clone(),
             resource: f.resource.clone(),
             at: f.span,
-            replaces: spec.replaces,
-            edits: planner.edits(policy, spec, resource, f.span),
+            replaces: prepared.spec.replaces,
+            edits: planner.edits(prepared, resource, f.span),
         });
     }
     fixes
+}
+
+/// A policy's fix, read once for all its findings.
+struct Prepared<'p> {
+    policy: &'p Policy,
+    spec: &'p FixSpec,
+    action: Result<Action, String>,
+    /// The paths of `unless`, as written and split.
+    unless: Vec<(&'p str, Vec<String>)>,
+}
+
+impl<'p> Prepared<'p> {
+    /// The fix of the policy `id` among `policies`, if it declares one.
+    fn of(policies: &[&'p Policy], id: &str) -> Option<Prepared<'p>> {
+        let policy = *policies.iter().find(|p| p.spec.id == id)?;
+        let spec = policy.spec.fix.as_ref()?;
+        let unless = (spec.unless.iter())
+            .map(|path| (path.as_str(), path.split('.').map(str::to_string).collect()))
+            .collect();
+        Some(Prepared {
+            policy,
+            spec,
+            action: spec.action(),
+            unless,
+        })
+    }
 }
 
 struct Planner<'a> {
@@ -93,14 +122,8 @@ enum Reached<'a> {
 }
 
 impl<'a> Planner<'a> {
-    fn edits(
-        &mut self,
-        policy: &Policy,
-        spec: &FixSpec,
-        r: &Resource,
-        at: Span,
-    ) -> Result<Vec<Edit>, String> {
-        let action = spec.action()?;
+    fn edits(&mut self, fix: &Prepared, r: &Resource, at: Span) -> Result<Vec<Edit>, String> {
+        let (policy, action) = (fix.policy, fix.action.as_ref().map_err(Clone::clone)?);
         let compiled = policy.compiled().map_err(|p| p.message.clone())?;
         // The element the finding is about, and the name of its list.
         let mut item: Option<(&Node, &str)> = None;
@@ -130,9 +153,8 @@ impl<'a> Planner<'a> {
             );
         }
         let root = item.map_or(&r.props, |(n, _)| n);
-        for path in &spec.unless {
-            let segs: Vec<String> = path.split('.').map(str::to_string).collect();
-            if let Ok(Reached::Value(_)) = reach(root, &segs) {
+        for (path, segs) in &fix.unless {
+            if let Ok(Reached::Value(_)) = reach(root, segs) {
                 return Err(format!("it does not apply where `{path}` is set"));
             }
         }
@@ -142,8 +164,8 @@ impl<'a> Planner<'a> {
                     .ok_or("`remove_element` needs a policy that checks elements (`for_each`)")?;
                 vec![self.remove(&policy.spec.id, r, node, name)?]
             }
-            Action::Set(list) => self.assign(r, root, &list, false)?,
-            Action::Add(list) => self.assign(r, root, &list, true)?,
+            Action::Set(list) => self.assign(r, root, list, false)?,
+            Action::Add(list) => self.assign(r, root, list, true)?,
         };
         Ok(edits.into_iter().map(|e| self.line_endings(e)).collect())
     }
@@ -268,7 +290,7 @@ impl<'a> Planner<'a> {
     /// True if a finding of `rule` on `r` points inside `span`.
     fn offends(&self, rule: &str, r: &Resource, span: Span) -> bool {
         self.findings.iter().any(|f| {
-            !f.undecided
+            fixable(f)
                 && f.rule_id == rule
                 && f.resource == r.address
                 && f.span.file == span.file
@@ -424,7 +446,9 @@ impl<'a> Planner<'a> {
 
     /// Runs `edit` on the lines of the top-level block of Terraform `file`
     /// that holds `at` (on the whole text when none does), the range it
-    /// returns mapped back; `r` is the resource the block likely declares.
+    /// returns mapped back: on those of `r`'s declaration when they hold it
+    /// and parse alone (the edit parses them: they are parsed again only
+    /// when it fails), else on those found by parsing the file (once).
     fn in_block(
         &mut self,
         r: &Resource,
@@ -433,34 +457,23 @@ impl<'a> Planner<'a> {
         edit: impl Fn(&str, Range<usize>) -> Result<(Range<usize>, String), String>,
     ) -> Result<(Range<usize>, String), String> {
         let text = &self.sources.get(file).text;
-        match self.block_of(r, file, &at) {
-            Some(b) => {
-                let (range, new) = edit(&text[b.clone()], at.start - b.start..at.end - b.start)?;
-                Ok((range.start + b.start..range.end + b.start, new))
-            }
-            None => edit(text, at),
-        }
-    }
-
-    /// The lines of the top-level block of `file` that holds `at`: those of
-    /// `r`'s declaration when they hold it and parse alone, else found by
-    /// parsing the file (once).
-    fn block_of(&mut self, r: &Resource, file: FileId, at: &Range<usize>) -> Option<Range<usize>> {
-        let text = &self.sources.get(file).text;
+        let within = |b: &Range<usize>| {
+            let (range, new) = edit(&text[b.clone()], at.start - b.start..at.end - b.start)?;
+            Ok((range.start + b.start..range.end + b.start, new))
+        };
         let holds = |b: &Range<usize>| b.start <= at.start && at.end <= b.end;
-        if r.span.file == file {
-            let start = text[..r.span.start as usize]
-                .rfind('\n')
-                .map_or(0, |i| i + 1);
-            let end = (crate::suppress::hcl_extent(text, start) + 1).min(text.len());
-            let lines = start..end;
-            if holds(&lines) && hcl_edit::parser::parse_body(&text[lines.clone()]).is_ok() {
-                return Some(lines);
+        if let Some(lines) = declaration_lines(text, r, file).filter(holds) {
+            match within(&lines) {
+                Err(_) if hcl_edit::parser::parse_body(&text[lines]).is_err() => {}
+                done => return done,
             }
         }
         let blocks = (self.blocks.entry(file)).or_insert_with(|| hcl::top_level_blocks(text));
         let i = blocks.partition_point(|b| b.end <= at.start);
-        blocks.get(i).filter(|b| holds(b)).cloned()
+        match blocks.get(i).filter(|b| holds(b)) {
+            Some(b) => within(b),
+            None => edit(text, at),
+        }
     }
 
     /// The edit adding `path` (of the canonical `whole_path`) to a
@@ -481,24 +494,19 @@ impl<'a> Planner<'a> {
         let (target, native, value) = if whole {
             let decl = declaration(doc, r).ok_or("the resource was not found in the template")?;
             let mut native = native_path(&r.native_type, &whole_path.join("."));
+            let value = native_value(&r.native_type, whole_path, &native, value)?;
             if r.native_type != PARAMETER_TYPE {
                 native.insert(0, "Properties".to_string());
             }
-            (
-                decl,
-                native,
-                native_value(&r.native_type, whole_path, value)?,
-            )
+            (decl, native, value)
         } else {
             let wanted = |n: &Node| n.span == parent.span && matches!(n.value, Value::Map(_));
             let map = (declaration(doc, r).and_then(|d| find(d, &wanted)))
                 .or_else(|| find(doc, &wanted))
                 .ok_or("the mapping to add to was not found in the template")?;
-            (
-                map,
-                native_path("", &path.join(".")),
-                native_value("", path, value)?,
-            )
+            let native = native_path("", &path.join("."));
+            let value = native_value("", path, &native, value)?;
+            (map, native, value)
         };
         if self.users(target.span, false) > 1 {
             return Err("the mapping to add to is used by several resources (a YAML alias)".into());
@@ -594,6 +602,11 @@ fn plain(node: &Node) -> String {
     }
 }
 
+/// True if `f` gets a fix: it is decided, whatever the unknown inputs are.
+fn fixable(f: &Finding) -> bool {
+    !f.undecided && f.when.is_empty()
+}
+
 /// Follows `path` from `root`, through one-element lists (nested blocks).
 fn reach<'a>(root: &'a Node, path: &[String]) -> Result<Reached<'a>, String> {
     let mut node = root;
@@ -662,6 +675,19 @@ fn declaration<'a>(doc: &'a Node, r: &Resource) -> Option<&'a Node> {
         .or_else(|| find(doc, &|n| n.key_span == Some(r.span)))
 }
 
+/// The lines of the Terraform block declaring `r` when it is declared in
+/// `file` (its text): from the start of its first line to the end of its last.
+fn declaration_lines(text: &str, r: &Resource, file: FileId) -> Option<Range<usize>> {
+    if r.span.file != file {
+        return None;
+    }
+    let start = text[..r.span.start as usize]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = (crate::suppress::hcl_extent(text, start) + 1).min(text.len());
+    Some(start..end)
+}
+
 /// The first node of `doc` (depth first) that `wanted` holds for.
 fn find<'a>(node: &'a Node, wanted: &dyn Fn(&Node) -> bool) -> Option<&'a Node> {
     if wanted(node) {
@@ -696,15 +722,19 @@ fn listed(segment: &str, value: J) -> J {
 
 /// `value`, written in canonical terms at `path` of a resource of
 /// `cfn_type`, in CloudFormation's shape: keys where the services declare
-/// them ([`native_path`]), else in PascalCase.
-fn native_value(cfn_type: &str, path: &[String], value: &J) -> Result<J, String> {
+/// them ([`native_path`]; `native` is that of `path`), else in PascalCase.
+fn native_value(
+    cfn_type: &str,
+    path: &[String],
+    native: &[String],
+    value: &J,
+) -> Result<J, String> {
     match value {
         J::Array(items) => (items.iter())
-            .map(|v| native_value(cfn_type, path, v))
+            .map(|v| native_value(cfn_type, path, native, v))
             .collect::<Result<_, _>>()
             .map(J::Array),
         J::Object(m) => {
-            let base = native_path(cfn_type, &path.join("."));
             let mut out = serde_json::Map::new();
             for (key, v) in m {
                 let inner: Vec<String> = path.iter().chain([key]).cloned().collect();
@@ -715,9 +745,9 @@ fn native_value(cfn_type: &str, path: &[String], value: &J) -> Result<J, String>
                         inner.join(".")
                     )
                 };
-                let added = full.strip_prefix(base.as_slice()).ok_or_else(unknown)?;
+                let added = full.strip_prefix(native).ok_or_else(unknown)?;
                 let (first, tail) = added.split_first().ok_or_else(unknown)?;
-                let v = native_value(cfn_type, &inner, v)?;
+                let v = native_value(cfn_type, &inner, &full, v)?;
                 let nested = tail.iter().rev().fold(v, |acc, seg| wrap(seg, acc));
                 out.insert(
                     first.trim_end_matches(LIST).to_string(),

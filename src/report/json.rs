@@ -6,7 +6,7 @@ use crate::baseline::fingerprint;
 use crate::diag::Problem;
 use crate::fix::Fix;
 use crate::pipeline::{Outcome, Sink};
-use crate::policy::Policy;
+use crate::policy::{Policy, Severity};
 use crate::source::{SourceFile, SourceMap, Span};
 use serde::Serialize;
 use serde_json::ser::Formatter;
@@ -32,7 +32,7 @@ struct Suppression<'a> {
 #[derive(Serialize)]
 struct Finding<'a> {
     rule_id: &'a str,
-    severity: String,
+    severity: Severity,
     title: &'a str,
     message: &'a str,
     file: &'a str,
@@ -81,10 +81,11 @@ pub struct Position {
     pub column: usize,
 }
 
-/// The fixes of an outcome's findings, by finding, and the policies'
-/// descriptions of them.
+/// The fixes of an outcome's findings, and the policies' descriptions of
+/// them.
 pub struct Fixes<'a> {
-    by_finding: HashMap<(&'a str, &'a str, Span), &'a Fix>,
+    /// Sorted by [`key`], in their order where keys are equal.
+    by_finding: Vec<&'a Fix>,
     described: &'a Described,
     sources: &'a SourceMap,
 }
@@ -101,9 +102,8 @@ pub fn described(policies: &[Policy]) -> Described {
 
 impl<'a> Fixes<'a> {
     pub fn new(fixes: &'a [Fix], described: &'a Described, sources: &'a SourceMap) -> Fixes<'a> {
-        let by_finding = (fixes.iter())
-            .map(|x| ((x.rule_id.as_str(), x.resource.as_str(), x.at), x))
-            .collect();
+        let mut by_finding: Vec<&Fix> = fixes.iter().collect();
+        by_finding.sort_by(|a, b| key(a).cmp(&key(b)));
         Fixes {
             by_finding,
             described,
@@ -111,10 +111,12 @@ impl<'a> Fixes<'a> {
         }
     }
 
-    /// The fix of `f`, if its policy has one and it was planned.
+    /// The fix of `f` (the last planned for it), if its policy has one and
+    /// it was planned.
     pub fn report(&self, f: &crate::engine::Finding) -> Option<FixReport<'a>> {
-        let key = (f.rule_id.as_str(), f.resource.as_str(), f.span);
-        let fix = self.by_finding.get(&key)?;
+        let wanted = (f.span, f.rule_id.as_str(), f.resource.as_str());
+        let after = self.by_finding.partition_point(|x| key(x) <= wanted);
+        let fix = self.by_finding[..after].last().filter(|x| x.fixes(f))?;
         let description = self.described.get(&f.rule_id)?;
         let position = |file: &SourceFile, offset: u32| {
             let at = file.line_col(offset as usize);
@@ -148,6 +150,11 @@ impl<'a> Fixes<'a> {
             unavailable,
         })
     }
+}
+
+/// What identifies the finding a fix is for, its span first.
+fn key(fix: &Fix) -> (Span, &str, &str) {
+    (fix.at, &fix.rule_id, &fix.resource)
 }
 
 #[derive(Serialize)]
@@ -216,7 +223,7 @@ fn finding<'a>(
     Finding {
         fix,
         rule_id: &f.rule_id,
-        severity: f.severity.to_string(),
+        severity: f.severity,
         title: &f.title,
         message: &f.message,
         file: &sources.get(f.span.file).name,
@@ -277,8 +284,15 @@ struct Nested {
 
 impl Nested {
     fn line<W: ?Sized + Write>(&self, out: &mut W, first: bool) -> io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 32];
         out.write_all(if first { b"\n" } else { b",\n" })?;
-        (0..self.depth).try_for_each(|_| out.write_all(b"  "))
+        let mut indent = 2 * self.depth;
+        while indent > 0 {
+            let n = indent.min(SPACES.len());
+            out.write_all(&SPACES[..n])?;
+            indent -= n;
+        }
+        Ok(())
     }
 
     fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
