@@ -1,5 +1,7 @@
 //! Evaluation: every resource of a unit against the policies for its type.
-//! Each resource becomes a CEL value once and every policy runs against it.
+//! Checks are decided directly over the model ([`direct`]); the cel crate's
+//! values of a unit are built only when a check needs them (an outcome the
+//! direct evaluation cannot tell, a value that is unknown before deployment).
 
 mod direct;
 mod graph;

@@ -790,16 +790,8 @@ fn lint_read(job: &Job, sources: &SourceMap, run: &Run<'_>) -> Done {
         _ => choices::merge(&open, runs),
     };
     dedup_problems(&mut notes);
-    // A value an input nobody chose decides is not fixed: which value to
-    // write is the user's choice.
     let fixes = match settings.fixes {
-        true => {
-            let fixable: Vec<Finding> = (eval.findings.iter())
-                .filter(|f| f.when.is_empty())
-                .cloned()
-                .collect();
-            fix::plan(&unit, &fixable, policies, sources, template)
-        }
+        true => fix::plan(&unit, &eval.findings, policies, sources, template),
         false => Vec::new(),
     };
     problems.append(&mut eval.problems);
