@@ -6,7 +6,7 @@
 
 use super::cost::{children, children_mut};
 use cel::common::ast::{Expr, IdedExpr};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// The only variable a hoisted part may read.
 const UNIT: &str = "resources";
@@ -21,15 +21,15 @@ pub struct Hoisted {
 /// Replaces the largest parts of `expr` that read `resources` and no other
 /// variable by names (`@unit0`, ...) and returns them.
 pub fn hoist(expr: &mut IdedExpr) -> Vec<Hoisted> {
+    let mut worth = HashSet::new();
+    free_variables(expr, &mut worth);
     let mut out = Vec::new();
-    take(expr, &mut out);
+    take(expr, &worth, &mut out);
     out
 }
 
-fn take(e: &mut IdedExpr, out: &mut Vec<Hoisted>) {
-    let free = free_variables(e);
-    let worth = matches!(e.expr, Expr::Comprehension(_) | Expr::Call(_));
-    if worth && free.len() == 1 && free.contains(UNIT) {
+fn take(e: &mut IdedExpr, worth: &HashSet<*const IdedExpr>, out: &mut Vec<Hoisted>) {
+    if worth.contains(&(e as *const IdedExpr)) {
         let name = format!("@unit{}", out.len());
         let id = e.id;
         let part = std::mem::replace(
@@ -43,26 +43,39 @@ fn take(e: &mut IdedExpr, out: &mut Vec<Hoisted>) {
         return;
     }
     for child in children_mut(e) {
-        take(child, out);
+        take(child, worth, out);
     }
 }
 
-/// The variables `e` reads that it does not bind itself.
-fn free_variables(e: &IdedExpr) -> BTreeSet<String> {
-    match &e.expr {
-        Expr::Ident(name) => BTreeSet::from([name.clone()]),
+/// The variables `e` reads that it does not bind itself; the parts worth
+/// hoisting (a call or comprehension reading `resources` alone) are added
+/// to `worth`.
+fn free_variables<'e>(e: &'e IdedExpr, worth: &mut HashSet<*const IdedExpr>) -> BTreeSet<&'e str> {
+    let free = match &e.expr {
+        Expr::Ident(name) => BTreeSet::from([name.as_str()]),
         Expr::Comprehension(c) => {
-            let mut inner = free_variables(&c.loop_cond);
-            inner.extend(free_variables(&c.loop_step));
-            inner.extend(free_variables(&c.result));
-            inner.remove(&c.iter_var);
-            inner.remove(&c.accu_var);
-            inner.extend(free_variables(&c.iter_range));
-            inner.extend(free_variables(&c.accu_init));
+            let mut inner = free_variables(&c.loop_cond, worth);
+            inner.extend(free_variables(&c.loop_step, worth));
+            inner.extend(free_variables(&c.result, worth));
+            inner.remove(c.iter_var.as_str());
+            inner.remove(c.accu_var.as_str());
+            inner.extend(free_variables(&c.iter_range, worth));
+            inner.extend(free_variables(&c.accu_init, worth));
             inner
         }
-        _ => children(e).into_iter().flat_map(free_variables).collect(),
+        _ => {
+            let mut all = BTreeSet::new();
+            for child in children(e) {
+                all.extend(free_variables(child, worth));
+            }
+            all
+        }
+    };
+    let call = matches!(e.expr, Expr::Comprehension(_) | Expr::Call(_));
+    if call && free.len() == 1 && free.contains(UNIT) {
+        worth.insert(e);
     }
+    free
 }
 
 #[cfg(test)]
