@@ -818,7 +818,7 @@ fn lint_read(job: &Job, sources: &SourceMap, run: &Run<'_>) -> Done {
 
 /// Sorts findings by file, line, column, rule and resource; exact
 /// duplicates are dropped.
-fn sort_findings(sources: &SourceMap, findings: &mut Vec<Finding>) {
+pub fn sort_findings(sources: &SourceMap, findings: &mut Vec<Finding>) {
     // Sorted through their indices, then moved into place: no copy of a
     // run's findings, nor of their keys, is made.
     let mut order: Vec<u32> = (0..findings.len() as u32).collect();

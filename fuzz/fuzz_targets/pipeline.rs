@@ -42,8 +42,11 @@ fuzz_target!(|data: &[u8]| {
     let settings = Settings {
         strict: true,
         record_checks: true,
+        all_values: true,
+        fixes: true,
     };
     let linted = pipeline::lint(&sources, &[job], &policies, settings);
     let (mut findings, mut errors) = (linted.findings, linted.problems);
-    pipeline::sort(&sources, &mut findings, &mut errors);
+    pipeline::sort_findings(&sources, &mut findings);
+    pipeline::sort_problems(&sources, &mut errors);
 });
