@@ -448,11 +448,10 @@ impl Check<'_, '_> {
                 Ok(cel::Value::Bool(b)) => Some(b),
                 _ => None,
             };
-            let scope = self.scope.get();
-            match self.over_possibilities(scope, item, first) {
+            match self.over_possibilities(item, first) {
                 Some(None) => {}
                 Some(Some(variant)) => {
-                    let ctx = self.variant_scope(scope, &variant);
+                    let ctx = self.variant_scope(&variant);
                     let message = render_message(&self.compiled.message, &ctx);
                     let mut finding =
                         self.finding(&variant.props, variant.item.as_ref(), message, false);
@@ -529,7 +528,6 @@ impl Check<'_, '_> {
     /// `first` is the outcome with every unknown as `null`.
     fn over_possibilities(
         &self,
-        scope: &Context,
         item: Option<&Node>,
         first: Option<bool>,
     ) -> Option<Option<Variant>> {
@@ -548,13 +546,13 @@ impl Check<'_, '_> {
             }
             let outcome = match only {
                 true => first,
-                false => self.eval_variant(scope, &variant),
+                false => self.eval_variant(&variant),
             };
             match outcome {
                 // A pass holds unless a plain unknown, tried as each literal
                 // of the assertion, could make it fail.
                 Some(true) => {
-                    if left.plain && !self.holds_for_any(scope, &variant) {
+                    if left.plain && !self.holds_for_any(&variant) {
                         return None;
                     }
                     passed.push(true);
@@ -576,13 +574,13 @@ impl Check<'_, '_> {
     /// trying each as every literal of the assertion (and `true`, `false`)
     /// tells: none of them fails it, and at least one gives an outcome (a
     /// wholly unknown document, which no literal stands for, is undecided).
-    fn holds_for_any(&self, scope: &Context, variant: &Variant) -> bool {
+    fn holds_for_any(&self, variant: &Variant) -> bool {
         let reads = &self.compiled.reads;
         let booleans = [Value::Bool(true), Value::Bool(false)];
         let mut decided = false;
         for value in self.compiled.literals.iter().chain(&booleans) {
             let tried = possible::probe(reads, variant, value);
-            match self.eval_variant(scope, &tried) {
+            match self.eval_variant(&tried) {
                 Some(false) => return false,
                 Some(true) => decided = true,
                 None => {}
@@ -591,18 +589,37 @@ impl Check<'_, '_> {
         decided
     }
 
-    /// The outcome of the assertion on a variant; `None` if it is not a bool.
-    fn eval_variant(&self, scope: &Context, variant: &Variant) -> Option<bool> {
-        let ctx = self.variant_scope(scope, variant);
-        match cel::Value::resolve(self.per_unit.cel().assert, &ctx) {
-            Ok(cel::Value::Bool(b)) => Some(b),
-            _ => None,
+    /// The outcome of the assertion on a variant (directly when it can be
+    /// decided so); `None` if it is not a bool.
+    fn eval_variant(&self, variant: &Variant) -> Option<bool> {
+        let direct = self
+            .per_unit
+            .direct_scope(self.index, variant.item.as_ref());
+        let decided = direct.and_then(|(mut scope, assert)| {
+            scope.props = &variant.props;
+            cost::tentatively(|| scope.decide(assert))
+        });
+        let cel = || {
+            let ctx = self.variant_scope(variant);
+            match cel::Value::resolve(self.per_unit.cel().assert, &ctx) {
+                Ok(cel::Value::Bool(b)) => Some(b),
+                _ => None,
+            }
+        };
+        match decided {
+            Some(b) if cfg!(debug_assertions) => {
+                let (by_cel, _) = cost::metered(cost::MAX_STEPS, cel);
+                assert_eq!(by_cel, Ok(Some(b)), "{} on a variant", self.policy.spec.id);
+                Some(b)
+            }
+            Some(b) => Some(b),
+            None => cel(),
         }
     }
 
     /// A scope where `resource` and `item` are those of `variant`.
-    fn variant_scope<'s>(&self, scope: &'s Context, variant: &Variant) -> Context<'s, 's> {
-        let mut ctx = scope.new_inner_scope();
+    fn variant_scope(&self, variant: &Variant) -> Context<'_, 'static> {
+        let mut ctx = self.scope.get().new_inner_scope();
         for (name, value) in &self.per_unit.cel().bound {
             ctx.add_variable_from_value(name.as_str(), value.clone());
         }
@@ -804,6 +821,7 @@ impl<'a> PerUnit<'a> {
                 links: shared.links,
                 all: shared.all,
                 resource: 0,
+                props: &shared.unit.resources[0].props,
                 item: None,
                 bound: &[],
             };
@@ -843,6 +861,7 @@ impl<'a> PerUnit<'a> {
             links: self.shared.links,
             all: self.shared.all,
             resource: index,
+            props: &self.shared.unit.resources[index].props,
             item,
             bound,
         };

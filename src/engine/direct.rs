@@ -86,6 +86,9 @@ pub struct Scope<'a> {
     /// `0..n`, the indexes of `resources`.
     pub all: &'a [usize],
     pub resource: usize,
+    /// Its properties as checked (those of one combination of its unknown
+    /// values, when they are tried).
+    pub props: &'a Node,
     pub item: Option<&'a Node>,
     pub bound: &'a [V<'a>],
 }
@@ -243,7 +246,7 @@ impl<'a> Scope<'a> {
 
     fn var(&self, var: Var) -> Result<V<'a>> {
         Ok(match var {
-            Var::Resource => node(&self.unit.resources[self.resource].props),
+            Var::Resource => node(self.props),
             Var::Item => node(self.item.ok_or(Bail)?),
             Var::Meta => V::Meta(self.resource),
             Var::Resources => V::Entries(self.all),
@@ -703,6 +706,7 @@ mod tests {
             links: &links,
             all: &all,
             resource: 0,
+            props: &unit.resources[0].props,
             item: Some(item),
             bound: &[],
         };
