@@ -22,13 +22,16 @@ impl<'w, W: Write + ?Sized> Pretty<'w, W> {
 
     /// A comma unless first, a line break and the indentation.
     fn line(&mut self) -> io::Result<()> {
-        const SPACES: &[u8] = &[b' '; 32];
-        let empty = std::mem::replace(&mut self.empty, false);
-        self.out.write_all(if empty { b"\n" } else { b",\n" })?;
+        const LINE: &[u8] = b",\n                                ";
+        let from = usize::from(std::mem::replace(&mut self.empty, false));
         let mut indent = 2 * self.depth;
+        // Written at once but for deep nesting.
+        let now = indent.min(LINE.len() - 2);
+        self.out.write_all(&LINE[from..2 + now])?;
+        indent -= now;
         while indent > 0 {
-            let n = indent.min(SPACES.len());
-            self.out.write_all(&SPACES[..n])?;
+            let n = indent.min(LINE.len() - 2);
+            self.out.write_all(&LINE[2..2 + n])?;
             indent -= n;
         }
         Ok(())
@@ -181,6 +184,23 @@ mod tests {
             p.close(b"]")?;
             p.close(b"}")?;
             p.close(b"}")
+        });
+        assert_eq!(ours, serde_json::to_string_pretty(&value).unwrap());
+    }
+
+    #[test]
+    fn deep_nesting_is_indented_as_serde_json_does() {
+        let mut value = serde_json::json!("leaf");
+        for _ in 0..40 {
+            value = serde_json::json!([value]);
+        }
+        let ours = nested(0, |p| {
+            for _ in 0..40 {
+                p.open(b"[")?;
+                p.item()?;
+            }
+            p.str("leaf")?;
+            (0..40).try_for_each(|_| p.close(b"]"))
         });
         assert_eq!(ours, serde_json::to_string_pretty(&value).unwrap());
     }
