@@ -234,7 +234,7 @@ fn finding<W: Write + ?Sized>(
         p.close(b"}")?;
     }
     p.close(b"]")?;
-    p.str_field("fingerprint", &fingerprint(sources, f))?;
+    p.str_field("fingerprint", fingerprint(sources, f).as_str())?;
     // The values of unknown inputs or conditions in which the check fails
     // (absent when it fails whatever they are).
     if !f.when.is_empty() {
