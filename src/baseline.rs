@@ -11,13 +11,30 @@ use crate::source::SourceMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::Path;
 
 /// The default baseline file name.
 pub const FILE_NAME: &str = ".tenken-baseline.json";
 
-/// The fingerprint of a finding: 32 hex digits of a SHA-256.
-pub fn fingerprint(sources: &SourceMap, f: &Finding) -> String {
+/// A finding's fingerprint: 32 hex digits of a SHA-256, kept inline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("hex digits")
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The fingerprint of a finding.
+pub fn fingerprint(sources: &SourceMap, f: &Finding) -> Fingerprint {
     let file = sources.get(f.span.file);
     let text = file
         .text
@@ -41,12 +58,12 @@ pub fn fingerprint(sources: &SourceMap, f: &Finding) -> String {
     }
     hash.update([0]);
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for b in &hash.finalize()[..16] {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 15)] as char);
+    let mut out = [0; 32];
+    for (digits, b) in out.chunks_exact_mut(2).zip(&hash.finalize()[..16]) {
+        digits[0] = HEX[usize::from(b >> 4)];
+        digits[1] = HEX[usize::from(b & 15)];
     }
-    out
+    Fingerprint(out)
 }
 
 /// A baseline file.
@@ -73,7 +90,7 @@ impl Baseline {
         let mut findings: Vec<Entry> = findings
             .iter()
             .map(|f| Entry {
-                fingerprint: fingerprint(sources, f),
+                fingerprint: fingerprint(sources, f).to_string(),
                 rule_id: f.rule_id.clone(),
                 file: sources.get(f.span.file).name.replace('\\', "/"),
                 resource: f.resource.clone(),
@@ -179,7 +196,7 @@ mod tests {
             secrets: Vec::new(),
             when: Vec::new(),
         };
-        fingerprint(&sources, &finding)
+        fingerprint(&sources, &finding).to_string()
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub fn render(outcome: &Outcome) -> String {
         .findings
         .iter()
         .map(|f| {
-            let base = fingerprint(sources, f);
+            let base = fingerprint(sources, f).to_string();
             let n = seen.entry(base.clone()).or_default();
             *n += 1;
             let unique = match *n {

@@ -2,72 +2,27 @@
 //! in `docs/json-report.md`; fields are only ever added, never changed.
 
 use super::counts;
+use super::pretty::Pretty;
 use crate::baseline::fingerprint;
-use crate::diag::Problem;
 use crate::fix::Fix;
 use crate::pipeline::{Outcome, Sink};
-use crate::policy::{Policy, Severity};
+use crate::policy::Policy;
 use crate::source::{SourceFile, SourceMap, Span};
-use serde::Serialize;
-use serde_json::ser::Formatter;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
-#[derive(Serialize)]
-struct SuppressedFinding<'a> {
-    #[serde(flatten)]
-    finding: Finding<'a>,
-    suppression: Suppression<'a>,
-}
-
-#[derive(Serialize)]
-struct Suppression<'a> {
-    tool: &'static str,
-    reason: &'a str,
-    file: &'a str,
-    line: usize,
-    column: usize,
-}
-
-#[derive(Serialize)]
-struct Finding<'a> {
-    rule_id: &'a str,
-    severity: Severity,
-    title: &'a str,
-    message: &'a str,
-    file: &'a str,
-    resource: &'a str,
-    resource_type: &'a str,
-    #[serde(flatten)]
-    region: Region,
-    related: Vec<Related<'a>>,
-    fingerprint: String,
-    /// The values of unknown inputs or conditions in which the check fails
-    /// (absent when it fails whatever they are).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    when: Vec<When<'a>>,
-    /// The policy's fix for this finding (absent when the policy has none).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fix: Option<FixReport<'a>>,
-}
-
 /// A fix as `tenken check --fix` would apply it: its edits, or why it is
 /// not offered.
-#[derive(Serialize)]
 pub struct FixReport<'a> {
     pub description: &'a str,
-    /// Applied only with `--unsafe-fixes`.
-    #[serde(rename = "unsafe")]
+    /// Applied only with `--unsafe-fixes` (`unsafe` in the report).
     pub replaces: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub edits: Option<Vec<EditReport<'a>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unavailable: Option<&'a str>,
 }
 
 /// One edit: the text between `start` and `end` (1-based, the end just
 /// after the last character replaced; equal for an insertion) becomes `text`.
-#[derive(Serialize)]
 pub struct EditReport<'a> {
     pub file: &'a str,
     pub start: Position,
@@ -75,7 +30,6 @@ pub struct EditReport<'a> {
     pub text: &'a str,
 }
 
-#[derive(Serialize)]
 pub struct Position {
     pub line: usize,
     pub column: usize,
@@ -157,44 +111,7 @@ fn key(fix: &Fix) -> (Span, &str, &str) {
     (fix.at, &fix.rule_id, &fix.resource)
 }
 
-#[derive(Serialize)]
-struct When<'a> {
-    name: &'a str,
-    value: &'a str,
-}
-
-#[derive(Serialize)]
-struct Related<'a> {
-    file: &'a str,
-    message: &'a str,
-    #[serde(flatten)]
-    region: Region,
-}
-
-/// An error, warning or note.
-#[derive(Serialize)]
-struct Error<'a> {
-    file: &'a str,
-    message: &'a str,
-    #[serde(flatten)]
-    region: Region,
-}
-
-#[derive(Serialize)]
-struct Summary {
-    files: usize,
-    resources: usize,
-    findings: usize,
-    errors: usize,
-    warnings: usize,
-    notes: usize,
-    suppressed: usize,
-    baselined: usize,
-    by_severity: BTreeMap<String, usize>,
-}
-
 /// 1-based start and end; the end is the position just after the last character.
-#[derive(Serialize)]
 pub struct Region {
     pub line: usize,
     pub column: usize,
@@ -215,56 +132,9 @@ pub fn region(sources: &SourceMap, span: Span) -> Region {
     }
 }
 
-fn finding<'a>(
-    sources: &'a SourceMap,
-    f: &'a crate::engine::Finding,
-    fix: Option<FixReport<'a>>,
-) -> Finding<'a> {
-    Finding {
-        fix,
-        rule_id: &f.rule_id,
-        severity: f.severity,
-        title: &f.title,
-        message: &f.message,
-        file: &sources.get(f.span.file).name,
-        resource: &f.resource,
-        resource_type: &f.resource_type,
-        region: region(sources, f.span),
-        related: f
-            .related
-            .iter()
-            .map(|(span, message)| Related {
-                file: &sources.get(span.file).name,
-                message,
-                region: region(sources, *span),
-            })
-            .collect(),
-        fingerprint: fingerprint(sources, f),
-        when: f
-            .when
-            .iter()
-            .map(|p| When {
-                name: &p.name,
-                value: &p.value,
-            })
-            .collect(),
-    }
-}
-
-fn problems<'a>(sources: &'a SourceMap, problems: &'a [Problem]) -> Vec<Error<'a>> {
-    problems
-        .iter()
-        .map(|e| Error {
-            file: &sources.get(e.span.file).name,
-            message: &e.message,
-            region: region(sources, e.span),
-        })
-        .collect()
-}
-
 /// The JSON report written as the run goes: each finding as it is given,
-/// the rest when the run is over. The bytes are those of the whole report
-/// pretty-printed at once.
+/// the rest when the run is over. The bytes are those serde_json's pretty
+/// printer writes for the whole report.
 pub struct Stream<W: Write> {
     out: W,
     /// What the fixes of the policies do.
@@ -272,74 +142,6 @@ pub struct Stream<W: Write> {
     findings: usize,
     /// The first error writing met; nothing is written after it.
     failed: Option<io::Error>,
-}
-
-/// serde_json's pretty printing (two spaces a level) of a value `depth`
-/// levels deep in a document: each line after the first is indented as
-/// there.
-struct Nested {
-    depth: usize,
-    has_value: bool,
-}
-
-impl Nested {
-    fn line<W: ?Sized + Write>(&self, out: &mut W, first: bool) -> io::Result<()> {
-        const SPACES: &[u8] = &[b' '; 32];
-        out.write_all(if first { b"\n" } else { b",\n" })?;
-        let mut indent = 2 * self.depth;
-        while indent > 0 {
-            let n = indent.min(SPACES.len());
-            out.write_all(&SPACES[..n])?;
-            indent -= n;
-        }
-        Ok(())
-    }
-
-    fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        out.write_all(bracket)
-    }
-
-    fn close<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.line(out, true)?;
-        }
-        out.write_all(bracket)
-    }
-}
-
-impl Formatter for Nested {
-    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.open(out, b"[")
-    }
-    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.close(out, b"]")
-    }
-    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        self.line(out, first)
-    }
-    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.open(out, b"{")
-    }
-    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.close(out, b"}")
-    }
-    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        self.line(out, first)
-    }
-    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        out.write_all(b": ")
-    }
-    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
 }
 
 /// The report's start, up to its findings' array.
@@ -363,63 +165,35 @@ impl<W: Write> Stream<W> {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        let close: &[u8] = match self.findings {
-            0 => b"]",
-            _ => b"\n  ]",
-        };
-        self.out.write_all(close)?;
-        let tail = serde_json::to_vec_pretty(&tail(outcome))?;
-        // `{` of the tail's own object becomes the comma after the findings.
-        self.out.write_all(b",")?;
-        self.out.write_all(&tail[1..])?;
+        let mut p = Pretty::new(&mut self.out, 2, self.findings == 0);
+        p.close(b"]")?;
+        tail(&mut p, outcome)?;
+        p.close(b"}")?;
         self.out.write_all(b"\n")?;
         Ok(self.out)
     }
-}
 
-impl<W: Write> Stream<W> {
     /// Writes findings (in report order) with their fixes.
     fn add(&mut self, sources: &SourceMap, findings: &[crate::engine::Finding], fixes: &[Fix]) {
-        let Stream {
-            out,
-            described,
-            findings: written,
-            failed,
-        } = self;
         // Most files have no fix to show: no index of them is built.
-        let fixes = (!fixes.is_empty()).then(|| Fixes::new(fixes, described, sources));
+        let fixes = (!fixes.is_empty()).then(|| Fixes::new(fixes, &self.described, sources));
         for f in findings {
-            if failed.is_some() {
+            if self.failed.is_some() {
                 return;
             }
             let fix = fixes.as_ref().and_then(|x| x.report(f));
-            if let Err(e) = write_finding(out, written, &finding(sources, f, fix)) {
-                *failed = Some(e);
+            // An element of the report's array of findings.
+            let mut p = Pretty::new(&mut self.out, 2, self.findings == 0);
+            let written = (p.item())
+                .and_then(|()| p.open(b"{"))
+                .and_then(|()| finding(&mut p, sources, f, fix))
+                .and_then(|()| p.close(b"}"));
+            match written {
+                Ok(()) => self.findings += 1,
+                Err(e) => self.failed = Some(e),
             }
         }
     }
-}
-
-/// Writes `finding` as the next element of the report's findings, after
-/// `written` others.
-fn write_finding(
-    out: &mut impl Write,
-    written: &mut usize,
-    finding: &Finding<'_>,
-) -> io::Result<()> {
-    let separator: &[u8] = match written {
-        0 => b"\n    ",
-        _ => b",\n    ",
-    };
-    out.write_all(separator)?;
-    // Indented as an element of the report's array.
-    let nested = Nested {
-        depth: 2,
-        has_value: false,
-    };
-    finding.serialize(&mut serde_json::Serializer::with_formatter(out, nested))?;
-    *written += 1;
-    Ok(())
 }
 
 impl<W: Write> Sink for Stream<W> {
@@ -433,56 +207,155 @@ impl<W: Write> Sink for Stream<W> {
     }
 }
 
-/// What follows the findings in the report.
-#[derive(Serialize)]
-struct Tail<'a> {
-    errors: Vec<Error<'a>>,
-    warnings: Vec<Error<'a>>,
-    notes: Vec<Error<'a>>,
-    suppressed: Vec<SuppressedFinding<'a>>,
-    summary: Summary,
+/// Writes the members of a finding's object.
+fn finding<W: Write + ?Sized>(
+    p: &mut Pretty<W>,
+    sources: &SourceMap,
+    f: &crate::engine::Finding,
+    fix: Option<FixReport>,
+) -> io::Result<()> {
+    p.str_field("rule_id", &f.rule_id)?;
+    p.key("severity")?;
+    p.scalar(&f.severity)?;
+    p.str_field("title", &f.title)?;
+    p.str_field("message", &f.message)?;
+    p.str_field("file", &sources.get(f.span.file).name)?;
+    p.str_field("resource", &f.resource)?;
+    p.str_field("resource_type", &f.resource_type)?;
+    region_fields(p, &region(sources, f.span))?;
+    p.key("related")?;
+    p.open(b"[")?;
+    for (span, message) in &f.related {
+        p.item()?;
+        p.open(b"{")?;
+        p.str_field("file", &sources.get(span.file).name)?;
+        p.str_field("message", message)?;
+        region_fields(p, &region(sources, *span))?;
+        p.close(b"}")?;
+    }
+    p.close(b"]")?;
+    p.str_field("fingerprint", fingerprint(sources, f).as_str())?;
+    // The values of unknown inputs or conditions in which the check fails
+    // (absent when it fails whatever they are).
+    if !f.when.is_empty() {
+        p.key("when")?;
+        p.open(b"[")?;
+        for when in &f.when {
+            p.item()?;
+            p.open(b"{")?;
+            p.str_field("name", &when.name)?;
+            p.str_field("value", &when.value)?;
+            p.close(b"}")?;
+        }
+        p.close(b"]")?;
+    }
+    // The policy's fix (absent when the policy has none).
+    if let Some(fix) = fix {
+        p.key("fix")?;
+        write_fix(p, &fix)?;
+    }
+    Ok(())
 }
 
-fn tail(outcome: &Outcome) -> Tail<'_> {
-    let sources = &outcome.sources;
-    let suppressed = outcome
-        .suppressed
-        .iter()
-        .map(|s| {
-            let file = sources.get(s.at.file);
-            let at = file.line_col(s.at.start as usize);
-            SuppressedFinding {
-                finding: finding(sources, &s.finding, None),
-                suppression: Suppression {
-                    tool: s.tool.as_str(),
-                    reason: &s.reason,
-                    file: &file.name,
-                    line: at.line,
-                    column: at.column,
-                },
+/// Writes a fix's object.
+fn write_fix<W: Write + ?Sized>(p: &mut Pretty<W>, fix: &FixReport) -> io::Result<()> {
+    p.open(b"{")?;
+    p.str_field("description", fix.description)?;
+    p.key("unsafe")?;
+    p.bool(fix.replaces)?;
+    if let Some(edits) = &fix.edits {
+        p.key("edits")?;
+        p.open(b"[")?;
+        for e in edits {
+            p.item()?;
+            p.open(b"{")?;
+            p.str_field("file", e.file)?;
+            for (name, at) in [("start", &e.start), ("end", &e.end)] {
+                p.key(name)?;
+                p.open(b"{")?;
+                p.num_field("line", at.line)?;
+                p.num_field("column", at.column)?;
+                p.close(b"}")?;
             }
-        })
-        .collect();
+            p.str_field("text", e.text)?;
+            p.close(b"}")?;
+        }
+        p.close(b"]")?;
+    }
+    if let Some(why) = fix.unavailable {
+        p.str_field("unavailable", why)?;
+    }
+    p.close(b"}")
+}
+
+/// Writes a region as members of an object.
+fn region_fields<W: Write + ?Sized>(p: &mut Pretty<W>, r: &Region) -> io::Result<()> {
+    p.num_field("line", r.line)?;
+    p.num_field("column", r.column)?;
+    p.num_field("end_line", r.end_line)?;
+    p.num_field("end_column", r.end_column)
+}
+
+/// Writes what follows the findings as members of the report's object.
+fn tail<W: Write + ?Sized>(p: &mut Pretty<W>, outcome: &Outcome) -> io::Result<()> {
+    let sources = &outcome.sources;
+    for (name, problems) in [
+        ("errors", &outcome.errors),
+        ("warnings", &outcome.warnings),
+        ("notes", &outcome.notes),
+    ] {
+        p.key(name)?;
+        p.open(b"[")?;
+        for e in problems {
+            p.item()?;
+            p.open(b"{")?;
+            p.str_field("file", &sources.get(e.span.file).name)?;
+            p.str_field("message", &e.message)?;
+            region_fields(p, &region(sources, e.span))?;
+            p.close(b"}")?;
+        }
+        p.close(b"]")?;
+    }
+    p.key("suppressed")?;
+    p.open(b"[")?;
+    for s in &outcome.suppressed {
+        p.item()?;
+        p.open(b"{")?;
+        finding(p, sources, &s.finding, None)?;
+        let file = sources.get(s.at.file);
+        let at = file.line_col(s.at.start as usize);
+        p.key("suppression")?;
+        p.open(b"{")?;
+        p.str_field("tool", s.tool.as_str())?;
+        p.str_field("reason", &s.reason)?;
+        p.str_field("file", &file.name)?;
+        p.num_field("line", at.line)?;
+        p.num_field("column", at.column)?;
+        p.close(b"}")?;
+        p.close(b"}")?;
+    }
+    p.close(b"]")?;
+    // By severity name, in the order of names.
     let by_severity: BTreeMap<String, usize> = (counts(outcome).into_iter())
         .map(|(s, n)| (s.to_string(), n))
         .collect();
-    Tail {
-        errors: problems(sources, &outcome.errors),
-        warnings: problems(sources, &outcome.warnings),
-        notes: problems(sources, &outcome.notes),
-        suppressed,
-        summary: Summary {
-            files: outcome.files,
-            resources: outcome.resources,
-            findings: by_severity.values().sum(),
-            errors: outcome.errors.len(),
-            warnings: outcome.warnings.len(),
-            notes: outcome.notes.len(),
-            suppressed: outcome.suppressed.len(),
-            baselined: outcome.baselined,
-            by_severity,
-        },
+    p.key("summary")?;
+    p.open(b"{")?;
+    p.num_field("files", outcome.files)?;
+    p.num_field("resources", outcome.resources)?;
+    p.num_field("findings", by_severity.values().sum())?;
+    p.num_field("errors", outcome.errors.len())?;
+    p.num_field("warnings", outcome.warnings.len())?;
+    p.num_field("notes", outcome.notes.len())?;
+    p.num_field("suppressed", outcome.suppressed.len())?;
+    p.num_field("baselined", outcome.baselined)?;
+    p.key("by_severity")?;
+    p.open(b"{")?;
+    for (name, n) in &by_severity {
+        p.num_field(name, *n)?;
     }
+    p.close(b"}")?;
+    p.close(b"}")
 }
 
 /// Writes the outcome as a JSON document, a finding at a time.

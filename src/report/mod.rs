@@ -8,6 +8,7 @@ pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
+mod pretty;
 pub mod sarif;
 
 use crate::pipeline::{Outcome, Tally};

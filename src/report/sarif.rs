@@ -157,7 +157,7 @@ fn result(
         "level": level(f.severity),
         "message": { "text": message },
         "locations": [loc],
-        "partialFingerprints": { "tenken/v1": fingerprint(sources, f) },
+        "partialFingerprints": { "tenken/v1": fingerprint(sources, f).as_str() },
         "properties": {
             "resource": f.resource,
             "resourceType": f.resource_type,

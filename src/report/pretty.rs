@@ -1,0 +1,207 @@
+//! JSON written byte for byte as serde_json pretty-prints it (two spaces a
+//! level), without serde's data model: a string with no byte to escape, the
+//! common case, is written as it is.
+
+use serde_json::ser::{CompactFormatter, Formatter};
+use std::io::{self, Write};
+
+/// A JSON writer inside an object or array `depth` levels deep.
+pub struct Pretty<'w, W: ?Sized> {
+    out: &'w mut W,
+    depth: usize,
+    /// Nothing has been written in the innermost object or array yet.
+    empty: bool,
+}
+
+impl<'w, W: Write + ?Sized> Pretty<'w, W> {
+    /// A writer inside an object or array `depth` levels deep, `empty` if
+    /// nothing was written in it yet.
+    pub fn new(out: &'w mut W, depth: usize, empty: bool) -> Self {
+        Pretty { out, depth, empty }
+    }
+
+    /// A comma unless first, a line break and the indentation.
+    fn line(&mut self) -> io::Result<()> {
+        const LINE: &[u8] = b",\n                                ";
+        let from = usize::from(std::mem::replace(&mut self.empty, false));
+        let mut indent = 2 * self.depth;
+        // Written at once but for deep nesting.
+        let now = indent.min(LINE.len() - 2);
+        self.out.write_all(&LINE[from..2 + now])?;
+        indent -= now;
+        while indent > 0 {
+            let n = indent.min(LINE.len() - 2);
+            self.out.write_all(&LINE[2..2 + n])?;
+            indent -= n;
+        }
+        Ok(())
+    }
+
+    /// Opens an object (`b"{"`) or array (`b"["`).
+    pub fn open(&mut self, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.empty = true;
+        self.out.write_all(bracket)
+    }
+
+    /// Closes the innermost object (`b"}"`) or array (`b"]"`).
+    pub fn close(&mut self, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if !std::mem::replace(&mut self.empty, false) {
+            self.empty = true;
+            self.line()?;
+        }
+        self.out.write_all(bracket)
+    }
+
+    /// Starts the next element of an array.
+    pub fn item(&mut self) -> io::Result<()> {
+        self.line()
+    }
+
+    /// Starts the member `name` (nothing in it to escape) of an object.
+    pub fn key(&mut self, name: &str) -> io::Result<()> {
+        debug_assert!(plain(name.as_bytes()));
+        self.line()?;
+        self.out.write_all(b"\"")?;
+        self.out.write_all(name.as_bytes())?;
+        self.out.write_all(b"\": ")
+    }
+
+    /// A string, escaped as serde_json does.
+    pub fn str(&mut self, s: &str) -> io::Result<()> {
+        if !plain(s.as_bytes()) {
+            return self.scalar(&s);
+        }
+        self.out.write_all(b"\"")?;
+        self.out.write_all(s.as_bytes())?;
+        self.out.write_all(b"\"")
+    }
+
+    /// A whole number.
+    pub fn num(&mut self, n: usize) -> io::Result<()> {
+        CompactFormatter.write_u64(self.out, n as u64)
+    }
+
+    /// `true` or `false`.
+    pub fn bool(&mut self, b: bool) -> io::Result<()> {
+        self.out.write_all(if b { b"true" } else { b"false" })
+    }
+
+    /// A value with nothing nested in it (written the same compact or
+    /// pretty), through serde.
+    pub fn scalar(&mut self, value: &impl serde::Serialize) -> io::Result<()> {
+        serde_json::to_writer(&mut *self.out, value).map_err(io::Error::from)
+    }
+
+    /// The member `name` with the string `value`.
+    pub fn str_field(&mut self, name: &str, value: &str) -> io::Result<()> {
+        self.key(name)?;
+        self.str(value)
+    }
+
+    /// The member `name` with the number `value`.
+    pub fn num_field(&mut self, name: &str, value: usize) -> io::Result<()> {
+        self.key(name)?;
+        self.num(value)
+    }
+}
+
+/// True if no byte of `s` needs escaping in a JSON string (a quote, a
+/// backslash or a control character). Not short-circuited, so that it is
+/// vectorized.
+fn plain(s: &[u8]) -> bool {
+    !(s.iter()).fold(false, |any, &b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `value` written as a member of an object nested `depth` levels deep.
+    fn nested(depth: usize, write: impl FnOnce(&mut Pretty<Vec<u8>>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        let mut p = Pretty::new(&mut out, depth, true);
+        write(&mut p).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_does() {
+        let hard = [
+            "plain",
+            "",
+            "a \"quoted\" word",
+            "back\\slash",
+            "tab\tnew\nline\r",
+            "\u{1}\u{1f}\u{7f}",
+            "é ü 日本 \u{2028}",
+            "</script>",
+            "long text with nothing to escape at all",
+        ];
+        for s in hard {
+            let ours = nested(0, |p| p.str(s));
+            assert_eq!(ours, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn nesting_is_printed_as_serde_json_pretty_prints() {
+        let value = serde_json::json!({
+            "a": 1,
+            "b": [],
+            "c": [{"d": "x", "e": true}, {}],
+            "f": {"g": [1, 2]},
+        });
+        let ours = nested(0, |p| {
+            p.open(b"{")?;
+            p.num_field("a", 1)?;
+            p.key("b")?;
+            p.open(b"[")?;
+            p.close(b"]")?;
+            p.key("c")?;
+            p.open(b"[")?;
+            p.item()?;
+            p.open(b"{")?;
+            p.str_field("d", "x")?;
+            p.key("e")?;
+            p.bool(true)?;
+            p.close(b"}")?;
+            p.item()?;
+            p.open(b"{")?;
+            p.close(b"}")?;
+            p.close(b"]")?;
+            p.key("f")?;
+            p.open(b"{")?;
+            p.key("g")?;
+            p.open(b"[")?;
+            for n in [1, 2] {
+                p.item()?;
+                p.num(n)?;
+            }
+            p.close(b"]")?;
+            p.close(b"}")?;
+            p.close(b"}")
+        });
+        assert_eq!(ours, serde_json::to_string_pretty(&value).unwrap());
+    }
+
+    #[test]
+    fn deep_nesting_is_indented_as_serde_json_does() {
+        let mut value = serde_json::json!("leaf");
+        for _ in 0..40 {
+            value = serde_json::json!([value]);
+        }
+        let ours = nested(0, |p| {
+            for _ in 0..40 {
+                p.open(b"[")?;
+                p.item()?;
+            }
+            p.str("leaf")?;
+            (0..40).try_for_each(|_| p.close(b"]"))
+        });
+        assert_eq!(ours, serde_json::to_string_pretty(&value).unwrap());
+    }
+}
