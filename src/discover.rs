@@ -80,6 +80,8 @@ pub struct Scope<'a> {
 /// variables file's module, everything an input file can reach.
 pub fn discover(paths: &[PathBuf], scope: Scope<'_>) -> Discovered {
     let mut found = Discovered::default();
+    // Gathered apart and made a set once: files come mostly in order.
+    let mut reported = Vec::new();
     let is_file = |p: &Path| scope.overlay.contains_key(p) || (p.exists() && !p.is_dir());
     for root in paths {
         if is_file(root) {
@@ -91,11 +93,11 @@ pub fn discover(paths: &[PathBuf], scope: Scope<'_>) -> Discovered {
             if scope.inputs.iter().any(|i| clean(i) == path) {
                 found.reported.insert(path);
                 found.widened = true;
-                walk(&mut found, Path::new("."), scope, false);
+                walk(&mut found, Path::new("."), scope, None);
                 continue;
             }
             match kind_of(root) {
-                Some(kind) => add(&mut found, root, kind, scope, true),
+                Some(kind) => add(&mut found, [(path, kind)], scope, Some(&mut reported)),
                 // A changed variables file (as pre-commit passes it) changes
                 // what its module's files mean.
                 None if is_variables_file(root) => {
@@ -113,8 +115,12 @@ pub fn discover(paths: &[PathBuf], scope: Scope<'_>) -> Discovered {
                 .push((root.clone(), "no such file or folder".into()));
             continue;
         }
-        walk(&mut found, root, scope, true);
+        walk(&mut found, root, scope, Some(&mut reported));
     }
+    found.reported = std::mem::take(&mut found.reported)
+        .into_iter()
+        .chain(reported)
+        .collect();
     // Every module folder is read whole: variables and other files give context.
     for (dir, files) in found.terraform.iter_mut() {
         *files = module_files(dir);
@@ -133,26 +139,46 @@ pub fn discover(paths: &[PathBuf], scope: Scope<'_>) -> Discovered {
     found
 }
 
-/// Adds a file of a kind tenken lints, reported on or not.
-fn add(found: &mut Discovered, path: &Path, kind: Kind, scope: Scope<'_>, report: bool) {
-    let path = clean(path);
-    if scope.exclude.is_match(&path) {
-        return;
-    }
-    if report {
-        found.reported.insert(path.clone());
-    }
-    match kind {
-        Kind::Template => found.templates.push(path),
-        Kind::Terraform => {
-            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            found.terraform.entry(dir).or_default();
+/// Adds files of the kinds tenken lints (paths cleaned), to `reported` too
+/// when given. Files come folder by folder: a folder is looked up once for
+/// its files.
+fn add(
+    found: &mut Discovered,
+    files: impl IntoIterator<Item = (PathBuf, Kind)>,
+    scope: Scope<'_>,
+    mut reported: Option<&mut Vec<PathBuf>>,
+) {
+    let mut last_dir: Option<PathBuf> = None;
+    for (path, kind) in files {
+        if scope.exclude.is_match(&path) {
+            continue;
+        }
+        match kind {
+            Kind::Template => found.templates.push(path.clone()),
+            Kind::Terraform => {
+                let dir = path.parent().unwrap_or(Path::new(""));
+                if last_dir
+                    .as_ref()
+                    .is_none_or(|d| d.as_os_str() != dir.as_os_str())
+                {
+                    found.terraform.entry(dir.to_path_buf()).or_default();
+                    last_dir = Some(dir.to_path_buf());
+                }
+            }
+        }
+        if let Some(reported) = reported.as_deref_mut() {
+            reported.push(path);
         }
     }
 }
 
 /// Adds the files under a folder.
-fn walk(found: &mut Discovered, root: &Path, scope: Scope<'_>, report: bool) {
+fn walk(
+    found: &mut Discovered,
+    root: &Path,
+    scope: Scope<'_>,
+    reported: Option<&mut Vec<PathBuf>>,
+) {
     let walker = WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
@@ -165,6 +191,7 @@ fn walk(found: &mut Discovered, root: &Path, scope: Scope<'_>, report: bool) {
                     .is_some_and(|n| n.starts_with('.') || SKIPPED_DIRS.contains(&n))
                     || scope.exclude.is_match(clean(e.path())))
         });
+    let mut files = Vec::new();
     for entry in walker {
         match entry {
             // Links to files, FIFOs and devices are handed to the gate,
@@ -174,7 +201,7 @@ fn walk(found: &mut Discovered, root: &Path, scope: Scope<'_>, report: bool) {
                     || (!e.file_type().is_dir() && leads_to_file(e.path())) =>
             {
                 if let Some(kind) = kind_of(e.path()) {
-                    add(found, e.path(), kind, scope, report);
+                    files.push((clean(e.path()), kind));
                 }
             }
             Ok(_) => {}
@@ -187,6 +214,7 @@ fn walk(found: &mut Discovered, root: &Path, scope: Scope<'_>, report: bool) {
             }
         }
     }
+    add(found, files, scope, reported);
 }
 
 /// `terraform.tfvars`, `*.auto.tfvars`, `*.tfvars.json`, ...
@@ -210,8 +238,13 @@ pub fn module_files(dir: &Path) -> Vec<PathBuf> {
     };
     let mut tf: Vec<PathBuf> = entries
         .filter_map(Result::ok)
+        .filter(|e| kind_of(Path::new(&e.file_name())) == Some(Kind::Terraform))
+        .filter(|e| match e.file_type() {
+            Ok(t) if t.is_file() => true,
+            Ok(t) if t.is_dir() => false,
+            _ => leads_to_file(&e.path()),
+        })
         .map(|e| clean(&e.path()))
-        .filter(|p| leads_to_file(p) && kind_of(p) == Some(Kind::Terraform))
         .collect();
     tf.sort();
     crate::terraform::without_replaced(tf)

@@ -61,6 +61,13 @@ pub fn is_terraform_file(path: &std::path::Path) -> bool {
 /// The configuration files of a folder that are read: as OpenTofu does, a
 /// `x.tf` (`x.tf.json`) is left out when a `x.tofu` (`x.tofu.json`) is there.
 pub fn without_replaced(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    let is_tofu = |p: &PathBuf| {
+        let name = p.as_os_str().as_encoded_bytes();
+        name.ends_with(b".tofu") || name.ends_with(b".tofu.json")
+    };
+    if !paths.iter().any(is_tofu) {
+        return paths;
+    }
     let tofu = |p: &Path| {
         let name = p.file_name()?.to_str()?;
         let (stem, ext) = [(".tf", ".tofu"), (".tf.json", ".tofu.json")]
