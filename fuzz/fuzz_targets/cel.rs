@@ -60,7 +60,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut sources = SourceMap::default();
-    let module = sources.add(SourceFile::new("main.tf".into(), "main.tf".into(), MODULE.into()));
+    let module = sources.add(SourceFile::new(
+        "main.tf".into(),
+        "main.tf".into(),
+        MODULE.into(),
+    ));
     let policies: Vec<Policy> = ["", "for_each: resource.ingress\n"]
         .iter()
         .filter_map(|for_each| policy(&mut sources, assert, for_each))
