@@ -420,14 +420,13 @@ impl Check<'_, '_> {
             // The cel crate's scope, made only when it is needed.
             let cel = OnceCell::new();
             let ctx = || cel.get_or_init(|| self.cel_scope(item));
+            let by_cel = || cel::Value::resolve(self.per_unit.cel().assert, ctx());
             let result = match decided {
                 Some(b) => {
-                    if cfg!(debug_assertions) {
-                        self.cross_check(ctx(), b);
-                    }
+                    self.agrees(&Some(b), || by_cel().ok().and_then(|v| as_bool(&v)));
                     Ok(cel::Value::Bool(b))
                 }
-                None => cel::Value::resolve(self.per_unit.cel().assert, ctx()),
+                None => by_cel(),
             };
             if !self.reads_unknown(item) {
                 match result {
@@ -444,10 +443,7 @@ impl Check<'_, '_> {
                 }
                 continue;
             }
-            let first = match result {
-                Ok(cel::Value::Bool(b)) => Some(b),
-                _ => None,
-            };
+            let first = result.ok().as_ref().and_then(as_bool);
             match self.over_possibilities(item, first) {
                 Some(None) => {}
                 Some(Some(variant)) => {
@@ -475,17 +471,20 @@ impl Check<'_, '_> {
         ctx
     }
 
-    /// In debug builds (the tests), every check decided directly is decided
-    /// by the cel crate too, and must come out the same.
-    fn cross_check(&self, ctx: &Context, decided: bool) {
-        let assert = self.per_unit.cel().assert;
-        let (result, _) = cost::metered(cost::MAX_STEPS, || cel::Value::resolve(assert, ctx));
-        assert!(
-            matches!(&result, Ok(Ok(cel::Value::Bool(b))) if *b == decided),
-            "policy {} on {}: decided {decided} directly, {result:?} by the cel crate",
-            self.policy.spec.id,
-            self.resource.address
-        );
+    /// In debug builds (the tests and the fuzz targets), what was decided
+    /// directly is decided by the cel crate too (on a budget of its own), and
+    /// must come out the same.
+    fn agrees<T: PartialEq + std::fmt::Debug>(&self, direct: &T, by_cel: impl FnOnce() -> T) {
+        if cfg!(debug_assertions) {
+            let (by_cel, _) = cost::metered(cost::MAX_STEPS, by_cel);
+            assert_eq!(
+                by_cel.as_ref(),
+                Ok(direct),
+                "policy {} on {}: by the cel crate, then directly",
+                self.policy.spec.id,
+                self.resource.address
+            );
+        }
     }
 
     /// The message of a finding: directly when it can be, else from the
@@ -501,22 +500,13 @@ impl Check<'_, '_> {
                 .and_then(|(scope, programs)| {
                     cost::tentatively(|| render_direct(&self.compiled.message, programs, scope))
                 });
+        let by_cel = || render_message(&self.compiled.message, ctx());
         match text {
             Some(text) => {
-                if cfg!(debug_assertions) {
-                    let (cel, _) = cost::metered(cost::MAX_STEPS, || {
-                        render_message(&self.compiled.message, ctx())
-                    });
-                    assert_eq!(
-                        Ok(&text),
-                        cel.as_ref(),
-                        "message of {}",
-                        self.policy.spec.id
-                    );
-                }
+                self.agrees(&text, by_cel);
                 text
             }
-            None => render_message(&self.compiled.message, ctx()),
+            None => by_cel(),
         }
     }
 
@@ -599,21 +589,17 @@ impl Check<'_, '_> {
             scope.props = &variant.props;
             cost::tentatively(|| scope.decide(assert))
         });
-        let cel = || {
+        let by_cel = || {
             let ctx = self.variant_scope(variant);
-            match cel::Value::resolve(self.per_unit.cel().assert, &ctx) {
-                Ok(cel::Value::Bool(b)) => Some(b),
-                _ => None,
-            }
+            let value = cel::Value::resolve(self.per_unit.cel().assert, &ctx);
+            value.ok().and_then(|v| as_bool(&v))
         };
         match decided {
-            Some(b) if cfg!(debug_assertions) => {
-                let (by_cel, _) = cost::metered(cost::MAX_STEPS, cel);
-                assert_eq!(by_cel, Ok(Some(b)), "{} on a variant", self.policy.spec.id);
+            Some(b) => {
+                self.agrees(&Some(b), by_cel);
                 Some(b)
             }
-            Some(b) => Some(b),
-            None => cel(),
+            None => by_cel(),
         }
     }
 
@@ -990,6 +976,14 @@ fn render_direct<'a>(
         }
     }
     Ok(out)
+}
+
+/// The bool a CEL value is, if it is one.
+fn as_bool(v: &cel::Value) -> Option<bool> {
+    match v {
+        cel::Value::Bool(b) => Some(*b),
+        _ => None,
+    }
 }
 
 fn scalar_text(v: &cel::Value) -> String {
