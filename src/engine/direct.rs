@@ -110,15 +110,16 @@ impl<'a> Scope<'a> {
 
     /// A message's expression as text, as the cel crate's value would be shown.
     pub fn text(&self, program: &'a Program) -> Result<String> {
-        Ok(match self.eval(program)? {
+        let v = self.eval(program)?;
+        if let Some(items) = elements(&v, false) {
+            return Ok(join(items));
+        }
+        Ok(match v {
             V::Str(s) => s.into_owned(),
             V::Int(i) => i.to_string(),
             V::UInt(u) => u.to_string(),
             V::Double(f) => f.to_string(),
             V::Bool(b) => b.to_string(),
-            V::List(l) => join(l.iter().map(node)),
-            V::Items(items) => join(items.iter().cloned()),
-            V::Entries(e) => join(e.iter().map(|&i| V::Entry(i))),
             _ => "?".to_string(),
         })
     }
@@ -265,44 +266,10 @@ impl<'a> Scope<'a> {
             locals[fold.accu] = Some(self.op(&fold.step, locals)?);
             Ok(true)
         };
-        match range {
-            V::List(l) => {
-                for n in l {
-                    if !each(node(n), locals)? {
-                        break;
-                    }
-                }
+        for item in elements(&range, true).ok_or(Bail)? {
+            if !each(item, locals)? {
+                break;
             }
-            V::Items(items) => {
-                for v in items.iter() {
-                    if !each(v.clone(), locals)? {
-                        break;
-                    }
-                }
-            }
-            V::Entries(e) => {
-                for &i in e {
-                    if !each(V::Entry(i), locals)? {
-                        break;
-                    }
-                }
-            }
-            V::Map(m) => {
-                for k in m.keys() {
-                    if !each(V::Str(Cow::Borrowed(k)), locals)? {
-                        break;
-                    }
-                }
-            }
-            V::Obj(entries) => {
-                for (k, _) in entries.iter() {
-                    if !each(V::Str(Cow::Borrowed(k)), locals)? {
-                        break;
-                    }
-                }
-            }
-            V::EmptyMap => {}
-            _ => return Err(Bail),
         }
         self.op(&fold.result, locals)
     }
@@ -395,18 +362,15 @@ impl<'a> Scope<'a> {
 
     /// `needle in haystack`.
     fn contains(&self, haystack: &V<'a>, needle: &V<'a>) -> Result<bool> {
-        let any = |items: &mut dyn Iterator<Item = V<'a>>| -> Result<bool> {
+        if let Some(items) = elements(haystack, false) {
             for v in items {
                 if equal(&v, needle)? {
                     return Ok(true);
                 }
             }
-            Ok(false)
-        };
+            return Ok(false);
+        }
         match haystack {
-            V::List(l) => any(&mut l.iter().map(node)),
-            V::Items(items) => any(&mut items.iter().cloned()),
-            V::Entries(e) => any(&mut e.iter().map(|&i| V::Entry(i))),
             V::Map(_) | V::Ref(_) | V::Entry(_) | V::Meta(_) | V::Obj(_) | V::EmptyMap => {
                 match needle {
                     V::Str(key) => Ok(matches!(self.field(haystack, key), Got::Found(_))),
@@ -509,6 +473,44 @@ impl<'a> Scope<'a> {
             _ => None,
         })
     }
+}
+
+/// The elements of a list value, one after another (and a comprehension's
+/// range: a map's keys too).
+enum Elements<'v, 'a> {
+    List(std::slice::Iter<'a, Node>),
+    Items(std::slice::Iter<'v, V<'a>>),
+    Entries(std::slice::Iter<'a, usize>),
+    Keys(std::collections::btree_map::Keys<'a, String, Node>),
+    Names(std::slice::Iter<'v, (&'a str, V<'a>)>),
+}
+
+impl<'a> Iterator for Elements<'_, 'a> {
+    type Item = V<'a>;
+
+    fn next(&mut self) -> Option<V<'a>> {
+        Some(match self {
+            Elements::List(i) => node(i.next()?),
+            Elements::Items(i) => i.next()?.clone(),
+            Elements::Entries(i) => V::Entry(*i.next()?),
+            Elements::Keys(i) => V::Str(Cow::Borrowed(i.next()?)),
+            Elements::Names(i) => V::Str(Cow::Borrowed(i.next()?.0)),
+        })
+    }
+}
+
+/// The elements of `v` when it is a list; with `keys`, the keys of a map
+/// built by the expression or read from the model too.
+fn elements<'v, 'a>(v: &'v V<'a>, keys: bool) -> Option<Elements<'v, 'a>> {
+    Some(match v {
+        V::List(l) => Elements::List(l.iter()),
+        V::Items(items) => Elements::Items(items.iter()),
+        V::Entries(e) => Elements::Entries(e.iter()),
+        V::Map(m) if keys => Elements::Keys(m.keys()),
+        V::Obj(entries) if keys => Elements::Names(entries.iter()),
+        V::EmptyMap if keys => Elements::Names([].iter()),
+        _ => return None,
+    })
 }
 
 /// `a == b`, as the cel crate compares values.
