@@ -64,11 +64,7 @@ impl Root {
     /// folder or reached through a linked folder.
     fn admits(&self, abs: &Path, canonical: &Path) -> Result<(), String> {
         let inside = below(canonical, &self.canonical).unwrap_or(canonical);
-        let names = inside.as_os_str().as_bytes().split(|&b| b == b'/');
-        if names
-            .into_iter()
-            .any(|n| VCS_DIRS.iter().any(|v| n == v.as_bytes()))
-        {
+        if in_vcs(inside) {
             return Err("refused: version-control folders are not read".into());
         }
         let Some(rest) = below(abs, &self.lexical) else {
@@ -137,7 +133,7 @@ impl Gate {
     /// version-control folder; returns the resolved path.
     pub fn confine(&self, path: &Path) -> Result<PathBuf, String> {
         let abs = absolute(path);
-        let canonical = match resolve(&abs) {
+        let canonical = match std::fs::canonicalize(&abs) {
             Ok(c) => c,
             // Whether something outside the repository exists is not told:
             // a path outside, a link that resolves nowhere, or a path through
@@ -183,38 +179,32 @@ impl Gate {
                 let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
                 (file, meta)
             }
-            Trust::Confined => open_checked(&self.confine(path)?)?,
+            Trust::Confined => match self.open_plain(path) {
+                Some(opened) => opened,
+                None => open_checked(&self.confine(path)?)?,
+            },
         };
         read_limited(file, meta.len())
+    }
+
+    /// Opens `path` where it is written, when that is inside a scan root
+    /// and outside version-control folders, and what is opened is there:
+    /// no link on the way and not a link itself (see [`open_checked`]),
+    /// which is what [`Gate::confine`] admits. `None` for anything else,
+    /// which is then resolved and told apart by [`Gate::confine`].
+    fn open_plain(&self, path: &Path) -> Option<(File, Metadata)> {
+        let abs = absolute(path);
+        let inside = self.roots.iter().find_map(|r| below(&abs, &r.canonical))?;
+        match in_vcs(inside) {
+            true => None,
+            false => open_checked(&abs).ok(),
+        }
     }
 
     /// Like [`Gate::read`], with the error as a message.
     pub fn read_text(&self, path: &Path, trust: Trust) -> Result<String, String> {
         self.read(path, trust).map_err(|e| e.message)
     }
-}
-
-/// `abs` with every link resolved. On Linux, the folder of the last file
-/// resolved on this thread is remembered when it has no link on its way (a
-/// walk reads a folder's files one after another): a file there that is not
-/// itself a link is its own resolution. What is opened is compared with the
-/// resolution again through `/proc` ([`open_checked`]), so a folder swapped
-/// for a link since is still refused; elsewhere every path is resolved whole.
-fn resolve(abs: &Path) -> std::io::Result<PathBuf> {
-    thread_local! {
-        static PLAIN: std::cell::RefCell<PathBuf> = const { std::cell::RefCell::new(PathBuf::new()) };
-    }
-    let dir = abs.parent().filter(|d| !d.as_os_str().is_empty());
-    let known =
-        cfg!(target_os = "linux") && dir.is_some_and(|dir| PLAIN.with_borrow(|plain| plain == dir));
-    if known && std::fs::symlink_metadata(abs).is_ok_and(|m| !m.is_symlink()) {
-        return Ok(abs.to_path_buf());
-    }
-    let canonical = std::fs::canonicalize(abs)?;
-    if let Some(dir) = dir.filter(|&dir| canonical.parent() == Some(dir)) {
-        PLAIN.with_borrow_mut(|plain| dir.clone_into(plain));
-    }
-    Ok(canonical)
 }
 
 /// Reads text from a stream (a file, standard input) as [`Gate::read`]
@@ -233,7 +223,8 @@ pub fn read_limited(stream: impl Read, size: u64) -> Result<String, ReadError> {
     decode(bytes)
 }
 
-/// Opens `checked`, a path [`Gate::confine`] resolved, refusing whatever
+/// Opens `checked`, a path resolved ([`Gate::confine`]) or its own
+/// resolution ([`Gate::open_plain`]), refusing whatever
 /// changed since: a last component that became a link, a file that became a
 /// FIFO or a device (opened without blocking, then refused), a folder on the
 /// way swapped for a link (the file opened is not the one checked); gives
@@ -297,6 +288,14 @@ fn decode(mut bytes: Vec<u8>) -> Result<String, ReadError> {
             text: Some((String::from_utf8_lossy(e.as_bytes()).into_owned(), at)),
         }
     })
+}
+
+/// True if a name in `path` is a version-control folder.
+fn in_vcs(path: &Path) -> bool {
+    let names = path.as_os_str().as_bytes().split(|&b| b == b'/');
+    names
+        .into_iter()
+        .any(|n| VCS_DIRS.iter().any(|v| n == v.as_bytes()))
 }
 
 /// What is left of `path` below `dir` (both absolute, as [`normalize`]
@@ -436,7 +435,7 @@ mod tests {
         std::fs::write(repo.join("sub/b.yaml"), "b: 1").unwrap();
         std::fs::create_dir_all(dir.path().join("elsewhere")).unwrap();
         std::fs::write(dir.path().join("elsewhere/b.yaml"), "secret: 2").unwrap();
-        // The folder is remembered as having no link on its way.
+        // The folder is read from where it is written, with no link on its way.
         assert_eq!(
             gate.read_text(&repo.join("sub/a.yaml"), Trust::Confined)
                 .unwrap(),

@@ -23,7 +23,7 @@ use crate::suppress::{self, Directive, Suppressed};
 use crate::{cfn, terraform};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -334,7 +334,7 @@ impl Sink for Collect {
 /// Checks the files of `options` with policies already loaded.
 pub fn check(options: &Options, policies: &Policies) -> Outcome {
     let mut all = Collect::default();
-    let mut out = check_with(options, policies, &mut all, false);
+    let mut out = check_with(options, policies, &mut all, None);
     out.streamed = None;
     out.findings = all.findings;
     out.fixes = all.fixes;
@@ -346,14 +346,20 @@ pub fn check(options: &Options, policies: &Policies) -> Outcome {
 /// Like [`check`], but the findings and their fixes go to `sink` as the
 /// run goes, and only their count is kept ([`Outcome::streamed`]).
 pub fn check_into(options: &Options, policies: &Policies, sink: &mut dyn Sink) -> Outcome {
-    check_with(options, policies, sink, true)
+    check_with(options, policies, sink, Some(KEPT_BYTES))
 }
 
-/// The run; with `defer`, the texts only one job reads are read again by
-/// it and dropped once its findings are written (see [`read_files`]), so
+/// The run; with `keep`, the texts only one job reads are left to it (at
+/// most `keep` bytes of them kept, the others read again by it) and
+/// dropped once its findings are written (see [`read_files`]), so
 /// the outcome holds the texts of the files its errors, warnings, notes and
 /// suppressed findings point into, and the names of the others.
-fn check_with(options: &Options, policies: &Policies, sink: &mut dyn Sink, defer: bool) -> Outcome {
+fn check_with(
+    options: &Options,
+    policies: &Policies,
+    sink: &mut dyn Sink,
+    keep: Option<usize>,
+) -> Outcome {
     let start = Instant::now();
     init_workers();
     let mut out = Outcome {
@@ -402,7 +408,8 @@ fn check_with(options: &Options, policies: &Policies, sink: &mut dyn Sink, defer
         mut jobs,
         extra,
         deferred,
-    } = read_files(&mut found, &reader, &options.terraform, &mut out, defer);
+        kept,
+    } = read_files(&mut found, &reader, &options.terraform, &mut out, keep);
     if report_called {
         let called = extra.into_iter().filter(|p| !is_variables_file(p));
         found.reported.extend(called);
@@ -440,6 +447,7 @@ fn check_with(options: &Options, policies: &Policies, sink: &mut dyn Sink, defer
             reader: &reader,
             named: &named,
             deferred: &deferred,
+            kept: std::sync::Mutex::new(kept),
         }),
     };
     run.each(&schedule, |job, done| assembler.take(job, done));
@@ -676,6 +684,9 @@ struct Again<'a> {
     /// The files named on the command line.
     named: &'a BTreeSet<PathBuf>,
     deferred: &'a HashSet<FileId>,
+    /// Texts of deferred files kept rather than dropped (see [`KEPT_BYTES`]):
+    /// each is taken by its job.
+    kept: std::sync::Mutex<HashMap<FileId, String>>,
 }
 
 impl Again<'_> {
@@ -690,9 +701,11 @@ impl Again<'_> {
         again
             .map(|&id| {
                 let file = sources.get(id);
-                let read = self
-                    .reader
-                    .read(file.path(), trust(self.named, file.path()));
+                let kept = self.kept.lock().map(|mut kept| kept.remove(&id));
+                let read = match kept {
+                    Ok(Some(text)) => Ok(text),
+                    _ => (self.reader).read(file.path(), trust(self.named, file.path())),
+                };
                 let text = read.map_err(|e| {
                     let at = e.text.map_or(0, |(_, at)| at);
                     Problem::new(Span::new(id, at, at), e.message)
@@ -871,24 +884,34 @@ struct Read {
     jobs: Vec<Job>,
     /// The files read beyond those discovered (called modules, variables files).
     extra: Vec<PathBuf>,
-    /// Files whose text was dropped once read: their job reads them again.
+    /// Files whose text is left to their job: it takes it from `kept`, or
+    /// reads it again.
     deferred: HashSet<FileId>,
+    kept: HashMap<FileId, String>,
 }
 
 /// What reading one file gave, and whether its text is left to its job.
 type Text = (Result<String, crate::gate::ReadError>, bool);
 
+/// At most this many bytes of the texts left to their jobs are kept until
+/// their job takes them when findings are streamed ([`check_into`]); the
+/// others are dropped once read and read again by their job. Memory stays
+/// flat whatever the size of the repository, and one of usual size is read
+/// once.
+const KEPT_BYTES: usize = 8 << 20;
+
 /// Reads every discovered file (in parallel) and groups them into jobs;
 /// the paths of templates and Terraform folders move from `found` to the
-/// source map. With `defer`, the text of a template that nests none, and of
+/// source map. With `keep`, the text of a template that nests none, and of
 /// the files of a Terraform folder that calls no module and no file
-/// function, is dropped once read: only its job needs it, and reads it again.
+/// function, is left to its job, the only one needing it: kept aside while
+/// the texts kept come to at most `keep` bytes, else dropped once read.
 fn read_files(
     found: &mut Discovered,
     reader: &Reader<'_>,
     inputs: &terraform::Inputs,
     out: &mut Outcome,
-    defer: bool,
+    keep: Option<usize>,
 ) -> Read {
     for (path, message) in &found.errors {
         let id = out.sources.add(SourceFile::new(
@@ -901,18 +924,29 @@ fn read_files(
     }
     let named = &found.named;
     let read = |p: &PathBuf| reader.read(p, trust(named, p));
-    // A text left to its job is dropped as soon as it is read.
-    let keep = |alone: bool, text| match alone {
-        true => (Ok(String::new()), true),
-        false => (text, false),
+    let kept_bytes = std::sync::atomic::AtomicUsize::new(0);
+    // Room for `bytes` more kept text.
+    let room = |bytes: usize| {
+        let most = keep.unwrap_or_default();
+        let fits = kept_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes <= most;
+        if !fits {
+            kept_bytes.fetch_sub(bytes, Ordering::Relaxed);
+        }
+        fits
     };
+    // A text left to its job is dropped as soon as it is read, unless kept.
+    let leave = |alone: bool, kept: bool, text| match alone {
+        true if !kept => (Ok(String::new()), true),
+        _ => (text, alone),
+    };
+    let length = |t: &Result<String, _>| t.as_ref().map_or(0, String::len);
     let templates = std::mem::take(&mut found.templates);
     let terraform = std::mem::take(&mut found.terraform);
     let template_texts: Vec<Text> = (templates.par_iter())
         .map(|p| {
             let text = read(p);
-            let alone = defer && text.as_ref().is_ok_and(|t| !cfn::nested::may_nest(t));
-            keep(alone, text)
+            let alone = keep.is_some() && text.as_ref().is_ok_and(|t| !cfn::nested::may_nest(t));
+            leave(alone, alone && room(length(&text)), text)
         })
         .collect();
     let folder_texts: Vec<Vec<Text>> = (terraform.par_iter())
@@ -920,21 +954,24 @@ fn read_files(
             let texts: Vec<Result<String, _>> = files.iter().map(read).collect();
             let ok =
                 |t: &Result<String, _>| t.as_ref().is_ok_and(|t| terraform::modules::standalone(t));
-            let alone = defer && texts.iter().all(ok);
-            texts.into_iter().map(|t| keep(alone, t)).collect()
+            let alone = keep.is_some() && texts.iter().all(ok);
+            let kept = alone && room(texts.iter().map(length).sum());
+            texts.into_iter().map(|t| leave(alone, kept, t)).collect()
         })
         .collect();
-    let mut deferred = HashSet::new();
+    let (mut deferred, mut kept) = (HashSet::new(), HashMap::new());
     let mut add = |path: PathBuf, (text, alone): Text| {
         let name = path.display().to_string();
         match text {
-            Ok(text) => {
-                let id = out.sources.add(SourceFile::new(name, path, text));
-                if alone {
-                    deferred.insert(id);
+            Ok(text) if alone => {
+                let id = out.sources.add(SourceFile::new(name, path, String::new()));
+                deferred.insert(id);
+                if !text.is_empty() {
+                    kept.insert(id, text);
                 }
                 Some(id)
             }
+            Ok(text) => Some(out.sources.add(SourceFile::new(name, path, text))),
             Err(crate::gate::ReadError { message, text }) => {
                 let (text, at) = text.unwrap_or_default();
                 let id = out.sources.add(SourceFile::new(name, path, text));
@@ -963,6 +1000,7 @@ fn read_files(
             jobs,
             extra: Vec::new(),
             deferred,
+            kept,
         };
     }
     let read = |p: &Path, trust| reader.text(p, trust);
@@ -981,6 +1019,7 @@ fn read_files(
         jobs,
         extra: loaded.extra_files,
         deferred,
+        kept,
     }
 }
 
@@ -1169,6 +1208,28 @@ fn terraform_root(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_left_to_their_jobs_give_the_same_findings_kept_or_read_again() {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let options = Options {
+            gate: Gate::for_paths(std::slice::from_ref(&examples)),
+            paths: vec![examples],
+            ..Default::default()
+        };
+        let policies = Policies::load(&options);
+        let findings = |keep| {
+            let mut all = Collect::default();
+            let out = check_with(&options, &policies, &mut all, keep);
+            assert!(out.errors.is_empty(), "{:?}", out.errors);
+            all.findings
+        };
+        let whole = findings(None);
+        assert!(whole.len() > 10, "{}", whole.len());
+        assert_eq!(findings(Some(KEPT_BYTES)), whole);
+        // Nothing kept: every text left to a job is read again.
+        assert_eq!(findings(Some(0)), whole);
+    }
 
     #[test]
     fn findings_sort_by_file_position_rule_and_resource_and_lose_duplicates() {
