@@ -6,6 +6,7 @@
 mod direct;
 mod graph;
 mod possible;
+mod selected;
 mod shared;
 
 use crate::diag::Problem;
@@ -24,6 +25,7 @@ use cel::Context;
 use graph::{Graph, LazyLinks};
 use possible::{Unknowns, Variant};
 use rayon::prelude::*;
+pub use selected::Selected;
 use shared::SharedMap;
 use std::borrow::Borrow;
 use std::cell::{OnceCell, RefCell};
@@ -134,25 +136,32 @@ pub struct Evaluation {
     pub checked: Vec<Checked>,
 }
 
-/// Evaluates `policies` on every resource of `unit`; the policies its
-/// resources meet are compiled first (those not compiled yet, in parallel).
-pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evaluation {
+/// Evaluates the `selected` policies on every resource of `unit`; the
+/// policies its resources meet are compiled first (those not compiled yet,
+/// in parallel).
+pub fn evaluate(unit: &Unit, selected: &Selected, settings: Settings) -> Evaluation {
     let mut out = Evaluation::default();
-    let types: HashSet<&str> = unit
-        .resources
-        .iter()
-        .map(|r| r.canonical_type.as_str())
-        .collect();
-    let met: Vec<&Policy> = policies
-        .iter()
-        .copied()
-        .filter(|p| types.iter().any(|t| p.applies_to(t)))
-        .collect();
-    let compiled: Vec<_> = met.par_iter().map(|p| p.compiled()).collect();
+    let policies = selected.list;
+    let mut is_met = vec![false; policies.len()];
+    for r in &unit.resources {
+        for &i in selected.of(&r.canonical_type) {
+            is_met[i] = true;
+        }
+    }
+    let met: Vec<usize> = (0..policies.len()).filter(|&i| is_met[i]).collect();
+    let compiled: Vec<_> = match met.iter().all(|&i| policies[i].is_compiled()) {
+        true => met.iter().map(|&i| policies[i].compiled()).collect(),
+        false => met.par_iter().map(|&i| policies[i].compiled()).collect(),
+    };
+    // The position in `ready` of each policy met that compiled.
+    let mut slot = vec![None; policies.len()];
     let mut ready: Vec<(&Policy, &Compiled)> = Vec::new();
-    for (policy, result) in met.into_iter().zip(compiled) {
+    for (i, result) in met.into_iter().zip(compiled) {
         match result {
-            Ok(c) => ready.push((policy, c)),
+            Ok(c) => {
+                slot[i] = Some(ready.len());
+                ready.push((policies[i], c));
+            }
             Err(problem) => out.problems.push(problem.clone()),
         }
     }
@@ -184,21 +193,14 @@ pub fn evaluate(unit: &Unit, policies: &[&Policy], settings: Settings) -> Evalua
         .zip(&mut left)
         .map(|((_, c), left)| PerUnit::new(c, &shared, left))
         .collect();
-    // The policies for each type of the unit's resources.
-    let mut by_type: HashMap<&str, Vec<usize>> = HashMap::new();
     for (index, (resource, &props_unknown)) in unit.resources.iter().zip(&unknown).enumerate() {
-        let ty = resource.canonical_type.as_str();
-        let applicable: Vec<(usize, &(&Policy, &Compiled))> = (by_type.entry(ty))
-            .or_insert_with(|| {
-                (ready.iter().enumerate())
-                    .filter(|(_, (p, _))| p.applies_to(ty))
-                    .map(|(i, _)| i)
-                    .collect()
-            })
-            .iter()
-            .filter(|&&i| !over_budget[i])
-            .map(|&i| (i, &ready[i]))
-            .collect();
+        let applicable: Vec<(usize, &(&Policy, &Compiled))> = (selected
+            .of(&resource.canonical_type))
+        .iter()
+        .filter_map(|&p| slot[p])
+        .filter(|&i| !over_budget[i])
+        .map(|i| (i, &ready[i]))
+        .collect();
         if applicable.is_empty() {
             continue;
         }

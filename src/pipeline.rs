@@ -439,7 +439,7 @@ fn check_with(
     let run = Run {
         sources,
         jobs: &jobs,
-        policies: &selected,
+        selected: engine::Selected::new(&selected),
         settings: options.engine,
         inputs: &cfn,
         progress: options.progress.as_ref(),
@@ -621,7 +621,7 @@ pub fn lint(
     let run = Run {
         sources,
         jobs,
-        policies,
+        selected: engine::Selected::new(policies),
         settings,
         inputs: &cfn::Inputs::default(),
         progress: None,
@@ -720,7 +720,7 @@ impl Again<'_> {
 struct Run<'a> {
     sources: &'a SourceMap,
     jobs: &'a [Job],
-    policies: &'a [&'a Policy],
+    selected: engine::Selected<'a>,
     settings: engine::Settings,
     inputs: &'a cfn::Inputs,
     progress: Option<&'a Progress>,
@@ -780,9 +780,9 @@ fn lint_job(job: &Job, run: &Run<'_>) -> Done {
 
 /// Lints a job whose files are read.
 fn lint_read(job: &Job, sources: &SourceMap, run: &Run<'_>) -> Done {
-    let (policies, settings) = (run.policies, run.settings);
+    let (policies, settings) = (run.selected.list, run.settings);
     let inputs = run.inputs;
-    let evaluate = |unit: &Unit| engine::evaluate(unit, policies, settings);
+    let evaluate = |unit: &Unit| engine::evaluate(unit, &run.selected, settings);
     let Some(normalized) = normalize(job, sources, inputs, settings.all_values, &evaluate) else {
         let mut nothing = Done::nothing(Vec::new());
         if let Job::Template(id) = job {

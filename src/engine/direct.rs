@@ -618,7 +618,7 @@ fn join<'a>(items: impl Iterator<Item = V<'a>>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{evaluate, Settings};
+    use super::super::{evaluate, Selected, Settings};
     use super::*;
     use crate::model::{Format, Resource};
     use crate::policy::{load, Policy};
@@ -721,7 +721,7 @@ mod tests {
 
     /// The outcome of checking `assert` in the engine: `None` for an error.
     fn outcome(unit: &Unit, policy: &Policy) -> Option<bool> {
-        let out = evaluate(unit, &[policy], Settings::default());
+        let out = evaluate(unit, &Selected::new(&[policy]), Settings::default());
         match (out.findings.as_slice(), out.problems.as_slice()) {
             ([], []) => Some(true),
             ([f], []) => {

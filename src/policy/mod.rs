@@ -377,6 +377,11 @@ impl Policy {
             .any(|t| t == canonical_type || t == "*")
     }
 
+    /// True once the policy is compiled (or failed to).
+    pub fn is_compiled(&self) -> bool {
+        self.compiled.get().is_some()
+    }
+
     /// The compiled policy, compiled on the first call (from any thread).
     pub fn compiled(&self) -> Result<&Compiled, &Problem> {
         self.compiled
