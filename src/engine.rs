@@ -13,7 +13,7 @@ use crate::diag::Problem;
 use crate::model::{mask, Node, Resource, Secret, Unit, Value};
 use crate::policy::cost::{self, OverBudget};
 use crate::policy::{
-    self, direct::Program, paths::Path, paths::Seg, Compiled, MessagePart, Policy, Severity,
+    self, direct::Program, paths, paths::Path, paths::Seg, Compiled, MessagePart, Policy, Severity,
 };
 use crate::source::Span;
 use cel::common::types::{
@@ -29,7 +29,7 @@ pub use selected::Selected;
 use shared::SharedMap;
 use std::borrow::Borrow;
 use std::cell::{OnceCell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// A value that an input nobody chose, or a condition not known before
@@ -869,35 +869,38 @@ impl<'a> PerUnit<'a> {
     /// type, when it names none); found once per unit.
     fn joins_unknown(&self) -> bool {
         *self.joins_unknown.get_or_init(|| {
-            let joins: Vec<Path> = (self.compiled.reads.iter())
-                .filter_map(|path| match path.segs.as_slice() {
-                    [Seg::Each, Seg::Field(f), rest @ ..]
-                        if path.root == "resources" && f == "props" =>
-                    {
-                        Some(Path {
-                            root: String::new(),
-                            segs: rest.to_vec(),
-                        })
-                    }
-                    _ => None,
-                })
-                .collect();
-            if joins.is_empty() {
-                return false;
-            }
-            let named: HashSet<&str> = (self.compiled.literals.iter())
-                .filter_map(|v| match v {
+            // The types the assertion names (as literals), when it names some.
+            let types = || {
+                (self.compiled.literals.iter()).filter_map(|v| match v {
                     Value::Str(s) if is_type_name(s) => Some(s.as_str()),
                     _ => None,
                 })
-                .collect();
+            };
+            let named = types().next().is_some();
             let unit = self.shared.unit;
             let looked_at: Vec<&Resource> = (unit.resources.iter().zip(self.shared.unknown))
                 .filter(|(_, &unknown)| unknown)
                 .map(|(r, _)| r)
-                .filter(|r| named.is_empty() || named.contains(r.canonical_type.as_str()))
+                .filter(|r| !named || types().any(|t| t == r.canonical_type))
                 .collect();
-            (joins.iter()).any(|path| looked_at.iter().any(|r| path.meets_unknown(&r.props)))
+            if looked_at.is_empty() {
+                return false;
+            }
+            // What the joins read of each resource's properties.
+            let mut joins =
+                (self.compiled.reads.iter()).filter_map(|path| match path.segs.as_slice() {
+                    [Seg::Each, Seg::Field(f), rest @ ..]
+                        if path.root == "resources" && f == "props" =>
+                    {
+                        Some(rest)
+                    }
+                    _ => None,
+                });
+            joins.any(|segs| {
+                looked_at
+                    .iter()
+                    .any(|r| paths::meets_unknown(segs, &r.props))
+            })
         })
     }
 }

@@ -123,7 +123,9 @@ fn resolve<'a>(segs: &[Seg], node: &'a Node, out: &mut Vec<&'a Node>) {
     }
 }
 
-fn meets_unknown(segs: &[Seg], node: &Node) -> bool {
+/// True if following `segs` in `node` meets an unknown value (see
+/// [`Path::meets_unknown`]).
+pub fn meets_unknown(segs: &[Seg], node: &Node) -> bool {
     if node.is_unknown() {
         return true;
     }
