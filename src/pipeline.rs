@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// What to lint and with which policies.
@@ -312,8 +312,9 @@ pub fn run(options: &Options) -> Outcome {
 }
 
 /// Receives the reported findings in report order, with their fixes, as
-/// soon as no unfinished job can add to the files they are in.
-pub trait Sink {
+/// soon as no unfinished job can add to the files they are in (on the
+/// worker threads).
+pub trait Sink: Send {
     fn take(&mut self, sources: &SourceMap, findings: Vec<Finding>, fixes: Vec<Fix>);
 }
 
@@ -730,32 +731,40 @@ struct Run<'a> {
 
 impl Run<'_> {
     /// Lints the jobs on the worker threads, started in the order of
-    /// `order`, and hands each one's result to `take` on this thread as
-    /// it is done, telling the progress.
-    fn each(&self, order: &[usize], mut take: impl FnMut(usize, Done)) {
+    /// `order`, and hands each one's result to `take` as it is done,
+    /// telling the progress. The worker finishing a job takes it, with the
+    /// results waiting, unless another one is taking: then the result waits
+    /// for it. No thread beside the workers runs.
+    fn each(&self, order: &[usize], take: impl FnMut(usize, Done) + Send) {
         init_workers();
         let total = self.jobs.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
-        let (tx, rx) = std::sync::mpsc::channel();
-        // The jobs go to the pool; this thread (not one of its workers)
-        // takes their results.
-        rayon::in_place_scope(|s| {
-            s.spawn(|_| {
-                // Taken one at a time in order, so that groups of files
-                // are released early.
-                (order.iter().par_bridge()).for_each_with(tx, |tx, &j| {
-                    let result = lint_job(&self.jobs[j], self);
-                    if let Some(Progress(tell)) = self.progress {
-                        tell(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-                    }
-                    // The receiver lives until every job is done.
-                    let _ = tx.send((j, result));
-                });
-            });
-            for (j, result) in rx {
-                take(j, result);
+        let waiting = Mutex::new(Vec::new());
+        let taker = Mutex::new(take);
+        let hand_over = || {
+            while let Ok(mut take) = taker.try_lock() {
+                let ready =
+                    std::mem::take(&mut *waiting.lock().unwrap_or_else(PoisonError::into_inner));
+                if ready.is_empty() {
+                    return;
+                }
+                for (j, result) in ready {
+                    take(j, result);
+                }
             }
+        };
+        // Taken one at a time in order, so that groups of files are
+        // released early.
+        (order.iter().par_bridge()).for_each(|&j| {
+            let result = lint_job(&self.jobs[j], self);
+            if let Some(Progress(tell)) = self.progress {
+                tell(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+            }
+            (waiting.lock().unwrap_or_else(PoisonError::into_inner)).push((j, result));
+            hand_over();
         });
+        // What was left waiting while a worker was taking.
+        hand_over();
     }
 }
 

@@ -162,11 +162,8 @@ pub fn run(args: Args, color: ColorChoice) -> i32 {
 /// Runs the check with the JSON report written to `file` (or standard
 /// output) as findings are ready, so that they are not all held at once.
 fn stream_json(options: Options, file: Option<&Path>) -> (Outcome, Result<(), String>) {
-    let (out, target): (Box<dyn Write>, String) = match file {
-        None => (
-            Box::new(std::io::stdout().lock()),
-            "standard output".to_string(),
-        ),
+    let (out, target): (Box<dyn Write + Send>, String) = match file {
+        None => (Box::new(std::io::stdout()), "standard output".to_string()),
         Some(path) => match std::fs::File::create(path) {
             Ok(f) => (Box::new(f), path.display().to_string()),
             Err(e) => {

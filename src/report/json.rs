@@ -196,7 +196,7 @@ impl<W: Write> Stream<W> {
     }
 }
 
-impl<W: Write> Sink for Stream<W> {
+impl<W: Write + Send> Sink for Stream<W> {
     fn take(
         &mut self,
         sources: &SourceMap,
