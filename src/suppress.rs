@@ -13,7 +13,8 @@ use crate::model::{Node, Unit, Value};
 use crate::policy::Policy;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use chrono::NaiveDate;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
+use std::collections::BTreeSet;
 
 /// Which tool's syntax a directive was written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

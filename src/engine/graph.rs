@@ -15,8 +15,8 @@ use cel::common::types::{CelList, CelMap};
 use cel::common::value::{CowVal, Val};
 use cel::extractors::{Arguments, IntoResolveResult};
 use cel::ExecutionError;
+use foldhash::{HashMap, HashMapExt};
 use std::cell::OnceCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Who refers to whom in a unit, by resource index.

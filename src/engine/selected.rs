@@ -1,7 +1,7 @@
 //! The policies of a run, with those checking each resource type found once.
 
 use crate::policy::Policy;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// The policies a run selected, by the resource types they check.
 pub struct Selected<'p> {

@@ -13,7 +13,8 @@ use crate::fix::Fix;
 use crate::policy::{Policy, Severity};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::suppress::{self, Suppressed};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// What the filter stage needs to know of the run.

@@ -18,12 +18,13 @@ use crate::diag::Problem;
 use crate::gate::{normalize, Gate, Trust};
 use crate::model::{Node, Unit, Value};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Structure};
 use hcl_edit::Span as _;
 use rayon::prelude::*;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
