@@ -54,6 +54,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    allocator::configure();
     let cli = Cli::parse();
     let color = cli.color;
     let code = match cli.command {
