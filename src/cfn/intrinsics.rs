@@ -11,7 +11,7 @@ use super::cidr;
 use super::parameters::scalar_text;
 use crate::budget::Budget;
 use crate::canonical::{snake_case, DOCUMENT_KEYS};
-use crate::model::{Node, Origin, Reference, Value};
+use crate::model::{Node, Origin, Value};
 use crate::source::{SourceMap, Span};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -180,10 +180,7 @@ impl<'a> Resolver<'a> {
         let value = if let Some(param) = self.params.get(target) {
             return Some(self.copy(param, at));
         } else if self.resources.contains(target) {
-            Value::Ref(Reference {
-                address: format!("{}{target}", self.prefix),
-                attribute: "id".to_string(),
-            })
+            Value::reference(format!("{}{target}", self.prefix), "id".to_string())
         } else {
             Value::Unknown
         };
@@ -216,10 +213,10 @@ impl<'a> Resolver<'a> {
         if !self.resources.contains(&parts[0]) {
             return Value::Unknown;
         }
-        Value::Ref(Reference {
-            address: format!("{}{}", self.prefix, parts[0]),
-            attribute: snake_case(&parts[1]),
-        })
+        Value::reference(
+            format!("{}{}", self.prefix, parts[0]),
+            snake_case(&parts[1]),
+        )
     }
 
     /// `Fn::Sub`: `${Name}` from the variable map, a parameter or a pseudo
@@ -470,7 +467,7 @@ fn placed(mut node: Node, at: &Node) -> Node {
 #[cfg(test)]
 mod tests {
     use crate::cfn::{normalize_template, yaml};
-    use crate::model::{Node, Reference, Value};
+    use crate::model::{Node, Value};
     use crate::source::FileId;
 
     /// The native properties of resource `R` in a template whose `R` has `props`.
@@ -528,12 +525,7 @@ mod tests {
             "  Name: {Type: String}",
             "      A: !GetAtt Other.Arn\n      B: {'Fn::GetAtt': [Other, DomainName]}\n      C: !Ref Other\n      D: !Ref AWS::NoValue\n      E: !Ref Name\n      F: !ImportValue shared\n      G: [1, !Ref AWS::NoValue, 2]",
         );
-        let reference = |a: &str| {
-            Value::Ref(Reference {
-                address: "Other".into(),
-                attribute: a.into(),
-            })
-        };
+        let reference = |a: &str| Value::reference("Other".into(), a.into());
         assert_eq!(p.get("A").unwrap().value, reference("arn"));
         assert_eq!(p.get("B").unwrap().value, reference("domain_name"));
         assert_eq!(p.get("C").unwrap().value, reference("id"));

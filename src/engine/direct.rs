@@ -635,10 +635,7 @@ mod tests {
                 .map_or(Value::Float(n.as_f64().unwrap()), Value::Int),
             J::String(s) if s == "(unknown)" => Value::Unknown,
             J::String(s) => match s.strip_prefix("ref:") {
-                Some(address) => Value::Ref(Reference {
-                    address: address.to_string(),
-                    attribute: "id".to_string(),
-                }),
+                Some(address) => Value::reference(address.to_string(), "id".to_string()),
                 None => Value::Str(s),
             },
             J::Array(items) => Value::List(items.into_iter().map(node).collect()),

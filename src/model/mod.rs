@@ -107,8 +107,9 @@ pub enum Value {
     Map(BTreeMap<String, Node>),
     /// Only known at deploy/apply time; never guessed.
     Unknown,
-    /// A reference to another resource (or one of its attributes).
-    Ref(Reference),
+    /// A reference to another resource (or one of its attributes); boxed,
+    /// which keeps every node small.
+    Ref(Box<Reference>),
 }
 
 /// A resolvable reference to a resource attribute, e.g. `aws_vpc.main.id`.
@@ -118,6 +119,13 @@ pub struct Reference {
     pub address: String,
     /// Attribute in canonical (snake_case) form; `id` for a plain `Ref`.
     pub attribute: String,
+}
+
+impl Value {
+    /// A reference to `attribute` of the resource at `address`.
+    pub fn reference(address: String, attribute: String) -> Value {
+        Value::Ref(Box::new(Reference { address, attribute }))
+    }
 }
 
 impl Node {

@@ -11,7 +11,7 @@
 use super::files::Disk;
 use super::functions;
 use crate::budget::Budget;
-use crate::model::{Node, Origin, Reference, Value};
+use crate::model::{Node, Origin, Value};
 use crate::source::{FileId, Span};
 use hcl_edit::expr::{
     BinaryOperator, Expression, ForExpr, ObjectKey, TraversalOperator, UnaryOperator,
@@ -726,11 +726,10 @@ impl<'p> Scope<'p> {
         let repeat = self.resources.get(local).copied().flatten();
         let base = format!("{}{local}", self.prefix);
         let object = |key: &str| {
-            let whole = Reference {
-                address: format!("{base}{key}"),
-                attribute: String::new(),
-            };
-            Node::new(Value::Ref(whole), span)
+            Node::new(
+                Value::reference(format!("{base}{key}"), String::new()),
+                span,
+            )
         };
         self.collection(local, repeat, span, object)
     }
@@ -876,14 +875,13 @@ impl<'p> Scope<'p> {
             );
             if matches!(node.value, Value::Unknown | Value::Ref(_)) && !(whole && splat) {
                 let attribute = match (&node.value, op) {
-                    (Value::Ref(r), TraversalOperator::GetAttr(name)) if whole => Reference {
-                        address: r.address.clone(),
-                        attribute: name.to_string(),
-                    },
+                    (Value::Ref(r), TraversalOperator::GetAttr(name)) if whole => {
+                        Value::reference(r.address.clone(), name.to_string())
+                    }
                     _ => return Node::new(Value::Unknown, span),
                 };
                 // An attribute of a whole instance refers to that instance.
-                node = Node::new(Value::Ref(attribute), node.span);
+                node = Node::new(attribute, node.span);
                 continue;
             }
             let next = match op {

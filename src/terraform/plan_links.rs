@@ -64,7 +64,7 @@ pub fn link(resources: &mut [Resource], planned: &[Planned], configuration: Opti
     links.extend(identifier_links(resources));
     for (i, path, to) in links {
         if let Some(node) = at_path(&mut resources[i].props, &path) {
-            node.value = Value::Ref(to);
+            node.value = Value::Ref(Box::new(to));
         }
     }
 }
