@@ -318,3 +318,18 @@ pub struct Unit {
     /// is false); they never change the exit code.
     pub notes: Vec<crate::diag::Problem>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_stays_small() {
+        // Trees of nodes are built, moved and dropped for every file.
+        assert!(
+            std::mem::size_of::<Node>() <= 80,
+            "{}",
+            std::mem::size_of::<Node>()
+        );
+    }
+}
