@@ -393,71 +393,73 @@ impl Check<'_, '_> {
     }
 
     fn evaluate(&self, strict: bool, out: &mut Evaluation) {
-        let items: Vec<Option<&Node>> = if self.compiled.for_each.is_empty() {
-            vec![None]
-        } else {
-            let mut nodes = Vec::new();
-            for path in &self.compiled.for_each {
-                if path.root == "resource" {
-                    path.resolve(&self.resource.props, &mut nodes);
-                }
+        if self.compiled.for_each.is_empty() {
+            return self.evaluate_item(None, strict, out);
+        }
+        let mut nodes = Vec::new();
+        for path in &self.compiled.for_each {
+            if path.root == "resource" {
+                path.resolve(&self.resource.props, &mut nodes);
             }
-            nodes
-                .into_iter()
-                .flat_map(|n| match &n.value {
-                    Value::List(items) => items.iter().collect(),
-                    _ => vec![n],
-                })
-                .map(Some)
-                .collect()
-        };
-        for item in items {
-            if let Some(item) = item.filter(|i| i.is_unknown()) {
-                self.undecided(item, strict, out);
-                continue;
-            }
-            let direct = self.per_unit.direct_scope(self.index, item);
-            let decided = (direct.as_ref())
-                .and_then(|(scope, assert)| cost::tentatively(|| scope.decide(assert)));
-            // The cel crate's scope, made only when it is needed.
-            let cel = OnceCell::new();
-            let ctx = || cel.get_or_init(|| self.cel_scope(item));
-            let by_cel = || cel::Value::resolve(self.per_unit.cel().assert, ctx());
-            let result = match decided {
-                Some(b) => {
-                    self.agrees(&Some(b), || by_cel().ok().and_then(|v| as_bool(&v)));
-                    Ok(cel::Value::Bool(b))
-                }
-                None => by_cel(),
-            };
-            if !self.reads_unknown(item) {
-                match result {
-                    Ok(cel::Value::Bool(true)) => {}
-                    Ok(cel::Value::Bool(false)) => {
-                        let message = self.message(direct.as_ref().map(|(s, _)| s), &ctx);
-                        let finding = self.finding(&self.resource.props, item, message, false);
-                        out.findings.push(finding);
+        }
+        for node in nodes {
+            match &node.value {
+                Value::List(items) => {
+                    for item in items {
+                        self.evaluate_item(Some(item), strict, out);
                     }
-                    Ok(other) => out
-                        .problems
-                        .push(self.problem(format!("`assert` must return a bool, got {other:?}"))),
-                    Err(e) => out.problems.push(self.problem(e.to_string())),
                 }
-                continue;
+                _ => self.evaluate_item(Some(node), strict, out),
             }
-            let first = result.ok().as_ref().and_then(as_bool);
-            match self.over_possibilities(item, first) {
-                Some(None) => {}
-                Some(Some(variant)) => {
-                    let ctx = self.variant_scope(&variant);
-                    let message = render_message(&self.compiled.message, &ctx);
-                    let mut finding =
-                        self.finding(&variant.props, variant.item.as_ref(), message, false);
-                    finding.failing_when(variant.when);
+        }
+    }
+
+    /// Evaluates the check of the resource, or of one element of it.
+    fn evaluate_item(&self, item: Option<&Node>, strict: bool, out: &mut Evaluation) {
+        if let Some(item) = item.filter(|i| i.is_unknown()) {
+            return self.undecided(item, strict, out);
+        }
+        let direct = self.per_unit.direct_scope(self.index, item);
+        let decided = (direct.as_ref())
+            .and_then(|(scope, assert)| cost::tentatively(|| scope.decide(assert)));
+        // The cel crate's scope, made only when it is needed.
+        let cel = OnceCell::new();
+        let ctx = || cel.get_or_init(|| self.cel_scope(item));
+        let by_cel = || cel::Value::resolve(self.per_unit.cel().assert, ctx());
+        let result = match decided {
+            Some(b) => {
+                self.agrees(&Some(b), || by_cel().ok().and_then(|v| as_bool(&v)));
+                Ok(cel::Value::Bool(b))
+            }
+            None => by_cel(),
+        };
+        if !self.reads_unknown(item) {
+            match result {
+                Ok(cel::Value::Bool(true)) => {}
+                Ok(cel::Value::Bool(false)) => {
+                    let message = self.message(direct.as_ref().map(|(s, _)| s), &ctx);
+                    let finding = self.finding(&self.resource.props, item, message, false);
                     out.findings.push(finding);
                 }
-                None => self.undecided(item.unwrap_or(&self.resource.props), strict, out),
+                Ok(other) => out
+                    .problems
+                    .push(self.problem(format!("`assert` must return a bool, got {other:?}"))),
+                Err(e) => out.problems.push(self.problem(e.to_string())),
             }
+            return;
+        }
+        let first = result.ok().as_ref().and_then(as_bool);
+        match self.over_possibilities(item, first) {
+            Some(None) => {}
+            Some(Some(variant)) => {
+                let ctx = self.variant_scope(&variant);
+                let message = render_message(&self.compiled.message, &ctx);
+                let mut finding =
+                    self.finding(&variant.props, variant.item.as_ref(), message, false);
+                finding.failing_when(variant.when);
+                out.findings.push(finding);
+            }
+            None => self.undecided(item.unwrap_or(&self.resource.props), strict, out),
         }
     }
 
@@ -725,7 +727,7 @@ impl Check<'_, '_> {
             message: if undecided {
                 message
             } else {
-                mask(&message, &secrets)
+                mask(message, &secrets)
             },
             resource: self.resource.address.clone(),
             resource_type: self.resource.native_type.clone(),

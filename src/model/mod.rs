@@ -85,8 +85,8 @@ pub struct Secret {
 }
 
 /// `text` with every occurrence of a secret replaced by as many `*` as it has characters.
-pub fn mask(text: &str, secrets: &[Secret]) -> String {
-    let mut out = text.to_string();
+pub fn mask(text: String, secrets: &[Secret]) -> String {
+    let mut out = text;
     for s in secrets.iter().filter(|s| !s.text.is_empty()) {
         if out.contains(&s.text) {
             out = out.replace(&s.text, &"*".repeat(s.text.chars().count()));
