@@ -24,7 +24,7 @@ pub struct Resolver<'a> {
     mappings: Option<&'a Node>,
     /// Condition values; `None` when undecidable.
     pub(super) conditions: BTreeMap<String, Option<bool>>,
-    resources: BTreeSet<String>,
+    resources: BTreeSet<&'a str>,
     /// Resolved outputs of the nested stacks followed so far, by logical id.
     pub(super) stack_outputs: BTreeMap<String, BTreeMap<String, Node>>,
     /// Prepended to resource addresses (`Stack/` inside a nested stack).
@@ -40,7 +40,7 @@ impl<'a> Resolver<'a> {
     pub fn new(
         doc: &'a Node,
         params: BTreeMap<String, Node>,
-        resources: BTreeSet<String>,
+        resources: BTreeSet<&'a str>,
         prefix: &'a str,
         budget: Rc<Budget>,
     ) -> Resolver<'a> {
@@ -213,7 +213,7 @@ impl<'a> Resolver<'a> {
             },
             _ => return Value::Unknown,
         };
-        if !self.resources.contains(&parts[0]) {
+        if !self.resources.contains(parts[0].as_str()) {
             return Value::Unknown;
         }
         Value::Ref(Reference {

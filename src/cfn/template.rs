@@ -98,7 +98,7 @@ pub(super) fn add_resources(
         let resolver = Resolver::new(doc, params.clone(), BTreeSet::new(), prefix, budget.clone());
         resources = Cow::Owned(foreach::expand(&resources, &resolver));
     }
-    let names = resources.keys().cloned().collect();
+    let names = resources.keys().map(String::as_str).collect();
     let mut resolver = Resolver::new(doc, params, names, prefix, budget.clone());
     resolver.conditions = conditions::evaluate(doc, &resolver);
     resolver.sources = loader.sources();
