@@ -13,7 +13,7 @@ use crate::budget::Budget;
 use crate::canonical::{snake_case, DOCUMENT_KEYS};
 use crate::model::{Node, Origin, Reference, Value};
 use crate::source::{SourceMap, Span};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -24,7 +24,8 @@ pub struct Resolver<'a> {
     mappings: Option<&'a Node>,
     /// Condition values; `None` when undecidable.
     pub(super) conditions: BTreeMap<String, Option<bool>>,
-    resources: BTreeSet<&'a str>,
+    /// The template's resources, by logical id.
+    resources: &'a BTreeMap<String, Node>,
     /// Resolved outputs of the nested stacks followed so far, by logical id.
     pub(super) stack_outputs: BTreeMap<String, BTreeMap<String, Node>>,
     /// Prepended to resource addresses (`Stack/` inside a nested stack).
@@ -40,7 +41,7 @@ impl<'a> Resolver<'a> {
     pub fn new(
         doc: &'a Node,
         params: BTreeMap<String, Node>,
-        resources: BTreeSet<&'a str>,
+        resources: &'a BTreeMap<String, Node>,
         prefix: &'a str,
         budget: Rc<Budget>,
     ) -> Resolver<'a> {
@@ -179,9 +180,9 @@ impl<'a> Resolver<'a> {
         }
         let value = if let Some(param) = self.params.get(target) {
             return Some(self.copy(param, at));
-        } else if self.resources.contains(target) {
+        } else if self.resources.contains_key(target) {
             Value::Ref(Reference {
-                address: format!("{}{target}", self.prefix),
+                address: [self.prefix, target].concat(),
                 attribute: "id".to_string(),
             })
         } else {
@@ -213,11 +214,11 @@ impl<'a> Resolver<'a> {
             },
             _ => return Value::Unknown,
         };
-        if !self.resources.contains(parts[0].as_str()) {
+        if !self.resources.contains_key(&parts[0]) {
             return Value::Unknown;
         }
         Value::Ref(Reference {
-            address: format!("{}{}", self.prefix, parts[0]),
+            address: [self.prefix, &parts[0]].concat(),
             attribute: snake_case(&parts[1]),
         })
     }
