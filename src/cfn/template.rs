@@ -60,7 +60,7 @@ fn add_parameters(doc: &Node, prefix: &str, unit: &mut Unit) {
         return;
     };
     for (name, decl) in decls {
-        let (_, props) = canonical::from_cloudformation(PARAMETER_TYPE, decl);
+        let props = canonical::from_cloudformation(PARAMETER_TYPE, decl);
         unit.resources.push(Resource {
             address: [prefix, name].concat(),
             native_type: PARAMETER_TYPE.to_string(),
@@ -167,11 +167,11 @@ pub(super) fn add_resources(
             let outputs = loader.follow(&address, &native, unit, problems);
             resolver.stack_outputs.insert(logical_id.clone(), outputs);
         }
-        let (canonical_type, props) = canonical::from_cloudformation(native_type, &native);
+        let props = canonical::from_cloudformation(native_type, &native);
         unit.resources.push(Resource {
             address,
             native_type: native_type.to_string(),
-            canonical_type,
+            canonical_type: canonical::canonical_type(native_type),
             format: Format::CloudFormation,
             span: header,
             props,
