@@ -27,13 +27,14 @@ pub const DOCUMENT_KEYS: &[&str] = &[
 /// Properties whose keys are names chosen by the user (environment variables), kept as written.
 const VERBATIM_KEYS: &[&str] = &["Variables"];
 
-/// The canonical type and properties of a CloudFormation resource.
-pub fn from_cloudformation(cfn_type: &str, native: &Node) -> (String, Node) {
+/// The canonical properties of a CloudFormation resource (its type is
+/// [`super::canonical_type`]).
+pub fn from_cloudformation(cfn_type: &str, native: &Node) -> Node {
     let mut props = snake_keys(native);
     if let Value::Map(map) = &mut props.value {
         super::adapt(cfn_type, map);
     }
-    (super::canonical_type(cfn_type), props)
+    props
 }
 
 /// `SSEAlgorithm` → `sse_algorithm`, `CidrIpv6` → `cidr_ipv6`, `VpcId` → `vpc_id`.

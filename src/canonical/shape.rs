@@ -14,12 +14,11 @@ pub fn rename(p: &mut Props, from: &str, to: &str) {
 
 /// Wraps a single value into a one-element list (Terraform's nested-block shape).
 pub fn wrap(p: &mut Props, key: &str) {
-    if let Some(v) = p.remove(key) {
-        let v = match v.value {
-            Value::List(_) => v,
-            _ => v.into_list(),
-        };
-        p.insert(key.to_string(), v);
+    if let Some(v) = p
+        .get_mut(key)
+        .filter(|v| !matches!(v.value, Value::List(_)))
+    {
+        *v = std::mem::replace(v, Node::new(Value::Null, v.span)).into_list();
     }
 }
 

@@ -1,6 +1,6 @@
 //! Static resolution of CloudFormation intrinsic functions, as the service
 //! would resolve them at deploy time. A reference to a resource stays a
-//! [`Reference`]; what only the deployment knows becomes [`Value::Unknown`]
+//! [`Reference`](crate::model::Reference); what only the deployment knows becomes [`Value::Unknown`]
 //! (a string with one unknown part is unknown); `AWS::NoValue` removes the
 //! property. `Fn::Base64` keeps its input readable: policies inspect the text.
 //! A policy document written as a JSON string (literal or `Fn::Sub`) is decoded,
@@ -13,7 +13,7 @@ use crate::budget::Budget;
 use crate::canonical::{snake_case, DOCUMENT_KEYS};
 use crate::model::{Node, Origin, Value};
 use crate::source::{SourceMap, Span};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -24,7 +24,8 @@ pub struct Resolver<'a> {
     mappings: Option<&'a Node>,
     /// Condition values; `None` when undecidable.
     pub(super) conditions: BTreeMap<String, Option<bool>>,
-    resources: BTreeSet<String>,
+    /// The template's resources, by logical id.
+    resources: &'a BTreeMap<String, Node>,
     /// Resolved outputs of the nested stacks followed so far, by logical id.
     pub(super) stack_outputs: BTreeMap<String, BTreeMap<String, Node>>,
     /// Prepended to resource addresses (`Stack/` inside a nested stack).
@@ -40,7 +41,7 @@ impl<'a> Resolver<'a> {
     pub fn new(
         doc: &'a Node,
         params: BTreeMap<String, Node>,
-        resources: BTreeSet<String>,
+        resources: &'a BTreeMap<String, Node>,
         prefix: &'a str,
         budget: Rc<Budget>,
     ) -> Resolver<'a> {
@@ -179,8 +180,8 @@ impl<'a> Resolver<'a> {
         }
         let value = if let Some(param) = self.params.get(target) {
             return Some(self.copy(param, at));
-        } else if self.resources.contains(target) {
-            Value::reference(format!("{}{target}", self.prefix), "id".to_string())
+        } else if self.resources.contains_key(target) {
+            Value::reference([self.prefix, target].concat(), "id".to_string())
         } else {
             Value::Unknown
         };
@@ -210,13 +211,10 @@ impl<'a> Resolver<'a> {
             },
             _ => return Value::Unknown,
         };
-        if !self.resources.contains(&parts[0]) {
+        if !self.resources.contains_key(&parts[0]) {
             return Value::Unknown;
         }
-        Value::reference(
-            format!("{}{}", self.prefix, parts[0]),
-            snake_case(&parts[1]),
-        )
+        Value::reference([self.prefix, &parts[0]].concat(), snake_case(&parts[1]))
     }
 
     /// `Fn::Sub`: `${Name}` from the variable map, a parameter or a pseudo

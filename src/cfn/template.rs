@@ -10,7 +10,7 @@ use crate::canonical;
 use crate::diag::Problem;
 use crate::model::{Format, Node, Resource, Unit, Value};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// A CloudFormation template has `AWSTemplateFormatVersion`, or `Resources`
 /// whose entries have a `Type` starting with `AWS::`.
@@ -60,9 +60,9 @@ fn add_parameters(doc: &Node, prefix: &str, unit: &mut Unit) {
         return;
     };
     for (name, decl) in decls {
-        let (_, props) = canonical::from_cloudformation(PARAMETER_TYPE, decl);
+        let props = canonical::from_cloudformation(PARAMETER_TYPE, decl);
         unit.resources.push(Resource {
-            address: format!("{prefix}{name}"),
+            address: [prefix, name].concat(),
             native_type: PARAMETER_TYPE.to_string(),
             canonical_type: "cloudformation_parameter".to_string(),
             format: Format::CloudFormation,
@@ -95,17 +95,17 @@ pub(super) fn add_resources(
     add_parameters(doc, prefix, unit);
     let budget = &loader.budget;
     if foreach::has_loops(&resources) {
-        let resolver = Resolver::new(doc, params.clone(), BTreeSet::new(), prefix, budget.clone());
+        let resolver = Resolver::new(doc, params.clone(), &empty, prefix, budget.clone());
         resources = Cow::Owned(foreach::expand(&resources, &resolver));
     }
-    let names = resources.keys().cloned().collect();
-    let mut resolver = Resolver::new(doc, params, names, prefix, budget.clone());
+    let mut resolver = Resolver::new(doc, params, &resources, prefix, budget.clone());
     resolver.conditions = conditions::evaluate(doc, &resolver);
     resolver.sources = loader.sources();
     // Nested stacks first: other resources may use their outputs.
     let (stacks, others): (Vec<_>, Vec<_>) = resources
         .iter()
         .partition(|(_, d)| d.get("Type").and_then(Node::as_str) == Some(STACK));
+    unit.resources.reserve(resources.len());
     for (logical_id, decl) in stacks.into_iter().chain(others) {
         let header = decl.key_span.unwrap_or(decl.span);
         let native_type = match decl.get("Type") {
@@ -162,16 +162,16 @@ pub(super) fn add_resources(
             },
             None => empty_map(decl),
         };
-        let address = format!("{prefix}{logical_id}");
+        let address = [prefix, logical_id].concat();
         if native_type == STACK {
             let outputs = loader.follow(&address, &native, unit, problems);
             resolver.stack_outputs.insert(logical_id.clone(), outputs);
         }
-        let (canonical_type, props) = canonical::from_cloudformation(native_type, &native);
+        let props = canonical::from_cloudformation(native_type, &native);
         unit.resources.push(Resource {
             address,
             native_type: native_type.to_string(),
-            canonical_type,
+            canonical_type: canonical::canonical_type(native_type),
             format: Format::CloudFormation,
             span: header,
             props,

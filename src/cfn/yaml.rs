@@ -80,7 +80,7 @@ fn intrinsic_name(tag: &Tag) -> Option<String> {
     }
     Some(match tag.suffix.as_str() {
         "Ref" | "Condition" => tag.suffix.clone(),
-        other => format!("Fn::{other}"),
+        other => ["Fn::", other].concat(),
     })
 }
 
