@@ -41,21 +41,30 @@ pub fn plan(
         scans: Cell::new(0),
         findings,
     };
-    let mut resources: HashMap<(&str, &str), &Resource> = HashMap::new();
-    for r in &unit.resources {
-        (resources.entry((&r.address, &r.native_type))).or_insert(r);
-    }
+    // The unit's resources by address and type (the first of each), sorted
+    // at the first finding to fix.
+    let mut resources: Vec<&Resource> = Vec::new();
     // What each policy's fix does, read at its first finding.
-    let mut fixes_of: HashMap<&str, Option<Prepared>> = HashMap::new();
+    let mut fixes_of: Vec<(&str, Option<Prepared>)> = Vec::new();
     let mut fixes = Vec::new();
     for f in findings.iter().filter(|f| fixable(f)) {
-        let prepared =
-            (fixes_of.entry(&f.rule_id)).or_insert_with(|| Prepared::of(policies, &f.rule_id));
-        let Some(prepared) = prepared else {
+        let i = match fixes_of.iter().position(|(id, _)| *id == f.rule_id) {
+            Some(i) => i,
+            None => {
+                fixes_of.push((&f.rule_id, Prepared::of(policies, &f.rule_id)));
+                fixes_of.len() - 1
+            }
+        };
+        let Some(prepared) = &fixes_of[i].1 else {
             continue;
         };
-        let Some(&resource) = resources.get(&(f.resource.as_str(), f.resource_type.as_str()))
-        else {
+        if resources.is_empty() {
+            resources = unit.resources.iter().collect();
+            resources.sort_by(|a, b| key(a).cmp(&key(b)));
+        }
+        let wanted = (f.resource.as_str(), f.resource_type.as_str());
+        let first = resources.partition_point(|r| key(r) < wanted);
+        let Some(&resource) = resources.get(first).filter(|r| key(r) == wanted) else {
             continue;
         };
         fixes.push(Fix {
@@ -67,6 +76,11 @@ pub fn plan(
         });
     }
     fixes
+}
+
+/// What a finding names its resource by.
+fn key(r: &Resource) -> (&str, &str) {
+    (&r.address, &r.native_type)
 }
 
 /// A policy's fix, read once for all its findings.
@@ -135,8 +149,8 @@ impl<'a> Planner<'a> {
             path.resolve(&r.props, &mut nodes);
             // As the engine binds `item`: each element of a list reached.
             let items = nodes.into_iter().flat_map(|n| match &n.value {
-                Value::List(items) => items.iter().collect(),
-                _ => vec![n],
+                Value::List(items) => items.as_slice(),
+                _ => std::slice::from_ref(n),
             });
             for n in items {
                 let s = n.label_span();
