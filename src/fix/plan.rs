@@ -38,6 +38,7 @@ pub fn plan(
             .collect(),
         blocks: HashMap::new(),
         users: OnceCell::new(),
+        extents: OnceCell::new(),
         scans: Cell::new(0),
         findings,
     };
@@ -120,7 +121,11 @@ struct Planner<'a> {
     /// through an origin there) with a resource (its declaration) using it:
     /// sorted, each pair once.
     users: OnceCell<Vec<((Span, bool), Span)>>,
-    /// Questions about users answered by walking the unit, before `users`.
+    /// Where the values of each resource are written, read at the first
+    /// question about users.
+    extents: OnceCell<Vec<Extent>>,
+    /// The work of the questions about users answered by walking resources,
+    /// before `users` (see [`SCANS`]).
     scans: Cell<usize>,
     /// The findings planned for.
     findings: &'a [Finding],
@@ -424,27 +429,73 @@ impl<'a> Planner<'a> {
     /// How many resources use the value written at `span` (through an
     /// origin there, when `origin`): the instances of one block (`count`,
     /// `for_each`, a module's) are one.
-    /// The first few questions walk the unit (a unit has few findings to
-    /// fix, as a rule); more build the index.
+    /// The first question walks the unit, noting the extent of each
+    /// resource's values; the next ones walk the resources whose extents
+    /// hold `span` (a unit has few findings to fix, as a rule); more build
+    /// the index.
     fn users(&self, span: Span, origin: bool) -> usize {
         let at = (span, origin);
-        if self.users.get().is_none() && self.scans.get() < SCANS {
-            self.scans.set(self.scans.get() + 1);
-            let mut users: Vec<Span> = Vec::new();
-            for r in &self.unit.resources {
-                let mut found = |u| match u == at {
-                    true => ControlFlow::Break(()),
-                    false => ControlFlow::Continue(()),
-                };
-                if !users.contains(&r.span) && uses(&r.props, &mut found).is_break() {
-                    users.push(r.span);
-                }
+        let resources = &self.unit.resources;
+        let mut users: Vec<Span> = Vec::new();
+        let mut used_by = |r: &Resource| {
+            if !users.contains(&r.span) {
+                users.push(r.span);
             }
-            return users.len();
+        };
+        match self.extents.get() {
+            None => {
+                let mut extents = Vec::new();
+                for (i, r) in resources.iter().enumerate() {
+                    let (first, mut found) = (extents.len(), false);
+                    let _ = uses(&r.props, &mut |(s, o)| {
+                        found |= (s, o) == at;
+                        match extents[first..]
+                            .iter_mut()
+                            .find(|e: &&mut Extent| e.at == (s.file, o))
+                        {
+                            Some(e) => (e.start, e.end) = (e.start.min(s.start), e.end.max(s.end)),
+                            None => extents.push(Extent {
+                                resource: i,
+                                at: (s.file, o),
+                                start: s.start,
+                                end: s.end,
+                            }),
+                        }
+                        ControlFlow::Continue(())
+                    });
+                    if found {
+                        used_by(r);
+                    }
+                }
+                let _ = self.extents.set(extents);
+                return users.len();
+            }
+            Some(extents)
+                if self.users.get().is_none() && self.scans.get() < SCANS * resources.len() =>
+            {
+                let holds = |e: &&Extent| {
+                    e.at == (span.file, origin) && e.start <= span.start && span.end <= e.end
+                };
+                let mut walked = 0;
+                for r in extents.iter().filter(holds).map(|e| &resources[e.resource]) {
+                    walked += 1;
+                    let mut found = |u| match u == at {
+                        true => ControlFlow::Break(()),
+                        false => ControlFlow::Continue(()),
+                    };
+                    if uses(&r.props, &mut found).is_break() {
+                        used_by(r);
+                    }
+                }
+                self.scans
+                    .set(self.scans.get() + walked + 1 + extents.len() / 64);
+                return users.len();
+            }
+            Some(_) => {}
         }
         let users = self.users.get_or_init(|| {
             let mut users = Vec::new();
-            for r in &self.unit.resources {
+            for r in resources {
                 let _ = uses(&r.props, &mut |at| {
                     users.push((at, r.span));
                     ControlFlow::Continue(())
@@ -660,8 +711,20 @@ fn reach<'a>(root: &'a Node, path: &[String]) -> Result<Reached<'a>, String> {
     Ok(Reached::Value(node))
 }
 
-/// Questions about users answered by walking the unit (see [`Planner::users`]).
+/// Questions about users are answered by walking resources until that work
+/// reaches walking the unit this many times (see [`Planner::users`]); a
+/// pass over the extents counts as walking one resource per 64 of them.
 const SCANS: usize = 8;
+
+/// The bytes of a file holding every value of a resource written there
+/// (its origins apart: `at` is the file, and true for them).
+struct Extent {
+    /// The resource's index in its unit.
+    resource: usize,
+    at: (FileId, bool),
+    start: u32,
+    end: u32,
+}
 
 /// Calls `found` with where `node` and each value in it are written, and
 /// the origins they come from (`(span, true)`), until it breaks.
@@ -802,7 +865,7 @@ mod tests {
     use crate::model::Origin;
 
     #[test]
-    fn users_are_counted_alike_by_walking_the_unit_and_by_the_index() {
+    fn users_are_counted_alike_by_walking_the_unit_its_resources_and_the_index() {
         let at = |start, end| Span::new(FileId(0), start, end);
         // A value written once for two resources (a YAML alias), and one
         // that comes from a variable.
@@ -843,6 +906,7 @@ mod tests {
             documents: HashMap::new(),
             blocks: HashMap::new(),
             users: OnceCell::new(),
+            extents: OnceCell::new(),
             scans: Cell::new(0),
             findings: &[],
         };
@@ -852,6 +916,7 @@ mod tests {
             ((at(60, 61), false), 2),
             ((at(5, 6), false), 0),
             ((at(0, 100), false), 2),
+            ((Span::new(FileId(1), 50, 51), false), 0),
         ];
         for round in 0..2 * SCANS {
             for ((span, origin), users) in questions {
