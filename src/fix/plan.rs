@@ -43,8 +43,10 @@ pub fn plan(
         findings,
     };
     // The unit's resources by address and type (the first of each), sorted
-    // at the first finding to fix.
+    // at the first finding to fix; the last one found (findings come
+    // resource by resource).
     let mut resources: Vec<&Resource> = Vec::new();
+    let mut last: Option<&Resource> = None;
     // What each policy's fix does, read at its first finding.
     let mut fixes_of: Vec<(&str, Option<Prepared>)> = Vec::new();
     let mut fixes = Vec::new();
@@ -59,13 +61,16 @@ pub fn plan(
         let Some(prepared) = &fixes_of[i].1 else {
             continue;
         };
-        if resources.is_empty() {
-            resources = unit.resources.iter().collect();
-            resources.sort_by(|a, b| key(a).cmp(&key(b)));
-        }
         let wanted = (f.resource.as_str(), f.resource_type.as_str());
-        let first = resources.partition_point(|r| key(r) < wanted);
-        let Some(&resource) = resources.get(first).filter(|r| key(r) == wanted) else {
+        if last.is_none_or(|r| key(r) != wanted) {
+            if resources.is_empty() {
+                resources = unit.resources.iter().collect();
+                resources.sort_by(|a, b| key(a).cmp(&key(b)));
+            }
+            let first = resources.partition_point(|r| key(r) < wanted);
+            last = resources.get(first).copied().filter(|r| key(r) == wanted);
+        }
+        let Some(resource) = last else {
             continue;
         };
         fixes.push(Fix {
