@@ -741,9 +741,16 @@ fn uses(node: &Node, found: &mut impl FnMut((Span, bool)) -> ControlFlow<()>) ->
     for n in node.branches.iter().flat_map(|c| &c.when) {
         uses(n, found)?;
     }
+    // A plain value in it is one place, without a call.
+    let each = |n: &Node| match (&n.value, &n.origin, &n.branches) {
+        (Value::List(_) | Value::Map(_), _, _) | (_, Some(_), _) | (_, _, Some(_)) => {
+            uses(n, found)
+        }
+        _ => found((n.span, false)),
+    };
     match &node.value {
-        Value::List(items) => items.iter().try_for_each(|n| uses(n, found)),
-        Value::Map(m) => m.values().try_for_each(|n| uses(n, found)),
+        Value::List(items) => items.iter().try_for_each(each),
+        Value::Map(m) => m.values().try_for_each(each),
         _ => ControlFlow::Continue(()),
     }
 }
