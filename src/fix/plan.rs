@@ -38,24 +38,39 @@ pub fn plan(
             .collect(),
         blocks: HashMap::new(),
         users: OnceCell::new(),
+        extents: OnceCell::new(),
         scans: Cell::new(0),
         findings,
     };
-    let mut resources: HashMap<(&str, &str), &Resource> = HashMap::new();
-    for r in &unit.resources {
-        (resources.entry((&r.address, &r.native_type))).or_insert(r);
-    }
+    // The unit's resources by address and type (the first of each), sorted
+    // at the first finding to fix; the last one found (findings come
+    // resource by resource).
+    let mut resources: Vec<&Resource> = Vec::new();
+    let mut last: Option<&Resource> = None;
     // What each policy's fix does, read at its first finding.
-    let mut fixes_of: HashMap<&str, Option<Prepared>> = HashMap::new();
+    let mut fixes_of: Vec<(&str, Option<Prepared>)> = Vec::new();
     let mut fixes = Vec::new();
     for f in findings.iter().filter(|f| fixable(f)) {
-        let prepared =
-            (fixes_of.entry(&f.rule_id)).or_insert_with(|| Prepared::of(policies, &f.rule_id));
-        let Some(prepared) = prepared else {
+        let i = match fixes_of.iter().position(|(id, _)| *id == f.rule_id) {
+            Some(i) => i,
+            None => {
+                fixes_of.push((&f.rule_id, Prepared::of(policies, &f.rule_id)));
+                fixes_of.len() - 1
+            }
+        };
+        let Some(prepared) = &fixes_of[i].1 else {
             continue;
         };
-        let Some(&resource) = resources.get(&(f.resource.as_str(), f.resource_type.as_str()))
-        else {
+        let wanted = (f.resource.as_str(), f.resource_type.as_str());
+        if last.is_none_or(|r| key(r) != wanted) {
+            if resources.is_empty() {
+                resources = unit.resources.iter().collect();
+                resources.sort_by(|a, b| key(a).cmp(&key(b)));
+            }
+            let first = resources.partition_point(|r| key(r) < wanted);
+            last = resources.get(first).copied().filter(|r| key(r) == wanted);
+        }
+        let Some(resource) = last else {
             continue;
         };
         fixes.push(Fix {
@@ -67,6 +82,11 @@ pub fn plan(
         });
     }
     fixes
+}
+
+/// What a finding names its resource by.
+fn key(r: &Resource) -> (&str, &str) {
+    (&r.address, &r.native_type)
 }
 
 /// A policy's fix, read once for all its findings.
@@ -106,7 +126,11 @@ struct Planner<'a> {
     /// through an origin there) with a resource (its declaration) using it:
     /// sorted, each pair once.
     users: OnceCell<Vec<((Span, bool), Span)>>,
-    /// Questions about users answered by walking the unit, before `users`.
+    /// Where the values of each resource are written, read at the first
+    /// question about users.
+    extents: OnceCell<Vec<Extent>>,
+    /// The work of the questions about users answered by walking resources,
+    /// before `users` (see [`SCANS`]).
     scans: Cell<usize>,
     /// The findings planned for.
     findings: &'a [Finding],
@@ -135,8 +159,8 @@ impl<'a> Planner<'a> {
             path.resolve(&r.props, &mut nodes);
             // As the engine binds `item`: each element of a list reached.
             let items = nodes.into_iter().flat_map(|n| match &n.value {
-                Value::List(items) => items.iter().collect(),
-                _ => vec![n],
+                Value::List(items) => items.as_slice(),
+                _ => std::slice::from_ref(n),
             });
             for n in items {
                 let s = n.label_span();
@@ -410,27 +434,73 @@ impl<'a> Planner<'a> {
     /// How many resources use the value written at `span` (through an
     /// origin there, when `origin`): the instances of one block (`count`,
     /// `for_each`, a module's) are one.
-    /// The first few questions walk the unit (a unit has few findings to
-    /// fix, as a rule); more build the index.
+    /// The first question walks the unit, noting the extent of each
+    /// resource's values; the next ones walk the resources whose extents
+    /// hold `span` (a unit has few findings to fix, as a rule); more build
+    /// the index.
     fn users(&self, span: Span, origin: bool) -> usize {
         let at = (span, origin);
-        if self.users.get().is_none() && self.scans.get() < SCANS {
-            self.scans.set(self.scans.get() + 1);
-            let mut users: Vec<Span> = Vec::new();
-            for r in &self.unit.resources {
-                let mut found = |u| match u == at {
-                    true => ControlFlow::Break(()),
-                    false => ControlFlow::Continue(()),
-                };
-                if !users.contains(&r.span) && uses(&r.props, &mut found).is_break() {
-                    users.push(r.span);
-                }
+        let resources = &self.unit.resources;
+        let mut users: Vec<Span> = Vec::new();
+        let mut used_by = |r: &Resource| {
+            if !users.contains(&r.span) {
+                users.push(r.span);
             }
-            return users.len();
+        };
+        match self.extents.get() {
+            None => {
+                let mut extents = Vec::new();
+                for (i, r) in resources.iter().enumerate() {
+                    let (first, mut found) = (extents.len(), false);
+                    let _ = uses(&r.props, &mut |(s, o)| {
+                        found |= (s, o) == at;
+                        match extents[first..]
+                            .iter_mut()
+                            .find(|e: &&mut Extent| e.at == (s.file, o))
+                        {
+                            Some(e) => (e.start, e.end) = (e.start.min(s.start), e.end.max(s.end)),
+                            None => extents.push(Extent {
+                                resource: i,
+                                at: (s.file, o),
+                                start: s.start,
+                                end: s.end,
+                            }),
+                        }
+                        ControlFlow::Continue(())
+                    });
+                    if found {
+                        used_by(r);
+                    }
+                }
+                let _ = self.extents.set(extents);
+                return users.len();
+            }
+            Some(extents)
+                if self.users.get().is_none() && self.scans.get() < SCANS * resources.len() =>
+            {
+                let holds = |e: &&Extent| {
+                    e.at == (span.file, origin) && e.start <= span.start && span.end <= e.end
+                };
+                let mut walked = 0;
+                for r in extents.iter().filter(holds).map(|e| &resources[e.resource]) {
+                    walked += 1;
+                    let mut found = |u| match u == at {
+                        true => ControlFlow::Break(()),
+                        false => ControlFlow::Continue(()),
+                    };
+                    if uses(&r.props, &mut found).is_break() {
+                        used_by(r);
+                    }
+                }
+                self.scans
+                    .set(self.scans.get() + walked + 1 + extents.len() / 64);
+                return users.len();
+            }
+            Some(_) => {}
         }
         let users = self.users.get_or_init(|| {
             let mut users = Vec::new();
-            for r in &self.unit.resources {
+            for r in resources {
                 let _ = uses(&r.props, &mut |at| {
                     users.push((at, r.span));
                     ControlFlow::Continue(())
@@ -646,8 +716,20 @@ fn reach<'a>(root: &'a Node, path: &[String]) -> Result<Reached<'a>, String> {
     Ok(Reached::Value(node))
 }
 
-/// Questions about users answered by walking the unit (see [`Planner::users`]).
+/// Questions about users are answered by walking resources until that work
+/// reaches walking the unit this many times (see [`Planner::users`]); a
+/// pass over the extents counts as walking one resource per 64 of them.
 const SCANS: usize = 8;
+
+/// The bytes of a file holding every value of a resource written there
+/// (its origins apart: `at` is the file, and true for them).
+struct Extent {
+    /// The resource's index in its unit.
+    resource: usize,
+    at: (FileId, bool),
+    start: u32,
+    end: u32,
+}
 
 /// Calls `found` with where `node` and each value in it are written, and
 /// the origins they come from (`(span, true)`), until it breaks.
@@ -659,9 +741,16 @@ fn uses(node: &Node, found: &mut impl FnMut((Span, bool)) -> ControlFlow<()>) ->
     for n in node.branches.iter().flat_map(|c| &c.when) {
         uses(n, found)?;
     }
+    // A plain value in it is one place, without a call.
+    let each = |n: &Node| match (&n.value, &n.origin, &n.branches) {
+        (Value::List(_) | Value::Map(_), _, _) | (_, Some(_), _) | (_, _, Some(_)) => {
+            uses(n, found)
+        }
+        _ => found((n.span, false)),
+    };
     match &node.value {
-        Value::List(items) => items.iter().try_for_each(|n| uses(n, found)),
-        Value::Map(m) => m.values().try_for_each(|n| uses(n, found)),
+        Value::List(items) => items.iter().try_for_each(each),
+        Value::Map(m) => m.values().try_for_each(each),
         _ => ControlFlow::Continue(()),
     }
 }
@@ -788,7 +877,7 @@ mod tests {
     use crate::model::Origin;
 
     #[test]
-    fn users_are_counted_alike_by_walking_the_unit_and_by_the_index() {
+    fn users_are_counted_alike_by_walking_the_unit_its_resources_and_the_index() {
         let at = |start, end| Span::new(FileId(0), start, end);
         // A value written once for two resources (a YAML alias), and one
         // that comes from a variable.
@@ -829,6 +918,7 @@ mod tests {
             documents: HashMap::new(),
             blocks: HashMap::new(),
             users: OnceCell::new(),
+            extents: OnceCell::new(),
             scans: Cell::new(0),
             findings: &[],
         };
@@ -838,6 +928,7 @@ mod tests {
             ((at(60, 61), false), 2),
             ((at(5, 6), false), 0),
             ((at(0, 100), false), 2),
+            ((Span::new(FileId(1), 50, 51), false), 0),
         ];
         for round in 0..2 * SCANS {
             for ((span, origin), users) in questions {
