@@ -4,7 +4,8 @@
 
 use super::shape::append;
 use crate::model::{Node, Resource, Unit, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A setting written as a resource of its own (`aws_s3_bucket_versioning`)
 /// that belongs to a parent (`aws_s3_bucket`).

@@ -39,7 +39,8 @@ pub use types::{Attr, Ty};
 
 use crate::diag::Problem;
 use crate::model::{Node, Resource, Unit};
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// Properties of one resource, keyed by attribute.

@@ -19,7 +19,7 @@ pub use template::{looks_like_template, normalize_template, PARAMETER_TYPE};
 use crate::diag::Problem;
 use crate::model::{Node, Unit};
 use crate::source::{FileId, SourceFile, SourceMap};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::PathBuf;
 
 /// What a run supplies to every template: parameter values and the nested

@@ -9,10 +9,10 @@ use crate::budget::{self, Budget, Exceeded, Size, MAX_BYTES, MAX_DEPTH, MAX_STEP
 use crate::diag::Problem;
 use crate::model::{Node, Value};
 use crate::source::{CharIndex, FileId, Span};
+use foldhash::{HashMap, HashMapExt};
 use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 use std::borrow::Cow;
 use std::collections::btree_map::{BTreeMap, Entry};
-use std::collections::HashMap;
 
 enum Frame {
     Seq {

@@ -12,9 +12,9 @@ use crate::model::{Format, Node, Resource, Unit, Value};
 use crate::policy::paths::Seg;
 use crate::policy::Policy;
 use crate::source::{FileId, SourceMap, Span};
+use foldhash::{HashMap, HashMapExt};
 use serde_json::Value as J;
 use std::cell::{Cell, OnceCell};
-use std::collections::HashMap;
 use std::ops::{ControlFlow, Range};
 use std::sync::Arc;
 

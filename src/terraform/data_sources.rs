@@ -8,9 +8,9 @@ use super::policy_document;
 use crate::diag::Problem;
 use crate::model::{Node, Origin, Value};
 use crate::source::Span;
+use foldhash::{HashMap, HashSet};
 use hcl_edit::expr::TraversalOperator;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The data sources of a module, and the values of those evaluated.

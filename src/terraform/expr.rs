@@ -13,13 +13,14 @@ use super::functions;
 use crate::budget::Budget;
 use crate::model::{Node, Origin, Value};
 use crate::source::{FileId, Span};
+use foldhash::{HashMap, HashSet};
 use hcl_edit::expr::{
     BinaryOperator, Expression, ForExpr, ObjectKey, TraversalOperator, UnaryOperator,
 };
 use hcl_edit::template::{Directive, Element, Strip, Template};
 use hcl_edit::Span as _;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;

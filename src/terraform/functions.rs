@@ -8,7 +8,8 @@
 use crate::budget::Budget;
 use crate::model::{Node, Value};
 use crate::source::Span;
-use std::collections::{BTreeMap, HashSet};
+use foldhash::{HashSet, HashSetExt};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A definite error (wrong types, index out of range): what `try` catches.

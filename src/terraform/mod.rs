@@ -24,10 +24,11 @@ use crate::diag::Problem;
 use crate::model::{Format, Node, Resource, Value};
 use crate::source::{FileId, SourceFile, Span};
 use expr::{span_in, Bindings, Scope};
+use foldhash::HashSet;
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::Span as _;
 use overrides::Merged;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -11,9 +11,9 @@ use super::{body_node, json, ParsedFile};
 use crate::diag::Problem;
 use crate::model::{Node, Value};
 use crate::source::Span;
+use foldhash::{HashMap, HashMapExt, HashSet};
 use hcl_edit::structure::{Block, Structure};
 use hcl_edit::Span as _;
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// True for `override.tf`, `*_override.tf` and their `.tf.json`, `.tofu`

@@ -9,7 +9,7 @@ use super::plan_links::{self, Planned};
 use crate::diag::Problem;
 use crate::model::{Format, Node, Resource, Unit, Value};
 use crate::source::Span;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// True if the document is the JSON output of `terraform show -json`.
 pub fn looks_like_plan(doc: &Node) -> bool {

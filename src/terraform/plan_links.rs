@@ -6,7 +6,7 @@
 //! references to the instance, as the same configuration in HCL gives.
 
 use crate::model::{Node, Reference, Resource, Value};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Names in a reference that are not resources.
 const NOT_RESOURCES: &[&str] = &[
