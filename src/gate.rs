@@ -181,7 +181,7 @@ impl Gate {
             }
             Trust::Confined => match self.open_plain(path) {
                 Some(opened) => opened,
-                None => open_checked(&self.confine(path)?)?,
+                None => open_checked(&self.confine(path)?, Resolved::Before)?,
             },
         };
         read_limited(file, meta.len())
@@ -197,7 +197,7 @@ impl Gate {
         let inside = self.roots.iter().find_map(|r| below(&abs, &r.canonical))?;
         match in_vcs(inside) {
             true => None,
-            false => open_checked(&abs).ok(),
+            false => open_checked(&abs, Resolved::Not).ok(),
         }
     }
 
@@ -223,13 +223,23 @@ pub fn read_limited(stream: impl Read, size: u64) -> Result<String, ReadError> {
     decode(bytes)
 }
 
-/// Opens `checked`, a path resolved ([`Gate::confine`]) or its own
-/// resolution ([`Gate::open_plain`]), refusing whatever
-/// changed since: a last component that became a link, a file that became a
-/// FIFO or a device (opened without blocking, then refused), a folder on the
-/// way swapped for a link (the file opened is not the one checked); gives
-/// the file and what it is.
-fn open_checked(checked: &Path) -> Result<(File, Metadata), String> {
+/// How sure it is that a path has no link on its way.
+#[derive(Clone, Copy, PartialEq)]
+enum Resolved {
+    /// Resolved just before ([`Gate::confine`]).
+    Before,
+    /// Not resolved ([`Gate::open_plain`]): admitted only if `/proc` shows
+    /// the file opened is there.
+    Not,
+}
+
+/// Opens `checked`, refusing whatever changed since it was resolved: a last
+/// component that became a link, a file that became a FIFO or a device
+/// (opened without blocking, then refused), a folder on the way swapped for
+/// a link (the file opened is not the one checked, as `/proc` shows; without
+/// `/proc`, a path not resolved `Before` is refused); gives the file and
+/// what it is.
+fn open_checked(checked: &Path, resolved: Resolved) -> Result<(File, Metadata), String> {
     use std::os::fd::AsRawFd;
     use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
@@ -244,11 +254,11 @@ fn open_checked(checked: &Path) -> Result<(File, Metadata), String> {
     if !meta.is_file() {
         return Err("refused: not a regular file".into());
     }
-    let opened = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()));
-    if opened.is_ok_and(|p| p != checked) {
-        return Err(OUTSIDE.into());
+    match std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+        Ok(opened) if opened == checked => Ok((file, meta)),
+        Err(_) if resolved == Resolved::Before => Ok((file, meta)),
+        _ => Err(OUTSIDE.into()),
     }
-    Ok((file, meta))
 }
 
 /// Only regular files are opened; the command line may also name a FIFO or
@@ -390,6 +400,14 @@ mod tests {
             .read_text(&repo.join("out.yaml"), Trust::Confined)
             .unwrap_err();
         assert!(err.contains("outside"), "{err}");
+        // Opened where they are written, only what has no link on its way.
+        let gate = Gate::for_paths(std::slice::from_ref(&repo));
+        assert!(gate.open_plain(&repo.join("sub/a.yaml")).is_some());
+        for linked in ["link.yaml", "dirlink/a.yaml", "out.yaml"] {
+            assert!(gate.open_plain(&repo.join(linked)).is_none(), "{linked}");
+        }
+        let err = open_checked(&repo.join("dirlink/a.yaml"), Resolved::Not).unwrap_err();
+        assert!(err.contains("outside"), "{err}");
     }
 
     #[test]
@@ -424,7 +442,7 @@ mod tests {
         // What a process beside the scan could do between check and open.
         std::fs::rename(repo.join("sub"), repo.join("old")).unwrap();
         std::os::unix::fs::symlink(dir.path().join("elsewhere"), repo.join("sub")).unwrap();
-        let err = open_checked(&checked).unwrap_err();
+        let err = open_checked(&checked, Resolved::Before).unwrap_err();
         assert!(err.contains("outside"), "{err}");
     }
 
