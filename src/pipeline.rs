@@ -449,7 +449,7 @@ fn check_with(
             reader: &reader,
             named: &named,
             deferred: &deferred,
-            kept: std::sync::Mutex::new(kept),
+            kept: Mutex::new(kept),
         }),
     };
     run.each(&schedule, |job, done| assembler.take(job, done));
@@ -688,7 +688,7 @@ struct Again<'a> {
     deferred: &'a HashSet<FileId>,
     /// Texts of deferred files kept rather than dropped (see [`KEPT_BYTES`]):
     /// each is taken by its job.
-    kept: std::sync::Mutex<HashMap<FileId, String>>,
+    kept: Mutex<HashMap<FileId, String>>,
 }
 
 impl Again<'_> {
