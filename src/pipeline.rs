@@ -934,15 +934,14 @@ fn read_files(
     }
     let named = &found.named;
     let read = |p: &PathBuf| reader.read(p, trust(named, p));
-    let kept_bytes = std::sync::atomic::AtomicUsize::new(0);
-    // Room for `bytes` more kept text.
+    let (most, kept_bytes) = (
+        keep.unwrap_or_default(),
+        std::sync::atomic::AtomicUsize::new(0),
+    );
+    // Takes room for `bytes` more kept text, if there is.
     let room = |bytes: usize| {
-        let most = keep.unwrap_or_default();
-        let fits = kept_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes <= most;
-        if !fits {
-            kept_bytes.fetch_sub(bytes, Ordering::Relaxed);
-        }
-        fits
+        let grown = |k: usize| Some(k + bytes).filter(|&k| k <= most);
+        (kept_bytes.fetch_update(Ordering::Relaxed, Ordering::Relaxed, grown)).is_ok()
     };
     // A text left to its job is dropped as soon as it is read, unless kept.
     let leave = |alone: bool, kept: bool, text| match alone {
