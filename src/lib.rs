@@ -5,6 +5,7 @@
 //! → normalize into the [`model`] → evaluate ([`engine`] with [`policy`]) →
 //! filter ([`pipeline`]) → [`report`].
 
+pub mod allocator;
 pub mod base64;
 pub mod baseline;
 pub mod budget;

@@ -1,12 +1,12 @@
 //! The `tenken` command line: the commands and their options; each command
 //! is a module of [`commands`].
 
-mod allocator;
 mod commands;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use commands::{baseline, check, completions, explain, manpage, rules, test};
 use std::process::ExitCode;
+use tenken::allocator;
 use tenken::report::human::ColorChoice;
 
 #[derive(Parser)]
