@@ -3,6 +3,7 @@
 //! modules (and which are linted only through their callers) is decided when
 //! they are loaded, in `terraform::modules`.
 
+use foldhash::HashSet;
 use globset::GlobSet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -19,7 +20,7 @@ pub struct Discovered {
     /// YAML/JSON files that may be CloudFormation templates.
     pub templates: Vec<PathBuf>,
     /// Files findings are reported on (the ones asked for).
-    pub reported: BTreeSet<PathBuf>,
+    pub reported: HashSet<PathBuf>,
     /// Files named on the command line (read wherever they are).
     pub named: BTreeSet<PathBuf>,
     /// True when everything under the working directory is linted for what
@@ -80,8 +81,8 @@ pub struct Scope<'a> {
 /// variables file's module, everything an input file can reach.
 pub fn discover(paths: &[PathBuf], scope: Scope<'_>) -> Discovered {
     let mut found = Discovered::default();
-    // Gathered apart and made a set once: files come mostly in order.
-    let mut reported = Vec::new();
+    // The Terraform files of the folders walked, excluded ones too.
+    let mut listed = BTreeMap::new();
     let is_file = |p: &Path| scope.overlay.contains_key(p) || (p.exists() && !p.is_dir());
     for root in paths {
         if is_file(root) {
@@ -93,11 +94,11 @@ pub fn discover(paths: &[PathBuf], scope: Scope<'_>) -> Discovered {
             if scope.inputs.iter().any(|i| clean(i) == path) {
                 found.reported.insert(path);
                 found.widened = true;
-                walk(&mut found, Path::new("."), scope, None);
+                walk(&mut found, &mut listed, Path::new("."), scope, false);
                 continue;
             }
             match kind_of(root) {
-                Some(kind) => add(&mut found, [(path, kind)], scope, Some(&mut reported)),
+                Some(kind) => add(&mut found, [(path, kind)], scope, true),
                 // A changed variables file (as pre-commit passes it) changes
                 // what its module's files mean.
                 None if is_variables_file(root) => {
@@ -115,15 +116,11 @@ pub fn discover(paths: &[PathBuf], scope: Scope<'_>) -> Discovered {
                 .push((root.clone(), "no such file or folder".into()));
             continue;
         }
-        walk(&mut found, root, scope, Some(&mut reported));
+        walk(&mut found, &mut listed, root, scope, true);
     }
-    found.reported = std::mem::take(&mut found.reported)
-        .into_iter()
-        .chain(reported)
-        .collect();
     // Every module folder is read whole: variables and other files give context.
     for (dir, files) in found.terraform.iter_mut() {
-        *files = module_files(dir);
+        *files = listed.remove(dir).unwrap_or_else(|| module_files(dir));
         let unsaved = scope.overlay.keys().filter(|p| {
             kind_of(p) == Some(Kind::Terraform)
                 && clean(p.parent().unwrap_or(Path::new(""))) == *dir
@@ -139,14 +136,14 @@ pub fn discover(paths: &[PathBuf], scope: Scope<'_>) -> Discovered {
     found
 }
 
-/// Adds files of the kinds tenken lints (paths cleaned), to `reported` too
-/// when given. Files come folder by folder: a folder is looked up once for
+/// Adds files of the kinds tenken lints (paths cleaned), to those reported
+/// on too when `report`. Files come folder by folder: a folder is looked up once for
 /// its files.
 fn add(
     found: &mut Discovered,
     files: impl IntoIterator<Item = (PathBuf, Kind)>,
     scope: Scope<'_>,
-    mut reported: Option<&mut Vec<PathBuf>>,
+    report: bool,
 ) {
     let mut last_dir: Option<PathBuf> = None;
     for (path, kind) in files {
@@ -166,18 +163,20 @@ fn add(
                 }
             }
         }
-        if let Some(reported) = reported.as_deref_mut() {
-            reported.push(path);
+        if report {
+            found.reported.insert(path);
         }
     }
 }
 
-/// Adds the files under a folder.
+/// Adds the files under a folder, and lists the Terraform files of each
+/// folder walked in `listed`.
 fn walk(
     found: &mut Discovered,
+    listed: &mut BTreeMap<PathBuf, Vec<PathBuf>>,
     root: &Path,
     scope: Scope<'_>,
-    reported: Option<&mut Vec<PathBuf>>,
+    report: bool,
 ) {
     let walker = WalkDir::new(root)
         .sort_by_file_name()
@@ -201,7 +200,15 @@ fn walk(
                     || (!e.file_type().is_dir() && leads_to_file(e.path())) =>
             {
                 if let Some(kind) = kind_of(e.path()) {
-                    files.push((clean(e.path()), kind));
+                    let path = clean(e.path());
+                    if kind == Kind::Terraform {
+                        let dir = path.parent().unwrap_or(Path::new(""));
+                        match listed.get_mut(dir) {
+                            Some(files) => files.push(path.clone()),
+                            None => _ = listed.insert(dir.to_path_buf(), vec![path.clone()]),
+                        }
+                    }
+                    files.push((path, kind));
                 }
             }
             Ok(_) => {}
@@ -214,7 +221,7 @@ fn walk(
             }
         }
     }
-    add(found, files, scope, reported);
+    add(found, files, scope, report);
 }
 
 /// `terraform.tfvars`, `*.auto.tfvars`, `*.tfvars.json`, ...

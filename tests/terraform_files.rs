@@ -149,6 +149,36 @@ fn the_selected_workspace_is_read_from_the_root_module() {
     assert_eq!(message(&[("TF_WORKSPACE", "prod")]), "b-prod");
 }
 
+#[test]
+fn variables_files_of_the_current_folder_are_read_when_run_inside_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("net");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("main.tf"),
+        "variable \"cidr\" { type = string }\n\
+         resource \"aws_security_group\" \"sg\" {\n\
+           ingress {\n\
+             from_port   = 22\n\
+             to_port     = 22\n\
+             protocol    = \"tcp\"\n\
+             cidr_blocks = [var.cidr]\n\
+           }\n\
+         }\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("open.auto.tfvars"), "cidr = \"0.0.0.0/0\"\n").unwrap();
+    // Naming the folder from above, and as pre-commit runs it: inside the
+    // folder, naming `.` or a file.
+    for (dir, path) in [(tmp.path(), "net"), (&*root, "."), (&*root, "main.tf")] {
+        let args = ["--format", "json", "--only", "TKN-NET-001", path];
+        let (code, out) = run(dir, &args, &[]);
+        let doc: Value = serde_json::from_str(&out).expect("JSON output");
+        assert_eq!(findings(&doc).len(), 1, "{path}: {doc:#}");
+        assert_eq!(code, 1, "{path}");
+    }
+}
+
 /// The fake secret of a file outside the repository: any occurrence in a
 /// report is a leak.
 const SECRET: &str = "Tk9-outside-SECRET";

@@ -158,10 +158,11 @@ pub fn load(
         .cloned()
         .collect();
     loaded.project.add_cycle_roots(&scanned, &mut loaded.roots);
-    for root in loaded.roots.clone() {
-        let assigned = root_values(&root, sources, inputs, read, &mut loaded);
+    let beside: Vec<Beside> = loaded.roots.par_iter().map(|r| beside(r)).collect();
+    for (root, beside) in loaded.roots.clone().into_iter().zip(beside) {
+        let assigned = root_values(beside.variables, sources, inputs, read, &mut loaded);
         loaded.project.assigned.insert(root.clone(), assigned);
-        let workspace = workspace(&root, sources, inputs, read, &mut loaded);
+        let workspace = workspace(beside.environment, sources, inputs, read, &mut loaded);
         loaded.project.workspaces.insert(root, workspace);
     }
     read_for_file_functions(&mut loaded, sources, gate, read);
@@ -232,7 +233,7 @@ fn read_for_file_functions(
 /// workspace `terraform workspace select` wrote in `.terraform/environment`,
 /// else `default`.
 fn workspace(
-    root: &Path,
+    environment: Option<PathBuf>,
     sources: &mut SourceMap,
     inputs: &Inputs,
     read: &Read<'_>,
@@ -241,10 +242,8 @@ fn workspace(
     if let Some(w) = inputs.workspace.as_ref().filter(|w| !w.is_empty()) {
         return w.clone();
     }
-    let path = root.join(".terraform/environment");
-    let selected = std::fs::symlink_metadata(&path)
-        .ok()
-        .and_then(|_| add_file(&path, Trust::Confined, sources, read, loaded))
+    let selected = environment
+        .and_then(|path| add_file(&path, Trust::Confined, sources, read, loaded))
         .map(|id| sources.get(id).text.trim().to_string());
     selected
         .filter(|w| !w.is_empty())
@@ -285,11 +284,54 @@ fn add_file(
     }
 }
 
+/// What a root module's folder holds besides its Terraform files, from one
+/// listing of it.
+struct Beside {
+    /// Its variables files in Terraform's order: `terraform.tfvars`,
+    /// `terraform.tfvars.json`, then `*.auto.tfvars(.json)` by name (links
+    /// and special files are left to the gate to refuse).
+    variables: Vec<PathBuf>,
+    /// `.terraform/environment`, when there is one.
+    environment: Option<PathBuf>,
+}
+
+/// Lists a root module's folder (`""` is the current folder).
+fn beside(root: &Path) -> Beside {
+    let folder = match root.as_os_str().is_empty() {
+        true => Path::new("."),
+        false => root,
+    };
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .map(|entries| {
+            (entries.filter_map(Result::ok))
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let has = |name: &str| names.binary_search_by(|n| n.as_str().cmp(name)).is_ok();
+    let auto = (names.iter())
+        .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+        .map(|n| root.join(n))
+        .filter(|p| !p.is_dir());
+    let variables = (["terraform.tfvars", "terraform.tfvars.json"].iter())
+        .filter(|n| has(n))
+        .map(|n| root.join(n))
+        .chain(auto)
+        .collect();
+    let environment = Some(root.join(".terraform/environment"))
+        .filter(|p| has(".terraform") && std::fs::symlink_metadata(p).is_ok());
+    Beside {
+        variables,
+        environment,
+    }
+}
+
 /// Values assigned to a root module's variables, lowest precedence first,
 /// like Terraform: environment, `terraform.tfvars`, `terraform.tfvars.json`,
 /// `*.auto.tfvars(.json)` in name order, then `--var-file` and `--var`.
 fn root_values(
-    root: &Path,
+    variables: Vec<PathBuf>,
     sources: &mut SourceMap,
     inputs: &Inputs,
     read: &Read<'_>,
@@ -304,26 +346,7 @@ fn root_values(
     for (name, value) in &inputs.env {
         out.push(raw(sources, format!("TF_VAR_{name}"), name, value));
     }
-    let mut auto: Vec<PathBuf> = std::fs::read_dir(root)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| !p.is_dir())
-                .filter(|p| {
-                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                        n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    auto.sort();
-    let mut files: Vec<(PathBuf, Trust)> = ["terraform.tfvars", "terraform.tfvars.json"]
-        .iter()
-        .map(|n| root.join(n))
-        .filter(|p| std::fs::symlink_metadata(p).is_ok())
-        .chain(auto)
+    let mut files: Vec<(PathBuf, Trust)> = (variables.into_iter())
         .map(|p| (p, Trust::Confined))
         .collect();
     files.extend(inputs.var_files.iter().map(|p| (p.clone(), Trust::Named)));
