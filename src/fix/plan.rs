@@ -47,18 +47,13 @@ pub fn plan(
     // resource by resource).
     let mut resources: Vec<&Resource> = Vec::new();
     let mut last: Option<&Resource> = None;
-    // What each policy's fix does, read at its first finding.
-    let mut fixes_of: Vec<(&str, Option<Prepared>)> = Vec::new();
+    // What each policy's fix does, by policy id, read at its first finding.
+    let mut fixes_of: HashMap<&str, Option<Prepared>> = HashMap::new();
     let mut fixes = Vec::new();
     for f in findings.iter().filter(|f| fixable(f)) {
-        let i = match fixes_of.iter().position(|(id, _)| *id == f.rule_id) {
-            Some(i) => i,
-            None => {
-                fixes_of.push((&f.rule_id, Prepared::of(policies, &f.rule_id)));
-                fixes_of.len() - 1
-            }
-        };
-        let Some(prepared) = &fixes_of[i].1 else {
+        let prepared =
+            (fixes_of.entry(&f.rule_id)).or_insert_with(|| Prepared::of(policies, &f.rule_id));
+        let Some(prepared) = prepared else {
             continue;
         };
         let wanted = (f.resource.as_str(), f.resource_type.as_str());
@@ -93,7 +88,7 @@ fn key(r: &Resource) -> (&str, &str) {
 struct Prepared<'p> {
     policy: &'p Policy,
     spec: &'p FixSpec,
-    action: Result<Action, String>,
+    action: &'p Result<Action, String>,
     /// The paths of `unless`, as written and split.
     unless: Vec<(&'p str, Vec<String>)>,
 }
@@ -101,7 +96,11 @@ struct Prepared<'p> {
 impl<'p> Prepared<'p> {
     /// The fix of the policy `id` among `policies`, if it declares one.
     fn of(policies: &[&'p Policy], id: &str) -> Option<Prepared<'p>> {
-        let policy = *policies.iter().find(|p| p.spec.id == id)?;
+        // Ids share their first bytes (`TKN-`): compared from the end.
+        let named = |p: &&&Policy| {
+            p.spec.id.len() == id.len() && p.spec.id.bytes().rev().eq(id.bytes().rev())
+        };
+        let policy = *policies.iter().find(named)?;
         let spec = policy.spec.fix.as_ref()?;
         let unless = (spec.unless.iter())
             .map(|path| (path.as_str(), path.split('.').map(str::to_string).collect()))
@@ -109,7 +108,7 @@ impl<'p> Prepared<'p> {
         Some(Prepared {
             policy,
             spec,
-            action: spec.action(),
+            action: spec.planned(),
             unless,
         })
     }

@@ -5,6 +5,7 @@
 use serde::Deserialize;
 use serde_json::Value as J;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// A policy's fix as written, one of:
 /// `{set: encrypted, value: true}` or `{set: {block_public_acls: true, ...}}`
@@ -31,6 +32,9 @@ pub struct FixSpec {
     /// setting belongs elsewhere then).
     #[serde(default)]
     pub unless: Vec<String>,
+    /// [`FixSpec::action`], worked out at the first finding to fix.
+    #[serde(skip)]
+    planned: OnceLock<Result<Action, String>>,
 }
 
 /// One attribute path (with `value`), or paths and their values.
@@ -103,6 +107,12 @@ impl FixSpec {
             Ok((split(path)?, value.clone()))
         });
         assignments.collect::<Result<_, String>>().map(Action::Set)
+    }
+
+    /// What the fix does, or why it is malformed: [`FixSpec::action`],
+    /// worked out once for all the findings of a run.
+    pub fn planned(&self) -> &Result<Action, String> {
+        self.planned.get_or_init(|| self.action())
     }
 
     /// `set encrypted = true`, `add x = {...}`, `remove the element`: what
@@ -181,6 +191,8 @@ mod tests {
         assert_eq!(add.describe(), r#"add logging = {"target":[{"a":1}]}"#);
         let remove = spec("{remove_element: item}");
         assert_eq!(remove.action(), Ok(Action::RemoveElement));
+        assert_eq!(remove.planned(), &remove.action());
+        assert_eq!(set.planned(), &set.action());
         assert!(remove
             .describe()
             .starts_with("remove the offending element"));
