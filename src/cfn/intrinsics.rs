@@ -8,7 +8,7 @@
 //! What goes over the template's budget is unknown.
 
 use super::cidr;
-use super::parameters::scalar_text;
+use super::parameters::{self, scalar_text};
 use crate::budget::Budget;
 use crate::canonical::{snake_case, DOCUMENT_KEYS};
 use crate::model::{Node, Origin, Value};
@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 /// Resolves intrinsic functions in one template.
 pub struct Resolver<'a> {
-    /// Parameter values, pseudo parameters included.
+    /// Parameter values, and those of the pseudo parameters supplied.
     params: BTreeMap<String, Node>,
     mappings: Option<&'a Node>,
     /// Condition values; `None` when undecidable.
@@ -60,6 +60,11 @@ impl<'a> Resolver<'a> {
     /// The value of a named condition; `None` when it cannot be decided.
     pub fn condition(&self, name: &str) -> Option<bool> {
         self.conditions.get(name).copied().flatten()
+    }
+
+    /// The value of a parameter, pseudo parameters included.
+    fn param(&self, name: &str) -> Option<&Node> {
+        self.params.get(name).or_else(|| parameters::pseudo(name))
     }
 
     /// True if the resource or output `decl` has a `Condition` that is false.
@@ -178,7 +183,7 @@ impl<'a> Resolver<'a> {
         if target == "AWS::NoValue" {
             return None;
         }
-        let value = if let Some(param) = self.params.get(target) {
+        let value = if let Some(param) = self.param(target) {
             return Some(self.copy(param, at));
         } else if self.resources.contains_key(target) {
             Value::reference([self.prefix, target].concat(), "id".to_string())
@@ -255,7 +260,7 @@ impl<'a> Resolver<'a> {
                     resolved = self.value(v);
                     Some(&resolved)
                 }
-                None => self.params.get(name),
+                None => self.param(name),
             };
             let scalar = |v: &&Node| {
                 matches!(

@@ -18,7 +18,7 @@ use crate::diag::Problem;
 use crate::model::{Node, Origin, Value};
 use crate::source::{FileId, SourceFile, Span};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Pseudo parameters with a documented placeholder value.
 const PSEUDO_PLACEHOLDERS: &[(&str, &str)] = &[
@@ -110,7 +110,8 @@ pub fn from_file(file: &SourceFile, id: FileId) -> Result<Overrides, Problem> {
     Ok(out)
 }
 
-/// The value of every parameter a template declares, plus the pseudo parameters.
+/// The value of every parameter a template declares, and of the pseudo
+/// parameters supplied (the others are [`pseudo`]).
 /// A value that breaks a constraint is an error at the value; the parameter is
 /// then unknown.
 pub fn values(
@@ -119,16 +120,6 @@ pub fn values(
     problems: &mut Vec<Problem>,
 ) -> BTreeMap<String, Node> {
     let mut out = BTreeMap::new();
-    let at = doc.span;
-    for (name, value) in PSEUDO_PLACEHOLDERS {
-        out.insert(
-            name.to_string(),
-            Node::new(Value::Str(value.to_string()), at),
-        );
-    }
-    for name in PSEUDO_UNKNOWN {
-        out.insert(name.to_string(), Node::new(Value::Unknown, at));
-    }
     for name in PSEUDO_PLACEHOLDERS
         .iter()
         .map(|p| p.0)
@@ -361,6 +352,23 @@ fn source_of<'a>(decl: &Node, value: &'a Node) -> (Span, &'a str) {
     }
 }
 
+/// The value of the pseudo parameter `name` when no one supplied it.
+pub fn pseudo(name: &str) -> Option<&'static Node> {
+    static NODES: OnceLock<Vec<(&str, Node)>> = OnceLock::new();
+    if !name.starts_with("AWS::") {
+        return None;
+    }
+    let nodes = NODES.get_or_init(|| {
+        let known = PSEUDO_PLACEHOLDERS
+            .iter()
+            .map(|(name, value)| (*name, Value::Str(value.to_string())));
+        let unknown = PSEUDO_UNKNOWN.iter().map(|name| (*name, Value::Unknown));
+        let node = |(name, value)| (name, Node::new(value, Span::default()));
+        known.chain(unknown).map(node).collect()
+    });
+    nodes.iter().find(|(n, _)| *n == name).map(|(_, node)| node)
+}
+
 /// List-typed parameters (`CommaDelimitedList`, `List<...>`) become lists;
 /// numeric text for a `Number` becomes a number.
 fn typed(decl: &Node, value: Node) -> Node {
@@ -401,5 +409,24 @@ pub fn scalar_text(node: &Node) -> Option<String> {
         Value::Float(f) => Some(f.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pseudo_parameters_supplied_are_values_the_others_are_pseudo() {
+        assert_eq!(pseudo("AWS::Partition").and_then(Node::as_str), Some("aws"));
+        assert!(pseudo("AWS::Region").is_some_and(Node::is_unknown));
+        assert!(pseudo("AWS::NoSuchThing").is_none());
+        assert!(pseudo("Partition").is_none());
+        let doc = super::super::yaml::parse("Parameters: {Env: {Type: String}}\n", FileId(0));
+        let supplied = from_arguments(&[("AWS::Region".into(), "eu-west-1".into())]);
+        let out = values(&doc.unwrap(), &supplied, &mut Vec::new());
+        let names: Vec<&str> = out.keys().map(String::as_str).collect();
+        assert_eq!(names, ["AWS::Region", "Env"]);
+        assert_eq!(out["AWS::Region"].as_str(), Some("eu-west-1"));
     }
 }
