@@ -571,9 +571,10 @@ impl Check<'_, '_> {
     fn holds_for_any(&self, variant: &Variant) -> bool {
         let reads = &self.compiled.reads;
         let booleans = [Value::Bool(true), Value::Bool(false)];
+        let variant = variant.keeping(self.compiled.props_read.as_ref());
         let mut decided = false;
         for value in self.compiled.literals.iter().chain(&booleans) {
-            let tried = possible::probe(reads, variant, value);
+            let tried = possible::probe(reads, &variant, value);
             match self.eval_variant(&tried) {
                 Some(false) => return false,
                 Some(true) => decided = true,

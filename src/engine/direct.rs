@@ -41,6 +41,8 @@ pub enum V<'a> {
     Entries(&'a [usize]),
     /// A list built by the expression.
     Items(Rc<Vec<V<'a>>>),
+    /// A list of scalar literals written in the expression (see [`scalar`]).
+    Literals(&'a [Op]),
     /// A map built by the expression (distinct keys).
     Obj(Rc<Vec<(&'a str, V<'a>)>>),
     /// `{}`: what `target` gives for a resource not in the unit.
@@ -126,12 +128,9 @@ impl<'a> Scope<'a> {
 
     fn op(&self, op: &'a Op, locals: &mut Vec<Option<V<'a>>>) -> Result<V<'a>> {
         Ok(match op {
-            Op::Null => V::Null,
-            Op::Bool(b) => V::Bool(*b),
-            Op::Int(i) => V::Int(*i),
-            Op::UInt(u) => V::UInt(*u),
-            Op::Double(d) => V::Double(*d),
-            Op::Str(s) => V::Str(Cow::Borrowed(s)),
+            Op::Null | Op::Bool(_) | Op::Int(_) | Op::UInt(_) | Op::Double(_) | Op::Str(_) => {
+                scalar(op)
+            }
             Op::Type(t) => V::Type(t),
             Op::Var(v) => self.var(*v)?,
             Op::Local(slot) => locals[*slot].clone().ok_or(Bail)?,
@@ -170,6 +169,7 @@ impl<'a> Scope<'a> {
                     (None, false) => return Err(Bail),
                 }
             }
+            Op::Literals(items) => V::Literals(items),
             Op::List(items) => V::Items(Rc::new(
                 items
                     .iter()
@@ -344,6 +344,7 @@ impl<'a> Scope<'a> {
         Ok(match v {
             V::List(l) => position(l.len())?.map(|i| node(&l[i])),
             V::Items(items) => position(items.len())?.map(|i| items[i].clone()),
+            V::Literals(l) => position(l.len())?.map(|i| scalar(&l[i])),
             V::Entries(e) => position(e.len())?.map(|i| V::Entry(e[i])),
             V::Map(_) | V::Ref(_) | V::Entry(_) | V::Meta(_) | V::Obj(_) | V::EmptyMap => {
                 match at {
@@ -388,6 +389,7 @@ impl<'a> Scope<'a> {
             V::Str(s) => s.chars().count(),
             V::List(l) => l.len(),
             V::Items(items) => items.len(),
+            V::Literals(l) => l.len(),
             V::Entries(e) => e.len(),
             V::Map(m) => m.len(),
             V::Ref(_) => 2,
@@ -480,6 +482,7 @@ impl<'a> Scope<'a> {
 enum Elements<'v, 'a> {
     List(std::slice::Iter<'a, Node>),
     Items(std::slice::Iter<'v, V<'a>>),
+    Literals(std::slice::Iter<'a, Op>),
     Entries(std::slice::Iter<'a, usize>),
     Keys(std::collections::btree_map::Keys<'a, String, Node>),
     Names(std::slice::Iter<'v, (&'a str, V<'a>)>),
@@ -492,6 +495,7 @@ impl<'a> Iterator for Elements<'_, 'a> {
         Some(match self {
             Elements::List(i) => node(i.next()?),
             Elements::Items(i) => i.next()?.clone(),
+            Elements::Literals(i) => scalar(i.next()?),
             Elements::Entries(i) => V::Entry(*i.next()?),
             Elements::Keys(i) => V::Str(Cow::Borrowed(i.next()?)),
             Elements::Names(i) => V::Str(Cow::Borrowed(i.next()?.0)),
@@ -505,12 +509,26 @@ fn elements<'v, 'a>(v: &'v V<'a>, keys: bool) -> Option<Elements<'v, 'a>> {
     Some(match v {
         V::List(l) => Elements::List(l.iter()),
         V::Items(items) => Elements::Items(items.iter()),
+        V::Literals(l) => Elements::Literals(l.iter()),
         V::Entries(e) => Elements::Entries(e.iter()),
         V::Map(m) if keys => Elements::Keys(m.keys()),
         V::Obj(entries) if keys => Elements::Names(entries.iter()),
         V::EmptyMap if keys => Elements::Names([].iter()),
         _ => return None,
     })
+}
+
+/// The value of a scalar literal (`Null` for any other operation, which
+/// [`Op::Literals`] never holds).
+fn scalar(op: &Op) -> V<'_> {
+    match op {
+        Op::Bool(b) => V::Bool(*b),
+        Op::Int(i) => V::Int(*i),
+        Op::UInt(u) => V::UInt(*u),
+        Op::Double(d) => V::Double(*d),
+        Op::Str(s) => V::Str(Cow::Borrowed(s)),
+        _ => V::Null,
+    }
 }
 
 /// `a == b`, as the cel crate compares values.
@@ -569,6 +587,7 @@ fn composite(v: &V) -> bool {
             | V::Meta(_)
             | V::Entries(_)
             | V::Items(_)
+            | V::Literals(_)
             | V::Obj(_)
             | V::EmptyMap
     )
@@ -584,7 +603,7 @@ fn type_name(v: &V) -> Result<&'static str> {
         V::Double(_) => "double",
         V::Str(_) => "string",
         V::Type(_) => "type",
-        V::List(_) | V::Items(_) | V::Entries(_) => "list",
+        V::List(_) | V::Items(_) | V::Literals(_) | V::Entries(_) => "list",
         V::Map(_) | V::Ref(_) | V::Entry(_) | V::Meta(_) | V::Obj(_) | V::EmptyMap => "map",
         V::Opt(_) => return Err(Bail),
     })
@@ -592,10 +611,15 @@ fn type_name(v: &V) -> Result<&'static str> {
 
 /// `@result + x`: a list grown by a comprehension's step, or a count.
 fn accumulate<'a>(sum: V<'a>, add: V<'a>) -> Result<V<'a>> {
+    let built = |v: &V| matches!(v, V::Items(_) | V::Literals(_));
     match (sum, add) {
         (V::Int(a), V::Int(b)) => a.checked_add(b).map(V::Int).ok_or(Bail),
-        (V::Items(mut items), V::Items(more)) => {
-            Rc::make_mut(&mut items).extend(more.iter().cloned());
+        (sum, add) if built(&sum) && built(&add) => {
+            let mut items = match sum {
+                V::Items(items) => items,
+                other => Rc::new(elements(&other, false).ok_or(Bail)?.collect()),
+            };
+            Rc::make_mut(&mut items).extend(elements(&add, false).ok_or(Bail)?);
             Ok(V::Items(items))
         }
         _ => Err(Bail),
@@ -822,6 +846,16 @@ mod tests {
             ("{'a': 1}['a'] == 1 && 'a' in {'a': 1}", Some(true)),
             ("{'tcp': '6'}[?'udp'].orValue('x') == 'x'", Some(true)),
             ("[1, 2].exists(x, x == 2u) && [1, 2] != 3", Some(true)),
+            (
+                "resource.flag in [true, 'true'] && !(resource.name in ['a', 'b']) \
+                 && size([1, 'x', null]) == 3 && [1, 2][1] == 2 && type([]) == list",
+                Some(true),
+            ),
+            (
+                "resource.tags.map(t, 7)[2] == 7 && size([].map(t, 1)) == 0",
+                Some(true),
+            ),
+            ("[1, 2][2] == 1", None),
             ("item.port == 22 && item.cidr == '0.0.0.0/0'", Some(true)),
             ("'x' + resource.name == 'xx'", Some(true)),
             (

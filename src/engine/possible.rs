@@ -8,6 +8,7 @@
 use super::Possibility;
 use crate::model::{Node, Value};
 use crate::policy::paths::Path;
+use std::collections::BTreeSet;
 
 /// Most conditions enumerated for one check (2^6 = 64 evaluations, the
 /// bound on combinations of inputs, see [`crate::choices`]).
@@ -20,6 +21,29 @@ pub struct Variant {
     /// The value of each condition in this combination that makes it fail
     /// (set once the outcomes of all combinations are known).
     pub when: Vec<Possibility>,
+}
+
+impl Variant {
+    /// The variant with only the top-level properties in `keys` (all of
+    /// them when `None`): a check that can read only those (see
+    /// [`crate::policy::keys`]) has the same outcome on it, and it is
+    /// cheaper to copy.
+    pub fn keeping(&self, keys: Option<&BTreeSet<String>>) -> Variant {
+        let props = match (&self.props.value, keys) {
+            (Value::Map(m), Some(keys)) => self.props.with_value(Value::Map(
+                (m.iter())
+                    .filter(|(k, _)| keys.contains(*k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            )),
+            _ => self.props.clone(),
+        };
+        Variant {
+            props,
+            item: self.item.clone(),
+            when: Vec::new(),
+        }
+    }
 }
 
 /// The unknowns an assertion reads in a resource and its element.

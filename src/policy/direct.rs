@@ -79,6 +79,9 @@ pub enum Op {
         optional: bool,
     },
     List(Vec<Op>),
+    /// A list of scalar literals (`[true, "true"]`), a value of its own
+    /// that no evaluation builds.
+    Literals(Vec<Op>),
     /// A map literal with distinct string keys.
     Map(Vec<(String, Op)>),
     Not(Box<Op>),
@@ -191,12 +194,13 @@ impl<'a> Compiler<'a> {
                 field: s.field.clone(),
                 test: s.test,
             },
-            Expr::List(l) if l.optional_indices.is_empty() => Op::List(
-                l.elements
-                    .iter()
-                    .map(|e| self.expr(e))
-                    .collect::<Option<_>>()?,
-            ),
+            Expr::List(l) if l.optional_indices.is_empty() => {
+                let items: Vec<Op> = self.list(&l.elements)?;
+                match items.iter().all(scalar) {
+                    true => Op::Literals(items),
+                    false => Op::List(items),
+                }
+            }
             Expr::Map(m) => {
                 let mut entries: Vec<(String, Op)> = Vec::new();
                 for entry in &m.entries {
@@ -387,11 +391,19 @@ impl<'a> Compiler<'a> {
 /// Whether `op` is a literal (which cannot fail, nor cost anything).
 fn literal(op: &Op) -> bool {
     match op {
-        Op::Null | Op::Bool(_) | Op::Int(_) | Op::UInt(_) | Op::Double(_) | Op::Str(_) => true,
         Op::List(items) => items.iter().all(literal),
+        Op::Literals(_) => true,
         Op::Map(entries) => entries.iter().all(|(_, v)| literal(v)),
-        _ => false,
+        op => scalar(op),
     }
+}
+
+/// Whether `op` is a literal null, bool, number or string.
+fn scalar(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Null | Op::Bool(_) | Op::Int(_) | Op::UInt(_) | Op::Double(_) | Op::Str(_)
+    )
 }
 
 #[cfg(test)]
