@@ -135,10 +135,29 @@ impl SourceFile {
     }
 }
 
-/// Where the lines of `text` after the first start.
+/// Where the lines of `text` after the first start. Lines are short, so
+/// newlines are looked for eight bytes at a time rather than one call each.
 fn line_starts(text: &str) -> Vec<u32> {
-    let newlines = memchr::memchr_iter(b'\n', text.as_bytes());
-    (newlines.map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX))).collect()
+    const LOW: u64 = u64::from_ne_bytes([0x7f; 8]);
+    let bytes = text.as_bytes();
+    let mut starts = Vec::with_capacity(bytes.len() / 32);
+    let mut push = |i: usize| starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+    let mut words = bytes.chunks_exact(8);
+    for (n, word) in (&mut words).enumerate() {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or_default())
+            ^ u64::from_ne_bytes([b'\n'; 8]);
+        // The high bit of each byte that was a newline (now zero), exactly.
+        let mut zero = !(((x & LOW) + LOW) | x | LOW);
+        while zero != 0 {
+            push(n * 8 + zero.trailing_zeros() as usize / 8);
+            zero &= zero - 1;
+        }
+    }
+    let rest = bytes.len() - words.remainder().len();
+    (words.remainder().iter().enumerate())
+        .filter(|(_, &b)| b == b'\n')
+        .for_each(|(i, _)| push(rest + i));
+    starts
 }
 
 /// Converts character indexes to byte offsets; fast for ASCII text.
@@ -255,6 +274,31 @@ mod tests {
         let x = f.text.find('x').unwrap();
         assert_eq!(f.utf16_position(x), (1, 4));
         assert_eq!(f.utf16_position(f.text.len()), (2, 0));
+    }
+
+    #[test]
+    fn line_starts_are_found_after_every_newline() {
+        let naive = |t: &str| -> Vec<u32> {
+            (t.bytes().enumerate())
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i as u32 + 1)
+                .collect()
+        };
+        // Newlines at every place of a word, beside bytes one off from one
+        // (`\t`, `\x0b`) and multi-byte characters, and text not a whole
+        // number of words long.
+        let pieces = ["\n", "a", "\t", "\x0b", "é", "😀", "\n\n", "\r\n", "\u{8a}"];
+        for seed in 0..2_000u32 {
+            let mut text = String::new();
+            let mut x = seed.wrapping_mul(2_654_435_761);
+            for _ in 0..(seed % 41) {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                text.push_str(pieces[x as usize % pieces.len()]);
+            }
+            assert_eq!(line_starts(&text), naive(&text), "{text:?}");
+        }
     }
 
     #[test]
