@@ -137,8 +137,8 @@ pub fn discover(paths: &[PathBuf], scope: Scope<'_>) -> Discovered {
 }
 
 /// Adds files of the kinds tenken lints (paths cleaned), to those reported
-/// on too when `report`. Files come folder by folder: a folder is looked up once for
-/// its files.
+/// on too when `report`. Files come folder by folder: a folder is looked up
+/// once for its files.
 fn add(
     found: &mut Discovered,
     files: impl IntoIterator<Item = (PathBuf, Kind)>,
@@ -235,12 +235,7 @@ pub fn is_variables_file(path: &Path) -> bool {
 /// sorted (`""` is the current folder); links and special files among them
 /// are left to the gate to refuse.
 pub fn module_files(dir: &Path) -> Vec<PathBuf> {
-    let read = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let Ok(entries) = std::fs::read_dir(read) else {
+    let Ok(entries) = std::fs::read_dir(folder(dir)) else {
         return Vec::new();
     };
     let mut tf: Vec<PathBuf> = entries
@@ -255,6 +250,14 @@ pub fn module_files(dir: &Path) -> Vec<PathBuf> {
         .collect();
     tf.sort();
     crate::terraform::without_replaced(tf)
+}
+
+/// The folder to list for `dir`: `""` is the current folder.
+pub fn folder(dir: &Path) -> &Path {
+    match dir.as_os_str().is_empty() {
+        true => Path::new("."),
+        false => dir,
+    }
 }
 
 /// True for anything but a folder, a link to one, or a broken link.

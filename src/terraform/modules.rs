@@ -295,13 +295,9 @@ struct Beside {
     environment: Option<PathBuf>,
 }
 
-/// Lists a root module's folder (`""` is the current folder).
+/// Lists a root module's folder.
 fn beside(root: &Path) -> Beside {
-    let folder = match root.as_os_str().is_empty() {
-        true => Path::new("."),
-        false => root,
-    };
-    let mut names: Vec<String> = std::fs::read_dir(folder)
+    let mut names: Vec<String> = std::fs::read_dir(crate::discover::folder(root))
         .map(|entries| {
             (entries.filter_map(Result::ok))
                 .filter_map(|e| e.file_name().into_string().ok())
