@@ -134,9 +134,12 @@ pub fn region(sources: &SourceMap, span: Span) -> Region {
 
 /// The JSON report written as the run goes: each finding as it is given,
 /// the rest when the run is over. The bytes are those serde_json's pretty
-/// printer writes for the whole report.
+/// printer writes for the whole report. They are rendered into memory and
+/// written a chunk at a time.
 pub struct Stream<W: Write> {
     out: W,
+    /// What is rendered and not written yet.
+    buf: Vec<u8>,
     /// What the fixes of the policies do.
     described: Described,
     findings: usize,
@@ -147,15 +150,20 @@ pub struct Stream<W: Write> {
 /// The report's start, up to its findings' array.
 const HEAD: &[u8] = b"{\n  \"version\": 1,\n  \"findings\": [";
 
+/// How much is rendered before it is written.
+const CHUNK: usize = 1 << 16;
+
 impl<W: Write> Stream<W> {
     /// Starts the report; `policies` describe the fixes of findings.
-    pub fn start(mut out: W, policies: &[Policy]) -> Stream<W> {
-        let failed = out.write_all(HEAD).err();
+    pub fn start(out: W, policies: &[Policy]) -> Stream<W> {
+        let mut buf = Vec::with_capacity(CHUNK + CHUNK / 2);
+        buf.extend_from_slice(HEAD);
         Stream {
             out,
+            buf,
             described: described(policies),
             findings: 0,
-            failed,
+            failed: None,
         }
     }
 
@@ -165,11 +173,12 @@ impl<W: Write> Stream<W> {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        let mut p = Pretty::new(&mut self.out, 2, self.findings == 0);
-        p.close(b"]")?;
-        tail(&mut p, outcome)?;
-        p.close(b"}")?;
-        self.out.write_all(b"\n")?;
+        let mut p = Pretty::new(&mut self.buf, 2, self.findings == 0);
+        p.close(b']');
+        tail(&mut p, outcome);
+        p.close(b'}');
+        self.buf.push(b'\n');
+        self.out.write_all(&self.buf)?;
         Ok(self.out)
     }
 
@@ -183,14 +192,15 @@ impl<W: Write> Stream<W> {
             }
             let fix = fixes.as_ref().and_then(|x| x.report(f));
             // An element of the report's array of findings.
-            let mut p = Pretty::new(&mut self.out, 2, self.findings == 0);
-            let written = (p.item())
-                .and_then(|()| p.open(b"{"))
-                .and_then(|()| finding(&mut p, sources, f, fix))
-                .and_then(|()| p.close(b"}"));
-            match written {
-                Ok(()) => self.findings += 1,
-                Err(e) => self.failed = Some(e),
+            let mut p = Pretty::new(&mut self.buf, 2, self.findings == 0);
+            p.item();
+            p.open(b'{');
+            finding(&mut p, sources, f, fix);
+            p.close(b'}');
+            self.findings += 1;
+            if self.buf.len() >= CHUNK {
+                self.failed = self.out.write_all(&self.buf).err();
+                self.buf.clear();
             }
         }
     }
@@ -208,154 +218,153 @@ impl<W: Write + Send> Sink for Stream<W> {
 }
 
 /// Writes the members of a finding's object.
-fn finding<W: Write + ?Sized>(
-    p: &mut Pretty<W>,
+fn finding(
+    p: &mut Pretty,
     sources: &SourceMap,
     f: &crate::engine::Finding,
     fix: Option<FixReport>,
-) -> io::Result<()> {
-    p.str_field("rule_id", &f.rule_id)?;
-    p.key("severity")?;
-    p.scalar(&f.severity)?;
-    p.str_field("title", &f.title)?;
-    p.str_field("message", &f.message)?;
-    p.str_field("file", &sources.get(f.span.file).name)?;
-    p.str_field("resource", &f.resource)?;
-    p.str_field("resource_type", &f.resource_type)?;
-    region_fields(p, &region(sources, f.span))?;
-    p.key("related")?;
-    p.open(b"[")?;
+) {
+    p.str_field("rule_id", &f.rule_id);
+    p.key("severity");
+    p.scalar(&f.severity);
+    p.str_field("title", &f.title);
+    p.str_field("message", &f.message);
+    p.str_field("file", &sources.get(f.span.file).name);
+    p.str_field("resource", &f.resource);
+    p.str_field("resource_type", &f.resource_type);
+    region_fields(p, &region(sources, f.span));
+    p.key("related");
+    p.open(b'[');
     for (span, message) in &f.related {
-        p.item()?;
-        p.open(b"{")?;
-        p.str_field("file", &sources.get(span.file).name)?;
-        p.str_field("message", message)?;
-        region_fields(p, &region(sources, *span))?;
-        p.close(b"}")?;
+        p.item();
+        p.open(b'{');
+        p.str_field("file", &sources.get(span.file).name);
+        p.str_field("message", message);
+        region_fields(p, &region(sources, *span));
+        p.close(b'}');
     }
-    p.close(b"]")?;
-    p.str_field("fingerprint", fingerprint(sources, f).as_str())?;
+    p.close(b']');
+    p.str_field("fingerprint", fingerprint(sources, f).as_str());
     // The values of unknown inputs or conditions in which the check fails
     // (absent when it fails whatever they are).
     if !f.when.is_empty() {
-        p.key("when")?;
-        p.open(b"[")?;
+        p.key("when");
+        p.open(b'[');
         for when in &f.when {
-            p.item()?;
-            p.open(b"{")?;
-            p.str_field("name", &when.name)?;
-            p.str_field("value", &when.value)?;
-            p.close(b"}")?;
+            p.item();
+            p.open(b'{');
+            p.str_field("name", &when.name);
+            p.str_field("value", &when.value);
+            p.close(b'}');
         }
-        p.close(b"]")?;
+        p.close(b']');
     }
     // The policy's fix (absent when the policy has none).
     if let Some(fix) = fix {
-        p.key("fix")?;
-        write_fix(p, &fix)?;
+        p.key("fix");
+        write_fix(p, &fix);
     }
-    Ok(())
 }
 
 /// Writes a fix's object.
-fn write_fix<W: Write + ?Sized>(p: &mut Pretty<W>, fix: &FixReport) -> io::Result<()> {
-    p.open(b"{")?;
-    p.str_field("description", fix.description)?;
-    p.key("unsafe")?;
-    p.bool(fix.replaces)?;
+fn write_fix(p: &mut Pretty, fix: &FixReport) {
+    p.open(b'{');
+    p.str_field("description", fix.description);
+    p.key("unsafe");
+    p.bool(fix.replaces);
     if let Some(edits) = &fix.edits {
-        p.key("edits")?;
-        p.open(b"[")?;
+        p.key("edits");
+        p.open(b'[');
         for e in edits {
-            p.item()?;
-            p.open(b"{")?;
-            p.str_field("file", e.file)?;
+            p.item();
+            p.open(b'{');
+            p.str_field("file", e.file);
             for (name, at) in [("start", &e.start), ("end", &e.end)] {
-                p.key(name)?;
-                p.open(b"{")?;
-                p.num_field("line", at.line)?;
-                p.num_field("column", at.column)?;
-                p.close(b"}")?;
+                p.key(name);
+                p.open(b'{');
+                p.num_field("line", at.line);
+                p.num_field("column", at.column);
+                p.close(b'}');
             }
-            p.str_field("text", e.text)?;
-            p.close(b"}")?;
+            p.str_field("text", e.text);
+            p.close(b'}');
         }
-        p.close(b"]")?;
+        p.close(b']');
     }
     if let Some(why) = fix.unavailable {
-        p.str_field("unavailable", why)?;
+        p.str_field("unavailable", why);
     }
-    p.close(b"}")
+    p.close(b'}');
 }
 
 /// Writes a region as members of an object.
-fn region_fields<W: Write + ?Sized>(p: &mut Pretty<W>, r: &Region) -> io::Result<()> {
-    p.num_field("line", r.line)?;
-    p.num_field("column", r.column)?;
-    p.num_field("end_line", r.end_line)?;
-    p.num_field("end_column", r.end_column)
+fn region_fields(p: &mut Pretty, r: &Region) {
+    p.num_field("line", r.line);
+    p.num_field("column", r.column);
+    p.num_field("end_line", r.end_line);
+    p.num_field("end_column", r.end_column);
 }
 
 /// Writes what follows the findings as members of the report's object.
-fn tail<W: Write + ?Sized>(p: &mut Pretty<W>, outcome: &Outcome) -> io::Result<()> {
+fn tail(p: &mut Pretty, outcome: &Outcome) {
     let sources = &outcome.sources;
     for (name, problems) in [
         ("errors", &outcome.errors),
         ("warnings", &outcome.warnings),
         ("notes", &outcome.notes),
     ] {
-        p.key(name)?;
-        p.open(b"[")?;
+        p.key(name);
+        p.open(b'[');
         for e in problems {
-            p.item()?;
-            p.open(b"{")?;
-            p.str_field("file", &sources.get(e.span.file).name)?;
-            p.str_field("message", &e.message)?;
-            region_fields(p, &region(sources, e.span))?;
-            p.close(b"}")?;
+            p.item();
+            p.open(b'{');
+            p.str_field("file", &sources.get(e.span.file).name);
+            p.str_field("message", &e.message);
+            region_fields(p, &region(sources, e.span));
+            p.close(b'}');
         }
-        p.close(b"]")?;
+        p.close(b']');
     }
-    p.key("suppressed")?;
-    p.open(b"[")?;
+    p.key("suppressed");
+    p.open(b'[');
     for s in &outcome.suppressed {
-        p.item()?;
-        p.open(b"{")?;
-        finding(p, sources, &s.finding, None)?;
+        p.item();
+        p.open(b'{');
+        finding(p, sources, &s.finding, None);
         let file = sources.get(s.at.file);
         let at = file.line_col(s.at.start as usize);
-        p.key("suppression")?;
-        p.open(b"{")?;
-        p.str_field("tool", s.tool.as_str())?;
-        p.str_field("reason", &s.reason)?;
-        p.str_field("file", &file.name)?;
-        p.num_field("line", at.line)?;
-        p.num_field("column", at.column)?;
-        p.close(b"}")?;
-        p.close(b"}")?;
+        p.key("suppression");
+        p.open(b'{');
+        p.str_field("tool", s.tool.as_str());
+        p.str_field("reason", &s.reason);
+        p.str_field("file", &file.name);
+        p.num_field("line", at.line);
+        p.num_field("column", at.column);
+        p.close(b'}');
+        p.close(b'}');
     }
-    p.close(b"]")?;
+    p.close(b']');
     // By severity name, in the order of names.
     let by_severity: BTreeMap<String, usize> = (counts(outcome).into_iter())
         .map(|(s, n)| (s.to_string(), n))
         .collect();
-    p.key("summary")?;
-    p.open(b"{")?;
-    p.num_field("files", outcome.files)?;
-    p.num_field("resources", outcome.resources)?;
-    p.num_field("findings", by_severity.values().sum())?;
-    p.num_field("errors", outcome.errors.len())?;
-    p.num_field("warnings", outcome.warnings.len())?;
-    p.num_field("notes", outcome.notes.len())?;
-    p.num_field("suppressed", outcome.suppressed.len())?;
-    p.num_field("baselined", outcome.baselined)?;
-    p.key("by_severity")?;
-    p.open(b"{")?;
+    p.key("summary");
+    p.open(b'{');
+    p.num_field("files", outcome.files);
+    p.num_field("resources", outcome.resources);
+    p.num_field("findings", by_severity.values().sum());
+    p.num_field("errors", outcome.errors.len());
+    p.num_field("warnings", outcome.warnings.len());
+    p.num_field("notes", outcome.notes.len());
+    p.num_field("suppressed", outcome.suppressed.len());
+    p.num_field("baselined", outcome.baselined);
+    p.key("by_severity");
+    p.open(b'{');
     for (name, n) in &by_severity {
-        p.num_field(name, *n)?;
+        p.num_field(name, *n);
     }
-    p.close(b"}")?;
-    p.close(b"}")
+    p.close(b'}');
+    p.close(b'}');
 }
 
 /// Writes the outcome as a JSON document, a finding at a time.

@@ -1,108 +1,111 @@
 //! JSON written byte for byte as serde_json pretty-prints it (two spaces a
 //! level), without serde's data model: a string with no byte to escape, the
-//! common case, is written as it is.
+//! common case, is written as it is. It is written into memory, where
+//! writing cannot fail.
 
 use serde_json::ser::{CompactFormatter, Formatter};
-use std::io::{self, Write};
 
 /// A JSON writer inside an object or array `depth` levels deep.
-pub struct Pretty<'w, W: ?Sized> {
-    out: &'w mut W,
+pub struct Pretty<'w> {
+    out: &'w mut Vec<u8>,
     depth: usize,
     /// Nothing has been written in the innermost object or array yet.
     empty: bool,
 }
 
-impl<'w, W: Write + ?Sized> Pretty<'w, W> {
+impl<'w> Pretty<'w> {
     /// A writer inside an object or array `depth` levels deep, `empty` if
     /// nothing was written in it yet.
-    pub fn new(out: &'w mut W, depth: usize, empty: bool) -> Self {
+    pub fn new(out: &'w mut Vec<u8>, depth: usize, empty: bool) -> Self {
         Pretty { out, depth, empty }
     }
 
     /// A comma unless first, a line break and the indentation.
-    fn line(&mut self) -> io::Result<()> {
+    fn line(&mut self) {
         const LINE: &[u8] = b",\n                                ";
         let from = usize::from(std::mem::replace(&mut self.empty, false));
         let mut indent = 2 * self.depth;
         // Written at once but for deep nesting.
         let now = indent.min(LINE.len() - 2);
-        self.out.write_all(&LINE[from..2 + now])?;
+        self.out.extend_from_slice(&LINE[from..2 + now]);
         indent -= now;
         while indent > 0 {
             let n = indent.min(LINE.len() - 2);
-            self.out.write_all(&LINE[2..2 + n])?;
+            self.out.extend_from_slice(&LINE[2..2 + n]);
             indent -= n;
         }
-        Ok(())
     }
 
-    /// Opens an object (`b"{"`) or array (`b"["`).
-    pub fn open(&mut self, bracket: &[u8]) -> io::Result<()> {
+    /// Opens an object (`b'{'`) or array (`b'['`).
+    pub fn open(&mut self, bracket: u8) {
         self.depth += 1;
         self.empty = true;
-        self.out.write_all(bracket)
+        self.out.push(bracket);
     }
 
-    /// Closes the innermost object (`b"}"`) or array (`b"]"`).
-    pub fn close(&mut self, bracket: &[u8]) -> io::Result<()> {
+    /// Closes the innermost object (`b'}'`) or array (`b']'`).
+    pub fn close(&mut self, bracket: u8) {
         self.depth -= 1;
         if !std::mem::replace(&mut self.empty, false) {
             self.empty = true;
-            self.line()?;
+            self.line();
         }
-        self.out.write_all(bracket)
+        self.out.push(bracket);
     }
 
     /// Starts the next element of an array.
-    pub fn item(&mut self) -> io::Result<()> {
+    pub fn item(&mut self) {
         self.line()
     }
 
     /// Starts the member `name` (nothing in it to escape) of an object.
-    pub fn key(&mut self, name: &str) -> io::Result<()> {
+    pub fn key(&mut self, name: &str) {
         debug_assert!(plain(name.as_bytes()));
-        self.line()?;
-        self.out.write_all(b"\"")?;
-        self.out.write_all(name.as_bytes())?;
-        self.out.write_all(b"\": ")
+        self.line();
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\": ");
     }
 
     /// A string, escaped as serde_json does.
-    pub fn str(&mut self, s: &str) -> io::Result<()> {
+    pub fn str(&mut self, s: &str) {
         if !plain(s.as_bytes()) {
             return self.scalar(&s);
         }
-        self.out.write_all(b"\"")?;
-        self.out.write_all(s.as_bytes())?;
-        self.out.write_all(b"\"")
+        self.out.reserve(s.len() + 2);
+        self.out.push(b'"');
+        self.out.extend_from_slice(s.as_bytes());
+        self.out.push(b'"');
     }
 
     /// A whole number.
-    pub fn num(&mut self, n: usize) -> io::Result<()> {
-        CompactFormatter.write_u64(self.out, n as u64)
+    pub fn num(&mut self, n: usize) {
+        // Writing into memory does not fail.
+        let _ = CompactFormatter.write_u64(self.out, n as u64);
     }
 
     /// `true` or `false`.
-    pub fn bool(&mut self, b: bool) -> io::Result<()> {
-        self.out.write_all(if b { b"true" } else { b"false" })
+    pub fn bool(&mut self, b: bool) {
+        self.out
+            .extend_from_slice(if b { b"true" } else { b"false" });
     }
 
     /// A value with nothing nested in it (written the same compact or
     /// pretty), through serde.
-    pub fn scalar(&mut self, value: &impl serde::Serialize) -> io::Result<()> {
-        serde_json::to_writer(&mut *self.out, value).map_err(io::Error::from)
+    pub fn scalar(&mut self, value: &impl serde::Serialize) {
+        // Strings and numbers serialize without error into memory.
+        let _ = serde_json::to_writer(&mut *self.out, value);
     }
 
     /// The member `name` with the string `value`.
-    pub fn str_field(&mut self, name: &str, value: &str) -> io::Result<()> {
-        self.key(name)?;
+    pub fn str_field(&mut self, name: &str, value: &str) {
+        self.key(name);
         self.str(value)
     }
 
     /// The member `name` with the number `value`.
-    pub fn num_field(&mut self, name: &str, value: usize) -> io::Result<()> {
-        self.key(name)?;
+    pub fn num_field(&mut self, name: &str, value: usize) {
+        self.key(name);
         self.num(value)
     }
 }
@@ -121,10 +124,10 @@ mod tests {
     use super::*;
 
     /// `value` written as a member of an object nested `depth` levels deep.
-    fn nested(depth: usize, write: impl FnOnce(&mut Pretty<Vec<u8>>) -> io::Result<()>) -> String {
+    fn nested(depth: usize, write: impl FnOnce(&mut Pretty)) -> String {
         let mut out = Vec::new();
         let mut p = Pretty::new(&mut out, depth, true);
-        write(&mut p).unwrap();
+        write(&mut p);
         String::from_utf8(out).unwrap()
     }
 
@@ -156,34 +159,34 @@ mod tests {
             "f": {"g": [1, 2]},
         });
         let ours = nested(0, |p| {
-            p.open(b"{")?;
-            p.num_field("a", 1)?;
-            p.key("b")?;
-            p.open(b"[")?;
-            p.close(b"]")?;
-            p.key("c")?;
-            p.open(b"[")?;
-            p.item()?;
-            p.open(b"{")?;
-            p.str_field("d", "x")?;
-            p.key("e")?;
-            p.bool(true)?;
-            p.close(b"}")?;
-            p.item()?;
-            p.open(b"{")?;
-            p.close(b"}")?;
-            p.close(b"]")?;
-            p.key("f")?;
-            p.open(b"{")?;
-            p.key("g")?;
-            p.open(b"[")?;
+            p.open(b'{');
+            p.num_field("a", 1);
+            p.key("b");
+            p.open(b'[');
+            p.close(b']');
+            p.key("c");
+            p.open(b'[');
+            p.item();
+            p.open(b'{');
+            p.str_field("d", "x");
+            p.key("e");
+            p.bool(true);
+            p.close(b'}');
+            p.item();
+            p.open(b'{');
+            p.close(b'}');
+            p.close(b']');
+            p.key("f");
+            p.open(b'{');
+            p.key("g");
+            p.open(b'[');
             for n in [1, 2] {
-                p.item()?;
-                p.num(n)?;
+                p.item();
+                p.num(n);
             }
-            p.close(b"]")?;
-            p.close(b"}")?;
-            p.close(b"}")
+            p.close(b']');
+            p.close(b'}');
+            p.close(b'}');
         });
         assert_eq!(ours, serde_json::to_string_pretty(&value).unwrap());
     }
@@ -196,11 +199,11 @@ mod tests {
         }
         let ours = nested(0, |p| {
             for _ in 0..40 {
-                p.open(b"[")?;
-                p.item()?;
+                p.open(b'[');
+                p.item();
             }
-            p.str("leaf")?;
-            (0..40).try_for_each(|_| p.close(b"]"))
+            p.str("leaf");
+            (0..40).for_each(|_| p.close(b']'))
         });
         assert_eq!(ours, serde_json::to_string_pretty(&value).unwrap());
     }
