@@ -10,7 +10,7 @@ mod selected;
 mod shared;
 
 use crate::diag::Problem;
-use crate::model::{mask, Node, Resource, Secret, Unit, Value};
+use crate::model::{mask, Map, Node, Resource, Secret, Unit, Value};
 use crate::policy::cost::{self, OverBudget};
 use crate::policy::{
     self, direct::Program, paths, paths::Path, paths::Seg, Compiled, MessagePart, Policy, Severity,
@@ -29,7 +29,7 @@ pub use selected::Selected;
 use shared::SharedMap;
 use std::borrow::Borrow;
 use std::cell::{OnceCell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// A value that an input nobody chose, or a condition not known before
@@ -1028,10 +1028,7 @@ fn to_map<'n>(entries: impl Iterator<Item = (&'n String, &'n Node)>) -> CelMap<'
 
 /// A resource's properties as a CEL map of the keys `read` holds (all of
 /// them when it is `None`: see [`policy::keys`]).
-fn props_map<S: Borrow<str> + Ord>(
-    m: &BTreeMap<String, Node>,
-    read: Option<&BTreeSet<S>>,
-) -> CelMap<'static> {
+fn props_map<S: Borrow<str> + Ord>(m: &Map, read: Option<&BTreeSet<S>>) -> CelMap<'static> {
     to_map((m.iter()).filter(|(k, _)| read.is_none_or(|keys| keys.contains(k.as_str()))))
 }
 

@@ -2,10 +2,9 @@
 //! (templates, `.tf.json` files and JSON documents inside strings).
 
 use crate::diag::Problem;
-use crate::model::{Node, Value};
+use crate::model::{Map, Node, Value};
 use crate::source::{FileId, Span};
 use jsonc_parser::ast;
-use std::collections::btree_map::{BTreeMap, Entry};
 
 /// Nesting beyond this is refused (real templates stay far below it).
 const MAX_DEPTH: usize = 256;
@@ -146,22 +145,22 @@ fn convert(v: &ast::Value, file: FileId) -> Result<Node, Problem> {
             Node::new(Value::List(items), span(a.range, file))
         }
         ast::Value::Object(o) => {
-            let mut map = BTreeMap::new();
+            let mut map = Map::new();
             for prop in &o.properties {
                 let key = prop.name.as_str().to_string();
                 let key_range = match &prop.name {
                     ast::ObjectPropName::String(s) => s.range,
                     ast::ObjectPropName::Word(w) => w.range,
                 };
-                let Entry::Vacant(entry) = map.entry(key) else {
+                if map.contains_key(&key) {
                     return Err(Problem::new(
                         span(key_range, file),
                         format!("duplicate key '{}'", prop.name.as_str()),
                     ));
-                };
+                }
                 let mut node = convert(&prop.value, file)?;
                 node.key_span = Some(span(key_range, file));
-                entry.insert(node);
+                map.insert(key, node);
             }
             Node::new(Value::Map(map), span(o.range, file))
         }

@@ -3,8 +3,7 @@
 
 use super::types::{attr, Ty};
 use super::Service;
-use crate::model::{Node, Value};
-use std::collections::BTreeMap;
+use crate::model::{Map, Node, Value};
 
 const PARAMETER: &[&str] = &["cloudformation_parameter"];
 
@@ -72,7 +71,7 @@ pub fn snake_case(s: &str) -> String {
 fn snake_keys(node: &Node) -> Node {
     let value = match &node.value {
         Value::Map(m) => {
-            let mut out = BTreeMap::new();
+            let mut out = Map::new();
             for (k, v) in m {
                 let v = if DOCUMENT_KEYS.contains(&k.as_str()) {
                     let mut v = v.clone();
@@ -99,7 +98,7 @@ fn snake_keys(node: &Node) -> Node {
 }
 
 fn tags_map(node: &Node) -> Option<Node> {
-    let mut map = BTreeMap::new();
+    let mut map = Map::new();
     for tag in node.as_list()? {
         let key = tag.get("Key")?.as_str()?.to_string();
         let mut value = tag.get("Value")?.clone();

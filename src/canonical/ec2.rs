@@ -290,7 +290,7 @@ fn primary_interface_to_top(p: &mut Props) {
         .cloned();
     for key in ["associate_public_ip_address", "subnet_id"] {
         if let Some(v) = primary.as_ref().and_then(|i| i.get(key)) {
-            p.entry(key.to_string()).or_insert_with(|| v.clone());
+            p.get_or_insert_with(key.to_string(), || v.clone());
         }
     }
 }

@@ -4,8 +4,7 @@
 use super::shape::{each_map, rename, wrap};
 use super::types::{attr, Ty};
 use super::{Props, Service};
-use crate::model::{Node, Value};
-use std::collections::BTreeMap;
+use crate::model::{Map, Node, Value};
 
 const LB: &[&str] = &["aws_lb", "aws_alb"];
 const LISTENER: &[&str] = &["aws_lb_listener", "aws_alb_listener"];
@@ -118,7 +117,7 @@ fn load_balancer_attributes(p: &mut Props) {
     let Some(mut attrs) = p.remove("load_balancer_attributes") else {
         return;
     };
-    let mut logs = BTreeMap::new();
+    let mut logs = Map::new();
     if let Value::List(items) = &mut attrs.value {
         items.retain(|a| {
             let (Some(k), Some(v)) = (a.get("key").and_then(Node::as_str), a.get("value")) else {

@@ -3,9 +3,9 @@
 //! resolves, keeping the span where they were written.
 
 use super::shape::append;
-use crate::model::{Node, Resource, Unit, Value};
+use crate::model::{Map, Node, Resource, Unit, Value};
 use foldhash::{HashMap, HashMapExt};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// A setting written as a resource of its own (`aws_s3_bucket_versioning`)
 /// that belongs to a parent (`aws_s3_bucket`).
@@ -90,7 +90,7 @@ pub fn fold_split_resources(unit: &mut Unit, folds: &HashMap<&str, &Fold>) {
             None if fold.attr.is_empty() => {
                 let r = &mut unit.resources[child];
                 r.canonical_type = fold.parent.into();
-                r.props = Node::new(Value::Map(BTreeMap::new()), r.span);
+                r.props = Node::new(Value::Map(Map::new()), r.span);
                 append(&mut r.props, attr, item);
             }
             None => {}

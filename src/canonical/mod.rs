@@ -38,13 +38,12 @@ pub use cloudformation::{from_cloudformation, snake_case, DOCUMENT_KEYS};
 pub use types::{Attr, Ty};
 
 use crate::diag::Problem;
-use crate::model::{Node, Resource, Unit};
+use crate::model::{Map, Resource, Unit};
 use foldhash::{HashMap, HashMapExt};
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// Properties of one resource, keyed by attribute.
-pub(crate) type Props = BTreeMap<String, Node>;
+pub(crate) type Props = Map;
 
 /// What one AWS service contributes to the canonical view.
 pub(crate) struct Service {

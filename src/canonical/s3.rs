@@ -5,8 +5,7 @@ use super::fold::Fold;
 use super::shape::{append, rename, wrap};
 use super::types::{attr, Ty};
 use super::{snake_case, Props, Service};
-use crate::model::{Node, Value};
-use std::collections::BTreeMap;
+use crate::model::{Map, Node, Value};
 
 const BUCKET: &[&str] = &["aws_s3_bucket"];
 const ENCRYPTION: &str = "server_side_encryption_configuration";
@@ -119,7 +118,7 @@ fn cloudformation(cfn_type: &str, p: &mut Props) {
             if let Some(v) = p.remove("versioning_configuration") {
                 let status = v.get("status").cloned();
                 let enabled = status.map(|s| enabled_if(s, "Enabled"));
-                let m = BTreeMap::from_iter(enabled.map(|e| ("enabled".to_string(), e)));
+                let m = Map::from_iter(enabled.map(|e| ("enabled".to_string(), e)));
                 let versioning = Node {
                     value: Value::Map(m),
                     ..v
@@ -158,7 +157,7 @@ fn encryption(p: &mut Props) {
         rules.key_span = None;
         rules
     });
-    let config = BTreeMap::from_iter(rules.map(|r| ("rule".to_string(), r)));
+    let config = Map::from_iter(rules.map(|r| ("rule".to_string(), r)));
     let node = Node {
         value: Value::Map(config),
         ..enc
@@ -200,8 +199,7 @@ fn versioning(item: Node) -> Node {
         .and_then(<[Node]>::first)
         .and_then(|c| c.get("status"))
         .cloned();
-    let out =
-        BTreeMap::from_iter(status.map(|s| ("enabled".to_string(), enabled_if(s, "Enabled"))));
+    let out = Map::from_iter(status.map(|s| ("enabled".to_string(), enabled_if(s, "Enabled"))));
     Node {
         value: Value::Map(out),
         ..item

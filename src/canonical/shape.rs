@@ -39,9 +39,9 @@ pub fn each_map(p: &mut Props, key: &str, f: impl Fn(&mut Props)) {
 /// Appends `item` to the list at `attr` of `parent`, making the list if needed.
 pub fn append(parent: &mut Node, attr: &str, item: Node) {
     let Some(map) = parent.map_mut() else { return };
-    let entry = map
-        .entry(attr.to_string())
-        .or_insert_with(|| Node::new(Value::List(Vec::new()), item.span));
+    let entry = map.get_or_insert_with(attr.to_string(), || {
+        Node::new(Value::List(Vec::new()), item.span)
+    });
     match &mut entry.value {
         Value::List(items) => items.push(item),
         _ => *entry = Node::new(Value::List(vec![item]), entry.span),

@@ -76,13 +76,13 @@ fn visit(node: &mut Node, path: &[&str], attr: &Attr, problems: &mut Vec<Problem
             .for_each(|i| visit(i, path, attr, problems)),
         Value::Map(map) => {
             let [first, rest @ ..] = path else { return };
-            let Some(value) = map.get_mut(*first) else {
+            let Some(value) = map.get_mut(first) else {
                 return;
             };
             if !rest.is_empty() {
                 visit(value, rest, attr, problems);
             } else if !convert_value(value, attr, problems) {
-                map.remove(*first);
+                map.remove(first);
             }
         }
         _ => {}

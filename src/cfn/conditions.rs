@@ -3,7 +3,7 @@
 
 use super::intrinsics::Resolver;
 use super::parameters::scalar_text;
-use crate::model::{Node, Value};
+use crate::model::{Map, Node, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Decides every condition of `doc`; cycles and malformed conditions are undecidable.
@@ -27,7 +27,7 @@ pub fn evaluate(doc: &Node, resolver: &Resolver) -> BTreeMap<String, Option<bool
 
 struct Evaluator<'a, 'r> {
     resolver: &'r Resolver<'a>,
-    decls: Option<&'r BTreeMap<String, Node>>,
+    decls: Option<&'r Map>,
     done: BTreeMap<String, Option<bool>>,
     visiting: BTreeSet<String>,
 }

@@ -5,21 +5,20 @@
 use super::intrinsics::Resolver;
 use super::parameters::scalar_text;
 use crate::budget::INSTANCE_STEPS;
-use crate::model::{Node, Value};
-use std::collections::BTreeMap;
+use crate::model::{Map, Node, Value};
 
 const PREFIX: &str = "Fn::ForEach::";
 
 /// True if a map has a `Fn::ForEach::` key.
-pub fn has_loops(m: &BTreeMap<String, Node>) -> bool {
+pub fn has_loops(m: &Map) -> bool {
     m.keys().any(|k| k.starts_with(PREFIX))
 }
 
 /// The map with its loops expanded (nested loops too); a loop whose
 /// collection is unknown produces nothing, and one over the template's
 /// budget stops at the last copy it affords (each counts as an instance).
-pub fn expand(m: &BTreeMap<String, Node>, resolver: &Resolver) -> BTreeMap<String, Node> {
-    let mut out = BTreeMap::new();
+pub fn expand(m: &Map, resolver: &Resolver) -> Map {
+    let mut out = Map::new();
     for (k, v) in m {
         if !k.starts_with(PREFIX) {
             out.insert(k.clone(), v.clone());
@@ -42,7 +41,7 @@ pub fn expand(m: &BTreeMap<String, Node>, resolver: &Resolver) -> BTreeMap<Strin
             if !budget.charge(at, INSTANCE_STEPS, 0) || !budget.charge_copy(at, template) {
                 break;
             }
-            let copy: BTreeMap<String, Node> = fragment
+            let copy: Map = fragment
                 .iter()
                 .map(|(k, v)| (substitute_text(k, id, &item), substitute(v, id, &item)))
                 .collect();

@@ -11,7 +11,7 @@ use super::cidr;
 use super::parameters::{self, scalar_text};
 use crate::budget::Budget;
 use crate::canonical::{snake_case, DOCUMENT_KEYS};
-use crate::model::{Node, Origin, Value};
+use crate::model::{Map, Node, Origin, Value};
 use crate::source::{SourceMap, Span};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -20,14 +20,14 @@ use std::sync::Arc;
 /// Resolves intrinsic functions in one template.
 pub struct Resolver<'a> {
     /// Parameter values, and those of the pseudo parameters supplied.
-    params: BTreeMap<String, Node>,
+    params: Map,
     mappings: Option<&'a Node>,
     /// Condition values; `None` when undecidable.
     pub(super) conditions: BTreeMap<String, Option<bool>>,
     /// The template's resources, by logical id.
-    resources: &'a BTreeMap<String, Node>,
+    resources: &'a Map,
     /// Resolved outputs of the nested stacks followed so far, by logical id.
-    pub(super) stack_outputs: BTreeMap<String, BTreeMap<String, Node>>,
+    pub(super) stack_outputs: BTreeMap<String, Map>,
     /// Prepended to resource addresses (`Stack/` inside a nested stack).
     prefix: &'a str,
     /// Shared by the template and its nested stacks.
@@ -40,8 +40,8 @@ impl<'a> Resolver<'a> {
     /// A resolver without conditions (see [`super::conditions::evaluate`]).
     pub fn new(
         doc: &'a Node,
-        params: BTreeMap<String, Node>,
-        resources: &'a BTreeMap<String, Node>,
+        params: Map,
+        resources: &'a Map,
         prefix: &'a str,
         budget: Rc<Budget>,
     ) -> Resolver<'a> {
@@ -100,8 +100,8 @@ impl<'a> Resolver<'a> {
 
     /// Inserted one by one: for the few keys of a map, cheaper than
     /// collecting (which gathers, sorts and deduplicates them first).
-    fn resolve_map(&self, m: &BTreeMap<String, Node>) -> BTreeMap<String, Node> {
-        let mut out = BTreeMap::new();
+    fn resolve_map(&self, m: &Map) -> Map {
+        let mut out = Map::new();
         for (k, v) in m {
             let v = match DOCUMENT_KEYS.contains(&k.as_str()) {
                 true => self.document(v),

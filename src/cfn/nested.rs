@@ -9,7 +9,7 @@ use super::parameters::Overrides;
 use super::template;
 use crate::budget::Budget;
 use crate::diag::Problem;
-use crate::model::{Node, Origin, Unit, Value};
+use crate::model::{Map, Node, Origin, Unit, Value};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use foldhash::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
@@ -212,8 +212,8 @@ impl<'s> Loader<'s> {
         props: &Node,
         unit: &mut Unit,
         problems: &mut Vec<Problem>,
-    ) -> BTreeMap<String, Node> {
-        let none = BTreeMap::new();
+    ) -> Map {
+        let none = Map::new();
         let (Some(sources), Some(templates), Some(&parent)) =
             (self.sources, self.templates, self.chain.last())
         else {

@@ -15,9 +15,8 @@
 
 use crate::choices::Input;
 use crate::diag::Problem;
-use crate::model::{Node, Origin, Value};
+use crate::model::{Map, Node, Origin, Value};
 use crate::source::{FileId, SourceFile, Span};
-use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 /// Pseudo parameters with a documented placeholder value.
@@ -37,7 +36,7 @@ const PSEUDO_UNKNOWN: &[&str] = &[
 
 /// Values supplied for parameters, by name. A value with an origin carries
 /// where it was written; one without came from `--parameter`.
-pub type Overrides = BTreeMap<String, Node>;
+pub type Overrides = Map;
 
 /// Parses one `Name=Value` entry of a parameters file.
 fn parse_argument(arg: &str) -> Result<(String, String), String> {
@@ -114,12 +113,8 @@ pub fn from_file(file: &SourceFile, id: FileId) -> Result<Overrides, Problem> {
 /// parameters supplied (the others are [`pseudo`]).
 /// A value that breaks a constraint is an error at the value; the parameter is
 /// then unknown.
-pub fn values(
-    doc: &Node,
-    supplied: &Overrides,
-    problems: &mut Vec<Problem>,
-) -> BTreeMap<String, Node> {
-    let mut out = BTreeMap::new();
+pub fn values(doc: &Node, supplied: &Overrides, problems: &mut Vec<Problem>) -> Map {
+    let mut out = Map::new();
     for name in PSEUDO_PLACEHOLDERS
         .iter()
         .map(|p| p.0)
@@ -427,6 +422,9 @@ mod tests {
         let out = values(&doc.unwrap(), &supplied, &mut Vec::new());
         let names: Vec<&str> = out.keys().map(String::as_str).collect();
         assert_eq!(names, ["AWS::Region", "Env"]);
-        assert_eq!(out["AWS::Region"].as_str(), Some("eu-west-1"));
+        assert_eq!(
+            out.get("AWS::Region").and_then(Node::as_str),
+            Some("eu-west-1")
+        );
     }
 }

@@ -24,13 +24,11 @@
 //! ...) are not expanded: the rules, permissions, subscriptions and mappings
 //! they create are read by no built-in policy.
 
-use crate::model::{Node, Value};
+use crate::model::{Map, Node, Value};
 use crate::source::Span;
 use std::collections::BTreeMap;
 
 const TRANSFORM: &str = "AWS::Serverless-2016-10-31";
-
-type Map = BTreeMap<String, Node>;
 
 /// The template with `Globals` applied and its serverless resources expanded,
 /// or `None` when it is not a SAM template.
@@ -664,14 +662,14 @@ fn api_body(p: &mut Map, sam_only: &[&str]) {
         p.insert("Body".into(), body);
     }
     for key in sam_only {
-        p.remove(*key);
+        p.remove(key);
     }
 }
 
 /// Removes `keys` from `p` and returns them.
 fn take(p: &mut Map, keys: &[&str]) -> Map {
     keys.iter()
-        .filter_map(|k| p.remove(*k).map(|v| (k.to_string(), v)))
+        .filter_map(|k| p.remove(k).map(|v| (k.to_string(), v)))
         .collect()
 }
 

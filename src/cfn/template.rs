@@ -8,9 +8,8 @@ use super::parameters::{self, Overrides};
 use super::sam;
 use crate::canonical;
 use crate::diag::Problem;
-use crate::model::{Format, Node, Resource, Unit, Value};
+use crate::model::{Format, Map, Node, Resource, Unit, Value};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 /// A CloudFormation template has `AWSTemplateFormatVersion`, or `Resources`
 /// whose entries have a `Type` starting with `AWS::`.
@@ -83,10 +82,10 @@ pub(super) fn add_resources(
     prefix: &str,
     unit: &mut Unit,
     problems: &mut Vec<Problem>,
-) -> BTreeMap<String, Node> {
+) -> Map {
     let expanded = sam::expand(doc);
     let doc = expanded.as_ref().unwrap_or(doc);
-    let empty = BTreeMap::new();
+    let empty = Map::new();
     let mut resources = match doc.get("Resources").map(|r| &r.value) {
         Some(Value::Map(m)) => Cow::Borrowed(m),
         _ => Cow::Borrowed(&empty),
@@ -180,15 +179,15 @@ pub(super) fn add_resources(
         });
     }
     if prefix.is_empty() {
-        return BTreeMap::new();
+        return Map::new();
     }
     outputs(doc, &resolver)
 }
 
 /// The resolved `Value` of every output whose condition is not false.
-fn outputs(doc: &Node, resolver: &Resolver) -> BTreeMap<String, Node> {
+fn outputs(doc: &Node, resolver: &Resolver) -> Map {
     let Some(Value::Map(outputs)) = doc.get("Outputs").map(|o| &o.value) else {
-        return BTreeMap::new();
+        return Map::new();
     };
     outputs
         .iter()
@@ -213,7 +212,7 @@ fn not_a_type(logical_id: &str, t: &Node) -> String {
 }
 
 fn empty_map(at: &Node) -> Node {
-    let mut n = Node::new(Value::Map(BTreeMap::new()), at.span);
+    let mut n = Node::new(Value::Map(Map::new()), at.span);
     n.key_span = at.key_span;
     n
 }

@@ -7,12 +7,11 @@
 
 use crate::budget::{self, Budget, Exceeded, Size, MAX_BYTES, MAX_DEPTH, MAX_STEPS};
 use crate::diag::Problem;
-use crate::model::{Node, Value};
+use crate::model::{Map, Node, Value};
 use crate::source::{CharIndex, FileId, Span};
 use foldhash::{HashMap, HashMapExt};
 use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 use std::borrow::Cow;
-use std::collections::btree_map::{BTreeMap, Entry};
 
 enum Frame {
     Seq {
@@ -22,7 +21,7 @@ enum Frame {
         tag: Option<String>,
     },
     Map {
-        entries: BTreeMap<String, Node>,
+        entries: Map,
         key: Option<Key>,
         /// The values of its merge keys, in order.
         merges: Vec<Node>,
@@ -118,7 +117,7 @@ impl Builder<'_> {
             Event::MappingStart(anchor, tag) => {
                 self.open(start)?;
                 self.stack.push(Frame::Map {
-                    entries: BTreeMap::new(),
+                    entries: Map::new(),
                     key: None,
                     merges: Vec::new(),
                     start,
@@ -277,16 +276,14 @@ impl Builder<'_> {
                     *key = Some(Key::Name(name, node.span));
                 }
                 Some(Key::Merge) => merges.push(node),
-                Some(Key::Name(name, key_span)) => match entries.entry(name) {
-                    Entry::Occupied(e) => {
-                        let message = format!("duplicate key '{}'", e.key());
+                Some(Key::Name(name, key_span)) => {
+                    if entries.contains_key(&name) {
+                        let message = format!("duplicate key '{name}'");
                         return Err(Problem::new(key_span, message));
                     }
-                    Entry::Vacant(e) => {
-                        node.key_span = Some(key_span);
-                        e.insert(node);
-                    }
-                },
+                    node.key_span = Some(key_span);
+                    entries.insert(name, node);
+                }
             },
         }
         Ok(())
@@ -295,7 +292,7 @@ impl Builder<'_> {
 
 /// Adds the entries of a merge key's value (a map, or a list of maps where
 /// the first wins) that `entries` does not have.
-fn merge_into(entries: &mut BTreeMap<String, Node>, merged: Node) -> Result<(), Problem> {
+fn merge_into(entries: &mut Map, merged: Node) -> Result<(), Problem> {
     let maps = match merged.value {
         Value::Map(m) => vec![m],
         Value::List(items) => items
@@ -314,7 +311,9 @@ fn merge_into(entries: &mut BTreeMap<String, Node>, merged: Node) -> Result<(), 
     };
     for map in maps {
         for (k, v) in map {
-            entries.entry(k).or_insert(v);
+            if !entries.contains_key(&k) {
+                entries.insert(k, v);
+            }
         }
     }
     Ok(())
@@ -324,10 +323,7 @@ fn wrap_intrinsic(name: &str, node: Node) -> Node {
     let span = node.span;
     let mut inner = node;
     inner.key_span = Some(span);
-    Node::new(
-        Value::Map(BTreeMap::from([(name.to_string(), inner)])),
-        span,
-    )
+    Node::new(Value::Map(Map::from([(name.to_string(), inner)])), span)
 }
 
 /// YAML 1.2 core schema resolution of a plain scalar.

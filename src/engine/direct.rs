@@ -5,12 +5,11 @@
 //! then runs on the cel crate, which gives the outcome and its error.
 
 use super::graph::LazyLinks;
-use crate::model::{Node, Reference, Unit, Value};
+use crate::model::{Map, Node, Reference, Unit, Value};
 use crate::policy::cost;
 use crate::policy::direct::{Cmp, Fold, Func, Op, Program, Var};
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// The cel crate is to decide: an error there, or a value not modelled here.
@@ -30,7 +29,7 @@ pub enum V<'a> {
     Str(Cow<'a, str>),
     Type(&'static str),
     List(&'a [Node]),
-    Map(&'a BTreeMap<String, Node>),
+    Map(&'a Map),
     /// `{"ref": address, "attribute": name}`.
     Ref(&'a Reference),
     /// An element of `resources`: `address`, `type`, `native_type`, `format`, `props`.
@@ -484,7 +483,7 @@ enum Elements<'v, 'a> {
     Items(std::slice::Iter<'v, V<'a>>),
     Literals(std::slice::Iter<'a, Op>),
     Entries(std::slice::Iter<'a, usize>),
-    Keys(std::collections::btree_map::Keys<'a, String, Node>),
+    Keys(crate::model::map::Keys<'a>),
     Names(std::slice::Iter<'v, (&'a str, V<'a>)>),
 }
 
@@ -723,7 +722,7 @@ mod tests {
         let all = [0, 1];
         let props = &unit.resources[0].props.value;
         let Value::Map(m) = props else { unreachable!() };
-        let item = &m["items"].as_list().unwrap()[0];
+        let item = &m.get("items").unwrap().as_list().unwrap()[0];
         let mut scope = Scope {
             unit,
             links: &links,

@@ -3,8 +3,10 @@
 //! nested blocks as lists, like `terraform show -json`), with a span on every value.
 
 use crate::source::Span;
-use std::collections::BTreeMap;
 use std::sync::Arc;
+
+pub mod map;
+pub use map::Map;
 
 /// A value with the span where it was written.
 #[derive(Clone, Debug, PartialEq)]
@@ -104,7 +106,7 @@ pub enum Value {
     Float(f64),
     Str(String),
     List(Vec<Node>),
-    Map(BTreeMap<String, Node>),
+    Map(Map),
     /// Only known at deploy/apply time; never guessed.
     Unknown,
     /// A reference to another resource (or one of its attributes); boxed,
@@ -215,7 +217,7 @@ impl Node {
         }
     }
 
-    pub fn map_mut(&mut self) -> Option<&mut BTreeMap<String, Node>> {
+    pub fn map_mut(&mut self) -> Option<&mut Map> {
         match &mut self.value {
             Value::Map(m) => Some(m),
             _ => None,

@@ -11,7 +11,7 @@
 use super::files::Disk;
 use super::functions;
 use crate::budget::Budget;
-use crate::model::{Node, Origin, Value};
+use crate::model::{Map, Node, Origin, Value};
 use crate::source::{FileId, Span};
 use foldhash::{HashMap, HashSet};
 use hcl_edit::expr::{
@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 /// Names bound while evaluating one expression: `count`, `each`, `for`
 /// variables and `dynamic` block iterators.
-pub type Bindings = BTreeMap<String, Node>;
+pub type Bindings = Map;
 
 /// An expression as written: HCL, or a value of a `.tf.json` file (whose
 /// strings may hold `${...}` templates).
@@ -142,7 +142,7 @@ impl<'p> Scope<'p> {
             Expression::String(s) => Value::Str(s.value().clone()),
             Expression::Array(a) => Value::List(a.iter().map(|i| self.eval(i, file, b)).collect()),
             Expression::Object(o) => {
-                let mut map = BTreeMap::new();
+                let mut map = Map::new();
                 for (key, value) in o.iter() {
                     let (name, key_range) = match key {
                         ObjectKey::Ident(i) => (Some(self.key_name(i, file)), i.span()),
@@ -457,7 +457,7 @@ impl<'p> Scope<'p> {
             return Node::new(Value::Unknown, span);
         };
         let mut list = Vec::new();
-        let mut map: BTreeMap<String, Node> = BTreeMap::new();
+        let mut map = Map::new();
         for inner in iterations {
             let Some(inner) = inner else {
                 return Node::new(Value::Unknown, span);
@@ -477,9 +477,9 @@ impl<'p> Scope<'p> {
                         return Node::new(Value::Unknown, span);
                     };
                     if f.grouping {
-                        let group = map
-                            .entry(name)
-                            .or_insert_with(|| Node::new(Value::List(Vec::new()), item.span));
+                        let group = map.get_or_insert_with(name, || {
+                            Node::new(Value::List(Vec::new()), item.span)
+                        });
                         if let Value::List(items) = &mut group.value {
                             items.push(item);
                         }
@@ -815,7 +815,7 @@ impl<'p> Scope<'p> {
                     (0..n)
                         .map(|i| {
                             let index = Node::new(Value::Int(i), Span::default());
-                            let count = BTreeMap::from([("index".to_string(), index)]);
+                            let count = Map::from([("index".to_string(), index)]);
                             let b = Bindings::from([(
                                 "count".to_string(),
                                 Node::new(Value::Map(count), Span::default()),
@@ -842,7 +842,7 @@ impl<'p> Scope<'p> {
                     pairs
                         .into_iter()
                         .map(|(k, v)| {
-                            let each = BTreeMap::from([
+                            let each = Map::from([
                                 ("key".to_string(), text(k.clone())),
                                 ("value".to_string(), v),
                             ]);

@@ -6,10 +6,9 @@
 //! unknown; functions not implemented here give unknown, never a guess.
 
 use crate::budget::Budget;
-use crate::model::{Node, Value};
+use crate::model::{Map, Node, Value};
 use crate::source::Span;
 use foldhash::{HashSet, HashSetExt};
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A definite error (wrong types, index out of range): what `try` catches.
@@ -66,7 +65,7 @@ pub fn call(name: &str, args: Vec<Node>, span: Span, budget: &Budget) -> Outcome
             at(Value::List(out))
         }
         ("merge", _) => {
-            let mut out = BTreeMap::new();
+            let mut out = Map::new();
             for arg in args {
                 match arg.value {
                     Value::Map(m) => out.extend(m),
@@ -224,7 +223,7 @@ pub fn call(name: &str, args: Vec<Node>, span: Span, budget: &Budget) -> Outcome
             if k.len() != v.len() {
                 return Err(Failed);
             }
-            let mut map = BTreeMap::new();
+            let mut map = Map::new();
             for (key, value) in k.iter().zip(v) {
                 map.insert(text(key)?, value);
             }

@@ -21,7 +21,7 @@ mod vars;
 
 use crate::canonical::iam;
 use crate::diag::Problem;
-use crate::model::{Format, Node, Resource, Value};
+use crate::model::{Format, Map, Node, Resource, Value};
 use crate::source::{FileId, SourceFile, Span};
 use expr::{span_in, Bindings, Scope};
 use foldhash::HashSet;
@@ -144,7 +144,7 @@ fn finish(native: Node, f: &ParsedFile, ty: &str, address: String, span: Span) -
     let mut props = native.clone();
     if let Some(map) = props.map_mut() {
         for meta in META_ARGUMENTS {
-            map.remove(*meta);
+            map.remove(meta);
         }
     }
     decode_documents(&mut props, f.id, &f.source.text);
@@ -163,7 +163,7 @@ fn finish(native: Node, f: &ParsedFile, ty: &str, address: String, span: Span) -
 /// A body as a map: attributes by name, nested blocks as lists of maps
 /// (`dynamic` blocks expanded when their collection is known).
 fn body_node(scope: &Scope, f: &ParsedFile, body: &Body, span: Span, b: &Bindings) -> Node {
-    let mut map: BTreeMap<String, Node> = BTreeMap::new();
+    let mut map = Map::new();
     for structure in body.iter() {
         match structure {
             Structure::Attribute(attr) => {
@@ -189,7 +189,7 @@ fn body_node(scope: &Scope, f: &ParsedFile, body: &Body, span: Span, b: &Binding
                         vec![body_node(scope, f, &block.body, block_span, b)],
                     ),
                 };
-                let entry = map.entry(key).or_insert_with(|| {
+                let entry = map.get_or_insert_with(key, || {
                     let mut list = Node::new(Value::List(Vec::new()), block_span);
                     list.key_span = Some(span_in(block.ident.span(), f.id));
                     list
@@ -238,7 +238,7 @@ fn dynamic(scope: &Scope, f: &ParsedFile, block: &Block, label: &str, b: &Bindin
     pairs
         .into_iter()
         .map(|(key, value)| {
-            let object = BTreeMap::from([("key".to_string(), key), ("value".to_string(), value)]);
+            let object = Map::from([("key".to_string(), key), ("value".to_string(), value)]);
             let mut inner = b.clone();
             inner.insert(iterator.clone(), Node::new(Value::Map(object), block_span));
             body_node(scope, f, &content.body, block_span, &inner)

@@ -3,9 +3,8 @@
 //! that wrote it; what is not known before apply stays unknown.
 
 use crate::canonical::iam;
-use crate::model::{Node, Value};
+use crate::model::{Map, Node, Value};
 use crate::source::{FileId, Span};
-use std::collections::BTreeMap;
 
 /// The arguments of the pre-5.0 provider that are not modelled: a document
 /// using them is unknown.
@@ -146,7 +145,7 @@ impl Doc {
 
     fn into_node(self, at: Span) -> Node {
         let unknown = || Node::new(Value::Unknown, at);
-        let mut map = BTreeMap::new();
+        let mut map = Map::new();
         map.insert("Version".to_string(), self.version.unwrap_or_else(unknown));
         if let Some(id) = self.id.filter(|i| i.as_str() != Some("")) {
             map.insert("Id".to_string(), id);
@@ -226,7 +225,7 @@ fn statement(block: &Node) -> Node {
     let Value::Map(args) = &block.value else {
         return Node::new(Value::Unknown, block.span);
     };
-    let mut out = BTreeMap::new();
+    let mut out = Map::new();
     if let Some(sid) = args.get("sid").filter(|s| s.as_str() != Some("")) {
         out.insert("Sid".to_string(), sid.clone());
     }
@@ -288,7 +287,7 @@ fn principals(blocks: &Node) -> Node {
             _ => {}
         }
     }
-    let mut map: BTreeMap<String, Node> = BTreeMap::new();
+    let mut map = Map::new();
     for block in items {
         let (Some(Value::Str(ty)), Some(ids)) = (
             block.get("type").map(|t| &t.value),
@@ -308,7 +307,7 @@ fn conditions(blocks: &Node) -> Node {
         return Node::new(Value::Unknown, blocks.span);
     };
     let at = covering(items, blocks.span);
-    let mut tests: BTreeMap<String, Node> = BTreeMap::new();
+    let mut tests = Map::new();
     for block in items {
         let (Some(test), Some(variable), Some(values)) = (
             block.get("test").and_then(Node::as_str),
@@ -317,9 +316,9 @@ fn conditions(blocks: &Node) -> Node {
         ) else {
             return Node::new(Value::Unknown, at);
         };
-        let entry = tests
-            .entry(test.to_string())
-            .or_insert_with(|| Node::new(Value::Map(BTreeMap::new()), block.span));
+        let entry = tests.get_or_insert_with(test.to_string(), || {
+            Node::new(Value::Map(Map::new()), block.span)
+        });
         if let Some(variables) = entry.map_mut() {
             let values = match values.as_list() {
                 Some([one]) => one.clone(),
@@ -332,7 +331,7 @@ fn conditions(blocks: &Node) -> Node {
 }
 
 /// Adds `values` under `key`, after the values already there.
-fn append(map: &mut BTreeMap<String, Node>, key: &str, values: Node) {
+fn append(map: &mut Map, key: &str, values: Node) {
     let Some(old) = map.remove(key) else {
         map.insert(key.to_string(), values);
         return;
