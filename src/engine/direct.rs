@@ -283,7 +283,13 @@ impl<'a> Scope<'a> {
             locals[fold.accu] = Some(self.op(&fold.step, locals)?);
             Ok(true)
         };
-        for item in elements(&range, true).ok_or(Bail)? {
+        let items = elements(&range, true).ok_or(Bail)?;
+        // The resources of other types leave the accumulator as it is.
+        let typed = |item: &V| match (item, &fold.types) {
+            (V::Entry(i), Some(types)) => types.contains(&self.unit.resources[*i].canonical_type),
+            _ => true,
+        };
+        for item in items.filter(typed) {
             if !each(item, locals)? {
                 break;
             }
