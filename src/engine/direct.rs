@@ -18,6 +18,9 @@ pub struct Bail;
 
 type Result<T> = std::result::Result<T, Bail>;
 
+/// The values of a comprehension's variables, by slot.
+type Locals<'a> = Vec<Option<V<'a>>>;
+
 /// A value during direct evaluation; model values are borrowed.
 #[derive(Clone, Debug)]
 pub enum V<'a> {
@@ -125,36 +128,45 @@ impl<'a> Scope<'a> {
         })
     }
 
-    fn op(&self, op: &'a Op, locals: &mut Vec<Option<V<'a>>>) -> Result<V<'a>> {
+    fn op(&self, op: &'a Op, locals: &mut Locals<'a>) -> Result<V<'a>> {
         Ok(match op {
             Op::Null | Op::Bool(_) | Op::Int(_) | Op::UInt(_) | Op::Double(_) | Op::Str(_) => {
                 scalar(op)
             }
-            Op::Type(t) => V::Type(t),
             Op::Var(v) => self.var(*v)?,
             Op::Local(slot) => locals[*slot].clone().ok_or(Bail)?,
+            Op::Literals(items) => V::Literals(items),
             Op::Select { of, field, test } => {
-                let of = self.op(of, locals)?;
+                let of = self.operand(of, locals)?;
                 self.select(of, field, *test)?
             }
+            Op::FieldOr(f) => {
+                let (of, field, or) = &**f;
+                match self.field_or(self.operand(of, locals)?, field)? {
+                    Some(v) => v,
+                    None => self.operand(or, locals)?,
+                }
+            }
+            Op::Not(a) => V::Bool(!self.bool(a, locals)?),
+            Op::And(ab) => V::Bool(self.bool(&ab.0, locals)? && self.bool(&ab.1, locals)?),
+            Op::Or(ab) => V::Bool(self.bool(&ab.0, locals)? || self.bool(&ab.1, locals)?),
+            Op::NotStrictlyFalse(a) => V::Bool(!matches!(self.operand(a, locals)?, V::Bool(false))),
+            Op::Compare(cmp, ab) => {
+                let a = self.operand(&ab.0, locals)?;
+                let b = self.operand(&ab.1, locals)?;
+                V::Bool(compare(*cmp, &a, &b)?)
+            }
+            Op::In(ab) => {
+                let a = self.operand(&ab.0, locals)?;
+                let b = self.operand(&ab.1, locals)?;
+                V::Bool(self.contains(&b, &a)?)
+            }
+            Op::Type(t) => V::Type(t),
             Op::OptSelect(of, field) => match self.op(of, locals)? {
                 V::Opt(None) => V::Opt(None),
                 V::Opt(Some(v)) => self.opt_field(&v, field)?,
                 v => self.opt_field(&v, field)?,
             },
-            Op::FieldOr(f) => {
-                let (of, field, or) = &**f;
-                let found = match self.op(of, locals)? {
-                    V::Opt(None) => None,
-                    V::Opt(Some(v)) if matches!(*v, V::Opt(_)) => return Err(Bail),
-                    V::Opt(Some(v)) => self.field(&v, field).found(),
-                    v => self.field(&v, field).found(),
-                };
-                match found {
-                    Some(v) => v,
-                    None => self.op(or, locals)?,
-                }
-            }
             Op::Index { of, at, optional } => {
                 let (of, optional) = match self.op(of, locals)? {
                     V::Opt(None) => return Ok(V::Opt(None)),
@@ -168,7 +180,6 @@ impl<'a> Scope<'a> {
                     (None, false) => return Err(Bail),
                 }
             }
-            Op::Literals(items) => V::Literals(items),
             Op::List(items) => V::Items(Rc::new(
                 items
                     .iter()
@@ -180,31 +191,10 @@ impl<'a> Scope<'a> {
                     .map(|(k, v)| Ok((k.as_str(), self.op(v, locals)?)))
                     .collect::<Result<_>>()?,
             )),
-            Op::Not(a) => V::Bool(!self.bool(a, locals)?),
-            Op::And(ab) => V::Bool(self.bool(&ab.0, locals)? && self.bool(&ab.1, locals)?),
-            Op::Or(ab) => V::Bool(self.bool(&ab.0, locals)? || self.bool(&ab.1, locals)?),
             Op::Cond(abc) => match self.bool(&abc.0, locals)? {
                 true => self.op(&abc.1, locals)?,
                 false => self.op(&abc.2, locals)?,
             },
-            Op::NotStrictlyFalse(a) => V::Bool(!matches!(self.op(a, locals)?, V::Bool(false))),
-            Op::Compare(cmp, ab) => {
-                let a = self.op(&ab.0, locals)?;
-                let b = self.op(&ab.1, locals)?;
-                V::Bool(match cmp {
-                    Cmp::Eq => equal(&a, &b)?,
-                    Cmp::Ne => !equal(&a, &b)?,
-                    Cmp::Lt => order(&a, &b)? == Ordering::Less,
-                    Cmp::Le => order(&a, &b)? != Ordering::Greater,
-                    Cmp::Gt => order(&a, &b)? == Ordering::Greater,
-                    Cmp::Ge => order(&a, &b)? != Ordering::Less,
-                })
-            }
-            Op::In(ab) => {
-                let a = self.op(&ab.0, locals)?;
-                let b = self.op(&ab.1, locals)?;
-                V::Bool(self.contains(&b, &a)?)
-            }
             Op::Accumulate(ab) => {
                 let add = self.op(&ab.1, locals)?;
                 let sum = match &ab.0 {
@@ -223,12 +213,15 @@ impl<'a> Scope<'a> {
                 V::Str(Cow::Owned(joined))
             }
             Op::Call(func, args) => match args.as_slice() {
-                [a] => self.call(*func, &[self.op(a, locals)?])?,
-                [a, b] => self.call(*func, &[self.op(a, locals)?, self.op(b, locals)?])?,
+                [a] => self.call(*func, &[self.operand(a, locals)?])?,
+                [a, b] => {
+                    let a = self.operand(a, locals)?;
+                    self.call(*func, &[a, self.operand(b, locals)?])?
+                }
                 _ => return Err(Bail),
             },
             Op::Loop(range, body) => {
-                let range = self.op(range, locals)?;
+                let range = self.operand(range, locals)?;
                 let len = self.size(&range).unwrap_or(0).max(0) as u64;
                 cost::charge(len.saturating_mul(*body)).map_err(|_| Bail)?;
                 range
@@ -237,7 +230,31 @@ impl<'a> Scope<'a> {
         })
     }
 
-    fn bool(&self, op: &'a Op, locals: &mut Vec<Option<V<'a>>>) -> Result<bool> {
+    /// The value of an operand: a literal or a variable is read here, with
+    /// no call of [`Scope::op`] (which recurses).
+    #[inline(always)]
+    fn operand(&self, op: &'a Op, locals: &mut Locals<'a>) -> Result<V<'a>> {
+        match op {
+            Op::Bool(b) => Ok(V::Bool(*b)),
+            Op::Str(s) => Ok(V::Str(Cow::Borrowed(s))),
+            Op::Literals(items) => Ok(V::Literals(items)),
+            Op::Var(Var::Resource) => Ok(node(self.props)),
+            Op::Local(slot) => locals[*slot].clone().ok_or(Bail),
+            _ => self.op(op, locals),
+        }
+    }
+
+    /// `v.?field.orValue(..)`'s field, `None` when it has no value.
+    fn field_or(&self, v: V<'a>, field: &str) -> Result<Option<V<'a>>> {
+        Ok(match v {
+            V::Opt(None) => None,
+            V::Opt(Some(v)) if matches!(*v, V::Opt(_)) => return Err(Bail),
+            V::Opt(Some(v)) => self.field(&v, field).found(),
+            v => self.field(&v, field).found(),
+        })
+    }
+
+    fn bool(&self, op: &'a Op, locals: &mut Locals<'a>) -> Result<bool> {
         match self.op(op, locals)? {
             V::Bool(b) => Ok(b),
             _ => Err(Bail),
@@ -254,10 +271,10 @@ impl<'a> Scope<'a> {
         })
     }
 
-    fn fold(&self, fold: &'a Fold, locals: &mut Vec<Option<V<'a>>>) -> Result<V<'a>> {
+    fn fold(&self, fold: &'a Fold, locals: &mut Locals<'a>) -> Result<V<'a>> {
         let range = self.op(&fold.range, locals)?;
         locals[fold.accu] = Some(self.op(&fold.init, locals)?);
-        let each = |item: V<'a>, locals: &mut Vec<Option<V<'a>>>| -> Result<bool> {
+        let each = |item: V<'a>, locals: &mut Locals<'a>| -> Result<bool> {
             if !self.bool(&fold.cond, locals)? {
                 return Ok(false);
             }
@@ -265,7 +282,13 @@ impl<'a> Scope<'a> {
             locals[fold.accu] = Some(self.op(&fold.step, locals)?);
             Ok(true)
         };
-        for item in elements(&range, true).ok_or(Bail)? {
+        let items = elements(&range, true).ok_or(Bail)?;
+        // The resources of other types leave the accumulator as it is.
+        let typed = |item: &V| match (item, &fold.types) {
+            (V::Entry(i), Some(types)) => types.contains(&self.unit.resources[*i].canonical_type),
+            _ => true,
+        };
+        for item in items.filter(typed) {
             if !each(item, locals)? {
                 break;
             }
@@ -528,6 +551,18 @@ fn scalar(op: &Op) -> V<'_> {
         Op::Str(s) => V::Str(Cow::Borrowed(s)),
         _ => V::Null,
     }
+}
+
+/// `a <cmp> b`.
+fn compare(cmp: Cmp, a: &V, b: &V) -> Result<bool> {
+    Ok(match cmp {
+        Cmp::Eq => equal(a, b)?,
+        Cmp::Ne => !equal(a, b)?,
+        Cmp::Lt => order(a, b)? == Ordering::Less,
+        Cmp::Le => order(a, b)? != Ordering::Greater,
+        Cmp::Gt => order(a, b)? == Ordering::Greater,
+        Cmp::Ge => order(a, b)? != Ordering::Less,
+    })
 }
 
 /// `a == b`, as the cel crate compares values.

@@ -154,6 +154,11 @@ pub struct Fold {
     pub cond: Op,
     pub step: Op,
     pub result: Op,
+    /// For `resources.exists(r, r.type == "t" && ...)` (or `r.type in
+    /// [...]`, first in the predicate): the types an element must have for
+    /// its step to be anything but `false`, which leaves the accumulator as
+    /// it is; elements of other types are skipped.
+    pub types: Option<Vec<String>>,
 }
 
 /// The direct form of `expr`, whose free names are the check's variables
@@ -167,6 +172,52 @@ pub fn compile(expr: &IdedExpr, bound: &[String]) -> Option<Program> {
     };
     let op = c.expr(expr)?;
     Some(Program { op, slots: c.slots })
+}
+
+/// The types [`Fold::types`] names, when the comprehension is an `exists`
+/// over `resources` (`false`, then `@result || p`) whose predicate `p`
+/// starts with `r.type == "t"` or `r.type in ["t", ...]`.
+fn exists_of_types(
+    range: &Op,
+    init: &Op,
+    step: &Op,
+    result: &Op,
+    iter: usize,
+    accu: usize,
+) -> Option<Vec<String>> {
+    let over_resources =
+        matches!(range, Op::Loop(of, _) if matches!(**of, Op::Var(Var::Resources)));
+    let exists = matches!(init, Op::Bool(false)) && matches!(result, Op::Local(a) if *a == accu);
+    let Op::Or(or) = step else { return None };
+    let (Op::Local(a), mut first) = (&or.0, &or.1) else {
+        return None;
+    };
+    if !over_resources || !exists || *a != accu {
+        return None;
+    }
+    while let Op::And(ab) = first {
+        first = &ab.0;
+    }
+    let is_type = |op: &Op| {
+        matches!(op, Op::Select { of, field, test: false }
+            if matches!(**of, Op::Local(i) if i == iter) && field == "type")
+    };
+    match first {
+        Op::Compare(Cmp::Eq, ab) => match &**ab {
+            (t, Op::Str(s)) | (Op::Str(s), t) if is_type(t) => Some(vec![s.clone()]),
+            _ => None,
+        },
+        Op::In(ab) => match &**ab {
+            (t, Op::Literals(items)) if is_type(t) => (items.iter())
+                .map(|i| match i {
+                    Op::Str(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 struct Compiler<'a> {
@@ -228,14 +279,17 @@ impl<'a> Compiler<'a> {
                 let step = self.expr(&c.loop_step);
                 let result = self.expr(&c.result);
                 self.scope.truncate(self.scope.len() - 2);
+                let (cond, step, result) = (cond?, step?, result?);
+                let types = exists_of_types(&range, &init, &step, &result, iter, accu);
                 Op::Fold(Box::new(Fold {
                     range,
                     iter,
                     accu,
                     init,
-                    cond: cond?,
-                    step: step?,
-                    result: result?,
+                    cond,
+                    step,
+                    result,
+                    types,
                 }))
             }
             _ => return None,
@@ -422,5 +476,50 @@ mod tests {
             }
         }
         assert_eq!(without, Vec::<String>::new());
+    }
+
+    /// The types a comprehension's elements must have, as compiled.
+    fn types(assert: &str) -> Option<Vec<String>> {
+        let mut expr = crate::policy::parse_cel(assert).unwrap();
+        crate::policy::cost::instrument(&mut expr);
+        crate::policy::negate::rewrite(&mut expr);
+        let program = super::compile(&expr, &[]).expect("a direct form");
+        match program.op {
+            super::Op::Fold(fold) => fold.types,
+            other => panic!("not a comprehension: {other:?}"),
+        }
+    }
+
+    /// Only an `exists` over `resources` whose predicate starts with the
+    /// element's type skips the elements of other types.
+    #[test]
+    fn exists_over_resources_names_the_types_it_looks_at() {
+        let some = |t: &[&str]| Some(t.iter().map(|s| s.to_string()).collect());
+        for (assert, expected) in [
+            ("resources.exists(r, r.type == 'aws_a')", some(&["aws_a"])),
+            (
+                "resources.exists(r, 'aws_a' == r.type && has(r.props.x) && r.props.y)",
+                some(&["aws_a"]),
+            ),
+            (
+                "resources.exists(r, r.type in ['aws_a', 'aws_b'] && has(r.props.x))",
+                some(&["aws_a", "aws_b"]),
+            ),
+            (
+                "resources.exists(r, has(r.props.x) && r.type == 'aws_a')",
+                None,
+            ),
+            (
+                "resources.exists(r, r.type == 'aws_a' || has(r.props.x))",
+                None,
+            ),
+            ("resources.exists(r, r.type != 'aws_a')", None),
+            ("resources.exists(r, r.type in ['aws_a', 1])", None),
+            ("resources.all(r, r.type == 'aws_a')", None),
+            ("resources.exists_one(r, r.type == 'aws_a')", None),
+            ("[resource].exists(r, r.type == 'aws_a')", None),
+        ] {
+            assert_eq!(types(assert), expected, "{assert}");
+        }
     }
 }

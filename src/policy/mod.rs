@@ -241,19 +241,22 @@ pub fn matches_text(text: &str, pattern: &str) -> Result<bool, cel::ExecutionErr
         static CACHE: RefCell<HashMap<String, regex::Regex>> = RefCell::new(HashMap::new());
     }
     CACHE.with_borrow_mut(|cache| {
-        if !cache.contains_key(pattern) {
-            let re = regex::Regex::new(pattern).map_err(|e| {
-                cel::ExecutionError::function_error(
-                    "matches",
-                    format!("'{pattern}' not a valid regex:\n{e}"),
-                )
-            })?;
-            if cache.len() >= REGEX_CACHE_LEN {
-                cache.clear();
-            }
-            cache.insert(pattern.to_string(), re);
+        if let Some(re) = cache.get(pattern) {
+            return Ok(re.is_match(text));
         }
-        Ok(cache[pattern].is_match(text))
+        let re = regex::Regex::new(pattern).map_err(|e| {
+            cel::ExecutionError::function_error(
+                "matches",
+                format!("'{pattern}' not a valid regex:\n{e}"),
+            )
+        })?;
+        if cache.len() >= REGEX_CACHE_LEN {
+            cache.clear();
+        }
+        Ok(cache
+            .entry(pattern.to_string())
+            .or_insert(re)
+            .is_match(text))
     })
 }
 
