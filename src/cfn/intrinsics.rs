@@ -570,6 +570,36 @@ mod tests {
     }
 
     #[test]
+    fn plain_subtrees_are_kept_beside_resolved_ones() {
+        let p = props(
+            "  Name: {Type: String, Default: web}",
+            "      A: {x: 1, y: [a, b]}\n      B: {p: 1, q: !Ref AWS::NoValue, r: !Ref Name, s: [2]}\n      C: [1, !Ref AWS::NoValue, {k: !Ref Name}, 3]",
+        );
+        let a = p.get("A").unwrap();
+        assert_eq!(a.get("x").unwrap().value, Value::Int(1));
+        let y: Vec<_> = a
+            .get("y")
+            .unwrap()
+            .as_list()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str())
+            .collect();
+        assert_eq!(y, [Some("a"), Some("b")]);
+        let Value::Map(b) = &p.get("B").unwrap().value else {
+            panic!("B is a map");
+        };
+        assert_eq!(b.keys().collect::<Vec<_>>(), ["p", "r", "s"]);
+        assert_eq!(b["r"].as_str(), Some("web"));
+        assert_eq!(b["s"].as_list().unwrap()[0].value, Value::Int(2));
+        let c = p.get("C").unwrap().as_list().unwrap();
+        assert_eq!(c.len(), 3);
+        assert_eq!(c[0].value, Value::Int(1));
+        assert_eq!(text(&c[1], "k").as_deref(), Some("web"));
+        assert_eq!(c[2].value, Value::Int(3));
+    }
+
+    #[test]
     fn references_and_removed_properties() {
         let p = props(
             "  Name: {Type: String}",
