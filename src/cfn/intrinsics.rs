@@ -75,43 +75,82 @@ impl<'a> Resolver<'a> {
 
     /// Resolves a node; `None` means the property is removed (`AWS::NoValue`).
     pub fn resolve(&self, node: &Node) -> Option<Node> {
+        match self.resolved(node) {
+            Resolved::Same => Some(node.clone()),
+            Resolved::New(n) => n,
+        }
+    }
+
+    /// Resolves a node, telling whether it resolves to itself: a subtree
+    /// without intrinsic functions is then copied whole by its parent
+    /// instead of rebuilt map entry by map entry. Every node is charged, in
+    /// the same order either way.
+    fn resolved(&self, node: &Node) -> Resolved {
         let text = node.as_str().map_or(0, str::len);
         if !self.budget.charge(node.span, 1, text as u64) {
-            return Some(unknown(node));
+            return Resolved::New(Some(unknown(node)));
         }
-        let value = match &node.value {
+        match &node.value {
             Value::Map(m) if m.len() == 1 => {
                 let (name, arg) = m.iter().next().expect("one entry");
                 if name == "Ref" || name.starts_with("Fn::") {
-                    return self.intrinsic(name, arg, node);
+                    return Resolved::New(self.intrinsic(name, arg, node));
                 }
-                Value::Map(self.resolve_map(m))
+                self.resolve_map(node, m)
             }
-            Value::Map(m) => Value::Map(self.resolve_map(m)),
-            Value::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                out.extend(items.iter().filter_map(|i| self.resolve(i)));
-                Value::List(out)
-            }
-            other => other.clone(),
-        };
-        Some(node.with_value(value))
+            Value::Map(m) => self.resolve_map(node, m),
+            Value::List(items) => self.resolve_list(node, items),
+            _ => Resolved::Same,
+        }
     }
 
-    /// Inserted one by one: for the few keys of a map, cheaper than
-    /// collecting (which gathers, sorts and deduplicates them first).
-    fn resolve_map(&self, m: &Map) -> Map {
-        let mut out = Map::new();
-        for (k, v) in m {
-            let v = match DOCUMENT_KEYS.contains(&k.as_str()) {
-                true => self.document(v),
-                false => self.resolve(v),
+    /// The entries before the first that changes are copied when it is met,
+    /// the later ones inserted one by one (for the few keys of a map, cheaper
+    /// than collecting, which gathers, sorts and deduplicates them).
+    fn resolve_map(&self, node: &Node, m: &Map) -> Resolved {
+        let mut out: Option<Map> = None;
+        for (i, (k, v)) in m.iter().enumerate() {
+            let r = match DOCUMENT_KEYS.contains(&k.as_str()) {
+                true => Resolved::New(self.document(v)),
+                false => self.resolved(v),
             };
+            let v = match r {
+                Resolved::Same if out.is_none() => continue,
+                Resolved::Same => Some(v.clone()),
+                Resolved::New(n) => n,
+            };
+            let out = out.get_or_insert_with(|| {
+                let before = m.iter().take(i);
+                before.map(|(k, v)| (k.clone(), v.clone())).collect()
+            });
             if let Some(v) = v {
                 out.insert(k.clone(), v);
             }
         }
-        out
+        out.map_or(Resolved::Same, |out| {
+            Resolved::New(Some(node.with_value(Value::Map(out))))
+        })
+    }
+
+    /// As [`Resolver::resolve_map`], for the items of a list.
+    fn resolve_list(&self, node: &Node, items: &[Node]) -> Resolved {
+        let mut out: Option<Vec<Node>> = None;
+        for (i, item) in items.iter().enumerate() {
+            let item = match self.resolved(item) {
+                Resolved::Same if out.is_none() => continue,
+                Resolved::Same => Some(item.clone()),
+                Resolved::New(n) => n,
+            };
+            let out = out.get_or_insert_with(|| {
+                let mut out = Vec::with_capacity(items.len());
+                out.extend_from_slice(&items[..i]);
+                out
+            });
+            out.extend(item);
+        }
+        out.map_or(Resolved::Same, |out| {
+            Resolved::New(Some(node.with_value(Value::List(out))))
+        })
     }
 
     /// A policy document: `Fn::ToJsonString` of a document is the document
@@ -435,6 +474,14 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// What a node resolves to.
+enum Resolved {
+    /// The node itself, unchanged.
+    Same,
+    /// Another node; `None` when the property is removed.
+    New(Option<Node>),
+}
+
 /// Stands for a part of an `Fn::Sub` that is not known (a character of
 /// Unicode's private use area).
 const HOLE: &str = "\u{E000}";
@@ -520,6 +567,36 @@ mod tests {
         assert!(p.get("D").unwrap().is_unknown());
         assert!(p.get("E").unwrap().is_unknown());
         assert!(p.get("F").unwrap().is_unknown());
+    }
+
+    #[test]
+    fn plain_subtrees_are_kept_beside_resolved_ones() {
+        let p = props(
+            "  Name: {Type: String, Default: web}",
+            "      A: {x: 1, y: [a, b]}\n      B: {p: 1, q: !Ref AWS::NoValue, r: !Ref Name, s: [2]}\n      C: [1, !Ref AWS::NoValue, {k: !Ref Name}, 3]",
+        );
+        let a = p.get("A").unwrap();
+        assert_eq!(a.get("x").unwrap().value, Value::Int(1));
+        let y: Vec<_> = a
+            .get("y")
+            .unwrap()
+            .as_list()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str())
+            .collect();
+        assert_eq!(y, [Some("a"), Some("b")]);
+        let Value::Map(b) = &p.get("B").unwrap().value else {
+            panic!("B is a map");
+        };
+        assert_eq!(b.keys().collect::<Vec<_>>(), ["p", "r", "s"]);
+        assert_eq!(b["r"].as_str(), Some("web"));
+        assert_eq!(b["s"].as_list().unwrap()[0].value, Value::Int(2));
+        let c = p.get("C").unwrap().as_list().unwrap();
+        assert_eq!(c.len(), 3);
+        assert_eq!(c[0].value, Value::Int(1));
+        assert_eq!(text(&c[1], "k").as_deref(), Some("web"));
+        assert_eq!(c[2].value, Value::Int(3));
     }
 
     #[test]

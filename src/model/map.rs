@@ -341,6 +341,15 @@ impl Extend<(String, Node)> for Map {
     }
 }
 
+/// The node at a key; panics if there is none, as a B-tree map does.
+impl std::ops::Index<&str> for Map {
+    type Output = Node;
+
+    fn index(&self, key: &str) -> &Node {
+        self.get(key).expect("no entry for the key")
+    }
+}
+
 impl<const N: usize> From<[(String, Node); N]> for Map {
     fn from(entries: [(String, Node); N]) -> Map {
         entries.into_iter().collect()
