@@ -41,6 +41,7 @@ pub fn plan(
         extents: OnceCell::new(),
         scans: Cell::new(0),
         findings,
+        offending: OnceCell::new(),
     };
     // The unit's resources by address and type (the first of each), sorted
     // at the first finding to fix; the last one found (findings come
@@ -133,6 +134,9 @@ struct Planner<'a> {
     scans: Cell<usize>,
     /// The findings planned for.
     findings: &'a [Finding],
+    /// The spans of the fixable findings, by rule and resource, gathered at
+    /// the first question about them.
+    offending: OnceCell<HashMap<(&'a str, &'a str), Vec<Span>>>,
 }
 
 /// An attribute path and the value to give it.
@@ -312,13 +316,19 @@ impl<'a> Planner<'a> {
 
     /// True if a finding of `rule` on `r` points inside `span`.
     fn offends(&self, rule: &str, r: &Resource, span: Span) -> bool {
-        self.findings.iter().any(|f| {
-            fixable(f)
-                && f.rule_id == rule
-                && f.resource == r.address
-                && f.span.file == span.file
-                && span.start <= f.span.start
-                && f.span.end <= span.end
+        let offending = self.offending.get_or_init(|| {
+            let mut by: HashMap<(&str, &str), Vec<Span>> = HashMap::new();
+            for f in self.findings.iter().filter(|f| fixable(f)) {
+                let key = (f.rule_id.as_str(), f.resource.as_str());
+                by.entry(key).or_default().push(f.span);
+            }
+            by
+        });
+        let spans = offending.get(&(rule, r.address.as_str()));
+        spans.is_some_and(|spans| {
+            spans
+                .iter()
+                .any(|f| f.file == span.file && span.start <= f.start && f.end <= span.end)
         })
     }
 
@@ -920,6 +930,7 @@ mod tests {
             extents: OnceCell::new(),
             scans: Cell::new(0),
             findings: &[],
+            offending: OnceCell::new(),
         };
         let questions = [
             ((at(50, 51), false), 2),

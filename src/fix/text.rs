@@ -47,7 +47,10 @@ pub fn insert(
     let key = name(key, syntax);
     let flow = text[start..].starts_with('{');
     let entries = written(map);
-    let Some(last_end) = entries.iter().map(|v| written_end(text, v)).max() else {
+    // The entry written last ends last: only its end is worked out, which
+    // keeps a mapping of many entries on one line linear.
+    let last = entries.iter().max_by_key(|v| v.key_span.map(|k| k.start));
+    let Some(last_end) = last.map(|v| written_end(text, v)) else {
         if !flow {
             return Err("the mapping to add to is empty".into());
         }
@@ -84,25 +87,35 @@ pub fn insert(
 /// `container` with its whole lines (block style) or its separator (flow
 /// style, JSON); `None` when it is the only element.
 pub fn remove(text: &str, container: &Node, index: usize) -> Result<Option<Range<usize>>, String> {
-    let mut elements: Vec<(usize, usize)> = match &container.value {
-        Value::List(items) => (items.iter())
-            .map(|n| (n.span.start as usize, end_of(text, n)))
-            .collect(),
+    let mut elements: Vec<(usize, &Node)> = match &container.value {
+        Value::List(items) => (items.iter()).map(|n| (n.span.start as usize, n)).collect(),
         Value::Map(m) => (m.values())
-            .map(|n| (n.label_span().start as usize, end_of(text, n)))
+            .map(|n| (n.label_span().start as usize, n))
             .collect(),
         _ => return Err("the element is not in a list".into()),
     };
-    let (start, end) = *elements.get(index).ok_or("the element was not found")?;
-    elements.sort();
-    let i = elements.iter().position(|e| e.0 == start).unwrap_or(index);
+    let &(start, node) = elements.get(index).ok_or("the element was not found")?;
+    let end = end_of(text, node);
     if elements.len() == 1 {
         return Ok(None);
     }
+    // Only the ends needed are worked out (each may scan its line), which
+    // keeps a list of many elements on one line linear.
+    elements.sort_by_key(|e| e.0);
+    let i = elements.partition_point(|e| e.0 < start);
     if text[container.span.start as usize..].starts_with(['[', '{']) {
         return Ok(Some(match elements.get(i + 1) {
             Some(next) => start..next.0,
-            None => elements[i - 1].1..end,
+            // The end of the element before: the last of those starting
+            // where it does.
+            None => {
+                let before = elements[..i].last().map(|e| e.0);
+                let ends = elements[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|e| Some(e.0) == before);
+                ends.map(|e| end_of(text, e.1)).max().unwrap_or(start)..end
+            }
         }));
     }
     let first = text[..start].rfind('\n').map_or(0, |i| i + 1);
