@@ -165,10 +165,6 @@ impl Map {
     pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut Node> {
         self.iter_mut().map(|(_, n)| n)
     }
-
-    pub fn into_values(self) -> impl DoubleEndedIterator<Item = Node> {
-        self.into_iter().map(|(_, n)| n)
-    }
 }
 
 /// Keys in order.
