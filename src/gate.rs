@@ -233,30 +233,78 @@ enum Resolved {
     Not,
 }
 
-/// Opens `checked`, refusing whatever changed since it was resolved: a last
+/// Opens `checked`, refusing whatever changed since it was resolved: a
 /// component that became a link, a file that became a FIFO or a device
-/// (opened without blocking, then refused), a folder on the way swapped for
-/// a link (the file opened is not the one checked, as `/proc` shows; without
-/// `/proc`, a path not resolved `Before` is refused); gives the file and
-/// what it is.
+/// (opened without blocking, then refused); gives the file and what it is.
 fn open_checked(checked: &Path, resolved: Resolved) -> Result<(File, Metadata), String> {
-    use std::os::fd::AsRawFd;
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(checked)
-        .map_err(|e| match e.raw_os_error() {
-            Some(libc::ELOOP) => OUTSIDE.to_string(),
-            _ => format!("cannot read: {e}"),
-        })?;
+    let file = match open_through_no_link(checked) {
+        Some(opened) => opened.map_err(open_error)?,
+        None => open_then_look(checked, resolved)?,
+    };
     let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
     if !meta.is_file() {
         return Err("refused: not a regular file".into());
     }
+    Ok((file, meta))
+}
+
+/// The flags every confined file is opened with.
+const OPEN_FLAGS: libc::c_int = libc::O_NOFOLLOW | libc::O_NONBLOCK;
+
+/// Why opening a confined file failed: a link where none may be is outside.
+fn open_error(e: std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::ELOOP) => OUTSIDE.to_string(),
+        _ => format!("cannot read: {e}"),
+    }
+}
+
+/// Opens `path` refusing a link anywhere on its way (`openat2` with
+/// `RESOLVE_NO_SYMLINKS`, one walk of the path); `None` where the kernel
+/// offers no `openat2` (before Linux 5.6, or a sandbox that forbids it).
+#[cfg(target_os = "linux")]
+fn open_through_no_link(path: &Path) -> Option<std::io::Result<File>> {
+    use std::os::fd::FromRawFd;
+    let name = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `open_how` is plain data, for which zero is a valid value.
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    how.flags = (OPEN_FLAGS | libc::O_RDONLY | libc::O_CLOEXEC) as u64;
+    how.resolve = libc::RESOLVE_NO_SYMLINKS;
+    // SAFETY: the name is NUL-terminated and `how` is as large as told.
+    let fd = unsafe {
+        let size = std::mem::size_of::<libc::open_how>();
+        libc::syscall(libc::SYS_openat2, libc::AT_FDCWD, name.as_ptr(), &how, size)
+    };
+    if fd >= 0 {
+        // SAFETY: the descriptor was just opened and nothing else owns it.
+        return Some(Ok(unsafe { File::from_raw_fd(fd as libc::c_int) }));
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::ENOSYS | libc::EPERM | libc::EINVAL | libc::E2BIG) => None,
+        _ => Some(Err(e)),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_through_no_link(_: &Path) -> Option<std::io::Result<File>> {
+    None
+}
+
+/// Opens `checked` without following a last link, then asks `/proc` where
+/// the file opened is: a folder on the way swapped for a link shows there.
+/// Without `/proc`, a path not resolved `Before` is refused.
+fn open_then_look(checked: &Path, resolved: Resolved) -> Result<File, String> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(OPEN_FLAGS)
+        .open(checked)
+        .map_err(open_error)?;
     match std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
-        Ok(opened) if opened == checked => Ok((file, meta)),
-        Err(_) if resolved == Resolved::Before => Ok((file, meta)),
+        Ok(opened) if opened == checked => Ok(file),
+        Err(_) if resolved == Resolved::Before => Ok(file),
         _ => Err(OUTSIDE.into()),
     }
 }
@@ -444,6 +492,19 @@ mod tests {
         std::os::unix::fs::symlink(dir.path().join("elsewhere"), repo.join("sub")).unwrap();
         let err = open_checked(&checked, Resolved::Before).unwrap_err();
         assert!(err.contains("outside"), "{err}");
+        // Both ways of opening refuse it: one walk that allows no link, and
+        // an open followed by a look at `/proc` where `openat2` is missing.
+        if let Some(opened) = open_through_no_link(&checked) {
+            assert_eq!(opened.unwrap_err().raw_os_error(), Some(libc::ELOOP));
+        }
+        for resolved in [Resolved::Before, Resolved::Not] {
+            let err = open_then_look(&checked, resolved).unwrap_err();
+            assert!(err.contains("outside"), "{err}");
+        }
+        std::fs::remove_file(repo.join("sub")).unwrap();
+        std::fs::rename(repo.join("old"), repo.join("sub")).unwrap();
+        assert!(open_through_no_link(&checked).is_none_or(|opened| opened.is_ok()));
+        assert!(open_then_look(&checked, Resolved::Not).is_ok());
     }
 
     #[test]
