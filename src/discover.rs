@@ -191,6 +191,9 @@ fn walk(
                     || scope.exclude.is_match(clean(e.path())))
         });
     let mut files = Vec::new();
+    // The folder of the last Terraform file and its files: a walk lists a
+    // folder's files together, but for those of folders inside it.
+    let mut last: Option<(PathBuf, Vec<PathBuf>)> = None;
     for entry in walker {
         match entry {
             // Links to files, FIFOs and devices are handed to the gate,
@@ -203,9 +206,16 @@ fn walk(
                     let path = clean(e.path());
                     if kind == Kind::Terraform {
                         let dir = path.parent().unwrap_or(Path::new(""));
-                        match listed.get_mut(dir) {
-                            Some(files) => files.push(path.clone()),
-                            None => _ = listed.insert(dir.to_path_buf(), vec![path.clone()]),
+                        match &mut last {
+                            Some((d, files)) if d.as_os_str() == dir.as_os_str() => {
+                                files.push(path.clone())
+                            }
+                            _ => {
+                                let now = (dir.to_path_buf(), vec![path.clone()]);
+                                if let Some((d, files)) = last.replace(now) {
+                                    listed.entry(d).or_default().extend(files);
+                                }
+                            }
                         }
                     }
                     files.push((path, kind));
@@ -220,6 +230,9 @@ fn walk(
                 found.errors.push((clean(&path), err.to_string()));
             }
         }
+    }
+    if let Some((d, files)) = last {
+        listed.entry(d).or_default().extend(files);
     }
     add(found, files, scope, report);
 }

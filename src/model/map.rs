@@ -100,6 +100,12 @@ impl Map {
         self.room_for(&key);
         match &mut self.0 {
             Repr::Tree(t) => t.insert(key, value),
+            // Keys often come in order (from a sorted map, or as written):
+            // one past the last is pushed after one comparison.
+            Repr::Flat(v) if v.last().is_none_or(|(last, _)| *last < key) => {
+                v.push((key, value));
+                None
+            }
             Repr::Flat(v) => match Map::find(v, &key) {
                 Ok(i) => Some(std::mem::replace(&mut v[i].1, value)),
                 Err(i) => {
