@@ -172,7 +172,13 @@ impl Gate {
     /// mark is dropped. A refused file is never opened, and its content
     /// never appears in the error.
     pub fn read(&self, path: &Path, trust: Trust) -> Result<String, ReadError> {
-        let (file, meta) = match trust {
+        let (file, meta) = self.open(path, trust)?;
+        read_limited(file, meta.len())
+    }
+
+    /// Opens a file to read as [`Gate::read`] does, and tells what it is.
+    pub fn open(&self, path: &Path, trust: Trust) -> Result<(File, Metadata), ReadError> {
+        Ok(match trust {
             Trust::Named => {
                 let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
                 refuse_kind(path, &meta, trust)?;
@@ -183,8 +189,7 @@ impl Gate {
                 Some(opened) => opened,
                 None => open_checked(&self.confine(path)?, Resolved::Before)?,
             },
-        };
-        read_limited(file, meta.len())
+        })
     }
 
     /// Opens `path` where it is written, when that is inside a scan root

@@ -4,6 +4,7 @@
 //! severities per path), suppressions, the reported files, the baseline.
 
 mod assemble;
+mod held;
 mod order;
 
 pub use assemble::Tally;
@@ -15,7 +16,7 @@ use crate::diag::Problem;
 use crate::discover::{discover, is_variables_file, Discovered, Overlay, Scope};
 use crate::engine::{self, Checked, Finding};
 use crate::fix::{self, Fix};
-use crate::gate::{Gate, Trust};
+use crate::gate::{Gate, ReadError, Trust};
 use crate::model::{Node, Unit};
 use crate::policy::{self, Policy, Severity};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
@@ -25,8 +26,9 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
+use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -300,6 +302,7 @@ pub const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
 fn init_workers() {
     static INIT: std::sync::Once = std::sync::Once::new();
     INIT.call_once(|| {
+        held::reserve();
         // Fails only if the pool already exists, which is fine.
         let _ = rayon::ThreadPoolBuilder::new()
             .stack_size(WORKER_STACK_BYTES)
@@ -348,11 +351,23 @@ pub fn check(options: &Options, policies: &Policies) -> Outcome {
 /// Like [`check`], but the findings and their fixes go to `sink` as the
 /// run goes, and only their count is kept ([`Outcome::streamed`]).
 pub fn check_into(options: &Options, policies: &Policies, sink: &mut dyn Sink) -> Outcome {
-    check_with(options, policies, sink, Some(KEPT_BYTES))
+    let keep = Keep {
+        bytes: KEPT_BYTES,
+        files: held::most(),
+    };
+    check_with(options, policies, sink, Some(keep))
 }
 
-/// The run; with `keep`, the texts only one job reads are left to it (at
-/// most `keep` bytes of them kept, the others read again by it) and
+/// What a streamed run keeps of the texts it leaves to their jobs: at most
+/// `bytes` of them; of the others, at most `files` files held open.
+#[derive(Clone, Copy)]
+struct Keep {
+    bytes: usize,
+    files: usize,
+}
+
+/// The run; with `keep`, the texts only one job reads are left to it (some
+/// kept, the others read again by it, see [`Keep`]) and
 /// dropped once its findings are written (see [`read_files`]), so
 /// the outcome holds the texts of the files its errors, warnings, notes and
 /// suppressed findings point into, and the names of the others.
@@ -360,7 +375,7 @@ fn check_with(
     options: &Options,
     policies: &Policies,
     sink: &mut dyn Sink,
-    keep: Option<usize>,
+    keep: Option<Keep>,
 ) -> Outcome {
     let start = Instant::now();
     init_workers();
@@ -411,6 +426,7 @@ fn check_with(
         extra,
         deferred,
         kept,
+        held,
     } = read_files(&mut found, &reader, &options.terraform, &mut out, keep);
     if report_called {
         let called = extra.into_iter().filter(|p| !is_variables_file(p));
@@ -450,6 +466,7 @@ fn check_with(
             named: &named,
             deferred: &deferred,
             kept: Mutex::new(kept),
+            held: Mutex::new(held),
         }),
     };
     run.each(&schedule, |job, done| assembler.take(job, done));
@@ -557,6 +574,21 @@ impl Reader<'_> {
 
     fn text(&self, path: &Path, trust: Trust) -> Result<String, String> {
         self.read(path, trust).map_err(|e| e.message)
+    }
+
+    /// Like [`Reader::read`], with the file read when it is a regular one,
+    /// still open.
+    fn read_open(&self, path: &Path, trust: Trust) -> (Result<String, ReadError>, Option<File>) {
+        if let Some(text) = self.overlay.get(path) {
+            return (Ok(text.clone()), None);
+        }
+        match self.gate.open(path, trust) {
+            Ok((file, meta)) if meta.is_file() => {
+                (crate::gate::read_limited(&file, meta.len()), Some(file))
+            }
+            Ok((file, meta)) => (crate::gate::read_limited(file, meta.len()), None),
+            Err(e) => (Err(e), None),
+        }
     }
 }
 
@@ -689,6 +721,8 @@ struct Again<'a> {
     /// Texts of deferred files kept rather than dropped (see [`KEPT_BYTES`]):
     /// each is taken by its job.
     kept: Mutex<HashMap<FileId, String>>,
+    /// Deferred files held open, each read again by its job.
+    held: Mutex<HashMap<FileId, held::Held>>,
 }
 
 impl Again<'_> {
@@ -703,10 +737,12 @@ impl Again<'_> {
         again
             .map(|&id| {
                 let file = sources.get(id);
-                let kept = self.kept.lock().map(|mut kept| kept.remove(&id));
-                let read = match kept {
-                    Ok(Some(text)) => Ok(text),
-                    _ => (self.reader).read(file.path(), trust(self.named, file.path())),
+                let kept = self.kept.lock().ok().and_then(|mut k| k.remove(&id));
+                let held = || self.held.lock().ok().and_then(|mut h| h.remove(&id));
+                let read = match (kept, held()) {
+                    (Some(text), _) => Ok(text),
+                    (None, Some(held)) => held.read(),
+                    (None, None) => (self.reader).read(file.path(), trust(self.named, file.path())),
                 };
                 let text = read.map_err(|e| {
                     let at = e.text.map_or(0, |(_, at)| at);
@@ -739,7 +775,7 @@ impl Run<'_> {
     fn each(&self, order: &[usize], take: impl FnMut(usize, Done) + Send) {
         init_workers();
         let total = self.jobs.len();
-        let done = std::sync::atomic::AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
         let waiting = Mutex::new(Vec::new());
         let taker = Mutex::new(take);
         let hand_over = || {
@@ -895,13 +931,15 @@ struct Read {
     /// The files read beyond those discovered (called modules, variables files).
     extra: Vec<PathBuf>,
     /// Files whose text is left to their job: it takes it from `kept`, or
-    /// reads it again.
+    /// reads it again, from `held` or by its path.
     deferred: HashSet<FileId>,
     kept: HashMap<FileId, String>,
+    held: HashMap<FileId, held::Held>,
 }
 
-/// What reading one file gave, and whether its text is left to its job.
-type Text = (Result<String, crate::gate::ReadError>, bool);
+/// What reading one file gave, whether its text is left to its job, and
+/// the file held open for the job when that text was dropped.
+type Text = (Result<String, ReadError>, bool, Option<held::Held>);
 
 /// At most this many bytes of the texts left to their jobs are kept until
 /// their job takes them when findings are streamed ([`check_into`]); the
@@ -915,13 +953,14 @@ const KEPT_BYTES: usize = 8 << 20;
 /// source map. With `keep`, the text of a template that nests none, and of
 /// the files of a Terraform folder that calls no module and no file
 /// function, is left to its job, the only one needing it: kept aside while
-/// the texts kept come to at most `keep` bytes, else dropped once read.
+/// the texts kept come to at most `keep.bytes`, else dropped once read,
+/// its file held open while at most `keep.files` are.
 fn read_files(
     found: &mut Discovered,
     reader: &Reader<'_>,
     inputs: &terraform::Inputs,
     out: &mut Outcome,
-    keep: Option<usize>,
+    keep: Option<Keep>,
 ) -> Read {
     for (path, message) in &found.errors {
         let id = out.sources.add(SourceFile::new(
@@ -933,43 +972,53 @@ fn read_files(
             .push(Problem::new(Span::new(id, 0, 0), message.clone()));
     }
     let named = &found.named;
-    let read = |p: &PathBuf| reader.read(p, trust(named, p));
-    let (most, kept_bytes) = (
-        keep.unwrap_or_default(),
-        std::sync::atomic::AtomicUsize::new(0),
-    );
-    // Takes room for `bytes` more kept text, if there is.
-    let room = |bytes: usize| {
-        let grown = |k: usize| Some(k + bytes).filter(|&k| k <= most);
-        (kept_bytes.fetch_update(Ordering::Relaxed, Ordering::Relaxed, grown)).is_ok()
-    };
-    // A text left to its job is dropped as soon as it is read, unless kept.
-    let leave = |alone: bool, kept: bool, text| match alone {
-        true if !kept => (Ok(String::new()), true),
-        _ => (text, alone),
+    let read = |p: &PathBuf| reader.read_open(p, trust(named, p));
+    let Keep { bytes, files } = keep.unwrap_or(Keep { bytes: 0, files: 0 });
+    let (kept_bytes, held_files) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    // Takes room for `more` of what `now` counts, if there is.
+    let room = |now: &AtomicUsize, more: usize, most: usize| {
+        let grown = |k: usize| Some(k + more).filter(|&k| k <= most);
+        (now.fetch_update(Ordering::Relaxed, Ordering::Relaxed, grown)).is_ok()
     };
     let length = |t: &Result<String, _>| t.as_ref().map_or(0, String::len);
+    // A text left to its job is dropped as soon as it is read, unless kept;
+    // its file is held open while there is room.
+    let leave = |alone: bool, kept: bool, (text, file): (_, Option<File>)| match alone {
+        true if !kept => {
+            let length = length(&text);
+            let file = file.filter(|_| room(&held_files, 1, files));
+            (
+                Ok(String::new()),
+                true,
+                file.map(|f| held::Held::new(f, length)),
+            )
+        }
+        _ => (text, alone, None),
+    };
     let templates = std::mem::take(&mut found.templates);
     let terraform = std::mem::take(&mut found.terraform);
     let template_texts: Vec<Text> = (templates.par_iter())
         .map(|p| {
-            let text = read(p);
+            let (text, file) = read(p);
             let alone = keep.is_some() && text.as_ref().is_ok_and(|t| !cfn::nested::may_nest(t));
-            leave(alone, alone && room(length(&text)), text)
+            let kept = alone && room(&kept_bytes, length(&text), bytes);
+            leave(alone, kept, (text, file))
         })
         .collect();
     let folder_texts: Vec<Vec<Text>> = (terraform.par_iter())
         .map(|(_, files)| {
-            let texts: Vec<Result<String, _>> = files.iter().map(read).collect();
-            let ok =
-                |t: &Result<String, _>| t.as_ref().is_ok_and(|t| terraform::modules::standalone(t));
+            let texts: Vec<_> = files.iter().map(read).collect();
+            let ok = |(t, _): &(Result<String, _>, _)| {
+                t.as_ref().is_ok_and(|t| terraform::modules::standalone(t))
+            };
             let alone = keep.is_some() && texts.iter().all(ok);
-            let kept = alone && room(texts.iter().map(length).sum());
+            let size = texts.iter().map(|(t, _)| length(t)).sum();
+            let kept = alone && room(&kept_bytes, size, bytes);
             texts.into_iter().map(|t| leave(alone, kept, t)).collect()
         })
         .collect();
-    let (mut deferred, mut kept) = (HashSet::new(), HashMap::new());
-    let mut add = |path: PathBuf, (text, alone): Text| {
+    let (mut deferred, mut kept, mut held) = (HashSet::new(), HashMap::new(), HashMap::new());
+    let mut add = |path: PathBuf, (text, alone, file): Text| {
         let name = path.display().to_string();
         match text {
             Ok(text) if alone => {
@@ -977,6 +1026,9 @@ fn read_files(
                 deferred.insert(id);
                 if !text.is_empty() {
                     kept.insert(id, text);
+                }
+                if let Some(file) = file {
+                    held.insert(id, file);
                 }
                 Some(id)
             }
@@ -1010,6 +1062,7 @@ fn read_files(
             extra: Vec::new(),
             deferred,
             kept,
+            held,
         };
     }
     let read = |p: &Path, trust| reader.text(p, trust);
@@ -1029,6 +1082,7 @@ fn read_files(
         extra: loaded.extra_files,
         deferred,
         kept,
+        held,
     }
 }
 
@@ -1235,9 +1289,13 @@ mod tests {
         };
         let whole = findings(None);
         assert!(whole.len() > 10, "{}", whole.len());
-        assert_eq!(findings(Some(KEPT_BYTES)), whole);
-        // Nothing kept: every text left to a job is read again.
-        assert_eq!(findings(Some(0)), whole);
+        let keep = |bytes, files| Some(Keep { bytes, files });
+        assert_eq!(findings(keep(KEPT_BYTES, 0)), whole);
+        // Nothing kept: every text left to a job is read again, from its
+        // file held open or by its path.
+        assert_eq!(findings(keep(0, usize::MAX)), whole);
+        assert_eq!(findings(keep(0, 1)), whole);
+        assert_eq!(findings(keep(0, 0)), whole);
     }
 
     #[test]
