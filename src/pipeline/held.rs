@@ -29,8 +29,8 @@ const MOST: usize = 1 << 14;
 /// Descriptors left for everything else a run opens.
 const SPARE: usize = 256;
 
-/// How many files may be held open: half the descriptors the process may
-/// have open, less [`SPARE`], and at most [`MOST`].
+/// How many files may be held open: three quarters of the descriptors the
+/// process may have open, less [`SPARE`], and at most [`MOST`].
 pub(super) fn most() -> usize {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
@@ -38,7 +38,7 @@ pub(super) fn most() -> usize {
     };
     // SAFETY: `getrlimit` only writes the limit it is given.
     match unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } {
-        0 => ((limit.rlim_cur.min(1 << 20) as usize).saturating_sub(SPARE) / 2).min(MOST),
+        0 => ((limit.rlim_cur.min(1 << 20) as usize).saturating_sub(SPARE) / 4 * 3).min(MOST),
         _ => 0,
     }
 }
