@@ -879,6 +879,20 @@ impl<'a> PerUnit<'a> {
                     _ => None,
                 })
             };
+            // What the joins read of each resource's properties.
+            let joins: Vec<&[Seg]> = (self.compiled.reads.iter())
+                .filter_map(|path| match path.segs.as_slice() {
+                    [Seg::Each, Seg::Field(f), rest @ ..]
+                        if path.root == "resources" && f == "props" =>
+                    {
+                        Some(rest)
+                    }
+                    _ => None,
+                })
+                .collect();
+            if joins.is_empty() {
+                return false;
+            }
             let named = types().next().is_some();
             let unit = self.shared.unit;
             let looked_at: Vec<&Resource> = (unit.resources.iter().zip(self.shared.unknown))
@@ -886,20 +900,7 @@ impl<'a> PerUnit<'a> {
                 .map(|(r, _)| r)
                 .filter(|r| !named || types().any(|t| t == r.canonical_type))
                 .collect();
-            if looked_at.is_empty() {
-                return false;
-            }
-            // What the joins read of each resource's properties.
-            let mut joins =
-                (self.compiled.reads.iter()).filter_map(|path| match path.segs.as_slice() {
-                    [Seg::Each, Seg::Field(f), rest @ ..]
-                        if path.root == "resources" && f == "props" =>
-                    {
-                        Some(rest)
-                    }
-                    _ => None,
-                });
-            joins.any(|segs| {
+            joins.into_iter().any(|segs| {
                 looked_at
                     .iter()
                     .any(|r| paths::meets_unknown(segs, &r.props))
