@@ -145,7 +145,7 @@ fn convert(v: &ast::Value, file: FileId) -> Result<Node, Problem> {
             Node::new(Value::List(items), span(a.range, file))
         }
         ast::Value::Object(o) => {
-            let mut map = Map::new();
+            let mut map = Map::with_capacity(o.properties.len());
             for prop in &o.properties {
                 let key = prop.name.as_str().to_string();
                 let key_range = match &prop.name {

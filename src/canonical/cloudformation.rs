@@ -71,7 +71,7 @@ pub fn snake_case(s: &str) -> String {
 fn snake_keys(node: &Node) -> Node {
     let value = match &node.value {
         Value::Map(m) => {
-            let mut out = Map::new();
+            let mut out = Map::with_capacity(m.len());
             for (k, v) in m {
                 let v = if DOCUMENT_KEYS.contains(&k.as_str()) {
                     let mut v = v.clone();

@@ -277,12 +277,11 @@ impl Builder<'_> {
                 }
                 Some(Key::Merge) => merges.push(node),
                 Some(Key::Name(name, key_span)) => {
-                    if entries.contains_key(&name) {
+                    node.key_span = Some(key_span);
+                    if let Err((name, _)) = entries.insert_new(name, node) {
                         let message = format!("duplicate key '{name}'");
                         return Err(Problem::new(key_span, message));
                     }
-                    node.key_span = Some(key_span);
-                    entries.insert(name, node);
                 }
             },
         }
@@ -311,9 +310,8 @@ fn merge_into(entries: &mut Map, merged: Node) -> Result<(), Problem> {
     };
     for map in maps {
         for (k, v) in map {
-            if !entries.contains_key(&k) {
-                entries.insert(k, v);
-            }
+            // The entries written beside the merge key win.
+            let _ = entries.insert_new(k, v);
         }
     }
     Ok(())

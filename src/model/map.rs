@@ -46,6 +46,11 @@ impl Map {
         Map(Repr::Flat(Vec::new()))
     }
 
+    /// An empty map with room for `n` entries (while it is flat).
+    pub fn with_capacity(n: usize) -> Map {
+        Map(Repr::Flat(Vec::with_capacity(n.min(FLAT))))
+    }
+
     pub fn len(&self) -> usize {
         match &self.0 {
             Repr::Flat(v) => v.len(),
@@ -111,6 +116,25 @@ impl Map {
                 Err(i) => {
                     v.insert(i, (key, value));
                     None
+                }
+            },
+        }
+    }
+
+    /// Inserts `key` unless the map has it already; gives both back if so.
+    pub fn insert_new(&mut self, key: String, value: Node) -> Result<(), (String, Node)> {
+        self.room_for(&key);
+        match &mut self.0 {
+            Repr::Tree(t) if t.contains_key(&key) => Err((key, value)),
+            Repr::Tree(t) => {
+                t.insert(key, value);
+                Ok(())
+            }
+            Repr::Flat(v) => match Map::find(v, &key) {
+                Ok(_) => Err((key, value)),
+                Err(i) => {
+                    v.insert(i, (key, value));
+                    Ok(())
                 }
             },
         }
@@ -413,6 +437,15 @@ mod tests {
                 theirs.retain(|_, v| !matches!(v.value, Value::Int(i) if i % 2 == 0));
                 same(&ours, &theirs);
                 assert!(ours.clone().into_iter().eq(theirs.clone().into_iter()));
+                // `insert_new` keeps what is there, in a map made with room.
+                let (mut first, mut firsts) = (Map::with_capacity(count), BTreeMap::new());
+                for (i, k) in ks.iter().enumerate() {
+                    let had = firsts.contains_key(k);
+                    firsts.entry(k.clone()).or_insert_with(|| n(i as i64));
+                    let given_back = first.insert_new(k.clone(), n(i as i64)).err();
+                    assert_eq!(given_back, had.then(|| (k.clone(), n(i as i64))));
+                }
+                same(&first, &firsts);
             }
         }
     }

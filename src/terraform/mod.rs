@@ -163,7 +163,7 @@ fn finish(native: Node, f: &ParsedFile, ty: &str, address: String, span: Span) -
 /// A body as a map: attributes by name, nested blocks as lists of maps
 /// (`dynamic` blocks expanded when their collection is known).
 fn body_node(scope: &Scope, f: &ParsedFile, body: &Body, span: Span, b: &Bindings) -> Node {
-    let mut map = Map::new();
+    let mut map = Map::with_capacity(body.len());
     for structure in body.iter() {
         match structure {
             Structure::Attribute(attr) => {
