@@ -363,16 +363,15 @@ impl Check<'_, '_> {
     /// Evaluates the check within its budget; false if it ran out (its
     /// findings are then dropped for an error at the policy).
     fn run(&self, strict: bool, out: &mut Evaluation, left: &mut u64) -> bool {
-        let mut own = Evaluation::default();
-        let (result, used) = cost::metered(*left, || self.evaluate(strict, &mut own));
+        // Written into `out`, and taken back when the check runs out of budget.
+        let (findings, problems) = (out.findings.len(), out.problems.len());
+        let (result, used) = cost::metered(*left, || self.evaluate(strict, out));
         *left -= used;
         match result {
-            Ok(()) => {
-                out.findings.append(&mut own.findings);
-                out.problems.append(&mut own.problems);
-                true
-            }
+            Ok(()) => true,
             Err(OverBudget) => {
+                out.findings.truncate(findings);
+                out.problems.truncate(problems);
                 out.problems.push(Problem::new(
                     self.compiled.assert_at,
                     format!(
@@ -974,7 +973,12 @@ fn render_direct<'a>(
     programs: &'a [Program],
     scope: &direct::Scope<'a>,
 ) -> Result<String, direct::Bail> {
-    let mut out = String::new();
+    // Room for the text written and a short value per expression.
+    let room = |part: &MessagePart| match part {
+        MessagePart::Text(t) => t.len(),
+        MessagePart::Expr(_) => 16,
+    };
+    let mut out = String::with_capacity(parts.iter().map(room).sum());
     let mut programs = programs.iter();
     for part in parts {
         match part {

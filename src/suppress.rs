@@ -107,12 +107,21 @@ const MARKERS: &[(&str, Tool)] = &[
     ("trivy:ignore:", Tool::Trivy),
 ];
 
+/// True if `text` holds one of [`MARKERS`]: one pass over it for them all.
+fn has_marker(text: &str) -> bool {
+    static ANY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        let each: Vec<String> = MARKERS.iter().map(|(m, _)| regex::escape(m)).collect();
+        regex::Regex::new(&each.join("|")).expect("literals form a valid pattern")
+    });
+    ANY.is_match(text)
+}
+
 /// Every directive of a unit: comments in its files and CloudFormation `Metadata`.
 pub fn collect(unit: &Unit, files: &[FileId], sources: &SourceMap) -> Vec<Directive> {
     let mut out = Vec::new();
     for &id in files {
         let file = sources.get(id);
-        if MARKERS.iter().any(|(m, _)| file.text.contains(m)) {
+        if has_marker(&file.text) {
             comments(file, id, unit, &mut out);
         }
     }
@@ -454,6 +463,16 @@ pub fn unused(unused: &[(Span, String)], used: &HashSet<(Span, String)>) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_marker_is_found_wherever_it_is() {
+        for (m, _) in MARKERS {
+            assert!(has_marker(m));
+            assert!(has_marker(&format!("a: 1\n# x {m}TKN-1\n")));
+            assert!(!has_marker(&m[..m.len() - 1]));
+        }
+        assert!(!has_marker("tenken: ignore\ncheckov:skip\n"));
+    }
 
     #[test]
     fn parses_each_form() {
