@@ -234,6 +234,10 @@ fn walk(
     if let Some((d, files)) = last {
         listed.entry(d).or_default().extend(files);
     }
+    if report {
+        // Paths hash name by name: the set grows once, not by doubling.
+        found.reported.reserve(files.len());
+    }
     add(found, files, scope, report);
 }
 
