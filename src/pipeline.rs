@@ -565,18 +565,15 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn read(&self, path: &Path, trust: Trust) -> Result<String, crate::gate::ReadError> {
-        match self.overlay.get(path) {
-            Some(text) => Ok(text.clone()),
-            None => self.gate.read(path, trust),
-        }
+    fn read(&self, path: &Path, trust: Trust) -> Result<String, ReadError> {
+        self.read_open(path, trust).0
     }
 
     fn text(&self, path: &Path, trust: Trust) -> Result<String, String> {
         self.read(path, trust).map_err(|e| e.message)
     }
 
-    /// Like [`Reader::read`], with the file read when it is a regular one,
+    /// The text, and the file it was read from when that is a regular one,
     /// still open.
     fn read_open(&self, path: &Path, trust: Trust) -> (Result<String, ReadError>, Option<File>) {
         if let Some(text) = self.overlay.get(path) {
