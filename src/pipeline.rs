@@ -979,16 +979,14 @@ fn read_files(
     };
     let length = |t: &Result<String, _>| t.as_ref().map_or(0, String::len);
     // A text left to its job is dropped as soon as it is read, unless kept;
-    // its file is held open while there is room.
-    let leave = |alone: bool, kept: bool, (text, file): (_, Option<File>)| match alone {
-        true if !kept => {
+    // its file is held open while there is room. Only a regular file's text
+    // is dropped: a FIFO or a device named on the command line, or an
+    // editor's buffer, cannot be read again, and is kept.
+    let leave = |alone: bool, kept: bool, (text, file): (_, Option<File>)| match (alone, file) {
+        (true, Some(file)) if !kept => {
             let length = length(&text);
-            let file = file.filter(|_| room(&held_files, 1, files));
-            (
-                Ok(String::new()),
-                true,
-                file.map(|f| held::Held::new(f, length)),
-            )
+            let held = room(&held_files, 1, files).then(|| held::Held::new(file, length));
+            (Ok(String::new()), true, held)
         }
         _ => (text, alone, None),
     };
@@ -1293,6 +1291,42 @@ mod tests {
         assert_eq!(findings(keep(0, usize::MAX)), whole);
         assert_eq!(findings(keep(0, 1)), whole);
         assert_eq!(findings(keep(0, 0)), whole);
+    }
+
+    #[test]
+    fn a_fifo_named_is_read_once_whatever_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("t.yaml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return;
+        }
+        let text = include_str!("../examples/cloudformation/vulnerable.yaml");
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, text))
+        };
+        let options = Options {
+            gate: Gate::for_paths(std::slice::from_ref(&fifo)),
+            paths: vec![fifo.clone()],
+            ..Default::default()
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let policies = Policies::load(&options);
+            let mut all = Collect::default();
+            // Nothing kept and nothing held: a regular file would be read again.
+            let keep = Some(Keep { bytes: 0, files: 0 });
+            check_with(&options, &policies, &mut all, keep);
+            let _ = tx.send(all.findings.len());
+        });
+        let done = rx.recv_timeout(Duration::from_secs(60));
+        // A reader waiting on the FIFO again gets its end, and the test its failure.
+        if done.is_err() {
+            let _ = std::fs::write(&fifo, "");
+        }
+        writer.join().unwrap().unwrap();
+        assert!(done.is_ok_and(|n| n > 5), "{done:?}");
     }
 
     #[test]
