@@ -580,10 +580,10 @@ impl Reader<'_> {
             return (Ok(text.clone()), None);
         }
         match self.gate.open(path, trust) {
-            Ok((file, meta)) if meta.is_file() => {
-                (crate::gate::read_limited(&file, meta.len()), Some(file))
+            Ok((file, meta)) => {
+                let text = crate::gate::read_limited(&file, meta.len());
+                (text, meta.is_file().then_some(file))
             }
-            Ok((file, meta)) => (crate::gate::read_limited(file, meta.len()), None),
             Err(e) => (Err(e), None),
         }
     }
@@ -736,10 +736,9 @@ impl Again<'_> {
                 let file = sources.get(id);
                 let kept = self.kept.lock().ok().and_then(|mut k| k.remove(&id));
                 let held = || self.held.lock().ok().and_then(|mut h| h.remove(&id));
-                let read = match (kept, held()) {
-                    (Some(text), _) => Ok(text),
-                    (None, Some(held)) => held.read(),
-                    (None, None) => (self.reader).read(file.path(), trust(self.named, file.path())),
+                let read = match kept.map(Ok).or_else(|| held().map(held::Held::read)) {
+                    Some(read) => read,
+                    None => (self.reader).read(file.path(), trust(self.named, file.path())),
                 };
                 let text = read.map_err(|e| {
                     let at = e.text.map_or(0, |(_, at)| at);
