@@ -6,6 +6,7 @@
 mod assemble;
 mod held;
 mod order;
+mod reported;
 
 pub use assemble::Tally;
 
@@ -19,7 +20,7 @@ use crate::fix::{self, Fix};
 use crate::gate::{Gate, ReadError, Trust};
 use crate::model::{Node, Unit};
 use crate::policy::{self, Policy, Severity};
-use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::source::{FileId, FileSet, SourceFile, SourceMap, Span};
 use crate::suppress::{self, Directive, Suppressed};
 use crate::{cfn, terraform};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -432,17 +433,24 @@ fn check_with(
         let called = extra.into_iter().filter(|p| !is_variables_file(p));
         found.reported.extend(called);
     }
-    let (cfn, parents) = cfn_inputs(options, &reader, &mut jobs, &mut found, &mut out, &deferred);
-    let sources = &out.sources;
-    let reported_ids: HashSet<FileId> = (sources.iter())
-        .filter(|(_, f)| found.reported.contains(f.path()))
-        .map(|(id, _)| id)
-        .collect();
+    let mut reported = reported::Reported::new(&out.sources, std::mem::take(&mut found.reported));
     // Of what the walk found, only the files named are needed from here.
     let (named, widened) = (std::mem::take(&mut found.named), found.widened);
     drop(found);
-    let reach = reach(sources, &jobs, first_file, &parents, &inputs);
-    let order = order::Order::new(sources, &reach);
+    let (cfn, parents) = cfn_inputs(
+        options,
+        &reader,
+        &mut jobs,
+        &mut reported,
+        &mut out,
+        &deferred,
+    );
+    let sources = &out.sources;
+    let reported_ids = reported.ids(sources);
+    let order = order::Order::new(
+        sources,
+        &reach(sources, &jobs, first_file, &parents, &inputs),
+    );
     let schedule = order.schedule();
     let cx = assemble::Context {
         sources,
@@ -476,10 +484,10 @@ fn check_with(
         out.sources.replace(id, file);
     }
     let sources = &out.sources;
-    let reported = |span: &Span| reported_ids.contains(&span.file);
+    let reported = |span: &Span| reported_ids.contains(span.file);
     let linted_files: HashSet<&Path> = (reported_ids.iter())
         .filter(|id| !linted.skipped.contains(id))
-        .map(|&id| sources.get(id).path())
+        .map(|id| sources.get(id).path())
         .collect();
     out.files = linted_files.len();
     out.resources = linted.resources;
@@ -489,9 +497,7 @@ fn check_with(
     // was asked about, not those of every file it read for context.
     if widened {
         let asked = |id: FileId| {
-            id.0 < first_file
-                || reported_ids.contains(&id)
-                || named.contains(sources.get(id).path())
+            id.0 < first_file || reported_ids.contains(id) || named.contains(sources.get(id).path())
         };
         out.errors.retain(|e| asked(e.span.file));
     }
@@ -597,9 +603,9 @@ fn cfn_inputs(
     options: &Options,
     reader: &Reader<'_>,
     jobs: &mut Vec<Job>,
-    found: &mut Discovered,
+    reported: &mut reported::Reported,
     out: &mut Outcome,
-    deferred: &HashSet<FileId>,
+    deferred: &FileSet,
 ) -> (cfn::Inputs, BTreeSet<FileId>) {
     let mut inputs = cfn::Inputs::default();
     for path in &options.parameter_files {
@@ -621,7 +627,7 @@ fn cfn_inputs(
     let templates: Vec<FileId> = jobs
         .iter()
         .filter_map(|j| match j {
-            Job::Template(id) if !deferred.contains(id) => Some(*id),
+            Job::Template(id) if !deferred.contains(*id) => Some(*id),
             _ => None,
         })
         .collect();
@@ -635,7 +641,7 @@ fn cfn_inputs(
         |j| !matches!(j, Job::Template(id) if children.contains(out.sources.get(*id).path())),
     );
     for child in children {
-        found.reported.insert(child.to_path_buf());
+        reported.insert(child.to_path_buf());
     }
     out.errors.extend(ahead.problems);
     inputs.templates = ahead.templates;
@@ -714,7 +720,7 @@ struct Again<'a> {
     reader: &'a Reader<'a>,
     /// The files named on the command line.
     named: &'a BTreeSet<PathBuf>,
-    deferred: &'a HashSet<FileId>,
+    deferred: &'a FileSet,
     /// Texts of deferred files kept rather than dropped (see [`KEPT_BYTES`]):
     /// each is taken by its job.
     kept: Mutex<HashMap<FileId, String>>,
@@ -730,7 +736,7 @@ impl Again<'_> {
         sources: &SourceMap,
     ) -> Result<Vec<(FileId, Arc<SourceFile>)>, Problem> {
         let own = job.own_files().unwrap_or_default();
-        let again = own.iter().filter(|id| self.deferred.contains(id));
+        let again = own.iter().filter(|&&id| self.deferred.contains(id));
         again
             .map(|&id| {
                 let file = sources.get(id);
@@ -928,7 +934,7 @@ struct Read {
     extra: Vec<PathBuf>,
     /// Files whose text is left to their job: it takes it from `kept`, or
     /// reads it again, from `held` or by its path.
-    deferred: HashSet<FileId>,
+    deferred: FileSet,
     kept: HashMap<FileId, String>,
     held: HashMap<FileId, held::Held>,
 }
@@ -1011,7 +1017,7 @@ fn read_files(
             texts.into_iter().map(|t| leave(alone, kept, t)).collect()
         })
         .collect();
-    let (mut deferred, mut kept, mut held) = (HashSet::new(), HashMap::new(), HashMap::new());
+    let (mut deferred, mut kept, mut held) = (FileSet::default(), HashMap::new(), HashMap::new());
     let mut add = |path: PathBuf, (text, alone, file): Text| {
         let name = path.display().to_string();
         match text {

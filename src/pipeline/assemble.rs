@@ -11,7 +11,7 @@ use crate::diag::Problem;
 use crate::engine::{Checked, Finding};
 use crate::fix::Fix;
 use crate::policy::{Policy, Severity};
-use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::source::{FileId, FileSet, SourceFile, SourceMap, Span};
 use crate::suppress::{self, Suppressed};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::collections::BTreeSet;
@@ -27,13 +27,13 @@ pub(super) struct Context<'a> {
     pub ran: BTreeSet<String>,
     pub today: chrono::NaiveDate,
     /// The files reported on.
-    pub reported: &'a HashSet<FileId>,
+    pub reported: &'a FileSet,
     pub baseline: Option<baseline::Filter<'a>>,
 }
 
 impl Context<'_> {
     fn reported(&self, span: &Span) -> bool {
-        self.reported.contains(&span.file)
+        self.reported.contains(span.file)
     }
 
     /// A finding belongs to a reported file when its value is there, or

@@ -17,8 +17,8 @@ use crate::budget::{Budget, INSTANCE_STEPS};
 use crate::diag::Problem;
 use crate::gate::{normalize, Gate, Trust};
 use crate::model::{Node, Unit, Value};
-use crate::source::{FileId, SourceFile, SourceMap, Span};
-use foldhash::{HashMap, HashMapExt, HashSet};
+use crate::source::{FileId, FileSet, SourceFile, SourceMap, Span};
+use foldhash::{HashMap, HashMapExt};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Structure};
 use hcl_edit::Span as _;
@@ -30,6 +30,9 @@ use std::rc::Rc;
 
 /// Modules nested deeper than this are refused.
 pub const MAX_DEPTH: usize = 16;
+
+/// `terraform.workspace` when none is selected.
+const DEFAULT_WORKSPACE: &str = "default";
 
 /// Module call arguments that are not inputs.
 const MODULE_META: &[&str] = &[
@@ -48,9 +51,10 @@ pub struct Project {
     /// Per root folder: module keys (`vpc`, `vpc.subnets`) to the folders
     /// `terraform init` downloaded them to (`.terraform/modules/modules.json`).
     installed: HashMap<PathBuf, HashMap<String, PathBuf>>,
-    /// Per root folder: values for its variables, lowest precedence first.
+    /// Per root folder given any: values for its variables, lowest
+    /// precedence first.
     assigned: HashMap<PathBuf, Vec<Assigned>>,
-    /// Per root folder: `terraform.workspace`.
+    /// Per root folder with another than `default`: `terraform.workspace`.
     workspaces: HashMap<PathBuf, String>,
     /// What file functions were answered while loading.
     files: files::Answers,
@@ -96,7 +100,7 @@ pub fn load(
     inputs: &Inputs,
     gate: &Gate,
     read: &Read<'_>,
-    deferred: &HashSet<FileId>,
+    deferred: &FileSet,
 ) -> Loaded {
     let mut loaded = Loaded {
         project: Project::default(),
@@ -146,7 +150,7 @@ pub fn load(
                 continue;
             }
             let ids = match loaded.project.standalone.remove(&dir) {
-                Some(ids) if !ids.iter().any(|id| deferred.contains(id)) => ids,
+                Some(ids) if !ids.iter().any(|&id| deferred.contains(id)) => ids,
                 _ => read_folder(&dir, sources, read, &mut loaded),
             };
             pending.push((dir, ids));
@@ -159,11 +163,17 @@ pub fn load(
         .collect();
     loaded.project.add_cycle_roots(&scanned, &mut loaded.roots);
     let beside: Vec<Beside> = loaded.roots.par_iter().map(|r| beside(r)).collect();
+    // Only what differs from no value and the default workspace is held:
+    // most roots of a large repository have neither.
     for (root, beside) in loaded.roots.clone().into_iter().zip(beside) {
         let assigned = root_values(beside.variables, sources, inputs, read, &mut loaded);
-        loaded.project.assigned.insert(root.clone(), assigned);
+        if !assigned.is_empty() {
+            loaded.project.assigned.insert(root.clone(), assigned);
+        }
         let workspace = workspace(beside.environment, sources, inputs, read, &mut loaded);
-        loaded.project.workspaces.insert(root, workspace);
+        if workspace != DEFAULT_WORKSPACE {
+            loaded.project.workspaces.insert(root, workspace);
+        }
     }
     read_for_file_functions(&mut loaded, sources, gate, read);
     loaded
@@ -247,7 +257,7 @@ fn workspace(
         .map(|id| sources.get(id).text.trim().to_string());
     selected
         .filter(|w| !w.is_empty())
-        .unwrap_or_else(|| "default".to_string())
+        .unwrap_or_else(|| DEFAULT_WORKSPACE.to_string())
 }
 
 /// Reads the Terraform files of a folder not discovered by the walk.
@@ -658,7 +668,7 @@ impl Project {
                 .workspaces
                 .get(root)
                 .cloned()
-                .unwrap_or_else(|| "default".to_string()),
+                .unwrap_or_else(|| DEFAULT_WORKSPACE.to_string()),
         };
         let assigned = self.assigned.get(root).map_or(&[][..], Vec::as_slice);
         let assigned: std::borrow::Cow<[Assigned]> = match extra {
