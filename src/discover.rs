@@ -15,11 +15,14 @@ const SKIPPED_DIRS: &[&str] = &[".git", ".terraform", "node_modules"];
 /// What a run will read.
 #[derive(Debug, Default)]
 pub struct Discovered {
-    /// Terraform module folders and their `.tf` files (all of them, for context).
-    pub terraform: BTreeMap<PathBuf, Vec<PathBuf>>,
-    /// YAML/JSON files that may be CloudFormation templates.
-    pub templates: Vec<PathBuf>,
-    /// Files findings are reported on (the ones asked for).
+    /// Terraform module folders and their `.tf` files (all of them, for
+    /// context), each with whether it is reported on.
+    pub terraform: BTreeMap<PathBuf, Vec<(PathBuf, bool)>>,
+    /// YAML/JSON files that may be CloudFormation templates, each with
+    /// whether it is reported on.
+    pub templates: Vec<(PathBuf, bool)>,
+    /// The other files findings are reported on (the ones asked for): a
+    /// path is held once, here or in a list above.
     pub reported: HashSet<PathBuf>,
     /// Files named on the command line (read wherever they are).
     pub named: BTreeSet<PathBuf>,
@@ -119,20 +122,31 @@ pub fn discover(paths: &[PathBuf], scope: Scope<'_>) -> Discovered {
         walk(&mut found, &mut listed, root, scope, true);
     }
     // Every module folder is read whole: variables and other files give context.
+    // A path listed is taken out of `reported`, with whether it was there.
+    let reported = &mut found.reported;
     for (dir, files) in found.terraform.iter_mut() {
-        *files = listed.remove(dir).unwrap_or_else(|| module_files(dir));
+        let mut paths = listed.remove(dir).unwrap_or_else(|| module_files(dir));
         let unsaved = scope.overlay.keys().filter(|p| {
             kind_of(p) == Some(Kind::Terraform)
                 && clean(p.parent().unwrap_or(Path::new(""))) == *dir
         });
-        files.extend(unsaved.map(|p| clean(p)));
-        files.sort();
-        files.dedup();
+        paths.extend(unsaved.map(|p| clean(p)));
+        paths.sort();
+        paths.dedup();
         // An open `x.tf` is left out too when a `x.tofu` is there.
-        *files = crate::terraform::without_replaced(std::mem::take(files));
+        paths = crate::terraform::without_replaced(paths);
+        let flagged = |p: PathBuf| {
+            let flag = reported.remove(&p);
+            (p, flag)
+        };
+        *files = paths.into_iter().map(flagged).collect();
     }
     found.templates.sort();
     found.templates.dedup();
+    for (path, flag) in &mut found.templates {
+        *flag = reported.remove(path);
+    }
+    reported.shrink_to_fit();
     found
 }
 
@@ -151,7 +165,7 @@ fn add(
             continue;
         }
         match kind {
-            Kind::Template => found.templates.push(path.clone()),
+            Kind::Template => found.templates.push((path.clone(), false)),
             Kind::Terraform => {
                 let dir = path.parent().unwrap_or(Path::new(""));
                 if last_dir

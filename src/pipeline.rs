@@ -421,10 +421,11 @@ fn check_with(
     // The modules a reported Terraform file calls are reported with it;
     // variables files only when named, since every value they hold is the
     // provenance of some finding.
-    let report_called = (found.terraform.values().flatten()).any(|p| found.reported.contains(p));
+    let report_called = (found.terraform.values().flatten()).any(|(_, reported)| *reported);
     let Read {
         mut jobs,
         extra,
+        reported,
         deferred,
         kept,
         held,
@@ -433,7 +434,7 @@ fn check_with(
         let called = extra.into_iter().filter(|p| !is_variables_file(p));
         found.reported.extend(called);
     }
-    let mut reported = reported::Reported::new(&out.sources, std::mem::take(&mut found.reported));
+    let mut reported = reported::Reported::new(reported, std::mem::take(&mut found.reported));
     // Of what the walk found, only the files named are needed from here.
     let (named, widened) = (std::mem::take(&mut found.named), found.widened);
     drop(found);
@@ -932,6 +933,8 @@ struct Read {
     jobs: Vec<Job>,
     /// The files read beyond those discovered (called modules, variables files).
     extra: Vec<PathBuf>,
+    /// The files discovered that are reported on.
+    reported: FileSet,
     /// Files whose text is left to their job: it takes it from `kept`, or
     /// reads it again, from `held` or by its path.
     deferred: FileSet,
@@ -998,7 +1001,7 @@ fn read_files(
     let templates = std::mem::take(&mut found.templates);
     let terraform = std::mem::take(&mut found.terraform);
     let template_texts: Vec<Text> = (templates.par_iter())
-        .map(|p| {
+        .map(|(p, _)| {
             let (text, file) = read(p);
             let alone = keep.is_some() && text.as_ref().is_ok_and(|t| !cfn::nested::may_nest(t));
             let kept = alone && room(&kept_bytes, length(&text), bytes);
@@ -1007,7 +1010,7 @@ fn read_files(
         .collect();
     let folder_texts: Vec<Vec<Text>> = (terraform.par_iter())
         .map(|(_, files)| {
-            let texts: Vec<_> = files.iter().map(read).collect();
+            let texts: Vec<_> = files.iter().map(|(p, _)| read(p)).collect();
             let ok = |(t, _): &(Result<String, _>, _)| {
                 t.as_ref().is_ok_and(|t| terraform::modules::standalone(t))
             };
@@ -1017,10 +1020,12 @@ fn read_files(
             texts.into_iter().map(|t| leave(alone, kept, t)).collect()
         })
         .collect();
-    let (mut deferred, mut kept, mut held) = (FileSet::default(), HashMap::new(), HashMap::new());
-    let mut add = |path: PathBuf, (text, alone, file): Text| {
+    let (mut reported, mut deferred) = (FileSet::default(), FileSet::default());
+    let (mut kept, mut held) = (HashMap::new(), HashMap::new());
+    // The file's id, when it was read.
+    let mut add = |(path, report): (PathBuf, bool), (text, alone, file): Text| {
         let name = path.display().to_string();
-        match text {
+        let (id, read) = match text {
             Ok(text) if alone => {
                 let id = out.sources.add(SourceFile::new(name, path, String::new()));
                 deferred.insert(id);
@@ -1030,26 +1035,30 @@ fn read_files(
                 if let Some(file) = file {
                     held.insert(id, file);
                 }
-                Some(id)
+                (id, true)
             }
-            Ok(text) => Some(out.sources.add(SourceFile::new(name, path, text))),
+            Ok(text) => (out.sources.add(SourceFile::new(name, path, text)), true),
             Err(crate::gate::ReadError { message, text }) => {
                 let (text, at) = text.unwrap_or_default();
                 let id = out.sources.add(SourceFile::new(name, path, text));
                 out.errors
                     .push(Problem::new(Span::new(id, at, at), message));
-                None
+                (id, false)
             }
+        };
+        if report {
+            reported.insert(id);
         }
+        read.then_some(id)
     };
     let mut jobs: Vec<Job> = (templates.into_iter().zip(template_texts))
-        .filter_map(|(path, text)| add(path, text))
+        .filter_map(|(file, text)| add(file, text))
         .map(Job::Template)
         .collect();
     let folders: Vec<(PathBuf, Vec<FileId>)> = (terraform.into_iter().zip(folder_texts))
         .map(|((dir, files), texts)| {
             let ids = (files.into_iter().zip(texts))
-                .filter_map(|(path, text)| add(path, text))
+                .filter_map(|(file, text)| add(file, text))
                 .collect();
             (dir, ids)
         })
@@ -1060,6 +1069,7 @@ fn read_files(
         return Read {
             jobs,
             extra: Vec::new(),
+            reported,
             deferred,
             kept,
             held,
@@ -1080,6 +1090,7 @@ fn read_files(
     Read {
         jobs,
         extra: loaded.extra_files,
+        reported,
         deferred,
         kept,
         held,

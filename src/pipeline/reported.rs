@@ -1,38 +1,23 @@
-//! The files reported on: every file whose path was asked for. The paths
-//! are turned into file ids as soon as the discovered files are read, so
-//! that a run does not hold each path twice while it lints.
+//! The files reported on: every file whose path was asked for. A path
+//! discovered is held once, by the file read from it; the others are held
+//! as paths until the run's files are all read.
 
 use crate::source::{FileSet, SourceMap};
 use foldhash::HashSet;
 use std::path::{Path, PathBuf};
 
-/// The paths reported on, as the files read when it was made and the
-/// paths none of them has.
+/// The files reported on, as files and as paths.
 pub(super) struct Reported {
-    /// The files read then whose path is reported.
+    /// Files whose path is reported (the discovered ones).
     ids: FileSet,
-    /// How many files were read then.
-    read: u32,
-    /// The paths reported that no file read then has, and those added since.
+    /// The other paths reported.
     paths: HashSet<PathBuf>,
 }
 
 impl Reported {
-    /// The files of `sources` whose path is in `paths`, and the paths left.
-    pub fn new(sources: &SourceMap, mut paths: HashSet<PathBuf>) -> Reported {
-        let ids: FileSet = (sources.iter())
-            .filter(|(_, f)| paths.contains(f.path()))
-            .map(|(id, _)| id)
-            .collect();
-        for id in ids.iter() {
-            paths.remove(sources.get(id).path());
-        }
-        paths.shrink_to_fit();
-        Reported {
-            ids,
-            read: sources.iter().count() as u32,
-            paths,
-        }
+    /// `ids`: files whose path is reported, and which no path of `paths` is.
+    pub fn new(ids: FileSet, paths: HashSet<PathBuf>) -> Reported {
+        Reported { ids, paths }
     }
 
     /// Reports the files at `path` too, read already or not.
@@ -40,22 +25,20 @@ impl Reported {
         self.paths.insert(path);
     }
 
-    /// The files of `sources` (those read when this was made, and those
-    /// read since) whose path is reported.
+    /// The files of `sources` whose path is reported: one of the paths, or
+    /// the path of one of the files (another file may be read from it too).
     pub fn ids(self, sources: &SourceMap) -> FileSet {
-        let since: HashSet<&Path> = (sources.iter())
-            .skip(self.read as usize)
+        let others: HashSet<&Path> = (sources.iter())
+            .filter(|&(id, _)| !self.ids.contains(id))
             .map(|(_, f)| f.path())
             .collect();
-        // The paths of files read since that files read before had.
-        let again: HashSet<&Path> = (self.ids.iter())
+        let shared: HashSet<&Path> = (self.ids.iter())
             .map(|id| sources.get(id).path())
-            .filter(|p| since.contains(p))
+            .filter(|p| others.contains(p))
             .collect();
-        let mut ids = self.ids;
-        for (id, f) in sources.iter() {
-            let path = f.path();
-            if self.paths.contains(path) || (id.0 >= self.read && again.contains(path)) {
+        let mut ids = self.ids.clone();
+        for (id, f) in sources.iter().filter(|&(id, _)| !self.ids.contains(id)) {
+            if self.paths.contains(f.path()) || shared.contains(f.path()) {
                 ids.insert(id);
             }
         }
@@ -66,29 +49,32 @@ impl Reported {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
-
-    fn add(sources: &mut SourceMap, path: &str) {
-        sources.add(SourceFile::new(path.into(), path.into(), String::new()));
-    }
+    use crate::source::{FileId, SourceFile};
 
     #[test]
-    fn a_file_is_reported_when_its_path_is_whenever_it_was_read() {
+    fn a_file_is_reported_when_its_path_is_whatever_file_was_read_from_it() {
         let mut sources = SourceMap::default();
-        for path in ["a.yaml", "b.tf", "c.tf", "a.yaml", "d//e.json"] {
-            add(&mut sources, path);
+        let files = ["a.yaml", "b.tf", "c.tf", "a.yaml", "d//e.json", "c.tf"];
+        let files = files
+            .into_iter()
+            .chain(["p.json", "b.tf", "x.yaml", "z.yaml"]);
+        for path in files {
+            sources.add(SourceFile::new(path.into(), path.into(), String::new()));
         }
-        let asked = ["a.yaml", "c.tf", "d/e.json", "p.json", "q.json"];
-        let mut reported = Reported::new(&sources, asked.iter().map(PathBuf::from).collect());
-        // Read since: a file read before again, one reported and one not,
-        // and one whose path is added.
-        for path in ["c.tf", "p.json", "b.tf", "x.yaml", "z.yaml"] {
-            add(&mut sources, path);
-        }
+        // Reported as files: the first `a.yaml` and `c.tf`, and `d//e.json`;
+        // as paths: `p.json` and one read by no file.
+        let ids: FileSet = [0, 2, 4].into_iter().map(FileId).collect();
+        let paths = ["p.json", "q.json"]
+            .into_iter()
+            .map(PathBuf::from)
+            .collect();
+        let mut reported = Reported::new(ids, paths);
         reported.insert("b.tf".into());
         reported.insert("x.yaml".into());
-        // What a set of every path asked for gives.
-        let every: HashSet<&Path> = (asked.iter().chain(&["b.tf", "x.yaml"]))
+        // What a set of every path reported gives.
+        let every: HashSet<&Path> = ["a.yaml", "c.tf", "d/e.json", "p.json", "q.json"]
+            .iter()
+            .chain(&["b.tf", "x.yaml"])
             .map(Path::new)
             .collect();
         let expected: Vec<u32> = (sources.iter())
