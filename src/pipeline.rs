@@ -450,7 +450,7 @@ fn check_with(
     let reported_ids = reported.ids(sources);
     let order = order::Order::new(
         sources,
-        &reach(sources, &jobs, first_file, &parents, &inputs),
+        reach(sources, &jobs, first_file, &parents, &inputs),
     );
     let schedule = order.schedule();
     let cx = assemble::Context {
@@ -531,15 +531,15 @@ fn reach(
     first_file: u32,
     parents: &BTreeSet<FileId>,
     inputs: &[PathBuf],
-) -> Vec<Vec<FileId>> {
-    let owned: Vec<Option<Vec<FileId>>> = (jobs.iter())
+) -> order::Reach {
+    let owned: Vec<Option<&[FileId]>> = (jobs.iter())
         .map(|job| match job {
             Job::Template(id) if parents.contains(id) => None,
-            job => job.own_files().map(<[FileId]>::to_vec),
+            job => job.own_files(),
         })
         .collect();
     let mut taken = vec![false; sources.iter().count()];
-    for &id in owned.iter().flatten().flatten() {
+    for &id in owned.iter().flatten().copied().flatten() {
         taken[id.0 as usize] = true;
     }
     let pool: Vec<FileId> = (sources.iter())
@@ -549,20 +549,24 @@ fn reach(
     let named: Vec<FileId> = (pool.iter().copied())
         .filter(|&id| inputs.iter().any(|i| i == sources.get(id).path()))
         .collect();
-    (owned.into_iter().zip(jobs))
-        .map(|(owned, job)| match owned {
-            Some(mut own) => {
+    let mut reach = order::Reach::default();
+    for (owned, job) in owned.into_iter().zip(jobs) {
+        match owned {
+            Some(own) => {
                 // A folder's own variables files (`terraform.tfvars`) too.
-                if let Job::Terraform(_, root) = job {
-                    let beside = |id: &FileId| sources.get(*id).path().parent() == Some(root);
-                    own.extend(pool.iter().copied().filter(beside));
-                }
-                own.extend(&named);
-                own
+                let root = match job {
+                    Job::Terraform(_, root) => Some(root.as_path()),
+                    _ => None,
+                };
+                let beside = root.into_iter().flat_map(|root| {
+                    (pool.iter()).filter(move |id| sources.get(**id).path().parent() == Some(root))
+                });
+                reach.push(own.iter().chain(beside).chain(&named).copied());
             }
-            None => pool.clone(),
-        })
-        .collect()
+            None => reach.push(pool.iter().copied()),
+        }
+    }
+    reach
 }
 
 /// Reads a file's text from the overlay, else through the gate.

@@ -5,21 +5,48 @@
 use crate::source::{FileId, SourceMap};
 use std::ops::Range;
 
+/// The files each job may report findings in, held one run after another.
+pub(super) struct Reach {
+    /// Where the files of each job start in `files`, and where the last end.
+    starts: Vec<u32>,
+    files: Vec<FileId>,
+}
+
+impl Default for Reach {
+    fn default() -> Reach {
+        Reach {
+            starts: vec![0],
+            files: Vec::new(),
+        }
+    }
+}
+
+impl Reach {
+    /// Adds the files of the next job.
+    pub fn push(&mut self, files: impl IntoIterator<Item = FileId>) {
+        self.files.extend(files);
+        self.starts.push(self.files.len() as u32);
+    }
+}
+
 /// Groups of files (by name, in report order) and what each job reaches.
 pub(super) struct Order {
     /// The group of each file, by [`FileId`].
     group_of: Vec<u32>,
     /// Per group: the unfinished jobs that reach it.
     pending: Vec<u32>,
+    /// Where the groups each job reaches start in `reached`, and where the
+    /// last end.
+    starts: Vec<u32>,
     /// Per job: the groups it may add findings to (sorted, without repeats).
-    reach: Vec<Vec<u32>>,
+    reached: Vec<u32>,
     /// The first group not released yet.
     next: usize,
 }
 
 impl Order {
-    /// `reach[j]`: the files job `j` may report findings in.
-    pub fn new(sources: &SourceMap, reach: &[Vec<FileId>]) -> Order {
+    /// `reach`: the files each job may report findings in.
+    pub fn new(sources: &SourceMap, reach: Reach) -> Order {
         let mut files: Vec<(&str, FileId)> = sources.iter().map(|(id, f)| (&*f.name, id)).collect();
         files.sort_unstable();
         let mut group_of = vec![0; files.len()];
@@ -31,30 +58,47 @@ impl Order {
             group_of[id.0 as usize] = groups;
         }
         let mut pending = vec![0; groups as usize + usize::from(!files.is_empty())];
-        let reach: Vec<Vec<u32>> = (reach.iter())
-            .map(|files| {
-                let mut reached: Vec<u32> = files.iter().map(|f| group_of[f.0 as usize]).collect();
-                reached.sort_unstable();
-                reached.dedup();
-                for &g in &reached {
-                    pending[g as usize] += 1;
+        drop(files);
+        // Each job's files become its groups, sorted and without repeats,
+        // in place.
+        let Reach { mut starts, files } = reach;
+        let mut reached: Vec<u32> = files.into_iter().map(|f| group_of[f.0 as usize]).collect();
+        let mut end = 0;
+        for job in 0..starts.len() - 1 {
+            let (from, to) = (starts[job] as usize, starts[job + 1] as usize);
+            reached[from..to].sort_unstable();
+            starts[job] = end as u32;
+            for i in from..to {
+                if end == starts[job] as usize || reached[end - 1] != reached[i] {
+                    reached[end] = reached[i];
+                    pending[reached[i] as usize] += 1;
+                    end += 1;
                 }
-                reached
-            })
-            .collect();
+            }
+        }
+        if let Some(last) = starts.last_mut() {
+            *last = end as u32;
+        }
+        reached.truncate(end);
         Order {
             group_of,
             pending,
-            reach,
+            starts,
+            reached,
             next: 0,
         }
+    }
+
+    /// The groups job `job` reaches.
+    fn reach(&self, job: usize) -> &[u32] {
+        &self.reached[self.starts[job] as usize..self.starts[job + 1] as usize]
     }
 
     /// The jobs in the order to run them: by the first group each reaches,
     /// so that groups are released early and few findings wait.
     pub fn schedule(&self) -> Vec<usize> {
-        let mut jobs: Vec<usize> = (0..self.reach.len()).collect();
-        jobs.sort_by_key(|&j| self.reach[j].first().copied().unwrap_or(u32::MAX));
+        let mut jobs: Vec<usize> = (0..self.starts.len() - 1).collect();
+        jobs.sort_by_key(|&j| self.reach(j).first().copied().unwrap_or(u32::MAX));
         jobs
     }
 
@@ -65,7 +109,7 @@ impl Order {
 
     /// True if job `job` was counted as reaching `group`.
     pub fn reaches(&self, job: usize, group: u32) -> bool {
-        self.reach[job].binary_search(&group).is_ok()
+        self.reach(job).binary_search(&group).is_ok()
     }
 
     /// How many groups are released: those before this index.
@@ -75,8 +119,8 @@ impl Order {
 
     /// Marks a job done; returns the groups released by it, in order.
     pub fn finish(&mut self, job: usize) -> Range<usize> {
-        for &g in &self.reach[job] {
-            self.pending[g as usize] -= 1;
+        for i in self.starts[job]..self.starts[job + 1] {
+            self.pending[self.reached[i as usize] as usize] -= 1;
         }
         let start = self.next;
         while self.next < self.pending.len() && self.pending[self.next] == 0 {
@@ -98,6 +142,14 @@ mod tests {
     use super::*;
     use crate::source::SourceFile;
 
+    fn reach(jobs: &[&[FileId]]) -> Reach {
+        let mut reach = Reach::default();
+        for files in jobs {
+            reach.push(files.iter().copied());
+        }
+        reach
+    }
+
     fn sources(names: &[&str]) -> SourceMap {
         let mut sources = SourceMap::default();
         for name in names {
@@ -115,8 +167,13 @@ mod tests {
         // Files 0..4 named so that their groups are: b.tf=1, a.yaml=0 (twice), c.tf=2.
         let sources = sources(&["b.tf", "a.yaml", "c.tf", "a.yaml"]);
         let (a, a2, b, c) = (FileId(1), FileId(3), FileId(0), FileId(2));
-        // Job 0 reaches c.tf, job 1 both a.yaml files, job 2 b.tf and c.tf.
-        let mut order = Order::new(&sources, &[vec![c], vec![a, a2], vec![b, c]]);
+        // Job 0 reaches c.tf, job 1 both a.yaml files, job 2 b.tf and c.tf
+        // (and c.tf again).
+        let mut order = Order::new(&sources, reach(&[&[c], &[a, a2], &[c, b, c]]));
+        assert_eq!(
+            (order.reach(0), order.reach(1), order.reach(2)),
+            (&[2][..], &[0][..], &[1, 2][..])
+        );
         assert_eq!((order.group(a), order.group(a2)), (0, 0));
         assert_eq!((order.group(b), order.group(c)), (1, 2));
         assert_eq!(order.schedule(), vec![1, 2, 0]);
@@ -132,9 +189,9 @@ mod tests {
     #[test]
     fn groups_no_job_reaches_are_released_before_the_first_job_ends() {
         let sources = sources(&["a.tf", "b.tf", "c.tf"]);
-        let mut order = Order::new(&sources, &[vec![FileId(1)]]);
+        let mut order = Order::new(&sources, reach(&[&[FileId(1)]]));
         assert_eq!(order.finish(0), 0..3);
-        let mut none = Order::new(&sources, &[]);
+        let mut none = Order::new(&sources, Reach::default());
         assert_eq!(none.finish_all(), 0..3);
     }
 }
