@@ -5,7 +5,8 @@
 
 use crate::gate::{read_limited, ReadError};
 use std::fs::File;
-use std::io::Seek;
+use std::io::Read;
+use std::os::unix::fs::FileExt;
 
 /// A regular file read once, still open, and the length of its text then.
 pub(super) struct Held(File, usize);
@@ -17,9 +18,23 @@ impl Held {
 
     /// The file's text, read again from its start as [`crate::gate::Gate::read`] reads.
     pub fn read(self) -> Result<String, ReadError> {
-        let Held(mut file, length) = self;
-        file.rewind().map_err(|e| format!("cannot read: {e}"))?;
-        read_limited(file, length as u64)
+        let Held(file, length) = self;
+        read_limited(FromStart { file, at: 0 }, length as u64)
+    }
+}
+
+/// A file read from its start by offset (`pread`), whatever the offset it
+/// was left at: one call less than seeking back, and none to lock it.
+struct FromStart {
+    file: File,
+    at: u64,
+}
+
+impl Read for FromStart {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read_at(buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
     }
 }
 
