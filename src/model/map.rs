@@ -41,6 +41,16 @@ impl PartialEq for Map {
     }
 }
 
+/// Where a key goes in a [`Map`].
+enum Slot<'m> {
+    /// The map is a B-tree.
+    Tree(&'m mut BTreeMap<String, Node>),
+    /// The flat map has the key: its value.
+    Taken(&'m mut Node),
+    /// The flat map lacks the key: where it is inserted.
+    Free(&'m mut Vec<(String, Node)>, usize),
+}
+
 impl Map {
     pub const fn new() -> Map {
         Map(Repr::Flat(Vec::new()))
@@ -100,43 +110,51 @@ impl Map {
         }
     }
 
+    /// Where `key` goes, its room made first (see [`Map::room_for`]).
+    fn slot(&mut self, key: &str) -> Slot<'_> {
+        self.room_for(key);
+        match &mut self.0 {
+            Repr::Tree(t) => Slot::Tree(t),
+            Repr::Flat(v) => {
+                // Keys often come in order (from a sorted map, or as
+                // written): one past the last is placed after one comparison.
+                let at = match v.last() {
+                    Some((last, _)) if last.as_str() >= key => Map::find(v, key),
+                    _ => Err(v.len()),
+                };
+                match at {
+                    Ok(i) => Slot::Taken(&mut v[i].1),
+                    Err(i) => Slot::Free(v, i),
+                }
+            }
+        }
+    }
+
     /// Sets `key` to `value`, returning the value it replaces.
     pub fn insert(&mut self, key: String, value: Node) -> Option<Node> {
-        self.room_for(&key);
-        match &mut self.0 {
-            Repr::Tree(t) => t.insert(key, value),
-            // Keys often come in order (from a sorted map, or as written):
-            // one past the last is pushed after one comparison.
-            Repr::Flat(v) if v.last().is_none_or(|(last, _)| *last < key) => {
-                v.push((key, value));
+        match self.slot(&key) {
+            Slot::Tree(t) => t.insert(key, value),
+            Slot::Taken(old) => Some(std::mem::replace(old, value)),
+            Slot::Free(v, i) => {
+                v.insert(i, (key, value));
                 None
             }
-            Repr::Flat(v) => match Map::find(v, &key) {
-                Ok(i) => Some(std::mem::replace(&mut v[i].1, value)),
-                Err(i) => {
-                    v.insert(i, (key, value));
-                    None
-                }
-            },
         }
     }
 
     /// Inserts `key` unless the map has it already; gives both back if so.
     pub fn insert_new(&mut self, key: String, value: Node) -> Result<(), (String, Node)> {
-        self.room_for(&key);
-        match &mut self.0 {
-            Repr::Tree(t) if t.contains_key(&key) => Err((key, value)),
-            Repr::Tree(t) => {
+        match self.slot(&key) {
+            Slot::Tree(t) if t.contains_key(&key) => Err((key, value)),
+            Slot::Tree(t) => {
                 t.insert(key, value);
                 Ok(())
             }
-            Repr::Flat(v) => match Map::find(v, &key) {
-                Ok(_) => Err((key, value)),
-                Err(i) => {
-                    v.insert(i, (key, value));
-                    Ok(())
-                }
-            },
+            Slot::Taken(_) => Err((key, value)),
+            Slot::Free(v, i) => {
+                v.insert(i, (key, value));
+                Ok(())
+            }
         }
     }
 
