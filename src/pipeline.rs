@@ -115,13 +115,15 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
-/// Loads the built-in policies, then those in `dirs`, read through `gate`
-/// (a user policy with a built-in's id replaces it). User policies are
-/// compiled now, so their mistakes are reported whatever is linted;
-/// built-in ones (whose tests compile them all) when first needed.
+/// Loads the built-in policies (with their test cases when `cases` says
+/// so), then those in `dirs`, read through `gate` (a user policy with a
+/// built-in's id replaces it). User policies are compiled now, so their
+/// mistakes are reported whatever is linted; built-in ones (whose tests
+/// compile them all) when first needed.
 pub fn load_policies(
     dirs: &[PathBuf],
     gate: &Gate,
+    cases: policy::Cases,
     sources: &mut SourceMap,
     errors: &mut Vec<Problem>,
 ) -> Vec<Policy> {
@@ -150,7 +152,7 @@ pub fn load_policies(
     let loaded: Vec<Result<Policy, Problem>> = ids
         .par_iter()
         .map(|&(id, builtin)| {
-            let p = policy::load(shared.get(id), id, builtin)?;
+            let p = policy::load(shared.get(id), id, builtin, cases)?;
             if !builtin {
                 p.compiled().map_err(Problem::clone)?;
             }
@@ -195,6 +197,7 @@ impl Policies {
         let list = load_policies(
             &options.policy_dirs,
             &options.gate,
+            policy::Cases::Skipped,
             &mut sources,
             &mut errors,
         );

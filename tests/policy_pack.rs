@@ -21,8 +21,13 @@ fn stdout(out: &Output) -> String {
 fn builtin() -> Vec<Policy> {
     let mut sources = SourceMap::default();
     let mut errors = Vec::new();
-    let policies =
-        tenken::pipeline::load_policies(&[], &Default::default(), &mut sources, &mut errors);
+    let policies = tenken::pipeline::load_policies(
+        &[],
+        &Default::default(),
+        tenken::policy::Cases::Read,
+        &mut sources,
+        &mut errors,
+    );
     assert!(errors.is_empty(), "built-in policies fail to load");
     // Built-in policies are compiled when first needed: they must all compile.
     for p in &policies {

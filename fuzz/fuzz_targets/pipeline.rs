@@ -16,7 +16,13 @@ fn loaded() -> &'static (SourceMap, Vec<Policy>) {
     LOADED.get_or_init(|| {
         let mut sources = SourceMap::default();
         let mut errors = Vec::new();
-        let policies = pipeline::load_policies(&[], &Default::default(), &mut sources, &mut errors);
+        let policies = pipeline::load_policies(
+            &[],
+            &Default::default(),
+            tenken::policy::Cases::Skipped,
+            &mut sources,
+            &mut errors,
+        );
         assert!(errors.is_empty(), "built-in policies must load");
         (sources, policies)
     })

@@ -5,7 +5,7 @@
 
 use crate::engine::{self, Settings};
 use crate::model::{Node, Unit, Value};
-use crate::policy::{builtin_sources, load, Policy};
+use crate::policy::{builtin_sources, load, Cases, Policy};
 use crate::source::{FileId, SourceFile, SourceMap};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -127,7 +127,7 @@ fn builtins() -> Vec<Policy> {
     let mut sources = SourceMap::default();
     builtin_sources(&mut sources)
         .into_iter()
-        .map(|id| load(sources.get(id), id, true).expect("built-in loads"))
+        .map(|id| load(sources.get(id), id, true, Cases::Read).expect("built-in loads"))
         .collect()
 }
 

@@ -19,7 +19,7 @@ use tenken::diag::Problem;
 use tenken::discover::STDIN;
 use tenken::gate::Gate;
 use tenken::pipeline::{self, Options, Outcome, Progress, Selection};
-use tenken::policy::{Policy, Severity};
+use tenken::policy::{Cases, Policy, Severity};
 use tenken::report::human::{self, ColorChoice};
 use tenken::request::{ConfigAt, Configured, Request};
 use tenken::source::{SourceFile, SourceMap, Span};
@@ -209,7 +209,7 @@ pub fn load_policies(dirs: &[PathBuf], color: ColorChoice) -> Option<Vec<Policy>
     for dir in dirs {
         gate.add_root(dir);
     }
-    let policies = pipeline::load_policies(dirs, &gate, &mut sources, &mut errors);
+    let policies = pipeline::load_policies(dirs, &gate, Cases::Read, &mut sources, &mut errors);
     if errors.is_empty() {
         return Some(policies);
     }

@@ -679,7 +679,7 @@ mod tests {
     use super::super::{evaluate, Selected, Settings};
     use super::*;
     use crate::model::{Format, Resource};
-    use crate::policy::{load, Policy};
+    use crate::policy::{load, Cases, Policy};
     use crate::source::{FileId, SourceFile, Span};
     use std::sync::Arc;
 
@@ -742,7 +742,7 @@ mod tests {
             serde_json::to_string(assert).unwrap()
         );
         let source = Arc::new(SourceFile::new("t.yaml".into(), "t.yaml".into(), text));
-        load(&source, FileId(1), false).unwrap()
+        load(&source, FileId(1), false, Cases::Read).unwrap()
     }
 
     /// Decides `assert` directly on the bucket and its first item.

@@ -48,7 +48,10 @@ mod tests {
     fn the_policies_of_a_type_are_those_that_apply_to_it() {
         let mut sources = crate::source::SourceMap::default();
         let mut policies: Vec<Policy> = (crate::policy::builtin_sources(&mut sources).into_iter())
-            .map(|id| crate::policy::load(sources.get(id), id, true).unwrap())
+            .map(|id| {
+                crate::policy::load(sources.get(id), id, true, crate::policy::Cases::Skipped)
+                    .unwrap()
+            })
             .collect();
         // One checking every type, between the others.
         policies[3].spec.resource_types = vec!["*".into()];

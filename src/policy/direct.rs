@@ -469,7 +469,9 @@ mod tests {
         let mut sources = SourceMap::default();
         let mut without = Vec::new();
         for id in super::super::builtin_sources(&mut sources) {
-            let policy = super::super::load(sources.get(id), id, true).unwrap();
+            let policy =
+                super::super::load(sources.get(id), id, true, super::super::Cases::Skipped)
+                    .unwrap();
             let compiled = policy.compiled().unwrap();
             if compiled.direct.is_none() || compiled.message_direct.is_none() {
                 without.push(policy.spec.id.clone());

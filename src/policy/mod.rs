@@ -307,21 +307,44 @@ pub fn is_policy_file(name: &str) -> bool {
 // The built-in policies converted to JSON by `build.rs` (`BUILTIN_SPECS`).
 include!(concat!(env!("OUT_DIR"), "/builtin_specs.rs"));
 
-/// The JSON form of the built-in policy at `path` (relative to `policies/`).
-fn builtin_json(path: &std::path::Path) -> Option<&'static str> {
+/// The JSON form of the built-in policy at `path` (relative to `policies/`),
+/// and of its test cases.
+fn builtin_json(path: &std::path::Path) -> Option<(&'static str, &'static str)> {
     let name = path.to_str()?;
     let i = BUILTIN_SPECS
-        .binary_search_by(|(n, _)| (*n).cmp(name))
+        .binary_search_by(|(n, _, _)| (*n).cmp(name))
         .ok()?;
-    Some(BUILTIN_SPECS[i].1)
+    Some((BUILTIN_SPECS[i].1, BUILTIN_SPECS[i].2))
+}
+
+/// Whether a built-in policy is read with its test cases: `tenken test`,
+/// `rules` and `explain` show them; a lint skips them, which shortens its
+/// start-up (a policy file is mostly its tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cases {
+    Read,
+    Skipped,
 }
 
 /// Reads one policy file; its CEL is compiled by [`Policy::compiled`].
 /// Built-in ones are read from their JSON form (the `assert` position is
-/// then unknown; their tests compile them all).
-pub fn load(source: &Arc<SourceFile>, id: FileId, builtin: bool) -> Result<Policy, Problem> {
+/// then unknown; their tests compile them all), with their test cases when
+/// `cases` says so; a user's are read whole.
+pub fn load(
+    source: &Arc<SourceFile>,
+    id: FileId,
+    builtin: bool,
+    cases: Cases,
+) -> Result<Policy, Problem> {
     let json = builtin.then(|| builtin_json(source.path())).flatten();
-    let spec = match json.and_then(|j| serde_json::from_str(j).ok()) {
+    let from_json = |(spec, tests): (&str, &str)| {
+        let mut spec: PolicySpec = serde_json::from_str(spec).ok()?;
+        if cases == Cases::Read {
+            spec.tests = serde_json::from_str(tests).ok()?;
+        }
+        Some(spec)
+    };
+    let spec = match json.and_then(from_json) {
         Some(spec) => spec,
         None => read_yaml(source, id)?,
     };
@@ -568,13 +591,19 @@ mod tests {
         collect_embedded(&BUILTIN, &mut files);
         assert_eq!(files.len(), BUILTIN_SPECS.len());
         for (name, text) in files {
-            let source = SourceFile::new(name.clone(), name.clone().into(), text);
-            let yaml = read_yaml(&source, FileId(0)).unwrap();
-            let json = builtin_json(source.path()).expect(&name);
-            let mut json: PolicySpec = serde_json::from_str(json).expect(&name);
+            let source = Arc::new(SourceFile::new(name.clone(), name.clone().into(), text));
+            let mut yaml = read_yaml(&source, FileId(0)).unwrap();
+            assert!(!yaml.tests.is_empty(), "{name}");
+            let read = |cases| load(&source, FileId(0), true, cases).expect(&name).spec;
+            let mut json = read(Cases::Read);
             assert_eq!(json.assert.value, yaml.assert.value, "{name}");
             json.assert = yaml.assert.clone();
             assert_eq!(format!("{json:?}"), format!("{yaml:?}"), "{name}");
+            // Without its test cases, the rest is the same.
+            let mut lean = read(Cases::Skipped);
+            lean.assert = yaml.assert.clone();
+            yaml.tests.clear();
+            assert_eq!(format!("{lean:?}"), format!("{yaml:?}"), "{name}");
         }
     }
 
@@ -593,7 +622,7 @@ mod tests {
                 .join("id:")
         };
         let antlr = cel::Env::stdlib().with_optional_support(true);
-        for (name, json) in BUILTIN_SPECS {
+        for (name, json, _) in BUILTIN_SPECS {
             let spec: PolicySpec = serde_json::from_str(json).unwrap();
             let src = &spec.assert.value;
             let reference = antlr.compile(src).expect(name);
