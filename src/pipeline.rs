@@ -534,7 +534,7 @@ fn check_with(
 /// needs it: a policy a worker compiles lies in that worker's memory among
 /// what its jobs allocate and free, so that the other worker, reading the
 /// policy, keeps missing on lines the first keeps writing (tenken's two
-/// threads lost 23% of their time, instead of 12%, when the host made such
+/// threads lost 23% of their time, instead of 18%, when the host made such
 /// misses slow). A smaller run compiles only the policies it needs.
 const COMPILED_FIRST: usize = 64;
 
