@@ -3,16 +3,7 @@
 
 use super::{attributes, Ty, SERVICES};
 use crate::policy::paths::{Path, Seg};
-use crate::policy::{builtin_sources, load, Cases, Policy};
-use crate::source::SourceMap;
-
-fn builtins() -> Vec<Policy> {
-    let mut sources = SourceMap::default();
-    builtin_sources(&mut sources)
-        .into_iter()
-        .map(|id| load(sources.get(id), id, true, Cases::Read).expect("built-in loads"))
-        .collect()
-}
+use crate::policy::{builtins, Policy};
 
 fn fields(segs: &[Seg]) -> Vec<&str> {
     segs.iter()

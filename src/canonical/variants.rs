@@ -5,8 +5,8 @@
 
 use crate::engine::{self, Settings};
 use crate::model::{Node, Unit, Value};
-use crate::policy::{builtin_sources, load, Cases, Policy};
-use crate::source::{FileId, SourceFile, SourceMap};
+use crate::policy::{builtins, Policy};
+use crate::source::{FileId, SourceFile};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -121,14 +121,6 @@ fn units(policies: &[Policy]) -> Vec<(String, Unit)> {
         }
     }
     out
-}
-
-fn builtins() -> Vec<Policy> {
-    let mut sources = SourceMap::default();
-    builtin_sources(&mut sources)
-        .into_iter()
-        .map(|id| load(sources.get(id), id, true, Cases::Read).expect("built-in loads"))
-        .collect()
 }
 
 #[test]

@@ -270,6 +270,16 @@ pub fn parse_cel(source: &str) -> Result<Expression, cel::ParseErrors> {
         .parse(source)
 }
 
+/// Every built-in policy, with its test cases (for tests that check them all).
+#[cfg(test)]
+pub(crate) fn builtins() -> Vec<Policy> {
+    let mut sources = SourceMap::default();
+    builtin_sources(&mut sources)
+        .into_iter()
+        .map(|id| load(sources.get(id), id, true, Cases::Read).expect("built-in loads"))
+        .collect()
+}
+
 /// Adds every built-in policy file to `sources`.
 pub fn builtin_sources(sources: &mut SourceMap) -> Vec<FileId> {
     let mut files = Vec::new();
