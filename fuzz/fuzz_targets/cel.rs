@@ -50,7 +50,7 @@ fn policy(sources: &mut SourceMap, assert: &str, for_each: &str) -> Option<Polic
     );
     let file = SourceFile::new("t.yaml".into(), "t.yaml".into(), text);
     let id = sources.add(file);
-    let policy = policy::load(&Arc::clone(sources.get(id)), id, false).ok()?;
+    let policy = policy::load(&Arc::clone(sources.get(id)), id, false, policy::Cases::Read).ok()?;
     policy.compiled().ok()?;
     Some(policy)
 }

@@ -30,7 +30,9 @@ static TREE: LazyLock<(PathBuf, Gate)> = LazyLock::new(|| {
     link(&t.join("outside/s.yaml"), "out.yaml");
     link(&t.join("outside"), "outdir");
     link(&repo.join("sub"), "subdir");
-    let fifo = std::process::Command::new("mkfifo").arg(repo.join("pipe.tf")).status();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(repo.join("pipe.tf"))
+        .status();
     assert!(fifo.is_ok_and(|s| s.success()));
     let gate = Gate::for_paths(&[repo.clone()]);
     (repo, gate)
