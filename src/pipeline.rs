@@ -324,6 +324,22 @@ pub fn run(options: &Options) -> Outcome {
 /// worker threads).
 pub trait Sink: Send {
     fn take(&mut self, sources: &SourceMap, findings: Vec<Finding>, fixes: Vec<Fix>);
+
+    /// What renders findings ahead, on the worker that found them, when
+    /// this sink takes them rendered (with [`Sink::take_rendered`]).
+    fn renderer(&self) -> Option<Box<dyn Render>> {
+        None
+    }
+
+    /// Takes findings its [`Sink::renderer`] rendered, in report order.
+    fn take_rendered(&mut self, _rendered: Vec<u8>) {
+        unreachable!("a sink without a renderer is given no rendered findings")
+    }
+}
+
+/// Renders a group's findings (sorted, with their fixes) as its sink writes them.
+pub trait Render: Sync {
+    fn render(&self, sources: &SourceMap, findings: &[Finding], fixes: &[Fix]) -> Vec<u8>;
 }
 
 /// A sink that keeps every finding.
@@ -451,11 +467,12 @@ fn check_with(
     );
     let sources = &out.sources;
     let reported_ids = reported.ids(sources);
-    let order = order::Order::new(
+    let (groups, order) = order::Order::new(
         sources,
         reach(sources, &jobs, first_file, &parents, &inputs),
     );
     let schedule = order.schedule();
+    let baseline = options.baseline.as_ref().map(Baseline::filter);
     let cx = assemble::Context {
         sources,
         overrides: &options.overrides,
@@ -463,9 +480,10 @@ fn check_with(
         ran: selected.iter().map(|p| p.spec.id.clone()).collect(),
         today: chrono::Local::now().date_naive(),
         reported: &reported_ids,
-        baseline: options.baseline.as_ref().map(Baseline::filter),
+        groups,
+        render: sink.renderer().filter(|_| baseline.is_none()),
     };
-    let mut assembler = assemble::Assembler::new(cx, order, sink);
+    let mut assembler = assemble::Assembler::new(&cx, baseline, order, sink);
     let run = Run {
         sources,
         jobs: &jobs,
@@ -486,7 +504,8 @@ fn check_with(
             let _ = p.compiled();
         }
     }
-    run.each(&schedule, |job, done| assembler.take(job, done));
+    let file = |sources: &SourceMap, done| assemble::file(&cx, sources, done);
+    run.each(&schedule, file, |job, filed| assembler.take(job, filed));
     let linted = assembler.finish();
     drop(selected);
     for (id, file) in linted.texts {
@@ -688,11 +707,15 @@ pub fn lint(
     };
     let mut out = Linted::default();
     let order: Vec<usize> = (0..jobs.len()).collect();
-    run.each(&order, |_, mut done| {
-        out.findings.append(&mut done.eval.findings);
-        out.problems.append(&mut done.eval.problems);
-        out.fixes.append(&mut done.fixes);
-    });
+    run.each(
+        &order,
+        |_, done| done,
+        |_, mut done: Done| {
+            out.findings.append(&mut done.eval.findings);
+            out.problems.append(&mut done.eval.problems);
+            out.fixes.append(&mut done.fixes);
+        },
+    );
     out
 }
 
@@ -796,7 +819,14 @@ impl Run<'_> {
     /// telling the progress. The worker finishing a job takes it, with the
     /// results waiting, unless another one is taking: then the result waits
     /// for it. No thread beside the workers runs.
-    fn each(&self, order: &[usize], take: impl FnMut(usize, Done) + Send) {
+    /// `then` makes each job's result of what it did, on the worker that
+    /// did it, with the files it read.
+    fn each<R: Send>(
+        &self,
+        order: &[usize],
+        then: impl Fn(&SourceMap, Done) -> R + Sync,
+        take: impl FnMut(usize, R) + Send,
+    ) {
         init_workers();
         let total = self.jobs.len();
         let done = AtomicUsize::new(0);
@@ -817,7 +847,7 @@ impl Run<'_> {
         // Taken one at a time in order, so that groups of files are
         // released early.
         (order.iter().par_bridge()).for_each(|&j| {
-            let result = lint_job(&self.jobs[j], self);
+            let result = lint_job(&self.jobs[j], self, &then);
             if let Some(Progress(tell)) = self.progress {
                 tell(done.fetch_add(1, Ordering::Relaxed) + 1, total);
             }
@@ -829,9 +859,10 @@ impl Run<'_> {
     }
 }
 
-fn lint_job(job: &Job, run: &Run<'_>) -> Done {
+/// Lints a job; its result is what `then` makes of it.
+fn lint_job<R>(job: &Job, run: &Run<'_>, then: impl Fn(&SourceMap, Done) -> R) -> R {
     let texts = match run.again.as_ref().map(|a| a.read(job, run.sources)) {
-        Some(Err(problem)) => return Done::nothing(vec![problem]),
+        Some(Err(problem)) => return then(run.sources, Done::nothing(vec![problem])),
         Some(Ok(texts)) => texts,
         None => Vec::new(),
     };
@@ -845,7 +876,7 @@ fn lint_job(job: &Job, run: &Run<'_>) -> Done {
     };
     let mut done = lint_read(job, sources, run);
     done.texts = texts;
-    done
+    then(sources, done)
 }
 
 /// Lints a job whose files are read.

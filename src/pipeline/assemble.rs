@@ -1,10 +1,12 @@
-//! The filter stage, one job at a time: configuration overrides, the job's
-//! suppressions and the reported files as each job is done; then, for each
-//! group of files released in report order, sorting, the baseline and the
-//! fixes, before the findings go to the [`Sink`].
+//! The filter stage. On the worker that linted a job ([`file`]):
+//! configuration overrides, the job's suppressions and the reported files,
+//! then the findings in their groups, and those of the groups the job alone
+//! reaches sorted and, when the sink renders ahead, rendered. Then, one job
+//! at a time, for each group of files released in report order: sorting,
+//! the baseline and the fixes, before the findings go to the [`Sink`].
 
-use super::order::Order;
-use super::{sort_findings, Done, Sink};
+use super::order::{Groups, Order};
+use super::{sort_findings, Done, Render, Sink};
 use crate::baseline;
 use crate::config::Overrides;
 use crate::diag::Problem;
@@ -28,7 +30,11 @@ pub(super) struct Context<'a> {
     pub today: chrono::NaiveDate,
     /// The files reported on.
     pub reported: &'a FileSet,
-    pub baseline: Option<baseline::Filter<'a>>,
+    pub groups: Groups,
+    /// Renders the findings of the groups one job alone reaches, on the
+    /// worker that found them (never with a baseline, which applies in
+    /// report order).
+    pub render: Option<Box<dyn Render>>,
 }
 
 impl Context<'_> {
@@ -61,6 +67,13 @@ impl Tally {
         self.0[s as usize] += 1;
     }
 
+    /// Adds the findings `other` tallied.
+    fn merge(&mut self, other: Tally) {
+        for (n, more) in self.0.iter_mut().zip(other.0) {
+            *n += more;
+        }
+    }
+
     pub fn get(&self, s: Severity) -> usize {
         self.0[s as usize]
     }
@@ -88,6 +101,94 @@ pub(super) struct Assembled {
 struct Waiting {
     findings: Vec<Finding>,
     fixes: Vec<Fix>,
+    /// Findings already rendered (see [`Context::render`]): the bytes and
+    /// the tally of the findings.
+    rendered: Option<(Vec<u8>, Tally)>,
+}
+
+impl Waiting {
+    /// Sorts the findings, drops duplicates and those of the `baseline`,
+    /// and keeps the fixes of those left, sorted.
+    fn settle(&mut self, sources: &SourceMap, baseline: Option<&mut baseline::Filter>) {
+        let Waiting {
+            findings, fixes, ..
+        } = self;
+        sort_findings(sources, findings);
+        if let Some(b) = baseline {
+            b.apply(sources, findings);
+        }
+        let found: HashSet<(&str, &str, Span)> = (findings.iter())
+            .map(|f| (f.rule_id.as_str(), f.resource.as_str(), f.span))
+            .collect();
+        fixes.retain(|x| found.contains(&(x.rule_id.as_str(), x.resource.as_str(), x.at)));
+        drop(found);
+        fixes.sort_by(|a, b| (a.at, &a.rule_id).cmp(&(b.at, &b.rule_id)));
+    }
+}
+
+/// A job's result, filed by [`file`].
+pub(super) struct Filed {
+    /// The result, its findings and fixes taken out.
+    done: Done,
+    suppressed: Vec<Suppressed>,
+    warnings: Vec<Problem>,
+    used: Vec<(Span, String)>,
+    unused: Vec<(Span, String)>,
+    /// The findings and fixes of each group.
+    groups: Vec<(u32, Waiting)>,
+}
+
+/// What waits in `group` among `groups` (a job reaches few).
+fn waiting(groups: &mut Vec<(u32, Waiting)>, group: u32) -> &mut Waiting {
+    let at = match groups.iter().position(|(g, _)| *g == group) {
+        Some(at) => at,
+        None => {
+            groups.push((group, Waiting::default()));
+            groups.len() - 1
+        }
+    };
+    &mut groups[at].1
+}
+
+/// Files a job's result on the worker that linted it, `sources` holding the
+/// texts it read again: its findings filtered and put in their groups; a
+/// group the job alone reaches is settled, and rendered if the sink renders
+/// ahead, so that the findings are read and dropped where they were made.
+pub(super) fn file(cx: &Context, sources: &SourceMap, mut done: Done) -> Filed {
+    let findings = cx
+        .overrides
+        .apply(cx.sources, std::mem::take(&mut done.eval.findings));
+    let applied = suppress::apply(findings, &done.directives, cx.policies, &cx.ran, cx.today);
+    let mut groups: Vec<(u32, Waiting)> = Vec::new();
+    for f in applied.findings.into_iter().filter(|f| cx.touches(f)) {
+        waiting(&mut groups, cx.groups.group(f.span.file))
+            .findings
+            .push(f);
+    }
+    for x in std::mem::take(&mut done.fixes) {
+        waiting(&mut groups, cx.groups.group(x.at.file))
+            .fixes
+            .push(x);
+    }
+    if let Some(render) = &cx.render {
+        for (_, w) in groups.iter_mut().filter(|(g, _)| cx.groups.alone(*g)) {
+            w.settle(sources, None);
+            let tally = Tally::of(&w.findings);
+            w.rendered = Some((render.render(sources, &w.findings, &w.fixes), tally));
+            (w.findings, w.fixes) = (Vec::new(), Vec::new());
+        }
+    }
+    let suppressed = (applied.suppressed.into_iter())
+        .filter(|s| cx.touches(&s.finding))
+        .collect();
+    Filed {
+        done,
+        suppressed,
+        warnings: applied.warnings,
+        used: applied.used,
+        unused: applied.unused,
+        groups,
+    }
 }
 
 /// The texts jobs read again, held until their findings are written.
@@ -102,7 +203,7 @@ struct Texts {
 }
 
 impl Texts {
-    fn take(&mut self, done: &mut Done, order: &Order) {
+    fn take(&mut self, done: &mut Done, groups: &Groups) {
         let problems = done.eval.problems.iter().chain(&done.notes);
         self.keep.extend(problems.map(|p| p.span.file));
         self.keep
@@ -111,7 +212,7 @@ impl Texts {
             return;
         }
         let files: Vec<FileId> = done.texts.iter().map(|(id, _)| *id).collect();
-        let last = files.iter().map(|&f| order.group(f)).max().unwrap_or(0);
+        let last = files.iter().map(|&f| groups.group(f)).max().unwrap_or(0);
         let at = self.jobs.partition_point(|(l, _)| *l <= last);
         self.jobs.insert(at, (last, files));
         self.held.extend(done.texts.drain(..));
@@ -148,7 +249,8 @@ impl Texts {
 /// Takes the jobs' results in any order and gives the sink their findings
 /// in report order.
 pub(super) struct Assembler<'a, 's> {
-    cx: Context<'a>,
+    cx: &'a Context<'a>,
+    baseline: Option<baseline::Filter<'a>>,
     order: Order,
     waiting: HashMap<u32, Waiting>,
     sink: &'s mut dyn Sink,
@@ -159,9 +261,15 @@ pub(super) struct Assembler<'a, 's> {
 }
 
 impl<'a, 's> Assembler<'a, 's> {
-    pub fn new(cx: Context<'a>, order: Order, sink: &'s mut dyn Sink) -> Self {
+    pub fn new(
+        cx: &'a Context<'a>,
+        baseline: Option<baseline::Filter<'a>>,
+        order: Order,
+        sink: &'s mut dyn Sink,
+    ) -> Self {
         Assembler {
             cx,
+            baseline,
             order,
             waiting: HashMap::new(),
             sink,
@@ -172,10 +280,10 @@ impl<'a, 's> Assembler<'a, 's> {
         }
     }
 
-    /// Files job `job`'s result, then releases the groups it completes.
-    pub fn take(&mut self, job: usize, mut done: Done) {
-        self.texts.take(&mut done, &self.order);
-        self.file(job, done);
+    /// Takes job `job`'s filed result, then releases the groups it completes.
+    pub fn take(&mut self, job: usize, mut filed: Filed) {
+        self.texts.take(&mut filed.done, &self.cx.groups);
+        self.file(job, filed);
         let released = self.order.finish(job);
         if !released.is_empty() {
             let view = self.texts.view(self.cx.sources);
@@ -186,7 +294,15 @@ impl<'a, 's> Assembler<'a, 's> {
         self.texts.written(self.order.released());
     }
 
-    fn file(&mut self, job: usize, done: Done) {
+    fn file(&mut self, job: usize, filed: Filed) {
+        let Filed {
+            done,
+            suppressed,
+            warnings,
+            used,
+            unused,
+            groups,
+        } = filed;
         let out = &mut self.out;
         out.resources += done.resources;
         out.problems.extend(done.eval.problems);
@@ -198,31 +314,22 @@ impl<'a, 's> Assembler<'a, 's> {
                 .filter(|c| self.cx.reported(&c.span)),
         );
         out.skipped.extend(done.skipped);
-        let findings = self.cx.overrides.apply(self.cx.sources, done.eval.findings);
-        let cx = &self.cx;
-        let applied = suppress::apply(findings, &done.directives, cx.policies, &cx.ran, cx.today);
-        out.warnings.extend(applied.warnings);
-        self.used.extend(applied.used);
-        self.unused.extend(applied.unused);
-        for s in applied
-            .suppressed
-            .into_iter()
-            .filter(|s| cx.touches(&s.finding))
-        {
+        out.warnings.extend(warnings);
+        self.used.extend(used);
+        self.unused.extend(unused);
+        for s in suppressed {
             self.texts.keep_suppressed(&s);
             out.suppressed.push(s);
         }
-        for f in applied.findings.into_iter().filter(|f| cx.touches(f)) {
-            let group = self.order.group(f.span.file);
+        for (group, mut w) in groups {
             debug_assert!(
                 self.order.reaches(job, group),
                 "a finding outside its job's files"
             );
-            self.waiting.entry(group).or_default().findings.push(f);
-        }
-        for x in done.fixes {
-            let group = self.order.group(x.at.file);
-            self.waiting.entry(group).or_default().fixes.push(x);
+            let held = self.waiting.entry(group).or_default();
+            held.findings.append(&mut w.findings);
+            held.fixes.append(&mut w.fixes);
+            held.rendered = held.rendered.take().or(w.rendered);
         }
     }
 
@@ -243,7 +350,7 @@ impl<'a, 's> Assembler<'a, 's> {
         let mut out = self.out;
         out.warnings
             .extend(suppress::unused(&self.unused, &self.used));
-        out.baselined = self.cx.baseline.map_or(0, |b| b.matched);
+        out.baselined = self.baseline.map_or(0, |b| b.matched);
         out.texts = self.texts.kept;
         out
     }
@@ -252,26 +359,20 @@ impl<'a, 's> Assembler<'a, 's> {
     /// baseline, and gives them to the sink with their fixes; `sources`
     /// hold the texts read again.
     fn release(&mut self, group: u32, sources: &SourceMap) {
-        let Some(Waiting {
-            mut findings,
-            mut fixes,
-        }) = self.waiting.remove(&group)
-        else {
+        let Some(mut w) = self.waiting.remove(&group) else {
             return;
         };
-        sort_findings(sources, &mut findings);
-        if let Some(b) = &mut self.cx.baseline {
-            b.apply(sources, &mut findings);
+        if let Some((bytes, tally)) = w.rendered.take() {
+            self.out.tally.merge(tally);
+            self.sink.take_rendered(bytes);
         }
-        let found: HashSet<(&str, &str, Span)> = (findings.iter())
-            .map(|f| (f.rule_id.as_str(), f.resource.as_str(), f.span))
-            .collect();
-        fixes.retain(|x| found.contains(&(x.rule_id.as_str(), x.resource.as_str(), x.at)));
-        drop(found);
-        fixes.sort_by(|a, b| (a.at, &a.rule_id).cmp(&(b.at, &b.rule_id)));
-        for f in &findings {
-            self.out.tally.add(f.severity);
+        // Findings given with rendered ones only when a job reported beyond
+        // the files it reaches: after them rather than lost.
+        if w.findings.is_empty() && w.fixes.is_empty() {
+            return;
         }
-        self.sink.take(sources, findings, fixes);
+        w.settle(sources, self.baseline.as_mut());
+        self.out.tally.merge(Tally::of(&w.findings));
+        self.sink.take(sources, w.findings, w.fixes);
     }
 }

@@ -29,10 +29,29 @@ impl Reach {
     }
 }
 
-/// Groups of files (by name, in report order) and what each job reaches.
-pub(super) struct Order {
+/// Groups of files (by name, in report order), and those one job alone
+/// reaches: that job's findings there are all of them.
+pub(super) struct Groups {
     /// The group of each file, by [`FileId`].
     group_of: Vec<u32>,
+    /// Per group: whether exactly one job reaches it.
+    alone: Vec<bool>,
+}
+
+impl Groups {
+    /// The group of a file.
+    pub fn group(&self, file: FileId) -> u32 {
+        self.group_of[file.0 as usize]
+    }
+
+    /// True if one job alone reaches `group`.
+    pub fn alone(&self, group: u32) -> bool {
+        self.alone[group as usize]
+    }
+}
+
+/// What each job reaches, and the groups released as jobs finish.
+pub(super) struct Order {
     /// Per group: the unfinished jobs that reach it.
     pending: Vec<u32>,
     /// Where the groups each job reaches start in `reached`, and where the
@@ -46,7 +65,7 @@ pub(super) struct Order {
 
 impl Order {
     /// `reach`: the files each job may report findings in.
-    pub fn new(sources: &SourceMap, reach: Reach) -> Order {
+    pub fn new(sources: &SourceMap, reach: Reach) -> (Groups, Order) {
         let mut files: Vec<(&str, FileId)> = sources.iter().map(|(id, f)| (&*f.name, id)).collect();
         files.sort_unstable();
         let mut group_of = vec![0; files.len()];
@@ -80,13 +99,14 @@ impl Order {
             *last = end as u32;
         }
         reached.truncate(end);
-        Order {
-            group_of,
+        let alone = pending.iter().map(|&jobs| jobs == 1).collect();
+        let order = Order {
             pending,
             starts,
             reached,
             next: 0,
-        }
+        };
+        (Groups { group_of, alone }, order)
     }
 
     /// The groups job `job` reaches.
@@ -100,11 +120,6 @@ impl Order {
         let mut jobs: Vec<usize> = (0..self.starts.len() - 1).collect();
         jobs.sort_by_key(|&j| self.reach(j).first().copied().unwrap_or(u32::MAX));
         jobs
-    }
-
-    /// The group of a file.
-    pub fn group(&self, file: FileId) -> u32 {
-        self.group_of[file.0 as usize]
     }
 
     /// True if job `job` was counted as reaching `group`.
@@ -169,13 +184,15 @@ mod tests {
         let (a, a2, b, c) = (FileId(1), FileId(3), FileId(0), FileId(2));
         // Job 0 reaches c.tf, job 1 both a.yaml files, job 2 b.tf and c.tf
         // (and c.tf again).
-        let mut order = Order::new(&sources, reach(&[&[c], &[a, a2], &[c, b, c]]));
+        let (groups, mut order) = Order::new(&sources, reach(&[&[c], &[a, a2], &[c, b, c]]));
         assert_eq!(
             (order.reach(0), order.reach(1), order.reach(2)),
             (&[2][..], &[0][..], &[1, 2][..])
         );
-        assert_eq!((order.group(a), order.group(a2)), (0, 0));
-        assert_eq!((order.group(b), order.group(c)), (1, 2));
+        assert_eq!((groups.group(a), groups.group(a2)), (0, 0));
+        assert_eq!((groups.group(b), groups.group(c)), (1, 2));
+        // a.yaml and b.tf are reached by one job each, c.tf by two.
+        assert!(groups.alone(0) && groups.alone(1) && !groups.alone(2));
         assert_eq!(order.schedule(), vec![1, 2, 0]);
         assert!(order.reaches(2, 1) && !order.reaches(0, 1));
         // Job 0 done: c.tf still waits for job 2, and a.yaml for job 1.
@@ -189,9 +206,10 @@ mod tests {
     #[test]
     fn groups_no_job_reaches_are_released_before_the_first_job_ends() {
         let sources = sources(&["a.tf", "b.tf", "c.tf"]);
-        let mut order = Order::new(&sources, reach(&[&[FileId(1)]]));
+        let (groups, mut order) = Order::new(&sources, reach(&[&[FileId(1)]]));
+        assert!(!groups.alone(0) && groups.alone(1) && !groups.alone(2));
         assert_eq!(order.finish(0), 0..3);
-        let mut none = Order::new(&sources, Reach::default());
+        let (_, mut none) = Order::new(&sources, Reach::default());
         assert_eq!(none.finish_all(), 0..3);
     }
 }

@@ -5,11 +5,12 @@ use super::counts;
 use super::pretty::Pretty;
 use crate::baseline::fingerprint;
 use crate::fix::Fix;
-use crate::pipeline::{Outcome, Sink};
+use crate::pipeline::{Outcome, Render, Sink};
 use crate::policy::Policy;
 use crate::source::{SourceFile, SourceMap, Span};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
+use std::sync::Arc;
 
 /// A fix as `tenken check --fix` would apply it: its edits, or why it is
 /// not offered.
@@ -141,8 +142,9 @@ pub struct Stream<W: Write> {
     /// What is rendered and not written yet.
     buf: Vec<u8>,
     /// What the fixes of the policies do.
-    described: Described,
-    findings: usize,
+    described: Arc<Described>,
+    /// Whether a finding was written.
+    any: bool,
     /// The first error writing met; nothing is written after it.
     failed: Option<io::Error>,
 }
@@ -161,8 +163,8 @@ impl<W: Write> Stream<W> {
         Stream {
             out,
             buf,
-            described: described(policies),
-            findings: 0,
+            described: Arc::new(described(policies)),
+            any: false,
             failed: None,
         }
     }
@@ -173,7 +175,7 @@ impl<W: Write> Stream<W> {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        let mut p = Pretty::new(&mut self.buf, 2, self.findings == 0);
+        let mut p = Pretty::new(&mut self.buf, 2, !self.any);
         p.close(b']');
         tail(&mut p, outcome);
         p.close(b'}');
@@ -185,24 +187,64 @@ impl<W: Write> Stream<W> {
     /// Writes findings (in report order) with their fixes.
     fn add(&mut self, sources: &SourceMap, findings: &[crate::engine::Finding], fixes: &[Fix]) {
         // Most files have no fix to show: no index of them is built.
-        let fixes = (!fixes.is_empty()).then(|| Fixes::new(fixes, &self.described, sources));
+        let described = Arc::clone(&self.described);
+        let fixes = (!fixes.is_empty()).then(|| Fixes::new(fixes, &described, sources));
         for f in findings {
             if self.failed.is_some() {
                 return;
             }
             let fix = fixes.as_ref().and_then(|x| x.report(f));
-            // An element of the report's array of findings.
-            let mut p = Pretty::new(&mut self.buf, 2, self.findings == 0);
-            p.item();
-            p.open(b'{');
-            finding(&mut p, sources, f, fix);
-            p.close(b'}');
-            self.findings += 1;
-            if self.buf.len() >= CHUNK {
-                self.failed = self.out.write_all(&self.buf).err();
-                self.buf.clear();
-            }
+            item(&mut self.buf, !self.any, sources, f, fix);
+            self.any = true;
+            self.flush_full();
         }
+    }
+
+    /// Writes what is rendered once it fills a chunk.
+    fn flush_full(&mut self) {
+        if self.buf.len() >= CHUNK {
+            self.failed = self.out.write_all(&self.buf).err();
+            self.buf.clear();
+        }
+    }
+}
+
+/// Writes `f` as an element of the report's array of findings, with no
+/// comma before it when it is the `first`.
+fn item(
+    buf: &mut Vec<u8>,
+    first: bool,
+    sources: &SourceMap,
+    f: &crate::engine::Finding,
+    fix: Option<FixReport>,
+) {
+    let mut p = Pretty::new(buf, 2, first);
+    p.item();
+    p.open(b'{');
+    finding(&mut p, sources, f, fix);
+    p.close(b'}');
+}
+
+/// Renders findings ahead as [`Stream`] writes them, the first with no
+/// comma before it.
+struct Ahead {
+    described: Arc<Described>,
+}
+
+impl Render for Ahead {
+    fn render(
+        &self,
+        sources: &SourceMap,
+        findings: &[crate::engine::Finding],
+        fixes: &[Fix],
+    ) -> Vec<u8> {
+        let mut buf = Vec::new();
+        let fixes = (!fixes.is_empty()).then(|| Fixes::new(fixes, &self.described, sources));
+        for (i, f) in findings.iter().enumerate() {
+            let fix = fixes.as_ref().and_then(|x| x.report(f));
+            item(&mut buf, i == 0, sources, f, fix);
+        }
+        buf
     }
 }
 
@@ -214,6 +256,24 @@ impl<W: Write + Send> Sink for Stream<W> {
         fixes: Vec<Fix>,
     ) {
         self.add(sources, &findings, &fixes);
+    }
+
+    fn renderer(&self) -> Option<Box<dyn Render>> {
+        Some(Box::new(Ahead {
+            described: self.described.clone(),
+        }))
+    }
+
+    fn take_rendered(&mut self, rendered: Vec<u8>) {
+        if self.failed.is_some() || rendered.is_empty() {
+            return;
+        }
+        if self.any {
+            self.buf.push(b',');
+        }
+        self.buf.extend_from_slice(&rendered);
+        self.any = true;
+        self.flush_full();
     }
 }
 
