@@ -504,7 +504,7 @@ fn check_with(
             let _ = p.compiled();
         }
     }
-    let file = |sources: &SourceMap, done| assemble::file(&cx, sources, done);
+    let file = |job, sources: &SourceMap, done| assemble::file(&cx, job, sources, done);
     run.each(&schedule, file, |job, filed| assembler.take(job, filed));
     let linted = assembler.finish();
     drop(selected);
@@ -709,7 +709,7 @@ pub fn lint(
     let order: Vec<usize> = (0..jobs.len()).collect();
     run.each(
         &order,
-        |_, done| done,
+        |_, _, done| done,
         |_, mut done: Done| {
             out.findings.append(&mut done.eval.findings);
             out.problems.append(&mut done.eval.problems);
@@ -815,16 +815,15 @@ struct Run<'a> {
 
 impl Run<'_> {
     /// Lints the jobs on the worker threads, started in the order of
-    /// `order`, and hands each one's result to `take` as it is done,
-    /// telling the progress. The worker finishing a job takes it, with the
-    /// results waiting, unless another one is taking: then the result waits
-    /// for it. No thread beside the workers runs.
-    /// `then` makes each job's result of what it did, on the worker that
-    /// did it, with the files it read.
+    /// `order`; `then` makes each job's result of what it did, on the
+    /// worker that did it, with the files it read. Hands each result to
+    /// `take` as it is done, telling the progress. The worker finishing a
+    /// job takes it, with the results waiting, unless another one is
+    /// taking: then the result waits for it. No thread beside the workers runs.
     fn each<R: Send>(
         &self,
         order: &[usize],
-        then: impl Fn(&SourceMap, Done) -> R + Sync,
+        then: impl Fn(usize, &SourceMap, Done) -> R + Sync,
         take: impl FnMut(usize, R) + Send,
     ) {
         init_workers();
@@ -847,7 +846,7 @@ impl Run<'_> {
         // Taken one at a time in order, so that groups of files are
         // released early.
         (order.iter().par_bridge()).for_each(|&j| {
-            let result = lint_job(&self.jobs[j], self, &then);
+            let result = lint_job(&self.jobs[j], self, |sources, done| then(j, sources, done));
             if let Some(Progress(tell)) = self.progress {
                 tell(done.fetch_add(1, Ordering::Relaxed) + 1, total);
             }

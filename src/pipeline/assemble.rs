@@ -150,11 +150,12 @@ fn waiting(groups: &mut Vec<(u32, Waiting)>, group: u32) -> &mut Waiting {
     &mut groups[at].1
 }
 
-/// Files a job's result on the worker that linted it, `sources` holding the
-/// texts it read again: its findings filtered and put in their groups; a
-/// group the job alone reaches is settled, and rendered if the sink renders
-/// ahead, so that the findings are read and dropped where they were made.
-pub(super) fn file(cx: &Context, sources: &SourceMap, mut done: Done) -> Filed {
+/// Files job `job`'s result on the worker that linted it, `sources` holding
+/// the texts it read again: its findings filtered and put in their groups;
+/// a group the job alone reaches is settled, and rendered if the sink
+/// renders ahead, so that the findings are read and dropped where they
+/// were made.
+pub(super) fn file(cx: &Context, job: usize, sources: &SourceMap, mut done: Done) -> Filed {
     let findings = cx
         .overrides
         .apply(cx.sources, std::mem::take(&mut done.eval.findings));
@@ -171,7 +172,7 @@ pub(super) fn file(cx: &Context, sources: &SourceMap, mut done: Done) -> Filed {
             .push(x);
     }
     if let Some(render) = &cx.render {
-        for (_, w) in groups.iter_mut().filter(|(g, _)| cx.groups.alone(*g)) {
+        for (_, w) in groups.iter_mut().filter(|(g, _)| cx.groups.alone(*g, job)) {
             w.settle(sources, None);
             let tally = Tally::of(&w.findings);
             w.rendered = Some((render.render(sources, &w.findings, &w.fixes), tally));
@@ -324,12 +325,15 @@ impl<'a, 's> Assembler<'a, 's> {
         for (group, mut w) in groups {
             debug_assert!(
                 self.order.reaches(job, group),
-                "a finding outside its job's files"
+                "a finding or fix outside its job's files"
             );
             let held = self.waiting.entry(group).or_default();
             held.findings.append(&mut w.findings);
             held.fixes.append(&mut w.fixes);
-            held.rendered = held.rendered.take().or(w.rendered);
+            // Only the one job that reaches the group renders it.
+            if w.rendered.is_some() {
+                held.rendered = w.rendered;
+            }
         }
     }
 
@@ -355,9 +359,9 @@ impl<'a, 's> Assembler<'a, 's> {
         out
     }
 
-    /// Sorts a group's findings, drops duplicates and those of the
-    /// baseline, and gives them to the sink with their fixes; `sources`
-    /// hold the texts read again.
+    /// Gives the sink a group's findings: as rendered on their worker, or
+    /// settled here (sorted, without duplicates and those of the baseline)
+    /// with their fixes; `sources` hold the texts read again.
     fn release(&mut self, group: u32, sources: &SourceMap) {
         let Some(mut w) = self.waiting.remove(&group) else {
             return;
@@ -366,8 +370,8 @@ impl<'a, 's> Assembler<'a, 's> {
             self.out.tally.merge(tally);
             self.sink.take_rendered(bytes);
         }
-        // Findings given with rendered ones only when a job reported beyond
-        // the files it reaches: after them rather than lost.
+        // Findings beside rendered ones came from a job that reported beyond
+        // the files it reaches: written after them rather than lost.
         if w.findings.is_empty() && w.fixes.is_empty() {
             return;
         }

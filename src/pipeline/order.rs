@@ -29,14 +29,17 @@ impl Reach {
     }
 }
 
-/// Groups of files (by name, in report order), and those one job alone
-/// reaches: that job's findings there are all of them.
+/// Groups of files (by name, in report order), and the job that alone
+/// reaches a group, if one does.
 pub(super) struct Groups {
     /// The group of each file, by [`FileId`].
     group_of: Vec<u32>,
-    /// Per group: whether exactly one job reaches it.
-    alone: Vec<bool>,
+    /// Per group: the one job that reaches it, or [`NONE`] (no job, or several).
+    only: Vec<u32>,
 }
+
+/// No job alone reaches the group.
+const NONE: u32 = u32::MAX;
 
 impl Groups {
     /// The group of a file.
@@ -44,9 +47,9 @@ impl Groups {
         self.group_of[file.0 as usize]
     }
 
-    /// True if one job alone reaches `group`.
-    pub fn alone(&self, group: u32) -> bool {
-        self.alone[group as usize]
+    /// True if job `job`, and no other, reaches `group`.
+    pub fn alone(&self, group: u32, job: usize) -> bool {
+        self.only[group as usize] as usize == job
     }
 }
 
@@ -77,6 +80,7 @@ impl Order {
             group_of[id.0 as usize] = groups;
         }
         let mut pending = vec![0; groups as usize + usize::from(!files.is_empty())];
+        let mut only = vec![NONE; pending.len()];
         drop(files);
         // Each job's files become its groups, sorted and without repeats,
         // in place.
@@ -89,8 +93,14 @@ impl Order {
             starts[job] = end as u32;
             for i in from..to {
                 if end == starts[job] as usize || reached[end - 1] != reached[i] {
+                    let group = reached[i] as usize;
                     reached[end] = reached[i];
-                    pending[reached[i] as usize] += 1;
+                    pending[group] += 1;
+                    only[group] = if pending[group] == 1 {
+                        job as u32
+                    } else {
+                        NONE
+                    };
                     end += 1;
                 }
             }
@@ -99,14 +109,13 @@ impl Order {
             *last = end as u32;
         }
         reached.truncate(end);
-        let alone = pending.iter().map(|&jobs| jobs == 1).collect();
         let order = Order {
             pending,
             starts,
             reached,
             next: 0,
         };
-        (Groups { group_of, alone }, order)
+        (Groups { group_of, only }, order)
     }
 
     /// The groups job `job` reaches.
@@ -192,7 +201,8 @@ mod tests {
         assert_eq!((groups.group(a), groups.group(a2)), (0, 0));
         assert_eq!((groups.group(b), groups.group(c)), (1, 2));
         // a.yaml and b.tf are reached by one job each, c.tf by two.
-        assert!(groups.alone(0) && groups.alone(1) && !groups.alone(2));
+        assert!(groups.alone(0, 1) && groups.alone(1, 2));
+        assert!(!groups.alone(0, 0) && !groups.alone(2, 0) && !groups.alone(2, 2));
         assert_eq!(order.schedule(), vec![1, 2, 0]);
         assert!(order.reaches(2, 1) && !order.reaches(0, 1));
         // Job 0 done: c.tf still waits for job 2, and a.yaml for job 1.
@@ -207,7 +217,7 @@ mod tests {
     fn groups_no_job_reaches_are_released_before_the_first_job_ends() {
         let sources = sources(&["a.tf", "b.tf", "c.tf"]);
         let (groups, mut order) = Order::new(&sources, reach(&[&[FileId(1)]]));
-        assert!(!groups.alone(0) && groups.alone(1) && !groups.alone(2));
+        assert!(groups.alone(1, 0) && !groups.alone(0, 0) && !groups.alone(2, 0));
         assert_eq!(order.finish(0), 0..3);
         let (_, mut none) = Order::new(&sources, Reach::default());
         assert_eq!(none.finish_all(), 0..3);

@@ -133,8 +133,9 @@ pub fn region(sources: &SourceMap, span: Span) -> Region {
     }
 }
 
-/// The JSON report written as the run goes: each finding as it is given,
-/// the rest when the run is over. The bytes are those serde_json's pretty
+/// The JSON report written as the run goes: each finding as it is given
+/// (or as its worker rendered it, see [`Sink::renderer`]), the rest when
+/// the run is over. The bytes are those serde_json's pretty
 /// printer writes for the whole report. They are rendered into memory and
 /// written a chunk at a time.
 pub struct Stream<W: Write> {
@@ -186,43 +187,61 @@ impl<W: Write> Stream<W> {
 
     /// Writes findings (in report order) with their fixes.
     fn add(&mut self, sources: &SourceMap, findings: &[crate::engine::Finding], fixes: &[Fix]) {
-        // Most files have no fix to show: no index of them is built.
-        let described = Arc::clone(&self.described);
-        let fixes = (!fixes.is_empty()).then(|| Fixes::new(fixes, &described, sources));
-        for f in findings {
-            if self.failed.is_some() {
-                return;
-            }
-            let fix = fixes.as_ref().and_then(|x| x.report(f));
-            item(&mut self.buf, !self.any, sources, f, fix);
-            self.any = true;
-            self.flush_full();
+        if self.failed.is_some() {
+            return;
         }
-    }
-
-    /// Writes what is rendered once it fills a chunk.
-    fn flush_full(&mut self) {
-        if self.buf.len() >= CHUNK {
-            self.failed = self.out.write_all(&self.buf).err();
-            self.buf.clear();
-        }
+        let first = !self.any;
+        self.any |= !findings.is_empty();
+        let (out, failed) = (&mut self.out, &mut self.failed);
+        let mut next = |buf: &mut Vec<u8>| {
+            flush_full(out, buf, failed);
+            failed.is_none()
+        };
+        elements(
+            &mut self.buf,
+            first,
+            sources,
+            findings,
+            fixes,
+            &self.described,
+            &mut next,
+        );
     }
 }
 
-/// Writes `f` as an element of the report's array of findings, with no
-/// comma before it when it is the `first`.
-fn item(
+/// Writes `buf` to `out` once it fills a chunk; an error is kept in `failed`.
+fn flush_full(out: &mut impl Write, buf: &mut Vec<u8>, failed: &mut Option<io::Error>) {
+    if buf.len() >= CHUNK {
+        *failed = out.write_all(buf).err();
+        buf.clear();
+    }
+}
+
+/// Writes `findings` with their fixes as elements of the report's array,
+/// the first with no comma before it when it is `first`; after each one,
+/// `next` may write `buf` out, and tells whether to go on.
+fn elements(
     buf: &mut Vec<u8>,
     first: bool,
     sources: &SourceMap,
-    f: &crate::engine::Finding,
-    fix: Option<FixReport>,
+    findings: &[crate::engine::Finding],
+    fixes: &[Fix],
+    described: &Described,
+    next: &mut dyn FnMut(&mut Vec<u8>) -> bool,
 ) {
-    let mut p = Pretty::new(buf, 2, first);
-    p.item();
-    p.open(b'{');
-    finding(&mut p, sources, f, fix);
-    p.close(b'}');
+    // Most files have no fix to show: no index of them is built.
+    let fixes = (!fixes.is_empty()).then(|| Fixes::new(fixes, described, sources));
+    for (i, f) in findings.iter().enumerate() {
+        let fix = fixes.as_ref().and_then(|x| x.report(f));
+        let mut p = Pretty::new(buf, 2, first && i == 0);
+        p.item();
+        p.open(b'{');
+        finding(&mut p, sources, f, fix);
+        p.close(b'}');
+        if !next(buf) {
+            return;
+        }
+    }
 }
 
 /// Renders findings ahead as [`Stream`] writes them, the first with no
@@ -239,11 +258,16 @@ impl Render for Ahead {
         fixes: &[Fix],
     ) -> Vec<u8> {
         let mut buf = Vec::new();
-        let fixes = (!fixes.is_empty()).then(|| Fixes::new(fixes, &self.described, sources));
-        for (i, f) in findings.iter().enumerate() {
-            let fix = fixes.as_ref().and_then(|x| x.report(f));
-            item(&mut buf, i == 0, sources, f, fix);
-        }
+        let described = &self.described;
+        elements(
+            &mut buf,
+            true,
+            sources,
+            findings,
+            fixes,
+            described,
+            &mut |_| true,
+        );
         buf
     }
 }
@@ -273,7 +297,7 @@ impl<W: Write + Send> Sink for Stream<W> {
         }
         self.buf.extend_from_slice(&rendered);
         self.any = true;
-        self.flush_full();
+        flush_full(&mut self.out, &mut self.buf, &mut self.failed);
     }
 }
 
