@@ -135,19 +135,7 @@ pub(super) struct Filed {
     used: Vec<(Span, String)>,
     unused: Vec<(Span, String)>,
     /// The findings and fixes of each group.
-    groups: Vec<(u32, Waiting)>,
-}
-
-/// What waits in `group` among `groups` (a job reaches few).
-fn waiting(groups: &mut Vec<(u32, Waiting)>, group: u32) -> &mut Waiting {
-    let at = match groups.iter().position(|(g, _)| *g == group) {
-        Some(at) => at,
-        None => {
-            groups.push((group, Waiting::default()));
-            groups.len() - 1
-        }
-    };
-    &mut groups[at].1
+    groups: HashMap<u32, Waiting>,
 }
 
 /// Files job `job`'s result on the worker that linted it, `sources` holding
@@ -160,19 +148,17 @@ pub(super) fn file(cx: &Context, job: usize, sources: &SourceMap, mut done: Done
         .overrides
         .apply(cx.sources, std::mem::take(&mut done.eval.findings));
     let applied = suppress::apply(findings, &done.directives, cx.policies, &cx.ran, cx.today);
-    let mut groups: Vec<(u32, Waiting)> = Vec::new();
+    let mut groups: HashMap<u32, Waiting> = HashMap::new();
     for f in applied.findings.into_iter().filter(|f| cx.touches(f)) {
-        waiting(&mut groups, cx.groups.group(f.span.file))
-            .findings
-            .push(f);
+        let group = cx.groups.group(f.span.file);
+        groups.entry(group).or_default().findings.push(f);
     }
     for x in std::mem::take(&mut done.fixes) {
-        waiting(&mut groups, cx.groups.group(x.at.file))
-            .fixes
-            .push(x);
+        let group = cx.groups.group(x.at.file);
+        groups.entry(group).or_default().fixes.push(x);
     }
     if let Some(render) = &cx.render {
-        for (_, w) in groups.iter_mut().filter(|(g, _)| cx.groups.alone(*g, job)) {
+        for (_, w) in groups.iter_mut().filter(|(g, _)| cx.groups.alone(**g, job)) {
             w.settle(sources, None);
             let tally = Tally::of(&w.findings);
             w.rendered = Some((render.render(sources, &w.findings, &w.fixes), tally));
