@@ -500,9 +500,7 @@ fn check_with(
         }),
     };
     if jobs.len() >= COMPILED_FIRST {
-        for p in &selected {
-            let _ = p.compiled();
-        }
+        prepare_shared(&selected);
     }
     let file = |job, sources: &SourceMap, done| assemble::file(&cx, job, sources, done);
     run.each(&schedule, file, |job, filed| assembler.take(job, filed));
@@ -548,14 +546,28 @@ fn check_with(
     out
 }
 
-/// From this many jobs on, a run compiles its policies on the calling
-/// thread before the workers start, rather than each when a worker first
-/// needs it: a policy a worker compiles lies in that worker's memory among
-/// what its jobs allocate and free, so that the other worker, reading the
-/// policy, keeps missing on lines the first keeps writing (tenken's two
-/// threads lost 23% of their time, instead of 18%, when the host made such
-/// misses slow). A smaller run compiles only the policies it needs.
+/// From this many jobs on, a run makes what the workers share on the
+/// calling thread before they start ([`prepare_shared`]), rather than each
+/// part when a worker first needs it: what a worker makes lies in that
+/// worker's memory among what its jobs allocate and free, so that the other
+/// worker, reading it, keeps missing on lines the first keeps writing
+/// (tenken's two threads lost 23% of their time, instead of 18%, when the
+/// host made such misses slow). A smaller run makes only what it needs.
 const COMPILED_FIRST: usize = 64;
+
+/// Makes what the workers share and would otherwise make on first use: the
+/// policies compiled, what their fixes do, the canonical tables and the
+/// pseudo parameters' values.
+fn prepare_shared(selected: &[&Policy]) {
+    for p in selected {
+        let _ = p.compiled();
+        if let Some(fix) = &p.spec.fix {
+            let _ = fix.planned();
+        }
+    }
+    crate::canonical::prepare();
+    cfn::parameters::prepare();
+}
 
 /// The files each job may report findings in. A template nesting none, a
 /// Terraform folder on its own, and a snippet reach their own files and

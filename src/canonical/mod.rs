@@ -107,11 +107,22 @@ const SERVICES: &[&Service] = &[
     &wafv2::SERVICE,
 ];
 
+/// Makes the tables of type names and declared attributes now rather than
+/// on first use.
+pub fn prepare() {
+    names();
+    declared();
+}
+
+/// The Terraform type name of each CloudFormation type the services map.
+fn names() -> &'static HashMap<&'static str, &'static str> {
+    static NAMES: OnceLock<HashMap<&str, &str>> = OnceLock::new();
+    NAMES.get_or_init(|| SERVICES.iter().flat_map(|s| s.types).copied().collect())
+}
+
 /// The Terraform type name for a CloudFormation type.
 pub fn canonical_type(cfn_type: &str) -> String {
-    static NAMES: OnceLock<HashMap<&str, &str>> = OnceLock::new();
-    let names = NAMES.get_or_init(|| SERVICES.iter().flat_map(|s| s.types).copied().collect());
-    if let Some(name) = names.get(cfn_type) {
+    if let Some(name) = names().get(cfn_type) {
         return name.to_string();
     }
     let mut out = String::from("aws");
@@ -124,10 +135,17 @@ pub fn canonical_type(cfn_type: &str) -> String {
 
 /// The declared attributes of a canonical type, containers before what they
 /// hold, each with its path split at the dots.
-pub fn attributes(canonical_type: &str) -> &'static [(&'static Attr, Vec<&'static str>)] {
-    type Declared = (&'static Attr, Vec<&'static str>);
+pub fn attributes(canonical_type: &str) -> &'static [Declared] {
+    declared().get(canonical_type).map_or(&[], Vec::as_slice)
+}
+
+/// An attribute declared for a type, and its path split at the dots.
+type Declared = (&'static Attr, Vec<&'static str>);
+
+/// The declared attributes of each canonical type (see [`attributes`]).
+fn declared() -> &'static HashMap<&'static str, Vec<Declared>> {
     static BY_TYPE: OnceLock<HashMap<&str, Vec<Declared>>> = OnceLock::new();
-    let by_type = BY_TYPE.get_or_init(|| {
+    BY_TYPE.get_or_init(|| {
         let mut map: HashMap<&str, Vec<Declared>> = HashMap::new();
         for attr in SERVICES
             .iter()
@@ -142,8 +160,7 @@ pub fn attributes(canonical_type: &str) -> &'static [(&'static Attr, Vec<&'stati
             attrs.sort_by_key(|(_, path)| path.len());
         }
         map
-    });
-    by_type.get(canonical_type).map_or(&[], Vec::as_slice)
+    })
 }
 
 /// Completes the canonical view of a unit: Terraform's alternative forms

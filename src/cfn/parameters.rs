@@ -349,19 +349,29 @@ fn source_of<'a>(decl: &Node, value: &'a Node) -> (Span, &'a str) {
 
 /// The value of the pseudo parameter `name` when no one supplied it.
 pub fn pseudo(name: &str) -> Option<&'static Node> {
-    static NODES: OnceLock<Vec<(&str, Node)>> = OnceLock::new();
     if !name.starts_with("AWS::") {
         return None;
     }
-    let nodes = NODES.get_or_init(|| {
+    let nodes = pseudo_values();
+    nodes.iter().find(|(n, _)| *n == name).map(|(_, node)| node)
+}
+
+/// Makes the pseudo parameters' values now rather than on first use.
+pub fn prepare() {
+    pseudo_values();
+}
+
+/// Each pseudo parameter and its value when no one supplied it.
+fn pseudo_values() -> &'static [(&'static str, Node)] {
+    static NODES: OnceLock<Vec<(&str, Node)>> = OnceLock::new();
+    NODES.get_or_init(|| {
         let known = PSEUDO_PLACEHOLDERS
             .iter()
             .map(|(name, value)| (*name, Value::Str(value.to_string())));
         let unknown = PSEUDO_UNKNOWN.iter().map(|name| (*name, Value::Unknown));
         let node = |(name, value)| (name, Node::new(value, Span::default()));
         known.chain(unknown).map(node).collect()
-    });
-    nodes.iter().find(|(n, _)| *n == name).map(|(_, node)| node)
+    })
 }
 
 /// List-typed parameters (`CommaDelimitedList`, `List<...>`) become lists;
