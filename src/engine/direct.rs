@@ -19,7 +19,10 @@ pub struct Bail;
 type Result<T> = std::result::Result<T, Bail>;
 
 /// The values of a comprehension's variables, by slot.
-type Locals<'a> = Vec<Option<V<'a>>>;
+type Locals<'a> = [Option<V<'a>>];
+
+/// Slots held on the stack: a program with more has them allocated.
+const STACK_SLOTS: usize = 4;
 
 /// A value during direct evaluation; model values are borrowed.
 #[derive(Clone, Debug)]
@@ -100,16 +103,16 @@ pub struct Scope<'a> {
 impl<'a> Scope<'a> {
     /// The value of `program`.
     pub fn eval(&self, program: &'a Program) -> Result<V<'a>> {
-        let mut locals = vec![None; program.slots];
-        self.op(&program.op, &mut locals)
+        if program.slots <= STACK_SLOTS {
+            let mut locals: [Option<V<'a>>; STACK_SLOTS] = [const { None }; STACK_SLOTS];
+            return self.op(&program.op, &mut locals);
+        }
+        self.op(&program.op, &mut vec![None; program.slots])
     }
 
     /// The outcome of an assertion.
     pub fn decide(&self, program: &'a Program) -> Result<bool> {
-        match self.eval(program)? {
-            V::Bool(b) => Ok(b),
-            _ => Err(Bail),
-        }
+        truth(self.eval(program)?)
     }
 
     /// A message's expression as text, as the cel crate's value would be shown.
@@ -154,12 +157,18 @@ impl<'a> Scope<'a> {
             Op::Compare(cmp, ab) => {
                 let a = self.operand(&ab.0, locals)?;
                 let b = self.operand(&ab.1, locals)?;
-                V::Bool(compare(*cmp, &a, &b)?)
+                let outcome = compare(*cmp, &a, &b);
+                release(a);
+                release(b);
+                V::Bool(outcome?)
             }
             Op::In(ab) => {
                 let a = self.operand(&ab.0, locals)?;
                 let b = self.operand(&ab.1, locals)?;
-                V::Bool(self.contains(&b, &a)?)
+                let outcome = self.contains(&b, &a);
+                release(a);
+                release(b);
+                V::Bool(outcome?)
             }
             Op::Type(t) => V::Type(t),
             Op::OptSelect(of, field) => match self.op(of, locals)? {
@@ -255,10 +264,7 @@ impl<'a> Scope<'a> {
     }
 
     fn bool(&self, op: &'a Op, locals: &mut Locals<'a>) -> Result<bool> {
-        match self.op(op, locals)? {
-            V::Bool(b) => Ok(b),
-            _ => Err(Bail),
-        }
+        truth(self.op(op, locals)?)
     }
 
     fn var(&self, var: Var) -> Result<V<'a>> {
@@ -538,6 +544,27 @@ fn elements<'v, 'a>(v: &'v V<'a>, keys: bool) -> Option<Elements<'v, 'a>> {
         V::EmptyMap if keys => Elements::Names([].iter()),
         _ => return None,
     })
+}
+
+/// Drops `v` with no call when it holds nothing to drop, as most values,
+/// which borrow from the model, do: the drop of a value, too large to be
+/// inlined, is a call.
+#[inline(always)]
+fn release(v: V<'_>) {
+    match v {
+        V::Str(Cow::Owned(_)) | V::Items(_) | V::Obj(_) | V::Opt(Some(_)) => drop(v),
+        _ => std::mem::forget(v),
+    }
+}
+
+/// `v` as a boolean.
+fn truth(v: V<'_>) -> Result<bool> {
+    let b = match v {
+        V::Bool(b) => Some(b),
+        _ => None,
+    };
+    release(v);
+    b.ok_or(Bail)
 }
 
 /// The value of a scalar literal (`Null` for any other operation, which
@@ -830,6 +857,15 @@ mod tests {
                 Some(true),
             ),
             ("resource.tags.exists_one(t, t == 'b')", Some(true)),
+            // More comprehension variables than the slots held on the stack.
+            (
+                "resource.tags.exists(a, resource.tags.exists(b, resource.tags.exists(c, a + b + c == 'cab')))",
+                Some(true),
+            ),
+            (
+                "resource.tags.all(a, resource.tags.all(b, resource.tags.exists(c, a + b + c == 'aaa')))",
+                Some(false),
+            ),
             ("resource.tags.map(t, t + '!')[0] == 'a!'", Some(true)),
             ("size(resource.tags.filter(t, t != 'a')) == 2", Some(true)),
             (
