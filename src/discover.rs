@@ -31,6 +31,10 @@ pub struct Discovered {
     pub widened: bool,
     /// Paths that do not exist or could not be walked.
     pub errors: Vec<(PathBuf, String)>,
+    /// The folders walked whole, each with the names in it that tell how
+    /// a root module there gets its variables (see
+    /// [`crate::terraform::modules::is_beside`]), sorted.
+    pub beside: BTreeMap<PathBuf, Vec<String>>,
 }
 
 /// The name of standard input when no other name is given.
@@ -141,6 +145,9 @@ pub fn discover(paths: &[PathBuf], scope: Scope<'_>) -> Discovered {
         };
         *files = paths.into_iter().map(flagged).collect();
     }
+    // Only a Terraform folder is asked about.
+    let terraform = &found.terraform;
+    found.beside.retain(|dir, _| terraform.contains_key(dir));
     found.templates.sort();
     found.templates.dedup();
     for (path, flag) in &mut found.templates {
@@ -192,10 +199,18 @@ fn walk(
     scope: Scope<'_>,
     report: bool,
 ) {
+    // Every entry of a folder listed is seen here, taken or not.
+    let names = std::cell::RefCell::new(Vec::new());
     let walker = WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
+            let name = (e.file_name().to_str())
+                .filter(|n| e.depth() > 0 && crate::terraform::modules::is_beside(n));
+            if let Some(name) = name {
+                let dir = e.path().parent().map(clean).unwrap_or_default();
+                names.borrow_mut().push((dir, name.to_string()));
+            }
             e.depth() == 0
                 || !e.file_type().is_dir()
                 || !(e
@@ -205,6 +220,7 @@ fn walk(
                     || scope.exclude.is_match(clean(e.path())))
         });
     let mut files = Vec::new();
+    let mut folders = Vec::new();
     // The folder of the last Terraform file and its files: a walk lists a
     // folder's files together, but for those of folders inside it.
     let mut last: Option<(PathBuf, Vec<PathBuf>)> = None;
@@ -235,6 +251,7 @@ fn walk(
                     files.push((path, kind));
                 }
             }
+            Ok(e) if e.file_type().is_dir() => folders.push(clean(e.path())),
             Ok(_) => {}
             Err(err) => {
                 let path = err
@@ -247,6 +264,19 @@ fn walk(
     }
     if let Some((d, files)) = last {
         listed.entry(d).or_default().extend(files);
+    }
+    // A folder listed whole, with no error, is known by its names.
+    let failed: BTreeSet<&Path> = found.errors.iter().map(|(p, _)| p.as_path()).collect();
+    let mut beside = names.into_inner();
+    beside.sort();
+    for folder in folders
+        .into_iter()
+        .filter(|f| !failed.contains(f.as_path()))
+    {
+        let first = beside.partition_point(|(d, _)| *d < folder);
+        let names = (beside[first..].iter()).take_while(|(d, _)| *d == folder);
+        let names = names.map(|(_, n)| n.clone()).collect();
+        found.beside.insert(folder, names);
     }
     if report {
         // Paths hash name by name: the set grows once, not by doubling.
@@ -299,4 +329,49 @@ fn leads_to_file(path: &Path) -> bool {
 /// `./a/b` → `a/b`.
 pub fn clean(path: &Path) -> PathBuf {
     path.strip_prefix(".").unwrap_or(path).to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_walk_keeps_what_a_root_module_folder_holds_for_its_variables() {
+        let tmp = tempfile::tempdir().unwrap();
+        let net = tmp.path().join("net");
+        std::fs::create_dir_all(net.join(".terraform")).unwrap();
+        std::fs::create_dir_all(tmp.path().join("stack")).unwrap();
+        for name in [
+            "main.tf",
+            "terraform.tfvars",
+            "b.auto.tfvars.json",
+            "a.auto.tfvars",
+            "other.tfvars",
+        ] {
+            std::fs::write(net.join(name), "").unwrap();
+        }
+        std::fs::write(tmp.path().join("stack/terraform.tfvars"), "").unwrap();
+        let exclude = GlobSet::empty();
+        let scope = Scope {
+            exclude: &exclude,
+            overlay: &Overlay::new(),
+            inputs: &[],
+        };
+        let walked = discover(&[tmp.path().to_path_buf()], scope);
+        let names = [
+            "terraform.tfvars",
+            ".terraform",
+            "a.auto.tfvars",
+            "b.auto.tfvars.json",
+        ];
+        let mut names = names.map(String::from).to_vec();
+        names.sort();
+        // Only a Terraform folder is kept.
+        assert_eq!(walked.beside.keys().collect::<Vec<_>>(), [&net]);
+        assert_eq!(walked.beside[&net], names);
+        // A file named is not a folder walked: its folder is listed later.
+        let named = discover(&[net.join("main.tf")], scope);
+        assert!(named.terraform.contains_key(&net));
+        assert!(named.beside.is_empty());
+    }
 }

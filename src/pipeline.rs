@@ -1140,7 +1140,16 @@ fn read_files(
     }
     let read = |p: &Path, trust| reader.text(p, trust);
     let sources = &mut out.sources;
-    let loaded = terraform::modules::load(folders, sources, inputs, reader.gate, &read, &deferred);
+    let beside = std::mem::take(&mut found.beside);
+    let loaded = terraform::modules::load(
+        folders,
+        sources,
+        inputs,
+        reader.gate,
+        &read,
+        &deferred,
+        &beside,
+    );
     out.errors.extend(loaded.problems);
     out.files += loaded.extra_files.len();
     let project = Arc::new(loaded.project);

@@ -101,6 +101,7 @@ pub fn load(
     gate: &Gate,
     read: &Read<'_>,
     deferred: &FileSet,
+    beside_of: &BTreeMap<PathBuf, Vec<String>>,
 ) -> Loaded {
     let mut loaded = Loaded {
         project: Project::default(),
@@ -162,7 +163,9 @@ pub fn load(
         .cloned()
         .collect();
     loaded.project.add_cycle_roots(&scanned, &mut loaded.roots);
-    let beside: Vec<Beside> = loaded.roots.par_iter().map(|r| beside(r)).collect();
+    let beside: Vec<Beside> = (loaded.roots.par_iter())
+        .map(|r| beside(r, beside_of.get(r)))
+        .collect();
     // Only what differs from no value and the default workspace is held:
     // most roots of a large repository have neither.
     for (root, beside) in loaded.roots.clone().into_iter().zip(beside) {
@@ -305,15 +308,30 @@ struct Beside {
     environment: Option<PathBuf>,
 }
 
-/// Lists a root module's folder.
-fn beside(root: &Path) -> Beside {
-    let mut names: Vec<String> = std::fs::read_dir(crate::discover::folder(root))
-        .map(|entries| {
-            (entries.filter_map(Result::ok))
-                .filter_map(|e| e.file_name().into_string().ok())
-                .collect()
-        })
-        .unwrap_or_default();
+/// True for a name in a root module's folder that gives its variables
+/// values or tells its workspace: all [`beside`] looks for.
+pub fn is_beside(name: &str) -> bool {
+    matches!(
+        name,
+        "terraform.tfvars" | "terraform.tfvars.json" | ".terraform"
+    ) || name.ends_with(".auto.tfvars")
+        || name.ends_with(".auto.tfvars.json")
+}
+
+/// What a root module's folder holds for its variables: from `listed`
+/// (its names that [`is_beside`]) when the walk listed it, else listed here.
+fn beside(root: &Path, listed: Option<&Vec<String>>) -> Beside {
+    let mut names: Vec<String> = match listed {
+        Some(names) => names.clone(),
+        None => std::fs::read_dir(crate::discover::folder(root))
+            .map(|entries| {
+                (entries.filter_map(Result::ok))
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .filter(|n| is_beside(n))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
     names.sort();
     let has = |name: &str| names.binary_search_by(|n| n.as_str().cmp(name)).is_ok();
     let auto = (names.iter())

@@ -379,6 +379,7 @@ fn load_root(
         &gate,
         &read,
         &Default::default(),
+        &Default::default(),
     );
     assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
     let (unit, problems, notes) = loaded.project.normalize(&loaded.roots[0]);
