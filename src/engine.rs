@@ -984,7 +984,7 @@ fn render_direct<'a>(
         match part {
             MessagePart::Text(t) => out.push_str(t),
             MessagePart::Expr(_) => {
-                out.push_str(&scope.text(programs.next().ok_or(direct::Bail)?)?)
+                scope.write_text(programs.next().ok_or(direct::Bail)?, &mut out)?
             }
         }
     }

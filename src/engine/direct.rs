@@ -115,20 +115,22 @@ impl<'a> Scope<'a> {
         truth(self.eval(program)?)
     }
 
-    /// A message's expression as text, as the cel crate's value would be shown.
-    pub fn text(&self, program: &'a Program) -> Result<String> {
+    /// Appends a message's expression as text, as the cel crate's value
+    /// would be shown: a list's elements joined by `, `.
+    pub fn write_text(&self, program: &'a Program, out: &mut String) -> Result<()> {
         let v = self.eval(program)?;
-        if let Some(items) = elements(&v, false) {
-            return Ok(join(items));
+        match elements(&v, false) {
+            Some(items) => {
+                for (i, item) in items.enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    shown(&item, false, out);
+                }
+            }
+            None => shown(&v, true, out),
         }
-        Ok(match v {
-            V::Str(s) => s.into_owned(),
-            V::Int(i) => i.to_string(),
-            V::UInt(u) => u.to_string(),
-            V::Double(f) => f.to_string(),
-            V::Bool(b) => b.to_string(),
-            _ => "?".to_string(),
-        })
+        Ok(())
     }
 
     fn op(&self, op: &'a Op, locals: &mut Locals<'a>) -> Result<V<'a>> {
@@ -688,17 +690,19 @@ fn accumulate<'a>(sum: V<'a>, add: V<'a>) -> Result<V<'a>> {
 }
 
 /// The elements of a list in a message, as the cel crate's values would be shown.
-fn join<'a>(items: impl Iterator<Item = V<'a>>) -> String {
-    let parts: Vec<String> = items
-        .map(|v| match v {
-            V::Str(s) => s.into_owned(),
-            V::Int(i) => i.to_string(),
-            V::Double(f) => f.to_string(),
-            V::Bool(b) => b.to_string(),
-            _ => "?".to_string(),
-        })
-        .collect();
-    parts.join(", ")
+/// Appends a scalar as the cel crate shows it (an unsigned number only on
+/// its own, not in a list), `?` for anything else.
+fn shown(v: &V, alone: bool, out: &mut String) {
+    use std::fmt::Write;
+    // Writing into a string does not fail.
+    let _ = match v {
+        V::Str(s) => out.write_str(s),
+        V::Int(i) => write!(out, "{i}"),
+        V::UInt(u) if alone => write!(out, "{u}"),
+        V::Double(f) => write!(out, "{f}"),
+        V::Bool(b) => write!(out, "{b}"),
+        _ => out.write_char('?'),
+    };
 }
 
 #[cfg(test)]
