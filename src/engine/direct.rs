@@ -689,7 +689,6 @@ fn accumulate<'a>(sum: V<'a>, add: V<'a>) -> Result<V<'a>> {
     }
 }
 
-/// The elements of a list in a message, as the cel crate's values would be shown.
 /// Appends a scalar as the cel crate shows it (an unsigned number only on
 /// its own, not in a list), `?` for anything else.
 fn shown(v: &V, alone: bool, out: &mut String) {
