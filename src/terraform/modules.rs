@@ -23,6 +23,7 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Structure};
 use hcl_edit::Span as _;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -314,28 +315,36 @@ pub fn is_beside(name: &str) -> bool {
     matches!(
         name,
         "terraform.tfvars" | "terraform.tfvars.json" | ".terraform"
-    ) || name.ends_with(".auto.tfvars")
-        || name.ends_with(".auto.tfvars.json")
+    ) || is_auto(name)
+}
+
+/// `*.auto.tfvars` or `*.auto.tfvars.json`: read whatever its name.
+fn is_auto(name: &str) -> bool {
+    name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json")
 }
 
 /// What a root module's folder holds for its variables: from `listed`
-/// (its names that [`is_beside`]) when the walk listed it, else listed here.
+/// (its names that [`is_beside`], sorted) when the walk listed it, else
+/// listed here.
 fn beside(root: &Path, listed: Option<&Vec<String>>) -> Beside {
-    let mut names: Vec<String> = match listed {
-        Some(names) => names.clone(),
-        None => std::fs::read_dir(crate::discover::folder(root))
-            .map(|entries| {
-                (entries.filter_map(Result::ok))
-                    .filter_map(|e| e.file_name().into_string().ok())
-                    .filter(|n| is_beside(n))
-                    .collect()
-            })
-            .unwrap_or_default(),
+    let names: Cow<[String]> = match listed {
+        Some(names) => Cow::Borrowed(names),
+        None => {
+            let mut names: Vec<String> = std::fs::read_dir(crate::discover::folder(root))
+                .map(|entries| {
+                    (entries.filter_map(Result::ok))
+                        .filter_map(|e| e.file_name().into_string().ok())
+                        .filter(|n| is_beside(n))
+                        .collect()
+                })
+                .unwrap_or_default();
+            names.sort();
+            Cow::Owned(names)
+        }
     };
-    names.sort();
     let has = |name: &str| names.binary_search_by(|n| n.as_str().cmp(name)).is_ok();
     let auto = (names.iter())
-        .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+        .filter(|n| is_auto(n))
         .map(|n| root.join(n))
         .filter(|p| !p.is_dir());
     let variables = (["terraform.tfvars", "terraform.tfvars.json"].iter())
