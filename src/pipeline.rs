@@ -18,6 +18,7 @@ use crate::discover::{discover, is_variables_file, Discovered, Overlay, Scope};
 use crate::engine::{self, Checked, Finding};
 use crate::fix::{self, Fix};
 use crate::gate::{Gate, ReadError, Trust};
+use crate::model::compare::order;
 use crate::model::{Node, Unit};
 use crate::policy::{self, Policy, Severity};
 use crate::source::{FileId, FileSet, SourceFile, SourceMap, Span};
@@ -971,10 +972,13 @@ fn finding_order(sources: &SourceMap, a: &Finding, b: &Finding) -> std::cmp::Ord
         true => a.span.start.cmp(&b.span.start),
         false => (fa.line_col(a.span.start as usize)).cmp(&fb.line_col(b.span.start as usize)),
     };
-    (fa.name.cmp(&fb.name))
-        .then_with(position)
-        .then_with(|| a.rule_id.cmp(&b.rule_id))
-        .then_with(|| a.resource.cmp(&b.resource))
+    let name = match a.span.file == b.span.file {
+        true => std::cmp::Ordering::Equal,
+        false => fa.name.cmp(&fb.name),
+    };
+    name.then_with(position)
+        .then_with(|| order(&a.rule_id, &b.rule_id))
+        .then_with(|| order(&a.resource, &b.resource))
         .then_with(|| a.span.end.cmp(&b.span.end))
 }
 

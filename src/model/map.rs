@@ -4,6 +4,7 @@
 //! it becomes a B-tree, so that a map of many keys (a hostile file) is
 //! still built in O(n log n).
 
+use super::compare::{order, same};
 use super::Node;
 use std::collections::{btree_map, BTreeMap};
 use std::{iter, slice, vec};
@@ -74,14 +75,14 @@ impl Map {
 
     /// Where `key` is in a flat map, or where it would go.
     fn find(v: &[(String, Node)], key: &str) -> Result<usize, usize> {
-        v.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        v.binary_search_by(|(k, _)| order(k, key))
     }
 
     /// Where `key` is in a flat map: scanned, since keys of another length
     /// are passed over without comparing their bytes (cheaper, for so few,
     /// than a binary search's comparisons).
     fn position(v: &[(String, Node)], key: &str) -> Option<usize> {
-        v.iter().position(|(k, _)| k == key)
+        v.iter().position(|(k, _)| same(k, key))
     }
 
     pub fn get(&self, key: &str) -> Option<&Node> {
@@ -119,7 +120,7 @@ impl Map {
                 // Keys often come in order (from a sorted map, or as
                 // written): one past the last is placed after one comparison.
                 let at = match v.last() {
-                    Some((last, _)) if last.as_str() >= key => Map::find(v, key),
+                    Some((last, _)) if order(last, key).is_ge() => Map::find(v, key),
                     _ => Err(v.len()),
                 };
                 match at {

@@ -5,6 +5,7 @@
 use crate::source::Span;
 use std::sync::Arc;
 
+pub mod compare;
 pub mod map;
 pub use map::Map;
 
