@@ -871,13 +871,6 @@ impl<'a> PerUnit<'a> {
     /// type, when it names none); found once per unit.
     fn joins_unknown(&self) -> bool {
         *self.joins_unknown.get_or_init(|| {
-            // The types the assertion names (as literals), when it names some.
-            let types = || {
-                (self.compiled.literals.iter()).filter_map(|v| match v {
-                    Value::Str(s) if is_type_name(s) => Some(s.as_str()),
-                    _ => None,
-                })
-            };
             // What the joins read of each resource's properties.
             let joins: Vec<&[Seg]> = (self.compiled.reads.iter())
                 .filter_map(|path| match path.segs.as_slice() {
@@ -892,12 +885,12 @@ impl<'a> PerUnit<'a> {
             if joins.is_empty() {
                 return false;
             }
-            let named = types().next().is_some();
+            let types = &self.compiled.types;
             let unit = self.shared.unit;
             let looked_at: Vec<&Resource> = (unit.resources.iter().zip(self.shared.unknown))
                 .filter(|(_, &unknown)| unknown)
                 .map(|(r, _)| r)
-                .filter(|r| !named || types().any(|t| t == r.canonical_type))
+                .filter(|r| types.is_empty() || types.contains(&r.canonical_type))
                 .collect();
             joins.into_iter().any(|segs| {
                 looked_at
@@ -933,16 +926,6 @@ impl<'a> CelForm<'a> {
             bound,
         }
     }
-}
-
-/// `aws_flow_log`: a canonical (Terraform AWS provider) type name.
-fn is_type_name(s: &str) -> bool {
-    s.strip_prefix("aws_").is_some_and(|rest| {
-        !rest.is_empty()
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    })
 }
 
 fn render_message(parts: &[MessagePart], ctx: &Context) -> String {

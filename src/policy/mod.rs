@@ -198,6 +198,9 @@ pub struct Compiled {
     /// look at (an unknown value elsewhere cannot change its result), and
     /// the values an unknown is tried as.
     pub literals: Vec<crate::model::Value>,
+    /// The resource types among the literals (`aws_flow_log`): the types
+    /// the assertion's joins look at, when it names some.
+    pub types: Vec<String>,
     /// Whether the assertion looks at the native (as written) properties.
     pub uses_native: bool,
     /// Whether the assertion or the message reads `meta`.
@@ -426,6 +429,16 @@ impl Policy {
     }
 }
 
+/// `aws_flow_log`: a canonical (Terraform AWS provider) type name.
+fn is_type_name(s: &str) -> bool {
+    s.strip_prefix("aws_").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    })
+}
+
 fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled, Problem> {
     let assert_at = at_start(
         file,
@@ -459,6 +472,12 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
         .map_err(|e| Problem::new(Span::new(id, 0, 0), format!("`message`: {e}")))?;
     let reads = paths::read_paths(&assert, ROOTS);
     let literals = cost::literals(&assert);
+    let types = (literals.iter())
+        .filter_map(|v| match v {
+            crate::model::Value::Str(s) if is_type_name(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
     let uses_native = assert.references().has_variable("native");
     let message_exprs: Vec<&Expression> = (message.iter())
         .filter_map(|part| match part {
@@ -499,6 +518,7 @@ fn compile(spec: &PolicySpec, file: &SourceFile, id: FileId) -> Result<Compiled,
         reads,
         message,
         literals,
+        types,
         uses_native,
         uses_meta,
         props_read,
