@@ -21,17 +21,25 @@ impl<'w> Pretty<'w> {
     }
 
     /// A comma unless first, a line break and the indentation.
+    #[inline]
     fn line(&mut self) {
-        const LINE: &[u8] = b",\n                                ";
-        let from = usize::from(std::mem::replace(&mut self.empty, false));
+        const NEXT: &[u8; 34] = b",\n                                ";
+        const FIRST: &[u8; 33] = b"\n                                ";
+        let first = std::mem::replace(&mut self.empty, false);
         let mut indent = 2 * self.depth;
-        // Written at once but for deep nesting.
-        let now = indent.min(LINE.len() - 2);
-        self.out.extend_from_slice(&LINE[from..2 + now]);
+        // Up to 32 spaces: the whole constant is copied (a copy of known
+        // length takes no call), then cut to the indentation.
+        let now = indent.min(32);
+        let end = self.out.len() + usize::from(!first) + 1 + now;
+        match first {
+            true => self.out.extend_from_slice(FIRST),
+            false => self.out.extend_from_slice(NEXT),
+        }
+        self.out.truncate(end);
         indent -= now;
         while indent > 0 {
-            let n = indent.min(LINE.len() - 2);
-            self.out.extend_from_slice(&LINE[2..2 + n]);
+            let n = indent.min(32);
+            self.out.extend_from_slice(&FIRST[1..1 + n]);
             indent -= n;
         }
     }
@@ -58,7 +66,9 @@ impl<'w> Pretty<'w> {
         self.line()
     }
 
-    /// Starts the member `name` (nothing in it to escape) of an object.
+    /// Starts the member `name` (nothing in it to escape) of an object;
+    /// inlined, so that a name written in the code is copied without a call.
+    #[inline]
     pub fn key(&mut self, name: &str) {
         debug_assert!(plain(name.as_bytes()));
         self.line();
@@ -98,12 +108,14 @@ impl<'w> Pretty<'w> {
     }
 
     /// The member `name` with the string `value`.
+    #[inline]
     pub fn str_field(&mut self, name: &str, value: &str) {
         self.key(name);
         self.str(value)
     }
 
     /// The member `name` with the number `value`.
+    #[inline]
     pub fn num_field(&mut self, name: &str, value: usize) {
         self.key(name);
         self.num(value)
