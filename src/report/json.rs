@@ -292,8 +292,9 @@ impl Render for Ahead {
         findings: &[crate::engine::Finding],
         fixes: &[Fix],
     ) -> Vec<u8> {
-        // About what a finding takes, so that the buffer seldom grows.
-        let mut buf = Vec::with_capacity(findings.len() * BYTES_PER_FINDING);
+        // About what the findings take, so that the buffer seldom grows
+        // (up to a mebibyte: beyond, it grows as it fills).
+        let mut buf = Vec::with_capacity((findings.len() * BYTES_PER_FINDING).min(1 << 20));
         let described = &self.described;
         elements(
             &mut buf,
