@@ -85,8 +85,8 @@ mod tests {
                 let base: String = (0..n).map(|k| alphabet[(k * 7 + i) % 3]).collect();
                 strings.push(base.clone());
                 for at in [0, n / 2, n - 1] {
-                    let mut changed: Vec<&str> = base.split("").filter(|s| !s.is_empty()).collect();
-                    changed[at] = c;
+                    let mut changed: Vec<String> = base.chars().map(String::from).collect();
+                    changed[at] = c.to_string();
                     strings.push(changed.concat());
                 }
             }
