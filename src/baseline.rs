@@ -7,7 +7,7 @@
 //! `partialFingerprints`.
 
 use crate::engine::Finding;
-use crate::source::SourceMap;
+use crate::source::{SourceFile, SourceMap};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -42,9 +42,26 @@ pub fn fingerprint(sources: &SourceMap, f: &Finding) -> Fingerprint {
         .text
         .get(f.span.start as usize..f.span.end as usize)
         .unwrap_or_default();
+    thread_local! {
+        /// The message of the last fingerprint, its room kept for the next.
+        static MESSAGE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    MESSAGE.with_borrow_mut(|message| {
+        let print = hashed(message, file, f, text);
+        // A large text's room is not kept.
+        if message.capacity() > 1 << 16 {
+            *message = Vec::new();
+        }
+        print
+    })
+}
+
+/// [`fingerprint`], with `message` to write what is hashed into.
+fn hashed(message: &mut Vec<u8>, file: &SourceFile, f: &Finding, text: &str) -> Fingerprint {
     // Hashed at once: one update per piece costs more than the copy.
     let (rule, name, resource) = (f.rule_id.as_bytes(), file.name.as_bytes(), &f.resource);
-    let mut message = Vec::with_capacity(rule.len() + name.len() + resource.len() + text.len() + 4);
+    message.clear();
+    message.reserve(rule.len() + name.len() + resource.len() + text.len() + 4);
     message.extend_from_slice(rule);
     message.push(0);
     let separated = message.len();
@@ -59,11 +76,14 @@ pub fn fingerprint(sources: &SourceMap, f: &Finding) -> Fingerprint {
     message.push(0);
     message.extend_from_slice(resource.as_bytes());
     message.push(0);
-    collapse(text, &mut message);
+    collapse(text, message);
     message.push(0);
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = [0; 32];
-    for (digits, b) in out.chunks_exact_mut(2).zip(&Sha256::digest(&message)[..16]) {
+    for (digits, b) in out
+        .chunks_exact_mut(2)
+        .zip(&Sha256::digest(&*message)[..16])
+    {
         digits[0] = HEX[usize::from(b >> 4)];
         digits[1] = HEX[usize::from(b & 15)];
     }

@@ -3,7 +3,7 @@
 //! modules (and which are linted only through their callers) is decided when
 //! they are loaded, in `terraform::modules`.
 
-use foldhash::HashSet;
+use foldhash::{HashMap, HashMapExt, HashSet};
 use globset::GlobSet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -89,7 +89,7 @@ pub struct Scope<'a> {
 pub fn discover(paths: &[PathBuf], scope: Scope<'_>) -> Discovered {
     let mut found = Discovered::default();
     // The Terraform files of the folders walked, excluded ones too.
-    let mut listed = BTreeMap::new();
+    let mut listed = HashMap::new();
     let is_file = |p: &Path| scope.overlay.contains_key(p) || (p.exists() && !p.is_dir());
     for root in paths {
         if is_file(root) {
@@ -146,8 +146,12 @@ pub fn discover(paths: &[PathBuf], scope: Scope<'_>) -> Discovered {
         *files = paths.into_iter().map(flagged).collect();
     }
     // Only a Terraform folder is asked about.
-    let terraform = &found.terraform;
-    found.beside.retain(|dir, _| terraform.contains_key(dir));
+    // Both sorted: the folders are matched in one pass.
+    let mut terraform = found.terraform.keys().peekable();
+    found.beside.retain(|dir, _| {
+        while terraform.next_if(|t| *t < dir).is_some() {}
+        terraform.peek() == Some(&dir)
+    });
     found.templates.sort();
     found.templates.dedup();
     for (path, flag) in &mut found.templates {
@@ -166,7 +170,7 @@ fn add(
     scope: Scope<'_>,
     report: bool,
 ) {
-    let mut last_dir: Option<PathBuf> = None;
+    let mut dirs: Vec<PathBuf> = Vec::new();
     for (path, kind) in files {
         if scope.exclude.is_match(&path) {
             continue;
@@ -175,12 +179,8 @@ fn add(
             Kind::Template => found.templates.push((path.clone(), false)),
             Kind::Terraform => {
                 let dir = path.parent().unwrap_or(Path::new(""));
-                if last_dir
-                    .as_ref()
-                    .is_none_or(|d| d.as_os_str() != dir.as_os_str())
-                {
-                    found.terraform.entry(dir.to_path_buf()).or_default();
-                    last_dir = Some(dir.to_path_buf());
+                if dirs.last().is_none_or(|d| d.as_os_str() != dir.as_os_str()) {
+                    dirs.push(dir.to_path_buf());
                 }
             }
         }
@@ -188,13 +188,17 @@ fn add(
             found.reported.insert(path);
         }
     }
+    // Built sorted at once, then merged: a folder's files are only listed
+    // once every folder is found, so one found again is still empty.
+    let mut dirs: BTreeMap<_, _> = dirs.into_iter().map(|d| (d, Vec::new())).collect();
+    found.terraform.append(&mut dirs);
 }
 
 /// Adds the files under a folder, and lists the Terraform files of each
 /// folder walked in `listed`.
 fn walk(
     found: &mut Discovered,
-    listed: &mut BTreeMap<PathBuf, Vec<PathBuf>>,
+    listed: &mut HashMap<PathBuf, Vec<PathBuf>>,
     root: &Path,
     scope: Scope<'_>,
     report: bool,
@@ -269,15 +273,16 @@ fn walk(
     let failed: BTreeSet<&Path> = found.errors.iter().map(|(p, _)| p.as_path()).collect();
     let mut beside = names.into_inner();
     beside.sort();
-    for folder in folders
-        .into_iter()
+    let mut walked: BTreeMap<_, _> = (folders.into_iter())
         .filter(|f| !failed.contains(f.as_path()))
-    {
-        let first = beside.partition_point(|(d, _)| *d < folder);
-        let names = (beside[first..].iter()).take_while(|(d, _)| *d == folder);
-        let names = names.map(|(_, n)| n.clone()).collect();
-        found.beside.insert(folder, names);
-    }
+        .map(|folder| {
+            let first = beside.partition_point(|(d, _)| *d < folder);
+            let names = (beside[first..].iter()).take_while(|(d, _)| *d == folder);
+            let names = names.map(|(_, n)| n.clone()).collect();
+            (folder, names)
+        })
+        .collect();
+    found.beside.append(&mut walked);
     if report {
         // Paths hash name by name: the set grows once, not by doubling.
         found.reported.reserve(files.len());

@@ -389,6 +389,14 @@ pub fn absolute(path: &Path) -> PathBuf {
 
 /// `a/./b/../c` → `a/c`, without touching the file system.
 pub fn normalize(path: &Path) -> PathBuf {
+    match is_normal(path.as_os_str().as_bytes()) {
+        true => path.to_path_buf(),
+        false => by_components(path),
+    }
+}
+
+/// [`normalize`], a name at a time.
+fn by_components(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -404,9 +412,45 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// True if [`normalize`] leaves `path` as it is: no `.` or `..` name, no
+/// empty one (`a//b`, a trailing `/`) but the root's.
+fn is_normal(path: &[u8]) -> bool {
+    let names = path.strip_prefix(b"/").unwrap_or(path);
+    path == b"/"
+        || (names.split(|&b| b == b'/')).all(|n| !matches!(n, b"" | b"." | b".."))
+        || path.is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_left_as_they_are_are_normal_already() {
+        let names = ["", "/", "a", "bb", ".", "..", ".a", "a.", "...", "-"];
+        let mut paths = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = (paths.iter())
+                .flat_map(|p| names.iter().map(move |n| format!("{p}{n}/")))
+                .chain(
+                    paths
+                        .iter()
+                        .flat_map(|p| names.iter().map(move |n| format!("{p}{n}"))),
+                )
+                .collect();
+            paths.extend(longer);
+        }
+        let mut normal = 0;
+        for p in &paths {
+            let path = Path::new(p);
+            assert_eq!(normalize(path), by_components(path), "{p:?}");
+            if is_normal(p.as_bytes()) {
+                normal += 1;
+                assert_eq!(by_components(path).as_os_str(), path.as_os_str(), "{p:?}");
+            }
+        }
+        assert!(normal > 1000, "{normal} of {}", paths.len());
+    }
 
     fn repo() -> (tempfile::TempDir, Gate) {
         let dir = tempfile::tempdir().unwrap();

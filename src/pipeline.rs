@@ -512,10 +512,13 @@ fn check_with(
     }
     let sources = &out.sources;
     let reported = |span: &Span| reported_ids.contains(span.file);
-    let linted_files: HashSet<&Path> = (reported_ids.iter())
+    let linted_paths: Vec<&Path> = (reported_ids.iter())
         .filter(|id| !linted.skipped.contains(id))
         .map(|id| sources.get(id).path())
         .collect();
+    // Sized at once: paths hash name by name.
+    let mut linted_files = HashSet::with_capacity(linted_paths.len());
+    linted_files.extend(linted_paths);
     out.files = linted_files.len();
     out.resources = linted.resources;
     out.errors.extend(linted.problems);

@@ -117,6 +117,9 @@ impl Waiting {
         if let Some(b) = baseline {
             b.apply(sources, findings);
         }
+        if fixes.is_empty() {
+            return;
+        }
         let found: HashSet<(&str, &str, Span)> = (findings.iter())
             .map(|f| (f.rule_id.as_str(), f.resource.as_str(), f.span))
             .collect();

@@ -49,15 +49,22 @@ pub enum Severity {
     Critical,
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Severity {
+    /// The name, as written in policies and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Severity::Info => "info",
             Severity::Low => "low",
             Severity::Medium => "medium",
             Severity::High => "high",
             Severity::Critical => "critical",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -609,6 +616,17 @@ pub fn user_sources(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_severity_is_named_as_serde_and_the_command_line_name_it() {
+        use clap::ValueEnum;
+        for s in Severity::value_variants() {
+            let serde = serde_json::to_string(s).unwrap();
+            assert_eq!(serde, format!("\"{}\"", s.as_str()));
+            let cli = s.to_possible_value().unwrap();
+            assert_eq!(cli.get_name(), s.as_str());
+        }
+    }
 
     fn eval(src: &str) -> Result<cel::Value, cel::ExecutionError> {
         let ctx = cel::Context::with_env(cel_env());

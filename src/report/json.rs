@@ -352,8 +352,7 @@ fn finding(
     fix: Option<FixReport>,
 ) {
     p.str_field("rule_id", &f.rule_id);
-    p.key("severity");
-    p.scalar(&f.severity);
+    p.str_field("severity", f.severity.as_str());
     p.str_field("title", &f.title);
     p.str_field("message", &f.message);
     p.str_field("file", &sources.get(f.span.file).name);

@@ -18,7 +18,7 @@ use crate::diag::Problem;
 use crate::gate::{normalize, Gate, Trust};
 use crate::model::{Node, Unit, Value};
 use crate::source::{FileId, FileSet, SourceFile, SourceMap, Span};
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Structure};
 use hcl_edit::Span as _;
@@ -62,7 +62,7 @@ pub struct Project {
     /// Root folders that call no module and no file function: their files
     /// are parsed by their own job ([`Project::root`]), so that a run holds
     /// the syntax trees of the folders being linted, not of every folder.
-    standalone: BTreeMap<PathBuf, Vec<FileId>>,
+    standalone: HashMap<PathBuf, Vec<FileId>>,
 }
 
 /// Variables given on the command line and in the environment.
@@ -609,7 +609,7 @@ impl Project {
     /// root reaches (modules calling each other in a cycle), so that the
     /// cycle is reported rather than its modules silently skipped.
     fn add_cycle_roots(&self, scanned: &BTreeSet<PathBuf>, roots: &mut Vec<PathBuf>) {
-        let mut reached = BTreeSet::new();
+        let mut reached = HashSet::default();
         for root in roots.iter() {
             self.reach(root, &mut reached);
         }
@@ -622,7 +622,7 @@ impl Project {
     }
 
     /// Adds to `reached` the folders `from` reaches through local module calls.
-    fn reach(&self, from: &Path, reached: &mut BTreeSet<PathBuf>) {
+    fn reach(&self, from: &Path, reached: &mut HashSet<PathBuf>) {
         let mut work = vec![from.to_path_buf()];
         while let Some(dir) = work.pop() {
             if reached.insert(dir.clone()) {
@@ -634,7 +634,7 @@ impl Project {
 
     /// True if a module that `root` reaches calls a file function.
     fn calls_file_functions(&self, root: &Path) -> bool {
-        let mut reached = BTreeSet::new();
+        let mut reached = HashSet::default();
         self.reach(root, &mut reached);
         reached
             .iter()
