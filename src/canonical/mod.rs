@@ -194,7 +194,8 @@ pub fn native_path(cfn_type: &str, path: &str) -> Vec<String> {
         .iter()
         .flat_map(|s| s.native)
         .filter(|(t, from, _)| {
-            *t == cfn_type && (path == *from || path.starts_with(&format!("{from}.")))
+            *t == cfn_type
+                && (path.strip_prefix(from)).is_some_and(|r| r.is_empty() || r.starts_with('.'))
         })
         .max_by_key(|(_, from, _)| from.len());
     let (mut out, rest) = match moved {

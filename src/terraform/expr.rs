@@ -589,7 +589,7 @@ impl<'p> Scope<'p> {
             "var" => match self.variables.get(attr) {
                 Some((node, Supply::Set)) => {
                     let node = self.copy(node, span);
-                    (self.supplied(node, span, &format!("var.{attr}")), 1)
+                    (self.supplied(node, span, &["var.", attr].concat()), 1)
                 }
                 Some((node, Supply::Input)) => {
                     let origin = Arc::new(Origin::new(
@@ -603,7 +603,7 @@ impl<'p> Scope<'p> {
                 None => return self.fail(span),
             },
             "local" => match self.local(attr, span) {
-                Some(node) => (self.supplied(node, span, &format!("local.{attr}")), 1),
+                Some(node) => (self.supplied(node, span, &["local.", attr].concat()), 1),
                 None => return unknown(),
             },
             "module" => match self.module_value(attr, span) {
@@ -614,10 +614,13 @@ impl<'p> Scope<'p> {
                 Some(node) => (node, 2),
                 None => return unknown(),
             },
-            ty if self.resources.contains_key(&format!("{ty}.{attr}")) => {
-                (self.resource_value(&format!("{ty}.{attr}"), span), 1)
+            ty => {
+                let address = [ty, ".", attr].concat();
+                if !self.resources.contains_key(&address) {
+                    return unknown();
+                }
+                (self.resource_value(&address, span), 1)
             }
-            _ => return unknown(),
         };
         let result = self.apply(node, &ops[used..], file, span, b);
         if self.is_module_input(&result) {
@@ -657,7 +660,10 @@ impl<'p> Scope<'p> {
             return node;
         }
         let origin = node.origin.clone().unwrap_or_else(|| {
-            Arc::new(Origin::new(node.span, format!("value set here ({what})")))
+            Arc::new(Origin::new(
+                node.span,
+                ["value set here (", what, ")"].concat(),
+            ))
         });
         let value = match node.value {
             Value::List(items) => Value::List(

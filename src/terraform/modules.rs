@@ -813,10 +813,12 @@ impl<'p> Build<'p> {
             if is_override(base.file()) {
                 continue;
             }
-            let local = format!("{ty}.{name}");
-            let block = overrides.merged(&format!("resource.{local}"), base);
+            // Joined rather than formatted: a resource's names are made
+            // for each of its instances.
+            let local = [ty, ".", name].concat();
+            let block = overrides.merged(&["resource.", local.as_str()].concat(), base);
             for (instance, b) in self.instances(&scope, &local, base.span()) {
-                let address = format!("{}{local}{instance}", scope.prefix);
+                let address = [scope.prefix.as_str(), local.as_str(), instance.as_str()].concat();
                 let r = resource(&scope, &block, ty, address, &b);
                 self.unit.resources.push(r);
             }
@@ -828,13 +830,14 @@ impl<'p> Build<'p> {
     /// affords: one, with a note, when their number is not known; none, with
     /// a note, when it is known to be zero.
     fn instances(&mut self, scope: &Scope, local: &str, at: Span) -> Vec<(String, Bindings)> {
-        let address = format!("{}{local}", scope.prefix);
+        let address = || format!("{}{local}", scope.prefix);
         let mut instances = scope.instances(local).unwrap_or_else(|| {
             self.notes.push(Problem::new(
                 at,
                 format!(
-                    "{address}: its count or for_each is not known before apply, or above \
-                     {MAX_INSTANCES} instances; linted as one instance whose key is unknown"
+                    "{}: its count or for_each is not known before apply, or above \
+                     {MAX_INSTANCES} instances; linted as one instance whose key is unknown",
+                    address()
                 ),
             ));
             vec![(String::new(), Bindings::new())]
@@ -843,8 +846,9 @@ impl<'p> Build<'p> {
             self.notes.push(Problem::new(
                 at,
                 format!(
-                    "{address}: not created, its count or for_each is empty under the values \
-                     given; not checked"
+                    "{}: not created, its count or for_each is empty under the values \
+                     given; not checked",
+                    address()
                 ),
             ));
         }
@@ -1012,7 +1016,7 @@ fn declare_files<'p>(
             (kind @ ("resource" | "data"), [ty, name]) => typed(
                 (scope, overrides, over),
                 kind,
-                format!("{ty}.{name}"),
+                [ty, ".", name].concat(),
                 Written::Hcl(f, block),
                 repeat(block, f.id),
             ),
