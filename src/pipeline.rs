@@ -416,6 +416,8 @@ fn check_with(
             Vec::new()
         }
     };
+    // Resources keep what is written only for a policy that may read it.
+    let skip_native = !selected.iter().any(|p| p.may_read_native());
     let exclude = match glob_set(&options.exclude) {
         Ok(set) => set,
         Err(e) => {
@@ -449,7 +451,14 @@ fn check_with(
         deferred,
         kept,
         held,
-    } = read_files(&mut found, &reader, &options.terraform, &mut out, keep);
+    } = read_files(
+        &mut found,
+        &reader,
+        &options.terraform,
+        &mut out,
+        keep,
+        skip_native,
+    );
     if report_called {
         let called = extra.into_iter().filter(|p| !is_variables_file(p));
         found.reported.extend(called);
@@ -458,7 +467,7 @@ fn check_with(
     // Of what the walk found, only the files named are needed from here.
     let (named, widened) = (std::mem::take(&mut found.named), found.widened);
     drop(found);
-    let (cfn, parents) = cfn_inputs(
+    let (mut cfn, parents) = cfn_inputs(
         options,
         &reader,
         &mut jobs,
@@ -466,6 +475,7 @@ fn check_with(
         &mut out,
         &deferred,
     );
+    cfn.skip_native = skip_native;
     let sources = &out.sources;
     let reported_ids = reported.ids(sources);
     let (groups, order) = order::Order::new(
@@ -1029,13 +1039,15 @@ const KEPT_BYTES: usize = 8 << 20;
 /// the files of a Terraform folder that calls no module and no file
 /// function, is left to its job, the only one needing it: kept aside while
 /// the texts kept come to at most `keep.bytes`, else dropped once read,
-/// its file held open while at most `keep.files` are.
+/// its file held open while at most `keep.files` are. Terraform resources
+/// are built without their native properties when `skip_native`.
 fn read_files(
     found: &mut Discovered,
     reader: &Reader<'_>,
     inputs: &terraform::Inputs,
     out: &mut Outcome,
     keep: Option<Keep>,
+    skip_native: bool,
 ) -> Read {
     for (path, message) in &found.errors {
         let id = out.sources.add(SourceFile::new(
@@ -1159,7 +1171,9 @@ fn read_files(
     );
     out.errors.extend(loaded.problems);
     out.files += loaded.extra_files.len();
-    let project = Arc::new(loaded.project);
+    let mut project = loaded.project;
+    project.skip_native = skip_native;
+    let project = Arc::new(project);
     jobs.extend(
         loaded
             .roots
@@ -1331,7 +1345,8 @@ fn normalize(
         }
         Job::Module(ids) => {
             let root = Path::new("");
-            let (project, problems) = terraform::Project::parsed(root, sources, ids);
+            let (mut project, problems) = terraform::Project::parsed(root, sources, ids);
+            project.skip_native = inputs.skip_native;
             terraform_root(&project, root, problems, all_values, evaluate)
         }
         Job::Terraform(project, root) => match project.root(root, sources) {

@@ -428,3 +428,58 @@ fn an_override_file_that_opens_access_is_where_the_finding_points() {
         .unwrap()
         .contains("resource.aws_security_group.ghost"));
 }
+
+#[test]
+fn a_policy_reading_native_sees_what_is_written_and_the_others_run_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, policies) = (dir.path().join("code"), dir.path().join("policies"));
+    std::fs::create_dir_all(&code).unwrap();
+    std::fs::create_dir_all(&policies).unwrap();
+    std::fs::write(
+        code.join("main.tf"),
+        r#"resource "aws_s3_bucket" "counted" {
+  count  = 1
+  bucket = "a"
+}
+
+resource "aws_s3_bucket" "plain" {
+  bucket = "b"
+}
+
+resource "aws_security_group" "open" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"#,
+    )
+    .unwrap();
+    // `count` is a meta-argument: it is in what is written (`native`), not
+    // in the canonical properties.
+    std::fs::write(
+        policies.join("TEST-NATIVE-001.yaml"),
+        "id: TEST-NATIVE-001\ntitle: Bucket counted\nseverity: low\n\
+         checklist: x\nrationale: x\nremediation: x\nresource_types: [aws_s3_bucket]\n\
+         assert: \"!has(native.count) && !has(resource.count)\"\n\
+         message: counted\n",
+    )
+    .unwrap();
+    let (code, policies) = (code.display().to_string(), policies.display().to_string());
+    let (doc, stderr, _) = check(&[&code, "--policies", &policies], &[]);
+    let mut ids: Vec<String> = (doc["findings"].as_array().unwrap().iter())
+        .map(|f| format!("{} {}", f["rule_id"], f["resource"]))
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            r#""TEST-NATIVE-001" "aws_s3_bucket.counted[0]""#,
+            r#""TKN-NET-001" "aws_security_group.open""#,
+        ],
+        "{stderr}"
+    );
+    assert_eq!(doc["errors"], serde_json::json!([]));
+}

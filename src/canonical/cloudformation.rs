@@ -28,7 +28,7 @@ const VERBATIM_KEYS: &[&str] = &["Variables"];
 
 /// The canonical properties of a CloudFormation resource (its type is
 /// [`super::canonical_type`]).
-pub fn from_cloudformation(cfn_type: &str, native: &Node) -> Node {
+pub fn from_cloudformation(cfn_type: &str, native: Node) -> Node {
     let mut props = snake_keys(native);
     if let Value::Map(map) = &mut props.value {
         super::adapt(cfn_type, map);
@@ -68,33 +68,30 @@ pub fn snake_case(s: &str) -> String {
 /// `tags` map; `"true"`/`"false"` strings become booleans. Keys are
 /// inserted one by one (of two that become the same, the later wins, as
 /// when collected), which for the few keys of a map costs less than collecting.
-fn snake_keys(node: &Node) -> Node {
-    let value = match &node.value {
+/// Values are moved, not copied.
+fn snake_keys(mut node: Node) -> Node {
+    node.value = match std::mem::replace(&mut node.value, Value::Null) {
         Value::Map(m) => {
             let mut out = Map::with_capacity(m.len());
-            for (k, v) in m {
-                let v = if DOCUMENT_KEYS.contains(&k.as_str()) {
-                    let mut v = v.clone();
+            for (k, mut v) in m {
+                if DOCUMENT_KEYS.contains(&k.as_str()) {
                     super::iam::normalize_document(&mut v);
-                    v
-                } else if VERBATIM_KEYS.contains(&k.as_str()) {
-                    v.clone()
                 } else if k == "Tags" {
-                    tags_map(v).unwrap_or_else(|| snake_keys(v))
-                } else {
-                    snake_keys(v)
-                };
-                out.insert(snake_case(k), v);
+                    v = tags_map(&v).unwrap_or_else(|| snake_keys(v));
+                } else if !VERBATIM_KEYS.contains(&k.as_str()) {
+                    v = snake_keys(v);
+                }
+                out.insert(snake_case(&k), v);
             }
             Value::Map(out)
         }
-        Value::List(l) => Value::List(l.iter().map(snake_keys).collect()),
+        Value::List(l) => Value::List(l.into_iter().map(snake_keys).collect()),
         // CloudFormation converts "true"/"false" strings for Boolean properties (common in JSON).
         Value::Str(s) if s.eq_ignore_ascii_case("true") => Value::Bool(true),
         Value::Str(s) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
-        other => other.clone(),
+        other => other,
     };
-    node.with_value(value)
+    node
 }
 
 fn tags_map(node: &Node) -> Option<Node> {
@@ -129,7 +126,7 @@ mod tests {
     fn boolean_strings_become_booleans_outside_tags() {
         let text = r#"{"Egress": "true", "Enabled": "False", "Name": "truthy", "Tags": [{"Key": "k", "Value": "true"}]}"#;
         let node = crate::json::parse(text, crate::source::FileId(0)).unwrap();
-        let props = snake_keys(&node);
+        let props = snake_keys(node);
         assert_eq!(
             props.get("egress").map(|n| &n.value),
             Some(&Value::Bool(true))
@@ -147,7 +144,7 @@ mod tests {
     fn of_two_keys_that_become_the_same_the_later_wins() {
         let text = r#"{"VpcId": 1, "VPCId": 2, "Name": "n"}"#;
         let node = crate::json::parse(text, crate::source::FileId(0)).unwrap();
-        let props = snake_keys(&node);
+        let props = snake_keys(node);
         // `VPCId` sorts before `VpcId`, so `VpcId` is the later.
         assert_eq!(props.get("vpc_id").map(|n| &n.value), Some(&Value::Int(1)));
         assert_eq!(props.get("name").and_then(Node::as_str), Some("n"));

@@ -28,6 +28,9 @@ use std::path::PathBuf;
 pub struct Inputs {
     pub overrides: parameters::Overrides,
     pub templates: HashMap<PathBuf, FileId>,
+    /// Resources are built without their native properties: no policy of
+    /// the run reads `native`.
+    pub skip_native: bool,
 }
 
 /// Parses a YAML or JSON document into a generic tree with spans.
@@ -53,6 +56,7 @@ pub fn load_template(
         return (Unit::default(), Vec::new());
     }
     let mut loader = nested::Loader::new(sources, &inputs.templates, id);
+    loader.keep_native = !inputs.skip_native;
     template::normalize(doc, &inputs.overrides, &mut loader)
 }
 

@@ -173,6 +173,8 @@ pub struct Loader<'s> {
     templates: Option<&'s HashMap<PathBuf, FileId>>,
     chain: Vec<FileId>,
     pub(super) budget: Rc<Budget>,
+    /// Whether resources keep their native properties (see [`super::Inputs`]).
+    pub keep_native: bool,
 }
 
 impl<'s> Loader<'s> {
@@ -186,6 +188,7 @@ impl<'s> Loader<'s> {
             templates: Some(templates),
             chain: vec![root],
             budget: Rc::default(),
+            keep_native: true,
         }
     }
 
@@ -201,6 +204,7 @@ impl<'s> Loader<'s> {
             templates: None,
             chain: Vec::new(),
             budget: Rc::default(),
+            keep_native: true,
         }
     }
 

@@ -54,12 +54,13 @@ pub(super) fn normalize(
 pub const PARAMETER_TYPE: &str = "AWS::CloudFormation::Parameter";
 
 /// Adds the declarations of `Parameters` to `unit` as resources.
-fn add_parameters(doc: &Node, prefix: &str, unit: &mut Unit) {
+fn add_parameters(doc: &Node, prefix: &str, keep_native: bool, unit: &mut Unit) {
     let Some(Value::Map(decls)) = doc.get("Parameters").map(|p| &p.value) else {
         return;
     };
     for (name, decl) in decls {
-        let props = canonical::from_cloudformation(PARAMETER_TYPE, decl);
+        let (props, native) = decl.clone().and_native(keep_native);
+        let props = canonical::from_cloudformation(PARAMETER_TYPE, props);
         unit.resources.push(Resource {
             address: [prefix, name].concat(),
             native_type: PARAMETER_TYPE.to_string(),
@@ -67,7 +68,7 @@ fn add_parameters(doc: &Node, prefix: &str, unit: &mut Unit) {
             format: Format::CloudFormation,
             span: decl.key_span.unwrap_or(decl.span),
             props,
-            native: decl.clone(),
+            native,
             metadata: None,
         });
     }
@@ -91,7 +92,7 @@ pub(super) fn add_resources(
         _ => Cow::Borrowed(&empty),
     };
     let params = parameters::values(doc, supplied, problems);
-    add_parameters(doc, prefix, unit);
+    add_parameters(doc, prefix, loader.keep_native, unit);
     let budget = &loader.budget;
     if foreach::has_loops(&resources) {
         let resolver = Resolver::new(doc, params.clone(), &empty, prefix, budget.clone());
@@ -166,7 +167,8 @@ pub(super) fn add_resources(
             let outputs = loader.follow(&address, &native, unit, problems);
             resolver.stack_outputs.insert(logical_id.clone(), outputs);
         }
-        let props = canonical::from_cloudformation(native_type, &native);
+        let (props, native) = native.and_native(loader.keep_native);
+        let props = canonical::from_cloudformation(native_type, props);
         unit.resources.push(Resource {
             address,
             native_type: native_type.to_string(),

@@ -144,6 +144,19 @@ impl Node {
 
     /// A node written where this one is (spans, origin, alternatives) holding
     /// `value`; this node's own value is not copied.
+    /// This node, and the native properties a resource keeps: this node too
+    /// when `keep`, else a null in its place (no policy of the run reads
+    /// them, so they are not copied).
+    pub fn and_native(self, keep: bool) -> (Node, Node) {
+        match keep {
+            true => (self.clone(), self),
+            false => {
+                let span = self.span;
+                (self, Node::new(Value::Null, span))
+            }
+        }
+    }
+
     pub fn with_value(&self, value: Value) -> Node {
         Node {
             value,

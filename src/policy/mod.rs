@@ -428,6 +428,12 @@ impl Policy {
         self.compiled.get().is_some()
     }
 
+    /// False when the assertion cannot read `native` (the word is not in
+    /// it), known without compiling it.
+    pub fn may_read_native(&self) -> bool {
+        self.spec.assert.value.contains("native")
+    }
+
     /// The compiled policy, compiled on the first call (from any thread).
     pub fn compiled(&self) -> Result<&Compiled, &Problem> {
         self.compiled

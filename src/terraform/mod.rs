@@ -132,16 +132,21 @@ const DOCUMENT_ATTRIBUTES: &[&str] = &[
     "policy_document",
 ];
 
-/// One resource instance of a module scope, with its overrides merged.
-fn resource(scope: &Scope, block: &Merged, ty: &str, address: String, b: &Bindings) -> Resource {
+/// One resource instance of a module scope, with its overrides merged,
+/// keeping its native properties when `keep_native`.
+fn resource(
+    scope: &Scope,
+    block: &Merged,
+    ty: &str,
+    address: String,
+    b: &Bindings,
+    keep_native: bool,
+) -> Resource {
     let native = block.eval(scope, b);
-    finish(native, block.base.file(), ty, address, block.base.header())
-}
-
-/// A resource from its native properties: meta-arguments dropped and policy
-/// documents decoded in the canonical view.
-fn finish(native: Node, f: &ParsedFile, ty: &str, address: String, span: Span) -> Resource {
-    let mut props = native.clone();
+    let f = block.base.file();
+    let (mut props, native) = native.and_native(keep_native);
+    // A resource from its native properties: meta-arguments dropped and
+    // policy documents decoded in the canonical view.
     if let Some(map) = props.map_mut() {
         for meta in META_ARGUMENTS {
             map.remove(meta);
@@ -153,7 +158,7 @@ fn finish(native: Node, f: &ParsedFile, ty: &str, address: String, span: Span) -
         native_type: ty.to_string(),
         canonical_type: ty.to_string(),
         format: Format::Terraform,
-        span,
+        span: block.base.header(),
         props,
         native,
         metadata: None,

@@ -63,6 +63,9 @@ pub struct Project {
     /// are parsed by their own job ([`Project::root`]), so that a run holds
     /// the syntax trees of the folders being linted, not of every folder.
     standalone: HashMap<PathBuf, Vec<FileId>>,
+    /// Resources are built without their native properties: no policy of
+    /// the run reads `native`.
+    pub skip_native: bool,
 }
 
 /// Variables given on the command line and in the environment.
@@ -580,6 +583,7 @@ impl Project {
     pub fn root(&self, root: &Path, sources: &SourceMap) -> Option<(Project, Vec<Problem>)> {
         let ids = self.standalone.get(root)?;
         let (mut project, problems) = Project::parsed(root, sources, ids);
+        project.skip_native = self.skip_native;
         let assigned = self.assigned.get(root).cloned().unwrap_or_default();
         project.assigned.insert(root.to_path_buf(), assigned);
         if let Some(workspace) = self.workspaces.get(root) {
@@ -819,7 +823,8 @@ impl<'p> Build<'p> {
             let block = overrides.merged(&["resource.", local.as_str()].concat(), base);
             for (instance, b) in self.instances(&scope, &local, base.span()) {
                 let address = [scope.prefix.as_str(), local.as_str(), instance.as_str()].concat();
-                let r = resource(&scope, &block, ty, address, &b);
+                let keep = !self.project.skip_native;
+                let r = resource(&scope, &block, ty, address, &b, keep);
                 self.unit.resources.push(r);
             }
         }
