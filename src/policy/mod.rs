@@ -428,10 +428,18 @@ impl Policy {
         self.compiled.get().is_some()
     }
 
-    /// False when the assertion cannot read `native` (the word is not in
-    /// it), known without compiling it.
+    /// False when the policy cannot read `native`: the word is in none of
+    /// its expressions and paths (known without compiling them).
     pub fn may_read_native(&self) -> bool {
-        self.spec.assert.value.contains("native")
+        let spec = &self.spec;
+        let named = |t: &str| t.contains("native");
+        named(&spec.assert.value)
+            || spec.message.as_deref().is_some_and(named)
+            || [&spec.at, &spec.for_each].iter().any(|p| match p {
+                OneOrMany::None => false,
+                OneOrMany::One(t) => named(t),
+                OneOrMany::Many(v) => v.iter().any(|t| named(t)),
+            })
     }
 
     /// The compiled policy, compiled on the first call (from any thread).
