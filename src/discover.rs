@@ -188,10 +188,15 @@ fn add(
             found.reported.insert(path);
         }
     }
-    // Built sorted at once, then merged: a folder's files are only listed
-    // once every folder is found, so one found again is still empty.
-    let mut dirs: BTreeMap<_, _> = dirs.into_iter().map(|d| (d, Vec::new())).collect();
-    found.terraform.append(&mut dirs);
+    // Built sorted at once (not one insertion at a time); a folder found
+    // before keeps the name it was found by.
+    let dirs: BTreeMap<_, _> = dirs.into_iter().map(|d| (d, Vec::new())).collect();
+    match found.terraform.is_empty() {
+        true => found.terraform = dirs,
+        false => dirs.into_iter().for_each(|(d, files)| {
+            found.terraform.entry(d).or_insert(files);
+        }),
+    }
 }
 
 /// Adds the files under a folder, and lists the Terraform files of each
@@ -273,7 +278,7 @@ fn walk(
     let failed: BTreeSet<&Path> = found.errors.iter().map(|(p, _)| p.as_path()).collect();
     let mut beside = names.into_inner();
     beside.sort();
-    let mut walked: BTreeMap<_, _> = (folders.into_iter())
+    let walked: BTreeMap<_, _> = (folders.into_iter())
         .filter(|f| !failed.contains(f.as_path()))
         .map(|folder| {
             let first = beside.partition_point(|(d, _)| *d < folder);
@@ -282,7 +287,11 @@ fn walk(
             (folder, names)
         })
         .collect();
-    found.beside.append(&mut walked);
+    // Built sorted at once; a folder walked again gets its names anew.
+    match found.beside.is_empty() {
+        true => found.beside = walked,
+        false => found.beside.extend(walked),
+    }
     if report {
         // Paths hash name by name: the set grows once, not by doubling.
         found.reported.reserve(files.len());

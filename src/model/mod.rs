@@ -142,8 +142,6 @@ impl Node {
         }
     }
 
-    /// A node written where this one is (spans, origin, alternatives) holding
-    /// `value`; this node's own value is not copied.
     /// This node, and the native properties a resource keeps: this node too
     /// when `keep`, else a null in its place (no policy of the run reads
     /// them, so they are not copied).
@@ -157,6 +155,8 @@ impl Node {
         }
     }
 
+    /// A node written where this one is (spans, origin, alternatives) holding
+    /// `value`; this node's own value is not copied.
     pub fn with_value(&self, value: Value) -> Node {
         Node {
             value,
