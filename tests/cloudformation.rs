@@ -1,6 +1,8 @@
 //! CloudFormation resolved as the service would at deploy time: the real
 //! binary on fixtures, with exact findings, spans and related locations.
 
+mod common;
+
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -794,26 +796,16 @@ fn empty_properties_set_nothing_and_properties_that_are_no_mapping_are_an_error(
 
 #[test]
 fn a_policy_pointing_at_a_native_property_points_there() {
-    let dir = tempfile::tempdir().unwrap();
-    let (code, policies) = (dir.path().join("code"), dir.path().join("policies"));
-    std::fs::create_dir_all(&code).unwrap();
-    std::fs::create_dir_all(&policies).unwrap();
-    std::fs::write(
-        code.join("t.yaml"),
-        "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      \
-         BucketName: b\n      AccessControl: PublicRead\n",
-    )
-    .unwrap();
+    let template = "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      \
+                    BucketName: b\n      AccessControl: PublicRead\n";
     // The assertion reads only the canonical properties; `at` points at
     // what is written.
-    std::fs::write(
-        policies.join("TEST-AT-001.yaml"),
-        "id: TEST-AT-001\ntitle: Bucket ACL\nseverity: low\nchecklist: x\nrationale: x\n\
-         remediation: x\nresource_types: [aws_s3_bucket]\n\
-         assert: \"!has(resource.acl)\"\nat: native.AccessControl\nmessage: acl\n",
-    )
-    .unwrap();
-    let (code, policies) = (code.display().to_string(), policies.display().to_string());
+    let (_dir, code, policies) = common::code_and_policy(
+        ("t.yaml", template),
+        "TEST-AT-001",
+        "resource_types: [aws_s3_bucket]\nassert: \"!has(resource.acl)\"\n\
+         at: native.AccessControl\nmessage: acl\n",
+    );
     let (doc, _) = check(&[&code, "--policies", &policies, "--only", "TEST-AT-001"]);
     assert_eq!(doc["errors"], serde_json::json!([]));
     let found: Vec<(Value, Value)> = (doc["findings"].as_array().unwrap().iter())

@@ -431,13 +431,7 @@ fn an_override_file_that_opens_access_is_where_the_finding_points() {
 
 #[test]
 fn a_policy_reading_native_sees_what_is_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let (code, policies) = (dir.path().join("code"), dir.path().join("policies"));
-    std::fs::create_dir_all(&code).unwrap();
-    std::fs::create_dir_all(&policies).unwrap();
-    std::fs::write(
-        code.join("main.tf"),
-        r#"resource "aws_s3_bucket" "counted" {
+    let main = r#"resource "aws_s3_bucket" "counted" {
   count  = 1
   bucket = "a"
 }
@@ -445,20 +439,16 @@ fn a_policy_reading_native_sees_what_is_written() {
 resource "aws_s3_bucket" "plain" {
   bucket = "b"
 }
-"#,
-    )
-    .unwrap();
+"#;
     // `count` is a meta-argument: it is in what is written (`native`), not
     // in the canonical properties.
-    std::fs::write(
-        policies.join("TEST-NATIVE-001.yaml"),
-        "id: TEST-NATIVE-001\ntitle: Bucket counted\nseverity: low\n\
-         checklist: x\nrationale: x\nremediation: x\nresource_types: [aws_s3_bucket]\n\
-         assert: \"!has(native.count) && !has(resource.count)\"\n\
-         message: counted\n",
-    )
-    .unwrap();
-    let (code, policies) = (code.display().to_string(), policies.display().to_string());
+    let (_dir, code, policies) = common::code_and_policy(
+        ("main.tf", main),
+        "TEST-NATIVE-001",
+        "resource_types: [aws_s3_bucket]
+\
+         assert: \"!has(native.count) && !has(resource.count)\"\nmessage: counted\n",
+    );
     let (doc, stderr, _) = check(&[&code, "--policies", &policies], &[]);
     let mut ids: Vec<String> = (doc["findings"].as_array().unwrap().iter())
         .map(|f| format!("{} {}", f["rule_id"], f["resource"]))

@@ -56,7 +56,7 @@ pub fn load_template(
         return (Unit::default(), Vec::new());
     }
     let mut loader = nested::Loader::new(sources, &inputs.templates, id);
-    loader.keep_native = !inputs.skip_native;
+    loader.skip_native = inputs.skip_native;
     template::normalize(doc, &inputs.overrides, &mut loader)
 }
 

@@ -173,8 +173,9 @@ pub struct Loader<'s> {
     templates: Option<&'s HashMap<PathBuf, FileId>>,
     chain: Vec<FileId>,
     pub(super) budget: Rc<Budget>,
-    /// Whether resources keep their native properties (see [`super::Inputs`]).
-    pub keep_native: bool,
+    /// Resources are built without their native properties (see
+    /// [`super::Inputs`]).
+    pub skip_native: bool,
 }
 
 impl<'s> Loader<'s> {
@@ -188,7 +189,7 @@ impl<'s> Loader<'s> {
             templates: Some(templates),
             chain: vec![root],
             budget: Rc::default(),
-            keep_native: true,
+            skip_native: false,
         }
     }
 
@@ -204,7 +205,7 @@ impl<'s> Loader<'s> {
             templates: None,
             chain: Vec::new(),
             budget: Rc::default(),
-            keep_native: true,
+            skip_native: false,
         }
     }
 

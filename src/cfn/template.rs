@@ -92,7 +92,7 @@ pub(super) fn add_resources(
         _ => Cow::Borrowed(&empty),
     };
     let params = parameters::values(doc, supplied, problems);
-    add_parameters(doc, prefix, loader.keep_native, unit);
+    add_parameters(doc, prefix, !loader.skip_native, unit);
     let budget = &loader.budget;
     if foreach::has_loops(&resources) {
         let resolver = Resolver::new(doc, params.clone(), &empty, prefix, budget.clone());
@@ -167,7 +167,7 @@ pub(super) fn add_resources(
             let outputs = loader.follow(&address, &native, unit, problems);
             resolver.stack_outputs.insert(logical_id.clone(), outputs);
         }
-        let (props, native) = native.and_native(loader.keep_native);
+        let (props, native) = native.and_native(!loader.skip_native);
         let props = canonical::from_cloudformation(native_type, props);
         unit.resources.push(Resource {
             address,

@@ -150,3 +150,24 @@ pub fn findings(doc: &serde_json::Value) -> Vec<String> {
         })
         .collect()
 }
+
+/// A temporary folder holding `code/` with `file` (name and text) and
+/// `policies/` with the user policy `id`, its required fields filled in and
+/// `fields` (YAML lines) after them; returns it with both folders' paths.
+pub fn code_and_policy(
+    file: (&str, &str),
+    id: &str,
+    fields: &str,
+) -> (tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, policies) = (dir.path().join("code"), dir.path().join("policies"));
+    std::fs::create_dir_all(&code).unwrap();
+    std::fs::create_dir_all(&policies).unwrap();
+    std::fs::write(code.join(file.0), file.1).unwrap();
+    let policy = format!(
+        "id: {id}\ntitle: {id}\nseverity: low\nchecklist: x\nrationale: x\nremediation: x\n{fields}"
+    );
+    std::fs::write(policies.join(format!("{id}.yaml")), policy).unwrap();
+    let (code, policies) = (code.display().to_string(), policies.display().to_string());
+    (dir, code, policies)
+}
